@@ -1,0 +1,101 @@
+#pragma once
+// The gateway's configuration after loading and validation. Every value here has been checked
+// (types, ranges, references); paths are absolute (resolved against the config file's folder).
+// The YAML keys and their meaning are documented in docs/configuration.md.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "gateway/config/source_location.hpp"
+
+namespace kq::config {
+
+struct TlsConfig {
+  std::string certificate;             // PEM server certificate (chain)
+  std::string private_key;             // PEM private key
+  std::string client_ca;               // PEM CA bundle that client certificates must chain to; empty: no client auth
+  bool require_client_certificate = false;
+  std::string min_version = "1.2";     // "1.2" | "1.3"
+};
+
+struct ListenerLimits {
+  std::uint64_t max_body_bytes = 16 * 1024 * 1024;
+  std::uint32_t max_header_bytes = 16 * 1024;
+  std::chrono::milliseconds read_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{300'000};
+  std::uint32_t max_connections = 1024;
+};
+
+struct ListenerConfig {
+  std::string name;                    // unique; adapters refer to listeners by name
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;              // 0: pick a free port (tests)
+  std::optional<TlsConfig> tls;
+  ListenerLimits limits;
+  bool serve_health = true;            // /healthz, /readyz, /metrics on this listener
+  SourceLocation where;
+};
+
+struct StoreConfig {
+  std::string backend = "sqlite";      // only "sqlite" today
+  std::string path;                    // absolute path of the database file
+  std::uint32_t group_commit_max_batch = 1000;
+  std::chrono::microseconds group_commit_max_delay{2000};
+  std::chrono::milliseconds busy_timeout{5000};
+  std::uint32_t reader_connections = 4;
+  SourceLocation where;
+};
+
+struct AdapterConfig {
+  std::string name;                    // instance name, unique
+  std::string plugin;                  // plugin name as the plugin declares it
+  enum class OnError { stop, skip } on_error = OnError::stop;
+  YAML::Node block;                    // the raw `config:` block, validated later against the plugin's fields
+  std::string listener;                // listener that serves this adapter's HTTP routes ("" = first one)
+  SourceLocation where;
+  SourceLocation block_where;
+};
+
+struct PrincipalConfig {
+  std::string name;
+  std::string organisation;            // organisation id (e.g. USCC) the principal acts for
+  std::vector<std::string> roles;
+  std::string fingerprint_sha256;      // upper-case hex, colons removed; empty when matched by subject
+  std::string subject;                 // RFC 2253 subject, e.g. "CN=hospital-a,O=Demo Hospital"
+  SourceLocation where;
+};
+
+struct AuditConfig {
+  bool enabled = true;
+  std::uint32_t retention_days = 180;
+};
+
+struct ConsentConfig {
+  std::string default_decision = "deny";   // "deny" | "permit"
+  std::uint32_t guardian_age = 14;          // subjects under this age need a guardian's consent
+};
+
+struct GatewayConfig {
+  std::string file;                    // absolute path of the file this was loaded from
+  std::string node_name = "kangqiao";
+  std::string data_dir;                // absolute
+  std::string log_level = "info";
+  std::uint32_t io_threads = 2;
+  std::uint32_t blocking_threads = 4;
+  std::chrono::milliseconds shutdown_grace{10'000};
+  std::vector<ListenerConfig> listeners;
+  StoreConfig store;
+  std::string plugin_directory;        // absolute; empty: the build's default plugin folder
+  std::string mappings_directory;      // absolute; may be empty
+  std::vector<AdapterConfig> adapters;
+  std::vector<PrincipalConfig> principals;
+  AuditConfig audit;
+  ConsentConfig consent;
+};
+
+}  // namespace kq::config
