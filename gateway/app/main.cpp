@@ -1,1 +1,40 @@
-int main() { return 0; }
+// kangqiao — health-data exchange gateway. See `kangqiao --help`.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "gateway/app/commands.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(kangqiao — health-data exchange gateway
+
+Usage: kangqiao <command> [options]
+
+Commands:
+  run       Start the gateway and serve until SIGTERM/SIGINT (SIGHUP reloads the config)
+  check     Validate the config, plugins and adapter blocks without opening ports
+  plugins   List the plugins found, their versions and config fields
+  version   Print the gateway, plugin ABI and library versions
+
+Run `kangqiao <command> --help` for the options of a command.
+Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  kq::app::Args args(argv + 2, argv + argc);
+  if (command == "run") return kq::app::cmd_run(args);
+  if (command == "check") return kq::app::cmd_check(args);
+  if (command == "plugins") return kq::app::cmd_plugins(args);
+  if (command == "version" || command == "--version") return kq::app::cmd_version(args);
+  std::fprintf(stderr, "kangqiao: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return 2;
+}

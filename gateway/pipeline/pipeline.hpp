@@ -1,0 +1,51 @@
+#pragma once
+// The ingest pipeline: decode (plugin) → validate → one WriteBatch → commit → acknowledge (plugin).
+//
+// The acknowledgement is built only after the store's COMMIT returned for the batch that holds
+// the raw message, the records, the dedupe key and the audit entry. Whatever happens, the raw
+// input is kept: accepted, as a dead letter with its errors, or as rejected with the reason.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "gateway/metrics/metrics.hpp"
+#include "gateway/plugin_host/adapter.hpp"
+#include "gateway/store/store.hpp"
+
+namespace kq::pipeline {
+
+class Pipeline {
+ public:
+  using Done = std::function<void(plugin_host::AckReply)>;
+
+  Pipeline(store::Store& store, boost::asio::thread_pool& blocking, metrics::Registry& metrics);
+
+  // Processes one payload; `done` gets the adapter's reply (from a blocking-pool thread).
+  void ingest(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
+              plugin_host::Inbound inbound, Done done);
+
+  std::size_t in_flight() const { return in_flight_.load(); }
+  // Waits until no payload is in flight or the deadline passes; true when drained.
+  bool wait_idle(std::chrono::milliseconds timeout);
+
+ private:
+  struct Job;
+  void decode_and_submit(std::shared_ptr<Job> job);
+  void on_written(std::shared_ptr<Job> job, store::WriteResult result);
+  void finish(std::shared_ptr<Job> job, plugin_host::Outcome outcome);
+
+  store::Store& store_;
+  boost::asio::thread_pool& blocking_;
+  metrics::CounterFamily& messages_;
+  metrics::HistogramFamily& latency_;
+  std::atomic<std::size_t> in_flight_{0};
+  std::mutex idle_mutex_;
+  std::condition_variable idle_cv_;
+};
+
+}  // namespace kq::pipeline

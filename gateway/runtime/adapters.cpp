@@ -1,0 +1,104 @@
+#include "gateway/runtime/adapters.hpp"
+
+#include <filesystem>
+
+#include "gateway/config/schema.hpp"
+#include "gateway/log/log.hpp"
+#include "gateway/plugin_host/config_fields.hpp"
+
+#ifndef KQ_DEFAULT_PLUGIN_DIR
+#define KQ_DEFAULT_PLUGIN_DIR "plugins"
+#endif
+
+namespace kq::runtime {
+
+std::string plugin_directory_of(const config::GatewayConfig& config) {
+  if (!config.plugin_directory.empty()) return config.plugin_directory;
+  return KQ_DEFAULT_PLUGIN_DIR;
+}
+
+namespace {
+
+std::string listener_of(const config::GatewayConfig& config, const config::AdapterConfig& a) {
+  if (!a.listener.empty()) return a.listener;
+  return config.listeners.empty() ? std::string() : config.listeners.front().name;
+}
+
+// Creates one adapter; on failure appends the reasons and returns nullptr.
+std::shared_ptr<plugin_host::AdapterInstance> create_one(const config::GatewayConfig& config,
+                                                         const config::AdapterConfig& a,
+                                                         const plugin_host::PluginRegistry& registry,
+                                                         std::vector<config::ConfigError>& problems) {
+  auto plugin = registry.find(a.plugin);
+  if (!plugin) {
+    std::string why = "plugin '" + a.plugin + "' was not found in " + registry.directory();
+    if (const auto* err = registry.error_for(a.plugin)) {
+      why = "plugin '" + a.plugin + "' could not be loaded: " + err->path + ": " + err->message;
+    } else if (!registry.plugins().empty()) {
+      why += " (available:";
+      for (const auto& [name, lib] : registry.plugins()) why += " " + name;
+      why += ")";
+    }
+    problems.push_back({a.where, why});
+    return nullptr;
+  }
+  const auto fields = plugin_host::to_config_fields(plugin->fields());
+  config::BlockContext context;
+  context.file = a.block_where.file;
+  context.base_dir = std::filesystem::path(config.file).parent_path();
+  context.path = "adapters." + a.name + ".config";
+  const std::size_t before = problems.size();
+  config::Block block = config::validate_block(a.block, fields, a.block_where, context, problems);
+  if (problems.size() != before) return nullptr;
+  try {
+    return plugin_host::AdapterInstance::create(a.name, plugin, block);
+  } catch (const std::exception& e) {
+    problems.push_back({a.block_where, "adapter '" + a.name + "': " + e.what()});
+    return nullptr;
+  }
+}
+
+}  // namespace
+
+AdapterSet build_adapters(const config::GatewayConfig& config,
+                          const plugin_host::PluginRegistry& registry,
+                          std::vector<config::ConfigError>& errors) {
+  AdapterSet set;
+  set.routes = std::make_shared<http::RouteTable>();
+  set.routes->principals = config.principals;
+  for (const auto& a : config.adapters) {
+    std::vector<config::ConfigError> problems;
+    auto instance = create_one(config, a, registry, problems);
+    if (instance) {
+      const std::string listener = listener_of(config, a);
+      for (const auto& route : instance->routes()) {
+        auto key = std::make_tuple(listener, route.method, route.path);
+        auto [it, inserted] = set.routes->routes.emplace(key, instance);
+        if (!inserted) {
+          problems.push_back({a.where, "adapter '" + a.name + "' asks for " + route.method + " " +
+                                           route.path + " on listener '" + listener +
+                                           "', which adapter '" + it->second->name() + "' already serves"});
+        }
+      }
+    }
+    if (problems.empty()) {
+      set.instances.push_back(std::move(instance));
+      continue;
+    }
+    if (a.on_error == config::AdapterConfig::OnError::skip) {
+      for (const auto& p : problems) {
+        log::warn("adapter_skipped", {{"adapter", a.name}, {"reason", p.str()}});
+        set.skipped.push_back(a.name + ": " + p.message);
+      }
+      // Routes of a half-built adapter must not stay behind.
+      for (auto it = set.routes->routes.begin(); it != set.routes->routes.end();) {
+        it = it->second == instance ? set.routes->routes.erase(it) : std::next(it);
+      }
+    } else {
+      errors.insert(errors.end(), problems.begin(), problems.end());
+    }
+  }
+  return set;
+}
+
+}  // namespace kq::runtime

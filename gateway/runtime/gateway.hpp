@@ -1,0 +1,87 @@
+#pragma once
+// The running daemon: store, pipeline, listeners, schedules, signals, reload and shutdown.
+//
+// Threads: `io_threads` run the io_context (sockets, timers, coroutines, one strand per
+// connection); `blocking_threads` run plugin hooks and pipeline work; the store has its own
+// writer thread. The thread that calls run() is the control thread: it handles reload and
+// shutdown and is the only one that calls a plugin's create and destroy hooks.
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "gateway/config/gateway_config.hpp"
+#include "gateway/http/router.hpp"
+#include "gateway/http/server.hpp"
+#include "gateway/metrics/metrics.hpp"
+#include "gateway/pipeline/pipeline.hpp"
+#include "gateway/plugin_host/plugin_registry.hpp"
+#include "gateway/runtime/adapters.hpp"
+#include "gateway/store/store.hpp"
+
+namespace kq::runtime {
+
+class Gateway : http::IngestHandler, http::StatusSource {
+ public:
+  // Opens the store and builds the adapters; throws config::ConfigErrors or std::runtime_error.
+  explicit Gateway(config::GatewayConfig config);
+  ~Gateway() override;
+
+  // Starts listeners and schedules, then serves until shutdown is requested (SIGTERM/SIGINT or
+  // request_shutdown). Returns the process exit code.
+  int run(bool handle_signals = true);
+
+  // Thread-safe: ask the control thread to reload the config file / shut down.
+  void request_reload();
+  void request_shutdown();
+  // Called once the listeners are up (tests use it to learn the ports).
+  void on_started(std::function<void()> callback) { on_started_ = std::move(callback); }
+  unsigned short port_of(const std::string& listener) const;
+
+ private:
+  enum class Control { reload, shutdown };
+
+  void ingest(std::shared_ptr<const plugin_host::AdapterInstance> adapter, plugin_host::Inbound inbound,
+              std::function<void(plugin_host::AckReply)> done) override;
+  std::vector<std::string> readiness_problems() const override;
+  std::string metrics_text() const override;
+
+  std::shared_ptr<const http::RouteTable> routes() const;
+  void start_listeners();
+  void start_schedules(const AdapterSet& set);
+  void stop_schedules();
+  void reload();
+  void shutdown();
+  void retire(std::vector<std::shared_ptr<plugin_host::AdapterInstance>> old);
+  void register_metrics();
+
+  config::GatewayConfig config_;
+  std::unique_ptr<store::Store> store_;
+  plugin_host::PluginRegistry registry_;
+  metrics::Registry metrics_;
+  boost::asio::io_context ioc_;
+  boost::asio::thread_pool blocking_;
+  std::unique_ptr<pipeline::Pipeline> pipeline_;
+  std::vector<std::shared_ptr<http::HttpServer>> servers_;
+  std::vector<std::thread> io_threads_;
+
+  mutable std::mutex state_mutex_;
+  AdapterSet adapters_;
+  std::shared_ptr<std::atomic<bool>> schedules_alive_;
+
+  std::mutex control_mutex_;
+  std::condition_variable control_cv_;
+  std::deque<Control> control_;
+  std::atomic<bool> shutting_down_{false};
+  std::function<void()> on_started_;
+};
+
+}  // namespace kq::runtime
