@@ -14,21 +14,25 @@
 namespace kq::http {
 
 // `start` receives a std::function<void(T)> and must call it exactly once.
+//
+// Deliberately not a coroutine itself: GCC 12 mishandles class-type parameters moved into a
+// coroutine frame (strings come out pointing into the old frame), so the callable travels inside
+// the deferred initiation that async_initiate builds instead.
 template <class T, class Start>
-boost::asio::awaitable<T> await_callback(Start start) {
+auto await_callback(Start start) {
   namespace asio = boost::asio;
-  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(T)>(
-      [start = std::move(start)](auto handler) mutable {
+  return asio::async_initiate<const asio::use_awaitable_t<>, void(T)>(
+      [](auto handler, Start begin) {
         auto executor = asio::get_associated_executor(handler);
         // The handler is move-only; std::function needs a copyable callable.
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        start(std::function<void(T)>([shared, executor](T value) {
+        begin(std::function<void(T)>([shared, executor](T value) {
           asio::post(executor, [shared, value = std::move(value)]() mutable {
             std::move (*shared)(std::move(value));
           });
         }));
       },
-      asio::use_awaitable);
+      asio::use_awaitable, std::move(start));
 }
 
 }  // namespace kq::http

@@ -134,7 +134,9 @@ asio::awaitable<void> HttpServer::run_session(tcp::socket socket) {
   if (!tls_) {
     beast::tcp_stream stream(std::move(socket));
     session->close = [&stream] { stream.socket().close(); };
-    co_await serve(stream, session, PeerCertificate{});
+    // Named, not a temporary: GCC 12 destroys temporaries in a co_await expression twice.
+    const PeerCertificate anonymous;
+    co_await serve(stream, session, anonymous);
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     session->close = nullptr;
@@ -152,8 +154,8 @@ asio::awaitable<void> HttpServer::run_session(tcp::socket socket) {
     session->close = nullptr;
     co_return;
   }
-  PeerCertificate cert = peer_certificate(stream.native_handle());
-  co_await serve(stream, session, std::move(cert));
+  const PeerCertificate cert = peer_certificate(stream.native_handle());
+  co_await serve(stream, session, cert);
   beast::get_lowest_layer(stream).expires_after(2s);
   co_await stream.async_shutdown(kUseTuple);
   session->close = nullptr;
@@ -161,7 +163,7 @@ asio::awaitable<void> HttpServer::run_session(tcp::socket socket) {
 
 template <class Stream>
 asio::awaitable<void> HttpServer::serve(Stream& stream, std::shared_ptr<Session> session,
-                                        PeerCertificate certificate) {
+                                        const PeerCertificate& certificate) {
   auto& lowest = beast::get_lowest_layer(stream);
   boost::system::error_code ep_ec;
   const auto remote = lowest.socket().remote_endpoint(ep_ec);
@@ -190,6 +192,7 @@ asio::awaitable<void> HttpServer::serve(Stream& stream, std::shared_ptr<Session>
     }
     Response response;
     bool keep_alive = false;
+    const bool unread_input = static_cast<bool>(ec);  // the request was not read to its end
     if (ec == bhttp::error::body_limit) {
       response = problem(413, "Payload too large",
                          "the body exceeds " + std::to_string(config_.limits.max_body_bytes) + " bytes");
@@ -225,6 +228,18 @@ asio::awaitable<void> HttpServer::serve(Stream& stream, std::shared_ptr<Session>
     lowest.expires_after(config_.limits.read_timeout);
     auto [wec, wn] = co_await bhttp::async_write(stream, res, kUseTuple);
     session->busy = false;
+    if (!wec && unread_input) {
+      // Closing with unread bytes in the receive buffer makes the kernel send a reset, and the
+      // client may lose the error reply it has not read yet. Read and discard for a moment.
+      lowest.expires_after(std::chrono::seconds(1));
+      std::size_t discarded = 0;
+      while (discarded < 8 * 1024 * 1024) {
+        auto [dec, dn] = co_await stream.async_read_some(buffer.prepare(64 * 1024), kUseTuple);
+        if (dec) break;
+        buffer.consume(buffer.size());
+        discarded += dn;
+      }
+    }
     if (wec || !res.keep_alive()) co_return;
   }
 }
@@ -279,10 +294,11 @@ asio::awaitable<Response> HttpServer::handle(Request request) {
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
   auto adapter = it->second;
-  plugin_host::AckReply reply = co_await await_callback<plugin_host::AckReply>(
-      [this, adapter, inbound = std::move(inbound)](std::function<void(plugin_host::AckReply)> done) mutable {
-        context_.ingest->ingest(adapter, std::move(inbound), std::move(done));
-      });
+  auto start = [this, adapter, inbound = std::move(inbound)](
+                   std::function<void(plugin_host::AckReply)> done) mutable {
+    context_.ingest->ingest(adapter, std::move(inbound), std::move(done));
+  };
+  plugin_host::AckReply reply = co_await await_callback<plugin_host::AckReply>(std::move(start));
   co_return Response{reply.http_status, reply.content_type, std::move(reply.body)};
 }
 

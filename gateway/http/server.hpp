@@ -43,7 +43,7 @@ class HttpServer : public std::enable_shared_from_this<HttpServer> {
   boost::asio::awaitable<void> run_session(boost::asio::ip::tcp::socket socket);
   template <class Stream>
   boost::asio::awaitable<void> serve(Stream& stream, std::shared_ptr<Session> session,
-                                     PeerCertificate certificate);
+                                     const PeerCertificate& certificate);
   boost::asio::awaitable<Response> handle(Request request);
 
   boost::asio::io_context& ioc_;

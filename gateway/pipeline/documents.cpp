@@ -21,9 +21,7 @@ std::string string_field(const json::object& o, const char* key) {
 // Person records name their identifiers; the store resolves them to one person id.
 void collect_identities(store::RecordEnvelope& rec, std::vector<store::IdentityLink>& out) {
   if (rec.kind != "person") return;
-  if (rec.id.empty()) rec.id = core::new_uuid();
-  rec.body["id"] = rec.id;
-  rec.person_id = rec.id;
+  if (rec.id.empty()) core::assign_id(rec, core::new_uuid());
   const json::value* ids = rec.body.if_contains("identifiers");
   if (ids == nullptr || !ids->is_array()) return;
   for (const json::value& id : ids->as_array()) {
@@ -35,27 +33,13 @@ void collect_identities(store::RecordEnvelope& rec, std::vector<store::IdentityL
 }
 
 void add_record(const json::value& v, const std::string& where, RecordsOrErrors& out) {
-  if (!v.is_object()) {
-    out.errors.push_back({where, "expected a JSON object with a \"kind\""});
-    return;
+  core::EnvelopeResult parsed = core::envelope_from_json(v);
+  for (const auto& e : parsed.errors) {
+    out.errors.push_back({where + e.path, e.message});
   }
-  const json::object& o = v.as_object();
-  store::RecordEnvelope rec;
-  rec.kind = string_field(o, "kind");
-  rec.id = string_field(o, "id");
-  rec.person_id = string_field(o, "person_id");
-  rec.org_id = string_field(o, "org_id");
-  rec.body = o;
-  rec.body.erase("kind");
-  if (rec.kind.empty()) {
-    out.errors.push_back({where + "kind", "is required (person, observation, encounter, ...)"});
-    return;
-  }
-  const auto errors = core::validate_envelope(rec);
-  for (const auto& e : errors) out.errors.push_back({where + e.path, e.message});
-  if (!errors.empty()) return;
-  collect_identities(rec, out.identities);
-  out.records.push_back(std::move(rec));
+  if (!parsed.ok()) return;
+  collect_identities(parsed.envelope, out.identities);
+  out.records.push_back(std::move(parsed.envelope));
 }
 
 }  // namespace

@@ -152,34 +152,36 @@ void Gateway::start_schedules(const AdapterSet& set) {
   schedules_alive_ = alive;
   for (const auto& adapter : set.instances) {
     for (const auto& schedule : adapter->schedules()) {
-      std::shared_ptr<const plugin_host::AdapterInstance> a = adapter;
-      asio::co_spawn(
-          ioc_,
-          [this, a, schedule, alive]() -> asio::awaitable<void> {
-            asio::steady_timer timer(co_await asio::this_coro::executor);
-            while (alive->load()) {
-              // Wake at least once a second so a reload or shutdown is noticed promptly.
-              auto due = std::chrono::steady_clock::now() + schedule.interval;
-              while (alive->load() && std::chrono::steady_clock::now() < due) {
-                timer.expires_at(std::min(due, std::chrono::steady_clock::now() + 1s));
-                co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-              }
-              if (!alive->load()) co_return;
-              plugin_host::Inbound in;
-              in.transport = KQ_TRANSPORT_SCHEDULE;
-              in.channel = schedule.name;
-              in.received_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count();
-              // The next run starts only after this one was acknowledged: runs never overlap.
-              co_await http::await_callback<plugin_host::AckReply>(
-                  [this, a, in](std::function<void(plugin_host::AckReply)> done) {
-                    ingest(a, in, std::move(done));
-                  });
-            }
-          },
-          asio::detached);
+      asio::co_spawn(ioc_, run_schedule(adapter, schedule, alive), asio::detached);
     }
+  }
+}
+
+// A member coroutine with by-value parameters, not a capturing lambda: a lambda's captures would
+// die with the lambda object once co_spawn returns.
+asio::awaitable<void> Gateway::run_schedule(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
+                                            plugin_host::Schedule schedule,
+                                            std::shared_ptr<std::atomic<bool>> alive) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (alive->load()) {
+    // Wake at least once a second so a reload or shutdown is noticed promptly.
+    const auto due = std::chrono::steady_clock::now() + schedule.interval;
+    while (alive->load() && std::chrono::steady_clock::now() < due) {
+      timer.expires_at(std::min(due, std::chrono::steady_clock::now() + 1s));
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (!alive->load()) co_return;
+    plugin_host::Inbound in;
+    in.transport = KQ_TRANSPORT_SCHEDULE;
+    in.channel = schedule.name;
+    in.received_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    // The next run starts only after this one was acknowledged: runs never overlap.
+    auto start = [this, adapter, in](std::function<void(plugin_host::AckReply)> done) {
+      ingest(adapter, in, std::move(done));
+    };
+    co_await http::await_callback<plugin_host::AckReply>(std::move(start));
   }
 }
 
@@ -193,23 +195,9 @@ int Gateway::run(bool handle_signals) {
     std::lock_guard lock(state_mutex_);
     start_schedules(adapters_);
   }
-  asio::signal_set signals(ioc_);
   if (handle_signals) {
-    signals.add(SIGINT);
-    signals.add(SIGTERM);
-    signals.add(SIGHUP);
-    std::function<void(const boost::system::error_code&, int)> on_signal;
-    on_signal = [this, &signals, &on_signal](const boost::system::error_code& ec, int sig) {
-      if (ec) return;
-      log::info("signal_received", {{"signal", sig == SIGHUP ? "SIGHUP" : sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-      if (sig == SIGHUP) {
-        request_reload();
-        signals.async_wait(on_signal);
-      } else {
-        request_shutdown();
-      }
-    };
-    signals.async_wait(on_signal);
+    signals_ = std::make_unique<asio::signal_set>(ioc_, SIGINT, SIGTERM, SIGHUP);
+    arm_signals();
   }
   auto work = asio::make_work_guard(ioc_);
   for (std::uint32_t i = 0; i < config_.io_threads; ++i) {
@@ -232,11 +220,27 @@ int Gateway::run(bool handle_signals) {
     if (next == Control::shutdown) break;
     reload();
   }
-  boost::system::error_code ignored;
-  signals.cancel(ignored);
+  if (signals_) {
+    boost::system::error_code ignored;
+    signals_->cancel(ignored);
+  }
   work.reset();
   shutdown();
   return 0;
+}
+
+void Gateway::arm_signals() {
+  signals_->async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    const char* name = sig == SIGHUP ? "SIGHUP" : sig == SIGINT ? "SIGINT" : "SIGTERM";
+    log::info("signal_received", {{"signal", name}});
+    if (sig == SIGHUP) {
+      request_reload();
+      arm_signals();
+    } else {
+      request_shutdown();
+    }
+  });
 }
 
 void Gateway::request_reload() {

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -58,6 +59,10 @@ class Gateway : http::IngestHandler, http::StatusSource {
   void start_listeners();
   void start_schedules(const AdapterSet& set);
   void stop_schedules();
+  boost::asio::awaitable<void> run_schedule(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
+                                            plugin_host::Schedule schedule,
+                                            std::shared_ptr<std::atomic<bool>> alive);
+  void arm_signals();
   void reload();
   void shutdown();
   void retire(std::vector<std::shared_ptr<plugin_host::AdapterInstance>> old);
@@ -72,6 +77,7 @@ class Gateway : http::IngestHandler, http::StatusSource {
   std::unique_ptr<pipeline::Pipeline> pipeline_;
   std::vector<std::shared_ptr<http::HttpServer>> servers_;
   std::vector<std::thread> io_threads_;
+  std::unique_ptr<boost::asio::signal_set> signals_;
 
   mutable std::mutex state_mutex_;
   AdapterSet adapters_;

@@ -1,0 +1,184 @@
+#include "gateway/config/gateway_schema.hpp"
+
+namespace kq::config {
+
+namespace {
+
+using T = FieldType;
+
+// Ranges are generous bounds that catch slips (an extra zero, a missing unit), not tuning
+// advice. Defaults mirror gateway_config.hpp; loader_test.cpp (OmittedKeysTakeTheDocumentedDefaults)
+// keeps the two in step.
+constexpr std::int64_t kSecond = 1000;
+constexpr std::int64_t kMinute = 60 * kSecond;
+constexpr std::int64_t kHour = 60 * kMinute;
+constexpr std::int64_t kKiB = 1024;
+constexpr std::int64_t kMiB = 1024 * kKiB;
+constexpr std::int64_t kGiB = 1024 * kMiB;
+
+std::vector<Field> log_fields() {
+  return {
+      field("level", T::enumeration, "Least severe level that is written.")
+          .by_default("info")
+          .one_of({"debug", "info", "warn", "error"}),
+  };
+}
+
+std::vector<Field> thread_fields() {
+  return {
+      field("io", T::integer, "Threads running the network event loop.").by_default("2").range(1, 64),
+      field("blocking", T::integer, "Threads for blocking work: store queries, file scans, plugin hooks that may block.")
+          .by_default("4")
+          .range(1, 64),
+  };
+}
+
+std::vector<Field> limit_fields() {
+  return {
+      field("max_body_bytes", T::bytes, "Largest request body accepted; larger requests are refused with 413.")
+          .by_default("16MiB")
+          .range(1, 4 * kGiB),
+      field("max_header_bytes", T::bytes, "Largest request header block accepted.")
+          .by_default("16KiB")
+          .range(kKiB, kMiB),
+      field("read_timeout", T::duration, "Time allowed to receive one complete request (or MLLP frame).")
+          .by_default("30s")
+          .range(1, kHour),
+      field("idle_timeout", T::duration, "A kept-alive connection without traffic for this long is closed.")
+          .by_default("5m")
+          .range(1, 24 * kHour),
+      field("max_connections", T::integer, "Connections beyond this are refused until others close.")
+          .by_default("1024")
+          .range(1, 1'000'000),
+  };
+}
+
+std::vector<Field> tls_fields() {
+  return {
+      field("certificate", T::path, "PEM server certificate, followed by any intermediates.").required().must_exist(),
+      field("private_key", T::path, "PEM private key of the certificate.").required().must_exist(),
+      field("client_ca", T::path,
+            "PEM bundle of the CAs that client certificates must chain to; omit for no client authentication.")
+          .must_exist(),
+      field("require_client_certificate", T::boolean,
+            "Refuse clients that present no certificate (mutual TLS). Needs `client_ca`.")
+          .by_default("false"),
+      field("min_version", T::enumeration, "Oldest TLS version accepted. Quote it (`\"1.3\"`) so it stays text.")
+          .by_default("1.2")
+          .one_of({"1.2", "1.3"}),
+  };
+}
+
+std::vector<Field> listener_fields() {
+  return {
+      field("name", T::string, "Unique name; adapters refer to listeners by it.").required(),
+      field("address", T::string, "Local address to bind, e.g. `0.0.0.0` or `::` for every interface.")
+          .by_default("127.0.0.1"),
+      field("port", T::integer, "TCP port; `0` picks a free port (tests).").required().range(0, 65535),
+      field("serve_health", T::boolean, "Serve `/healthz`, `/readyz` and `/metrics` on this listener.")
+          .by_default("true"),
+      field("limits", T::object, "Size and time limits for every connection.").members(limit_fields()),
+      field("tls", T::object, "Serve HTTPS; omit for plain HTTP.").members(tls_fields()),
+  };
+}
+
+std::vector<Field> store_fields() {
+  return {
+      field("backend", T::enumeration, "Storage engine.").by_default("sqlite").one_of({"sqlite"}),
+      field("path", T::string, "Database file; a relative path is taken relative to `data_dir`.")
+          .by_default("kangqiao.db"),
+      field("group_commit", T::object, "Batching of the single writer.")
+          .members({
+              field("max_batch", T::integer, "Most messages committed in one transaction.")
+                  .by_default("1000")
+                  .range(1, 100'000),
+              field("max_delay", T::duration, "Longest a message waits for others to share its transaction.")
+                  .by_default("2ms")
+                  .range(0, kSecond),
+          }),
+      field("busy_timeout", T::duration, "How long a statement waits for a lock before failing.")
+          .by_default("5s")
+          .range(0, 10 * kMinute),
+      field("reader_connections", T::integer, "Read-only connections for queries (pull API, look-ups).")
+          .by_default("4")
+          .range(1, 64),
+  };
+}
+
+std::vector<Field> adapter_fields() {
+  return {
+      field("name", T::string, "Unique instance name; appears in logs, metrics and audit entries.").required(),
+      field("plugin", T::string, "Name of the plugin, as the plugin declares it.").required(),
+      field("on_error", T::enumeration, "If the adapter fails to start: `stop` the gateway or `skip` this adapter.")
+          .by_default("stop")
+          .one_of({"stop", "skip"}),
+      field("listener", T::string, "Listener that serves this adapter's HTTP routes; default: the first listener."),
+      field("config", T::any, "The plugin's own settings, checked against the fields the plugin declares."),
+  };
+}
+
+std::vector<Field> principal_fields() {
+  return {
+      field("name", T::string, "Unique name, used in audit entries.").required(),
+      field("organisation", T::string,
+            "Identifier of the organisation the principal acts for (e.g. its unified social credit code).")
+          .by_default(""),
+      field("roles", T::string_list, "Roles granted, e.g. `[his.push]`."),
+      field("fingerprint_sha256", T::string,
+            "SHA-256 fingerprint of the client certificate: 64 hex digits, colons optional, any case."),
+      field("subject", T::string,
+            "Client certificate subject (RFC 2253), e.g. `CN=hospital-a,O=Demo Hospital`. "
+            "Give this or `fingerprint_sha256` (or both)."),
+  };
+}
+
+std::vector<Field> build() {
+  return {
+      field("node_name", T::string, "Name of this gateway in logs, metrics and audit entries.").by_default("kangqiao"),
+      field("data_dir", T::path, "Folder for the database and other state.").required(),
+      field("log", T::object, "Logging.").members(log_fields()),
+      field("threads", T::object, "Thread pools.").members(thread_fields()),
+      field("shutdown_grace", T::duration, "On SIGTERM, time allowed for in-flight messages to finish.")
+          .by_default("10s")
+          .range(0, kHour),
+      field("listeners", T::object_list,
+            "HTTP(S) endpoints. Names are unique; so are (address, port) pairs unless the port is 0.")
+          .required()
+          .at_least(1)
+          .members(listener_fields()),
+      field("store", T::object, "Message and record store.").members(store_fields()),
+      field("plugins", T::object, "Where plugins are loaded from.")
+          .members({field("directory", T::path, "Folder of plugin shared libraries; default: the build's plugin folder.")}),
+      field("mappings", T::object, "Where mapping files are read from.")
+          .members({field("directory", T::path, "Folder of mapping YAML files.")}),
+      field("adapters", T::object_list, "Adapter instances: a plugin plus its settings. Names are unique.")
+          .members(adapter_fields()),
+      field("principals", T::object_list, "Clients known by their TLS certificate, and what they may do.")
+          .members(principal_fields()),
+      field("audit", T::object, "Audit log.")
+          .members({
+              field("enabled", T::boolean, "Write the audit log.").by_default("true"),
+              field("retention_days", T::integer, "Days audit entries are kept.").by_default("180").range(1, 36'500),
+          }),
+      field("consent", T::object, "Consent defaults.")
+          .members({
+              field("default", T::enumeration, "Decision when no consent record applies.")
+                  .by_default("deny")
+                  .one_of({"deny", "permit"}),
+              field("guardian_age", T::integer, "Subjects younger than this need a guardian's consent (PIPL art. 31).")
+                  .by_default("14")
+                  .range(0, 18),
+          }),
+  };
+}
+
+}  // namespace
+
+const std::vector<Field>& gateway_schema() {
+  static const std::vector<Field> schema = build();
+  return schema;
+}
+
+std::string describe_schema_markdown() { return describe_fields_markdown(gateway_schema(), ""); }
+
+}  // namespace kq::config

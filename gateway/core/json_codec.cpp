@@ -1,0 +1,72 @@
+#include "gateway/core/json_codec.hpp"
+
+#include "gateway/core/json_io.hpp"
+
+namespace kq::core {
+
+namespace {
+
+template <class T>
+boost::json::object object_of(const T& record) {
+  boost::json::value v = json_io::write(record);
+  return std::move(v.as_object());
+}
+
+}  // namespace
+
+boost::json::object to_json(const Person& record) { return object_of(record); }
+boost::json::object to_json(const Organization& record) { return object_of(record); }
+boost::json::object to_json(const Enrollment& record) { return object_of(record); }
+boost::json::object to_json(const Encounter& record) { return object_of(record); }
+boost::json::object to_json(const Observation& record) { return object_of(record); }
+boost::json::object to_json(const FitnessTest& record) { return object_of(record); }
+boost::json::object to_json(const VisionScreening& record) { return object_of(record); }
+boost::json::object to_json(const MentalHealthScreening& record) { return object_of(record); }
+boost::json::object to_json(const Diagnosis& record) { return object_of(record); }
+boost::json::object to_json(const Procedure& record) { return object_of(record); }
+boost::json::object to_json(const InpatientSummary& record) { return object_of(record); }
+boost::json::object to_json(const Consent& record) { return object_of(record); }
+boost::json::object to_json(const Provenance& record) { return object_of(record); }
+boost::json::object to_json(const AuditEvent& record) { return object_of(record); }
+
+template <class T>
+Decoded<T> from_json(const boost::json::value& json) {
+  Decoded<T> out;
+  T record{};
+  json_io::read(json, "", record, out.errors);
+  if (out.errors.empty()) out.value = std::move(record);
+  return out;
+}
+
+template <class T>
+Decoded<T> record_from_envelope(const RecordEnvelope& rec) {
+  const std::string_view expected = kind_name(T::kKind);
+  if (rec.kind != expected) {
+    Decoded<T> out;
+    out.errors.push_back({"kind", "is '" + rec.kind + "', expected '" + std::string(expected) + "'"});
+    return out;
+  }
+  // The readers work on values; wrapping the body costs one copy per record.
+  return from_json<T>(boost::json::value(rec.body));
+}
+
+#define KQ_INSTANTIATE_CODEC(Type)                                       \
+  template Decoded<Type> from_json<Type>(const boost::json::value&);    \
+  template Decoded<Type> record_from_envelope<Type>(const RecordEnvelope&);
+KQ_INSTANTIATE_CODEC(Person)
+KQ_INSTANTIATE_CODEC(Organization)
+KQ_INSTANTIATE_CODEC(Enrollment)
+KQ_INSTANTIATE_CODEC(Encounter)
+KQ_INSTANTIATE_CODEC(Observation)
+KQ_INSTANTIATE_CODEC(FitnessTest)
+KQ_INSTANTIATE_CODEC(VisionScreening)
+KQ_INSTANTIATE_CODEC(MentalHealthScreening)
+KQ_INSTANTIATE_CODEC(Diagnosis)
+KQ_INSTANTIATE_CODEC(Procedure)
+KQ_INSTANTIATE_CODEC(InpatientSummary)
+KQ_INSTANTIATE_CODEC(Consent)
+KQ_INSTANTIATE_CODEC(Provenance)
+KQ_INSTANTIATE_CODEC(AuditEvent)
+#undef KQ_INSTANTIATE_CODEC
+
+}  // namespace kq::core

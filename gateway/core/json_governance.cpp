@@ -1,0 +1,90 @@
+// JSON field lists of Consent, Provenance and AuditEvent.
+#include "gateway/core/json_io.hpp"
+
+namespace kq::core::json_io {
+
+namespace {
+
+void fields(auto& io, Of<ConsentGrantor> auto& s) {
+  io.field("person_id", s.person_id);
+  io.field("name", s.name);
+  io.field("relationship", s.relationship);
+}
+
+void fields(auto& io, Of<Consent> auto& s) {
+  io.field("id", s.id);
+  io.field("person_id", s.person_id);
+  io.field("org_id", s.org_id);
+  io.field("status", s.status);
+  io.field("grantor", s.grantor);
+  io.field("grantor_is_guardian", s.grantor_is_guardian);
+  io.field("scope", s.scope);
+  io.field("purposes", s.purposes);
+  io.field("data_categories", s.data_categories);
+  io.field("recipients", s.recipients);
+  io.field("separate_consent", s.separate_consent);
+  io.field("lawful_basis", s.lawful_basis);
+  io.field("granted_at", s.granted_at);
+  io.field("period", s.period);
+  io.field("withdrawn_at", s.withdrawn_at);
+  io.field("notice_version", s.notice_version);
+  io.field("method", s.method);
+  io.field("evidence_id", s.evidence_id);
+}
+
+void fields(auto& io, Of<FieldLineage> auto& s) {
+  io.field("target_path", s.target_path);
+  io.field("source_location", s.source_location);
+}
+
+void fields(auto& io, Of<Provenance> auto& s) {
+  io.field("id", s.id);
+  io.field("person_id", s.person_id);
+  io.field("org_id", s.org_id);
+  io.field("mapping_name", s.mapping_name);
+  io.field("mapping_version", s.mapping_version);
+  io.field("source_system", s.source_system);
+  io.field("channel", s.channel);
+  io.field("message_id", s.message_id);
+  io.field("received_at", s.received_at);
+  io.field("activity", s.activity);
+  io.field("raw_payload_hash", s.raw_payload_hash);
+  io.field("target_ids", s.target_ids);
+  io.field("lineage", s.lineage);
+}
+
+void fields(auto& io, Of<AuditAgent> auto& s) {
+  io.field("user", s.user);
+  io.field("role", s.role);
+  io.field("org_id", s.org_id);
+  io.field("ip", s.ip);
+}
+
+void fields(auto& io, Of<AuditEvent> auto& s) {
+  io.field("id", s.id);
+  io.field("person_id", s.person_id);
+  io.field("org_id", s.org_id);
+  io.field("recorded_at", s.recorded_at);
+  io.field("type", s.type);
+  io.field("action", s.action);
+  io.field("outcome", s.outcome);
+  io.field("agent", s.agent);
+  io.field("source_node", s.source_node);
+  io.field("entity_ids", s.entity_ids);
+  io.field("query", s.query);
+  io.field("purpose_of_use", s.purpose_of_use);
+  io.field("consent_decision", s.consent_decision);
+  io.field("consent_id", s.consent_id);
+  io.field("detail", s.detail);
+}
+
+}  // namespace
+
+KQ_JSON_IO_DEFINE(ConsentGrantor)
+KQ_JSON_IO_DEFINE(Consent)
+KQ_JSON_IO_DEFINE(FieldLineage)
+KQ_JSON_IO_DEFINE(Provenance)
+KQ_JSON_IO_DEFINE(AuditAgent)
+KQ_JSON_IO_DEFINE(AuditEvent)
+
+}  // namespace kq::core::json_io

@@ -1,0 +1,119 @@
+#include "gateway/core/json_io.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "gateway/core/text_util.hpp"
+
+namespace kq::core::json_io {
+
+std::string_view type_name(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: return "null";
+    case json::kind::bool_: return "a boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_: return "a number";
+    case json::kind::string: return "a string";
+    case json::kind::array: return "an array";
+    case json::kind::object: return "an object";
+  }
+  return "a value";
+}
+
+void type_error(const json::value& v, const std::string& path, std::string_view expected, Errors& errors) {
+  errors.push_back({path, "expected " + std::string(expected) + ", got " + std::string(type_name(v))});
+}
+
+json::value write(const std::string& v) { return json::value(v); }
+json::value write(bool v) { return json::value(v); }
+json::value write(int v) { return json::value(std::int64_t{v}); }
+json::value write(std::int64_t v) { return json::value(v); }
+json::value write(double v) { return json::value(v); }
+json::value write(const PartialDate& v) { return json::value(v.iso()); }
+json::value write(const DateTime& v) { return json::value(v.iso()); }
+
+void read(const json::value& v, const std::string& path, std::string& out, Errors& errors) {
+  if (!v.is_string()) return type_error(v, path, "a string", errors);
+  out = std::string(v.get_string());
+}
+
+void read(const json::value& v, const std::string& path, bool& out, Errors& errors) {
+  if (!v.is_bool()) return type_error(v, path, "true or false", errors);
+  out = v.get_bool();
+}
+
+void read(const json::value& v, const std::string& path, std::int64_t& out, Errors& errors) {
+  if (v.is_int64()) {
+    out = v.get_int64();
+  } else if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    out = static_cast<std::int64_t>(v.get_uint64());
+  } else if (v.is_number()) {
+    errors.push_back({path, "expected an integer"});
+  } else {
+    type_error(v, path, "an integer", errors);
+  }
+}
+
+void read(const json::value& v, const std::string& path, int& out, Errors& errors) {
+  std::int64_t wide = 0;
+  const std::size_t before = errors.size();
+  read(v, path, wide, errors);
+  if (errors.size() != before) return;
+  if (wide < std::numeric_limits<int>::min() || wide > std::numeric_limits<int>::max()) {
+    errors.push_back({path, "integer is out of range"});
+    return;
+  }
+  out = static_cast<int>(wide);
+}
+
+void read(const json::value& v, const std::string& path, double& out, Errors& errors) {
+  if (!v.is_number()) return type_error(v, path, "a number", errors);
+  out = v.to_number<double>();
+}
+
+void read_optional(const json::value& v, const std::string& path, std::optional<PartialDate>& out,
+                   Errors& errors) {
+  if (!v.is_string()) return type_error(v, path, "an ISO date string", errors);
+  auto parsed = PartialDate::parse_iso(v.get_string());
+  if (!parsed) return errors.push_back({path, parsed.error()});
+  out = *parsed;
+}
+
+void read_optional(const json::value& v, const std::string& path, std::optional<DateTime>& out,
+                   Errors& errors) {
+  if (!v.is_string()) return type_error(v, path, "an ISO 8601 date-time string", errors);
+  auto parsed = DateTime::parse_iso(v.get_string());
+  if (!parsed) return errors.push_back({path, parsed.error()});
+  out = *parsed;
+}
+
+ObjectReader::ObjectReader(const json::value& v, std::string path, Errors& errors)
+    : path_(std::move(path)), errors_(errors) {
+  if (v.is_object()) {
+    object_ = &v.get_object();
+  } else {
+    type_error(v, path_, "an object", errors_);
+  }
+}
+
+ObjectReader::~ObjectReader() {
+  if (!object_) return;
+  for (const auto& entry : *object_) {
+    const std::string_view key = entry.key();
+    if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
+    std::string message = "unknown key '" + std::string(key) + "'";
+    const std::string_view best = closest_match(key, known_);
+    if (!best.empty()) message += " (did you mean '" + std::string(best) + "'?)";
+    errors_.push_back({join_path(path_, key), std::move(message)});
+  }
+}
+
+const json::value* ObjectReader::find(std::string_view key) {
+  known_.push_back(key);
+  if (!object_) return nullptr;
+  const json::value* v = object_->if_contains(key);
+  return v && !v->is_null() ? v : nullptr;
+}
+
+}  // namespace kq::core::json_io

@@ -1,0 +1,101 @@
+#pragma once
+// RecordEnvelope: how a canonical record travels between the mapping engine, plugins, the
+// pipeline and the store. The body is the typed record as JSON, so the store does not need to
+// know the record types, while validate_envelope checks the body against its type.
+//
+// The ids are copied out of the body so that the store can index them without parsing: for a
+// Person the envelope's person_id is the person's own id, for an Organization the org_id is the
+// organisation's own id; for everything else they are the body's person_id and org_id.
+// validate_envelope accepts those two self-ids empty (not filled in yet); any other difference
+// between envelope and body is an error, because the store indexes and filters by these ids.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "gateway/core/record_kind.hpp"
+#include "gateway/core/validation_context.hpp"
+
+namespace kq::core {
+
+struct FieldError {
+  std::string path;  // like "identifiers[0].value"; envelope fields are "kind", "id", …; "" is the whole input
+  std::string message;
+  bool operator==(const FieldError&) const = default;
+};
+
+struct RecordEnvelope {
+  std::string kind;         // a RecordKind name
+  std::string id;           // record id; empty means "assign one" (the store assigns a UUID)
+  std::string person_id;    // may be empty
+  std::string org_id;       // may be empty
+  boost::json::object body;  // the typed record serialised, including its id/person_id/org_id
+};
+
+// Checks the kind, parses the body as that kind (unknown keys are errors), validates the record
+// and checks that the envelope's ids agree with the body's. Every problem is listed, with paths.
+std::vector<FieldError> validate_envelope(const RecordEnvelope& rec);
+std::vector<FieldError> validate_envelope(const RecordEnvelope& rec, const ValidationContext& context);
+
+struct EnvelopeResult {
+  // When there are errors the envelope holds what could be recovered (at least the raw body),
+  // so the caller can keep it as a dead letter; when there are none the body is normalised
+  // (re-serialised from the typed record).
+  RecordEnvelope envelope;
+  std::vector<FieldError> errors;
+  bool ok() const { return errors.empty(); }
+};
+
+// Parses {"kind": "...", ...fields...}.
+EnvelopeResult parse_envelope(std::string_view json_text, const ValidationContext& context = {});
+// Parses the body of a record of a known kind; a "kind" key in it, if any, must agree.
+EnvelopeResult parse_envelope(std::string_view json_text, RecordKind kind,
+                              const ValidationContext& context = {});
+// The same for JSON that has already been parsed. A body given to envelope_from_body must not
+// hold "kind" (it would be reported as an unknown key).
+EnvelopeResult envelope_from_json(const boost::json::value& json, const ValidationContext& context = {});
+EnvelopeResult envelope_from_body(RecordKind kind, const boost::json::value& body,
+                                  const ValidationContext& context = {});
+
+// The flat form parse_envelope reads: the body with "kind" added.
+boost::json::object envelope_to_json(const RecordEnvelope& rec);
+
+// Sets the record id in the envelope and in the body (and person_id / org_id for a Person /
+// an Organization): what the store does for an envelope that arrives without an id.
+void assign_id(RecordEnvelope& rec, std::string id);
+
+struct Person;
+struct Organization;
+struct Enrollment;
+struct Encounter;
+struct Observation;
+struct FitnessTest;
+struct VisionScreening;
+struct MentalHealthScreening;
+struct Diagnosis;
+struct Procedure;
+struct InpatientSummary;
+struct Consent;
+struct Provenance;
+struct AuditEvent;
+
+// Builds an envelope from a typed record (no validation: call validate_envelope for that).
+RecordEnvelope to_envelope(const Person& record);
+RecordEnvelope to_envelope(const Organization& record);
+RecordEnvelope to_envelope(const Enrollment& record);
+RecordEnvelope to_envelope(const Encounter& record);
+RecordEnvelope to_envelope(const Observation& record);
+RecordEnvelope to_envelope(const FitnessTest& record);
+RecordEnvelope to_envelope(const VisionScreening& record);
+RecordEnvelope to_envelope(const MentalHealthScreening& record);
+RecordEnvelope to_envelope(const Diagnosis& record);
+RecordEnvelope to_envelope(const Procedure& record);
+RecordEnvelope to_envelope(const InpatientSummary& record);
+RecordEnvelope to_envelope(const Consent& record);
+RecordEnvelope to_envelope(const Provenance& record);
+RecordEnvelope to_envelope(const AuditEvent& record);
+
+}  // namespace kq::core

@@ -1,0 +1,82 @@
+// Content rules for Consent, Provenance and AuditEvent, and the under-14 guardian rule.
+#include "gateway/core/record_validation.hpp"
+#include "gateway/core/validation_util.hpp"
+
+namespace kq::core {
+
+bool consent_needs_guardian(const PartialDate& birth_date, const PartialDate& grant_date, int guardian_age) {
+  const PartialDate born = birth_date.latest_day();
+  const int year = born.year() + guardian_age;
+  int month = *born.month();
+  int day = *born.day();
+  if (month == 2 && day == 29 && !is_leap_year(year)) {
+    month = 3;  // the later reading keeps the guardian requirement one day longer
+    day = 1;
+  }
+  return grant_date.first_day_number() < days_from_civil(year, month, day);
+}
+
+std::vector<FieldError> validate(const Consent& record, const ValidationContext& context) {
+  checks::Checker check(context);
+  check.person_link(record.person_id);
+  check.required("status", record.status);
+  check.one_of("status", record.status, {"draft", "active", "rejected", "withdrawn", "expired"});
+  check.required("lawful_basis", record.lawful_basis);
+  check.one_of("lawful_basis", record.lawful_basis,
+               {"consent", "statutory_duty", "public_health_emergency", "contract", "vital_interest"});
+  const bool by_consent = record.lawful_basis == "consent";
+  if (by_consent && record.purposes.empty()) {
+    check.error("purposes", "at least one purpose is required: consent covers stated purposes only");
+  }
+  if (record.status == "withdrawn" && !record.withdrawn_at) {
+    check.error("withdrawn_at", "is required when status is withdrawn");
+  }
+  if (record.withdrawn_at && !record.status.empty() && record.status != "withdrawn") {
+    check.error("status", "is '" + record.status + "' but withdrawn_at is set");
+  }
+  check.ordered("withdrawn_at", record.granted_at, record.withdrawn_at, "granted_at");
+  if (record.period) check.ordered("period.end", record.period->start, record.period->end, "period.start");
+
+  // PIPL Art. 31: under the guardian age, only a parent or guardian can consent. The grant day
+  // is the signature date, else the start of validity, else today (a consent being recorded now).
+  if (by_consent && context.subject_birth_date) {
+    const PartialDate granted = record.granted_at ? record.granted_at->local_date()
+                                : record.period && record.period->start ? *record.period->start
+                                                                        : check.today();
+    if (consent_needs_guardian(*context.subject_birth_date, granted, context.guardian_age) &&
+        !record.grantor_is_guardian) {
+      check.error("grantor_is_guardian", "the subject is under " + std::to_string(context.guardian_age) +
+                                             " on the grant date, so a parent or guardian must grant consent");
+    }
+  }
+  return check.take();
+}
+
+std::vector<FieldError> validate(const Provenance& record, const ValidationContext& context) {
+  checks::Checker check(context);
+  check.required("mapping_name", record.mapping_name);
+  check.required("mapping_version", record.mapping_version);
+  check.required("source_system", record.source_system);
+  check.required("channel", record.channel);
+  check.required("received_at", record.received_at);
+  for (std::size_t i = 0; i < record.lineage.size(); ++i) {
+    const std::string base = index_path("lineage", i);
+    check.required(join_path(base, "target_path"), record.lineage[i].target_path);
+    check.required(join_path(base, "source_location"), record.lineage[i].source_location);
+  }
+  return check.take();
+}
+
+std::vector<FieldError> validate(const AuditEvent& record, const ValidationContext& context) {
+  checks::Checker check(context);
+  check.required("recorded_at", record.recorded_at);
+  check.required("type", record.type);
+  check.required("action", record.action);
+  check.one_of("action", record.action, {"C", "R", "U", "D", "E"});
+  check.required("outcome", record.outcome);
+  check.one_of("outcome", record.outcome, {"success", "denied", "failure"});
+  check.one_of("consent_decision", record.consent_decision, {"permit", "deny"});
+  return check.take();
+}
+
+}  // namespace kq::core

@@ -1,0 +1,322 @@
+#include "gateway/store/sqlite_batch_writer.hpp"
+
+#include <sqlite3.h>
+
+#include <boost/json/serialize.hpp>
+
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "gateway/core/record_kind.hpp"
+#include "gateway/core/uuid.hpp"
+
+namespace kq::store::sqlite {
+
+BatchWriter::BatchWriter(Connection& db)
+    : db_(db),
+      begin_(db.prepare("BEGIN IMMEDIATE")),
+      commit_(db.prepare("COMMIT")),
+      rollback_(db.prepare("ROLLBACK")),
+      savepoint_(db.prepare("SAVEPOINT write_batch")),
+      release_(db.prepare("RELEASE write_batch")),
+      rollback_to_(db.prepare("ROLLBACK TO write_batch")),
+      find_dedupe_(db.prepare(
+          "SELECT message_id, payload_sha256 FROM dedupe_key WHERE scope = ?1 AND key = ?2")),
+      insert_dedupe_(db.prepare(
+          "INSERT INTO dedupe_key (scope, key, message_id, payload_sha256, created_at_ms) "
+          "VALUES (?1, ?2, ?3, ?4, ?5)")),
+      insert_message_(db.prepare(
+          "INSERT INTO raw_message (id, source, channel, content_type, payload, sha256, "
+          "received_at_ms, status, error, peer, org_id, stored_at_ms) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")),
+      find_identifier_(db.prepare(
+          "SELECT person_id FROM person_identifier WHERE system = ?1 AND value = ?2")),
+      insert_person_(db.prepare("INSERT INTO person (id, created_at_ms) VALUES (?1, ?2)")),
+      // DO NOTHING covers the same identifier given twice in one batch; a clash with another
+      // person cannot reach here because every identifier was looked up first.
+      insert_identifier_(db.prepare(
+          "INSERT INTO person_identifier (system, value, person_id, created_at_ms) "
+          "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (system, value) DO NOTHING")),
+      current_version_(db.prepare("SELECT max(version) FROM record WHERE id = ?1")),
+      insert_record_(db.prepare(
+          "INSERT INTO record (id, version, kind, person_id, org_id, body, message_id, "
+          "written_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")),
+      records_of_message_(db.prepare(
+          "SELECT id, version, seq FROM record WHERE message_id = ?1 ORDER BY seq")),
+      insert_dead_letter_(db.prepare(
+          "INSERT INTO dead_letter (message_id, errors, mapping, created_at_ms) "
+          "VALUES (?1, ?2, ?3, ?4)")),
+      insert_outbox_(db.prepare(
+          "INSERT INTO outbox (destination, payload, idempotency_key, message_id, "
+          "next_attempt_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")),
+      insert_audit_(db.prepare(
+          "INSERT INTO audit_log (at_ms, event_type, action, outcome, actor, org_id, detail, "
+          "message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")) {}
+
+void BatchWriter::begin() { begin_.query().run(); }
+
+void BatchWriter::commit() { commit_.query().run(); }
+
+void BatchWriter::rollback() noexcept {
+  if (!db_.in_transaction()) return;
+  try {
+    rollback_.query().run();
+  } catch (const SqliteError&) {
+    // Nothing more can be done here; SQLite discards the transaction when the connection closes.
+  }
+}
+
+bool BatchWriter::checkpoint_truncate(std::chrono::milliseconds wait,
+                                      std::chrono::milliseconds busy_timeout) noexcept {
+  // A short busy timeout for this call only: new writes must not queue behind a slow reader.
+  sqlite3_busy_timeout(db_.get(), static_cast<int>(wait.count()));
+  int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  sqlite3_busy_timeout(db_.get(), static_cast<int>(busy_timeout.count()));
+  return rc == SQLITE_OK;
+}
+
+namespace {
+
+// How many rows the batch will insert, at most (identity links may insert a person and an
+// identifier each).
+std::size_t write_count(const WriteBatch& b) {
+  return (b.message ? 1 : 0) + (b.dedupe ? 1 : 0) + (b.dead_letter ? 1 : 0) + 2 * b.identities.size() +
+         b.records.size() + b.outbox.size() + b.audit.size();
+}
+
+}  // namespace
+
+WriteResult BatchWriter::apply(PreparedBatch& p, std::int64_t now_ms) {
+  WriteResult result;
+  if (p.batch.message) result.message_id = p.batch.message->id;
+  // A batch that is one INSERT needs no savepoint: SQLite undoes a failed statement by itself
+  // and the transaction goes on. Skipping it saves the sub-journal copy of every page touched.
+  const bool savepoint = write_count(p.batch) > 1;
+  if (savepoint) savepoint_.query().run();
+  try {
+    apply_inside(p, now_ms, result);
+    if (savepoint) release_.query().run();
+    return result;
+  } catch (const std::exception& e) {
+    if (!db_.in_transaction()) {
+      throw TransactionLost(std::string("transaction rolled back by SQLite: ") + e.what());
+    }
+    if (savepoint) {
+      rollback_to_.query().run();
+      release_.query().run();
+    }
+    WriteResult failed;
+    failed.status = WriteStatus::failed;
+    failed.message_id = std::move(result.message_id);
+    failed.error = e.what();
+    return failed;
+  }
+}
+
+void BatchWriter::apply_inside(PreparedBatch& p, std::int64_t now_ms, WriteResult& result) {
+  const WriteBatch& b = p.batch;
+  if (b.dedupe && !b.message) throw std::invalid_argument("a dedupe key needs a raw message");
+  if (b.dead_letter && b.dead_letter->message_id.empty() && !b.message) {
+    throw std::invalid_argument("a dead letter needs a message id or a raw message");
+  }
+  if (b.dedupe && check_dedupe(p, result)) return;  // duplicate or conflict: write nothing
+
+  if (b.message) {
+    insert_message(*b.message, now_ms);
+    if (b.dedupe) {
+      insert_dedupe_.query()
+          .bind(1, b.dedupe->scope)
+          .bind(2, b.dedupe->key)
+          .bind(3, b.message->id)
+          .bind(4, b.message->sha256)
+          .bind(5, now_ms)
+          .run();
+    }
+  }
+  resolve_persons(p, now_ms, result);
+  insert_records(p, now_ms, result);
+  insert_extras(p, now_ms);
+  result.status = WriteStatus::committed;
+}
+
+bool BatchWriter::check_dedupe(const PreparedBatch& p, WriteResult& result) {
+  const WriteBatch& b = p.batch;
+  std::string original_id;
+  std::string original_hash;
+  {
+    Query q = find_dedupe_.query();
+    q.bind(1, b.dedupe->scope).bind(2, b.dedupe->key);
+    if (!q.next()) return false;
+    original_id = q.text(0);
+    original_hash = q.text(1);
+  }
+  result.original_message_id = original_id;
+  if (original_hash == b.message->sha256) {
+    result.status = WriteStatus::duplicate;
+    load_records_of_message(original_id, result);
+  } else {
+    result.status = WriteStatus::conflict;
+    result.error = "dedupe key " + b.dedupe->scope + "|" + b.dedupe->key +
+                   " was first used by message " + original_id + " with a different payload";
+  }
+  return true;
+}
+
+void BatchWriter::load_records_of_message(const std::string& message_id, WriteResult& result) {
+  Query q = records_of_message_.query();
+  q.bind(1, message_id);
+  while (q.next()) result.records.push_back({q.text(0), q.int64(1), q.int64(2)});
+}
+
+void BatchWriter::insert_message(const RawMessage& m, std::int64_t now_ms) {
+  insert_message_.query()
+      .bind(1, m.id)
+      .bind(2, m.source)
+      .bind(3, m.channel)
+      .bind(4, m.content_type)
+      .bind_blob(5, m.payload)
+      .bind(6, m.sha256)
+      .bind(7, m.received_at_ms)
+      .bind(8, to_string(m.status))
+      .bind_or_null(9, m.error)
+      .bind_or_null(10, m.peer)
+      .bind_or_null(11, m.org_id)
+      .bind(12, now_ms)
+      .run();
+}
+
+void BatchWriter::resolve_persons(PreparedBatch& p, std::int64_t now_ms, WriteResult& result) {
+  std::vector<IdentityLink>& links = p.batch.identities;
+  if (links.empty()) return;
+  std::vector<bool> done(links.size(), false);
+  std::vector<std::string> found(links.size());
+  for (std::size_t first = 0; first < links.size(); ++first) {
+    if (done[first]) continue;
+    const std::string& ref = links[first].person_ref;
+    // Pass 1: look every identifier of this person_ref up; the first hit decides the person.
+    std::string person_id;
+    for (std::size_t i = first; i < links.size(); ++i) {
+      if (done[i] || links[i].person_ref != ref) continue;
+      Query q = find_identifier_.query();
+      q.bind(1, links[i].system).bind(2, links[i].value);
+      if (!q.next()) continue;
+      found[i] = q.text(0);
+      if (person_id.empty()) {
+        person_id = found[i];
+      } else if (found[i] != person_id) {
+        result.identity_conflicts.push_back({ref, links[i].system, links[i].value, found[i]});
+      }
+    }
+    const bool created = person_id.empty();
+    if (created) {
+      person_id = core::new_uuid();
+      insert_person_.query().bind(1, person_id).bind(2, now_ms).run();
+    }
+    // Pass 2: attach the identifiers nobody held yet to the resolved person.
+    for (std::size_t i = first; i < links.size(); ++i) {
+      if (done[i] || links[i].person_ref != ref) continue;
+      done[i] = true;
+      if (!found[i].empty()) continue;
+      insert_identifier_.query()
+          .bind(1, links[i].system)
+          .bind(2, links[i].value)
+          .bind(3, person_id)
+          .bind(4, now_ms)
+          .run();
+    }
+    result.persons.push_back({ref, std::move(person_id), created});
+  }
+  rewrite_person_refs(p, result.persons);
+}
+
+void BatchWriter::rewrite_person_refs(PreparedBatch& p, const std::vector<PersonResolved>& persons) {
+  const std::string_view person_kind = core::kind_name(core::RecordKind::person);
+  for (std::size_t i = 0; i < p.batch.records.size(); ++i) {
+    PreparedRecord& prepared = p.records[i];
+    if (!prepared.awaits_person) continue;
+    RecordEnvelope& r = p.batch.records[i];
+    for (const PersonResolved& resolved : persons) {
+      if (!uses_person_ref(r, resolved.person_ref)) continue;
+      if (r.kind == person_kind) {
+        // The person record is filed under the person's id: a known person gets a new version.
+        r.id = resolved.person_id;
+        r.body["id"] = resolved.person_id;
+        prepared.fresh_id = false;
+      } else {
+        r.body["person_id"] = resolved.person_id;
+      }
+      r.person_id = resolved.person_id;
+      break;
+    }
+    prepared.body_json = boost::json::serialize(r.body);
+    prepared.awaits_person = false;
+  }
+}
+
+void BatchWriter::insert_records(PreparedBatch& p, std::int64_t now_ms, WriteResult& result) {
+  const std::string_view message_id =
+      p.batch.message ? std::string_view(p.batch.message->id) : std::string_view();
+  result.records.reserve(p.batch.records.size());
+  for (std::size_t i = 0; i < p.batch.records.size(); ++i) {
+    RecordEnvelope& r = p.batch.records[i];
+    const PreparedRecord& prepared = p.records[i];
+    std::int64_t version = 1;
+    if (!prepared.fresh_id) {
+      // A caller-chosen id may have been written before: the new row is the next version.
+      Query q = current_version_.query();
+      q.bind(1, r.id);
+      if (q.next() && !q.is_null(0)) version = q.int64(0) + 1;
+    }
+    insert_record_.query()
+        .bind(1, r.id)
+        .bind(2, version)
+        .bind(3, r.kind)
+        .bind_or_null(4, r.person_id)
+        .bind_or_null(5, r.org_id)
+        .bind(6, prepared.body_json)
+        .bind_or_null(7, message_id)
+        .bind(8, now_ms)
+        .run();
+    // The id moves to the result: the batch is spent once its rows are in.
+    result.records.push_back({std::move(r.id), version, sqlite3_last_insert_rowid(db_.get())});
+  }
+}
+
+void BatchWriter::insert_extras(const PreparedBatch& p, std::int64_t now_ms) {
+  const WriteBatch& b = p.batch;
+  const std::string_view message_id = b.message ? std::string_view(b.message->id) : std::string_view();
+  if (b.dead_letter) {
+    const DeadLetter& d = *b.dead_letter;
+    insert_dead_letter_.query()
+        .bind(1, d.message_id.empty() ? message_id : std::string_view(d.message_id))
+        .bind(2, d.errors_json.empty() ? std::string_view("[]") : std::string_view(d.errors_json))
+        .bind_or_null(3, d.mapping)
+        .bind(4, now_ms)
+        .run();
+  }
+  for (const OutboxItem& o : b.outbox) {
+    insert_outbox_.query()
+        .bind(1, o.destination)
+        .bind_blob(2, o.payload)
+        .bind(3, o.idempotency_key)
+        .bind_or_null(4, message_id)
+        .bind(5, o.next_attempt_ms)
+        .bind(6, now_ms)
+        .run();
+  }
+  for (const AuditEntry& a : b.audit) {
+    insert_audit_.query()
+        .bind(1, a.at_ms != 0 ? a.at_ms : now_ms)
+        .bind(2, a.event_type)
+        .bind(3, a.action)
+        .bind(4, std::int64_t{a.outcome})
+        .bind_or_null(5, a.actor)
+        .bind_or_null(6, a.org_id)
+        .bind(7, a.detail_json.empty() ? std::string_view("{}") : std::string_view(a.detail_json))
+        .bind_or_null(8, message_id)
+        .run();
+  }
+}
+
+}  // namespace kq::store::sqlite

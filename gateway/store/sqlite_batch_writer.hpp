@@ -1,0 +1,59 @@
+#pragma once
+// Applies WriteBatches to the writer connection. Used only by the store's writer thread: it opens
+// one transaction per group, applies each batch inside its own SAVEPOINT (so a batch that breaks
+// a constraint is undone alone and the rest of the group still commits), then commits once.
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gateway/store/prepared_batch.hpp"
+#include "gateway/store/sqlite_handle.hpp"
+
+namespace kq::store::sqlite {
+
+// SQLite rolled back the whole transaction on its own (disk full, I/O error): every batch
+// applied so far in the group is gone, so the whole group must be reported failed.
+class TransactionLost : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class BatchWriter {
+ public:
+  explicit BatchWriter(Connection& db);
+
+  void begin();              // BEGIN IMMEDIATE
+  void commit();             // throws SqliteError; the caller then calls rollback()
+  void rollback() noexcept;  // only if a transaction is still open
+
+  // Checkpoints the WAL and truncates it to zero bytes, waiting at most `wait` for readers to
+  // move past it. Returns false if readers kept it from completing (try again later).
+  bool checkpoint_truncate(std::chrono::milliseconds wait, std::chrono::milliseconds busy_timeout) noexcept;
+
+  // Never throws for a problem confined to this batch: that becomes a `failed` result and the
+  // savepoint is rolled back. Throws TransactionLost if the enclosing transaction is gone.
+  WriteResult apply(PreparedBatch& p, std::int64_t now_ms);
+
+ private:
+  void apply_inside(PreparedBatch& p, std::int64_t now_ms, WriteResult& result);
+  bool check_dedupe(const PreparedBatch& p, WriteResult& result);
+  void insert_message(const RawMessage& m, std::int64_t now_ms);
+  void resolve_persons(PreparedBatch& p, std::int64_t now_ms, WriteResult& result);
+  void rewrite_person_refs(PreparedBatch& p, const std::vector<PersonResolved>& persons);
+  void insert_records(PreparedBatch& p, std::int64_t now_ms, WriteResult& result);
+  void insert_extras(const PreparedBatch& p, std::int64_t now_ms);
+  void load_records_of_message(const std::string& message_id, WriteResult& result);
+
+  Connection& db_;
+  Statement begin_, commit_, rollback_;
+  Statement savepoint_, release_, rollback_to_;
+  Statement find_dedupe_, insert_dedupe_;
+  Statement insert_message_;
+  Statement find_identifier_, insert_person_, insert_identifier_;
+  Statement current_version_, insert_record_, records_of_message_;
+  Statement insert_dead_letter_, insert_outbox_, insert_audit_;
+};
+
+}  // namespace kq::store::sqlite

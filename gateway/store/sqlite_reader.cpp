@@ -1,0 +1,230 @@
+#include "gateway/store/sqlite_reader.hpp"
+
+#include <array>
+#include <utility>
+
+#include "gateway/store/sqlite_handle.hpp"
+#include "gateway/store/sqlite_schema.hpp"
+
+namespace kq::store::sqlite {
+
+namespace {
+
+enum Sql : std::size_t {
+  kRecordById,
+  kChangesSince,
+  kRecordsOfMessage,
+  kMessageById,
+  kDedupe,
+  kPersonByIdentifier,
+  kDeadLetters,
+  kLastSeq,
+  kBeginRead,
+  kEndRead,
+  kSqlCount
+};
+
+constexpr std::string_view kRecordColumns =
+    "SELECT seq, id, version, kind, person_id, org_id, body, message_id, written_at_ms FROM record ";
+
+const std::array<std::string, kSqlCount>& sql_text() {
+  static const std::array<std::string, kSqlCount> text = {
+      std::string(kRecordColumns) + "WHERE id = ?1 ORDER BY version DESC LIMIT 1",
+      std::string(kRecordColumns) + "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+      std::string(kRecordColumns) + "WHERE message_id = ?1 ORDER BY seq",
+      "SELECT id, source, channel, content_type, payload, sha256, received_at_ms, status, error, "
+      "peer, org_id, stored_at_ms FROM raw_message WHERE id = ?1",
+      "SELECT scope, key, message_id, payload_sha256 FROM dedupe_key WHERE scope = ?1 AND key = ?2",
+      "SELECT person_id FROM person_identifier WHERE system = ?1 AND value = ?2",
+      "SELECT id, message_id, errors, mapping, created_at_ms FROM dead_letter WHERE id > ?1 "
+      "ORDER BY id LIMIT ?2",
+      "SELECT coalesce(max(seq), 0) FROM record",
+      "BEGIN",
+      "COMMIT",
+  };
+  return text;
+}
+
+// Every table the store owns, for row_counts().
+constexpr std::array<std::string_view, 9> kTables = {
+    "raw_message", "person", "person_identifier", "record",  "dedupe_key",
+    "dead_letter", "outbox", "audit_log",         "consent"};
+
+StoredRecord read_record(const Query& q) {
+  StoredRecord r;
+  r.seq = q.int64(0);
+  r.id = q.text(1);
+  r.version = q.int64(2);
+  r.kind = q.text(3);
+  r.person_id = q.text(4);
+  r.org_id = q.text(5);
+  r.body_json = q.text(6);
+  r.message_id = q.text(7);
+  r.written_at_ms = q.int64(8);
+  return r;
+}
+
+std::int64_t to_limit(std::size_t limit) {
+  return limit > 0x7fffffffffffffffULL ? 0x7fffffffffffffffLL : static_cast<std::int64_t>(limit);
+}
+
+}  // namespace
+
+struct ReaderSession {
+  Connection db;
+  std::array<Statement, kSqlCount> statements;
+
+  Statement& statement(Sql which) {
+    Statement& s = statements[which];
+    if (!s.valid()) s = db.prepare(sql_text()[which]);
+    return s;
+  }
+};
+
+namespace {
+
+class SqliteReader final : public Reader {
+ public:
+  SqliteReader(std::shared_ptr<ReaderPool> pool, std::unique_ptr<ReaderSession> session)
+      : pool_(std::move(pool)), session_(std::move(session)) {}
+  ~SqliteReader() override { pool_->give_back(std::move(session_)); }
+  SqliteReader(const SqliteReader&) = delete;
+  SqliteReader& operator=(const SqliteReader&) = delete;
+
+  std::optional<StoredRecord> record(std::string_view id) override {
+    Query q = session_->statement(kRecordById).query();
+    q.bind(1, id);
+    if (!q.next()) return std::nullopt;
+    return read_record(q);
+  }
+
+  std::vector<StoredRecord> changes_since(std::int64_t after_seq, std::size_t limit) override {
+    Query q = session_->statement(kChangesSince).query();
+    q.bind(1, after_seq).bind(2, to_limit(limit));
+    std::vector<StoredRecord> out;
+    while (q.next()) out.push_back(read_record(q));
+    return out;
+  }
+
+  std::vector<StoredRecord> records_of_message(std::string_view message_id) override {
+    Query q = session_->statement(kRecordsOfMessage).query();
+    q.bind(1, message_id);
+    std::vector<StoredRecord> out;
+    while (q.next()) out.push_back(read_record(q));
+    return out;
+  }
+
+  std::optional<StoredMessage> message(std::string_view id) override {
+    Query q = session_->statement(kMessageById).query();
+    q.bind(1, id);
+    if (!q.next()) return std::nullopt;
+    StoredMessage s;
+    RawMessage& m = s.message;
+    m.id = q.text(0);
+    m.source = q.text(1);
+    m.channel = q.text(2);
+    m.content_type = q.text(3);
+    m.payload = q.text(4);
+    m.sha256 = q.text(5);
+    m.received_at_ms = q.int64(6);
+    parse_message_status(q.text(7), m.status);
+    m.error = q.text(8);
+    m.peer = q.text(9);
+    m.org_id = q.text(10);
+    s.stored_at_ms = q.int64(11);
+    return s;
+  }
+
+  std::optional<DedupeEntry> find_dedupe(std::string_view scope, std::string_view key) override {
+    Query q = session_->statement(kDedupe).query();
+    q.bind(1, scope).bind(2, key);
+    if (!q.next()) return std::nullopt;
+    return DedupeEntry{q.text(0), q.text(1), q.text(2), q.text(3)};
+  }
+
+  std::optional<std::string> person_by_identifier(std::string_view system,
+                                                  std::string_view value) override {
+    Query q = session_->statement(kPersonByIdentifier).query();
+    q.bind(1, system).bind(2, value);
+    if (!q.next()) return std::nullopt;
+    return q.text(0);
+  }
+
+  std::map<std::string, std::int64_t> row_counts() override {
+    // One read transaction, so the counts come from a single snapshot and can be compared.
+    std::map<std::string, std::int64_t> counts;
+    session_->statement(kBeginRead).query().run();
+    try {
+      for (std::string_view table : kTables) {
+        counts[std::string(table)] = session_->db.scalar_int64("SELECT count(*) FROM " + std::string(table));
+      }
+    } catch (...) {
+      session_->statement(kEndRead).query().run();
+      throw;
+    }
+    session_->statement(kEndRead).query().run();
+    return counts;
+  }
+
+  std::vector<DeadLetterRow> dead_letters(std::int64_t after_id, std::size_t limit) override {
+    Query q = session_->statement(kDeadLetters).query();
+    q.bind(1, after_id).bind(2, to_limit(limit));
+    std::vector<DeadLetterRow> out;
+    while (q.next()) out.push_back({q.int64(0), q.text(1), q.text(2), q.text(3), q.int64(4)});
+    return out;
+  }
+
+  std::int64_t last_seq() override {
+    Query q = session_->statement(kLastSeq).query();
+    return q.next() ? q.int64(0) : 0;
+  }
+
+ private:
+  std::shared_ptr<ReaderPool> pool_;
+  std::unique_ptr<ReaderSession> session_;
+};
+
+}  // namespace
+
+ReaderPool::ReaderPool(std::filesystem::path path, std::chrono::milliseconds busy_timeout,
+                       std::size_t max_idle)
+    : path_(std::move(path)), busy_timeout_(busy_timeout), max_idle_(max_idle) {}
+
+ReaderPool::~ReaderPool() = default;
+
+std::unique_ptr<Reader> ReaderPool::acquire() {
+  std::unique_ptr<ReaderSession> session;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) throw StoreError("the store is shut down; no new readers");
+    if (!idle_.empty()) {
+      session = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  if (!session) {
+    // Opened outside the lock: opening a file must not serialise every other reader.
+    session = std::make_unique<ReaderSession>();
+    session->db = open_reader_connection(path_, busy_timeout_);
+  }
+  return std::make_unique<SqliteReader>(shared_from_this(), std::move(session));
+}
+
+void ReaderPool::give_back(std::unique_ptr<ReaderSession> session) {
+  std::unique_ptr<ReaderSession> drop;  // closed after the lock is released
+  std::lock_guard lock(mutex_);
+  if (closed_ || idle_.size() >= max_idle_) {
+    drop = std::move(session);
+  } else {
+    idle_.push_back(std::move(session));
+  }
+}
+
+void ReaderPool::close() {
+  std::vector<std::unique_ptr<ReaderSession>> drop;
+  std::lock_guard lock(mutex_);
+  closed_ = true;
+  drop.swap(idle_);
+}
+
+}  // namespace kq::store::sqlite

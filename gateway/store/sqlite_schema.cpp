@@ -1,0 +1,252 @@
+#include "gateway/store/sqlite_schema.hpp"
+
+#include <sqlite3.h>
+
+#include <span>
+#include <string>
+
+#include "gateway/log/log.hpp"
+#include "gateway/store/store.hpp"
+
+namespace kq::store::sqlite {
+namespace {
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+// Append-only: a released migration is never edited, only followed by a new one.
+constexpr Migration kMigrations[] = {
+    {1, "initial schema", R"sql(
+-- Every inbound message exactly as received, so any record can be traced to its source and any
+-- source can be reprocessed with a newer mapping.
+CREATE TABLE raw_message (
+  id             TEXT PRIMARY KEY,
+  source         TEXT NOT NULL,
+  channel        TEXT NOT NULL,
+  content_type   TEXT NOT NULL,
+  payload        BLOB NOT NULL,
+  sha256         TEXT NOT NULL,
+  received_at_ms INTEGER NOT NULL,
+  status         TEXT NOT NULL CHECK (status IN ('accepted', 'rejected', 'dead_letter')),
+  error          TEXT,
+  peer           TEXT,
+  org_id         TEXT,
+  stored_at_ms   INTEGER NOT NULL
+);
+
+CREATE TABLE person (
+  id            TEXT PRIMARY KEY,
+  created_at_ms INTEGER NOT NULL
+);
+
+-- One identifier (system + value) names at most one person.
+CREATE TABLE person_identifier (
+  system        TEXT NOT NULL,
+  value         TEXT NOT NULL,
+  person_id     TEXT NOT NULL REFERENCES person(id),
+  created_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (system, value)
+) WITHOUT ROWID;
+CREATE INDEX person_identifier_person ON person_identifier(person_id);
+
+-- Record history: every write is a new row. seq is the changes-feed cursor; AUTOINCREMENT keeps
+-- it strictly increasing even if the newest rows are ever purged.
+CREATE TABLE record (
+  seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+  id            TEXT NOT NULL,
+  version       INTEGER NOT NULL CHECK (version >= 1),
+  kind          TEXT NOT NULL,
+  person_id     TEXT,
+  org_id        TEXT,
+  body          TEXT NOT NULL,
+  message_id    TEXT REFERENCES raw_message(id),
+  written_at_ms INTEGER NOT NULL,
+  UNIQUE (id, version)
+);
+CREATE INDEX record_message ON record(message_id) WHERE message_id IS NOT NULL;
+CREATE INDEX record_person ON record(person_id) WHERE person_id IS NOT NULL;
+
+CREATE TABLE dedupe_key (
+  scope          TEXT NOT NULL,
+  key            TEXT NOT NULL,
+  message_id     TEXT NOT NULL REFERENCES raw_message(id),
+  payload_sha256 TEXT NOT NULL,
+  created_at_ms  INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+
+CREATE TABLE dead_letter (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id     TEXT NOT NULL REFERENCES raw_message(id),
+  errors         TEXT NOT NULL,
+  mapping        TEXT,
+  created_at_ms  INTEGER NOT NULL,
+  resolved_at_ms INTEGER
+);
+CREATE INDEX dead_letter_message ON dead_letter(message_id);
+
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  destination     TEXT NOT NULL,
+  payload         BLOB NOT NULL,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  message_id      TEXT REFERENCES raw_message(id),
+  status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL,
+  last_error      TEXT,
+  created_at_ms   INTEGER NOT NULL
+);
+CREATE INDEX outbox_due ON outbox(next_attempt_ms) WHERE status = 'pending';
+
+-- Append-only. prev_hash / entry_hash are filled by the hash chain (a later change); message_id
+-- has no foreign key on purpose: an audit row must never be refused for referential reasons.
+CREATE TABLE audit_log (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms      INTEGER NOT NULL,
+  event_type TEXT NOT NULL,
+  action     TEXT NOT NULL CHECK (action IN ('C', 'R', 'U', 'D', 'E')),
+  outcome    INTEGER NOT NULL CHECK (outcome IN (0, 4, 8, 12)),
+  actor      TEXT,
+  org_id     TEXT,
+  detail     TEXT NOT NULL DEFAULT '{}',
+  message_id TEXT,
+  prev_hash  BLOB,
+  entry_hash BLOB
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END;
+
+-- Consent / lawful basis (domain.md 10.2). Lists are JSON arrays of codes.
+CREATE TABLE consent (
+  id                   TEXT PRIMARY KEY,
+  version              INTEGER NOT NULL DEFAULT 1,
+  subject_person_id    TEXT NOT NULL REFERENCES person(id),
+  grantor_person_id    TEXT,
+  grantor_contact_id   TEXT,
+  grantor_relationship TEXT,
+  guardian_type        TEXT,
+  grantor_is_guardian  INTEGER NOT NULL DEFAULT 0 CHECK (grantor_is_guardian IN (0, 1)),
+  subject_age_at_grant INTEGER,
+  scope                TEXT NOT NULL,
+  purposes             TEXT NOT NULL DEFAULT '[]',
+  data_categories      TEXT NOT NULL DEFAULT '[]',
+  recipients           TEXT NOT NULL DEFAULT '[]',
+  separate_consent     INTEGER NOT NULL DEFAULT 0 CHECK (separate_consent IN (0, 1)),
+  lawful_basis         TEXT NOT NULL,
+  notice_version       TEXT,
+  notice_sha256        TEXT,
+  method               TEXT,
+  evidence_document_id TEXT,
+  status               TEXT NOT NULL
+                       CHECK (status IN ('draft', 'active', 'rejected', 'withdrawn', 'expired')),
+  period_start_ms      INTEGER,
+  period_end_ms        INTEGER,
+  granted_at_ms        INTEGER,
+  withdrawn_at_ms      INTEGER,
+  provenance_id        TEXT,
+  recorded_at_ms       INTEGER NOT NULL
+);
+CREATE INDEX consent_subject ON consent(subject_person_id, status);
+)sql"},
+};
+
+int user_version(Connection& db) {
+  return static_cast<int>(db.scalar_int64("PRAGMA user_version"));
+}
+
+void apply_pragmas(Connection& db, std::chrono::milliseconds busy_timeout, bool writer) {
+  sqlite3_busy_timeout(db.get(), static_cast<int>(busy_timeout.count()));
+  // No PHI in temp files; no SIGBUS from a memory map on I/O errors; corrupt pages caught early;
+  // schema objects may not call functions with side effects.
+  db.exec(
+      "PRAGMA temp_store = MEMORY;"
+      "PRAGMA mmap_size = 0;"
+      "PRAGMA cell_size_check = ON;"
+      "PRAGMA trusted_schema = OFF;");
+  if (!writer) {
+    db.exec("PRAGMA query_only = ON;");
+    return;
+  }
+  std::string mode = db.scalar_text("PRAGMA journal_mode = WAL");
+  if (mode != "wal") {
+    throw StoreError("SQLite refused WAL mode (journal_mode is '" + mode +
+                     "'); the database must be on a local filesystem");
+  }
+  // FULL: an acknowledgement means the transaction survives power loss, not just a crash.
+  db.exec(
+      "PRAGMA synchronous = FULL;"
+      "PRAGMA foreign_keys = ON;"
+      "PRAGMA secure_delete = ON;"
+      "PRAGMA journal_size_limit = 67108864;");
+}
+
+void quick_check(Connection& db, const std::filesystem::path& path) {
+  std::string verdict = db.scalar_text("PRAGMA quick_check");
+  if (verdict != "ok") {
+    throw StoreError("database " + path.string() + " failed PRAGMA quick_check (" + verdict +
+                     "); restore it from a backup made with VACUUM INTO or the backup API");
+  }
+}
+
+void migrate(Connection& db, const std::filesystem::path& path) {
+  const int from = user_version(db);
+  const int latest = latest_schema_version();
+  if (from > latest) {
+    throw StoreError("database " + path.string() + " has schema version " + std::to_string(from) +
+                     ", newer than this build of Kangqiao understands (" + std::to_string(latest) +
+                     "); run a newer kangqiao, or restore a backup taken before the upgrade");
+  }
+  for (const Migration& m : std::span(kMigrations)) {
+    if (m.version <= from) continue;
+    // One transaction per migration: a failure leaves the database at the previous version.
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(m.sql);
+      db.exec("PRAGMA user_version = " + std::to_string(m.version));
+      db.exec("COMMIT");
+    } catch (...) {
+      if (db.in_transaction()) db.exec("ROLLBACK");
+      throw;
+    }
+    log::info("store_migrated", {{"path", path.string()}, {"version", m.version}, {"name", m.name}});
+  }
+}
+
+}  // namespace
+
+int latest_schema_version() { return std::span(kMigrations).back().version; }
+
+Connection open_writer_connection(const SqliteOptions& options) {
+  const std::filesystem::path& path = options.path;
+  try {
+    Connection db(path, Connection::Mode::read_write_create);
+    apply_pragmas(db, options.busy_timeout, /*writer=*/true);
+    // The writer's page cache holds the hot index pages across groups; with random UUID keys a
+    // small cache means re-reading and re-writing the same leaves on every commit.
+    db.exec("PRAGMA cache_size = -" + std::to_string(options.writer_cache_kib));
+    quick_check(db, path);
+    migrate(db, path);
+    return db;
+  } catch (const SqliteError& e) {
+    throw StoreError("cannot open store " + path.string() + ": " + e.what());
+  }
+}
+
+Connection open_reader_connection(const std::filesystem::path& path,
+                                  std::chrono::milliseconds busy_timeout) {
+  try {
+    Connection db(path, Connection::Mode::read_only);
+    apply_pragmas(db, busy_timeout, /*writer=*/false);
+    return db;
+  } catch (const SqliteError& e) {
+    throw StoreError("cannot open a reader on " + path.string() + ": " + e.what());
+  }
+}
+
+}  // namespace kq::store::sqlite

@@ -1,0 +1,154 @@
+#pragma once
+// The durable store, behind an interface so that a PostgreSQL backend can serve deployments that
+// outgrow one machine. SQLite is the embedded default (make_sqlite_store).
+//
+// Writes go through one queue to one writer, which commits many WriteBatches per transaction
+// (group commit) and only then reports each result. Reads use their own connections and never
+// wait for the writer.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/store/write_batch.hpp"
+
+namespace kq::store {
+
+// Opening failed (unreadable file, newer schema, failed quick_check, …). The message is meant for
+// the operator and says what to do.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct StoredRecord {
+  std::int64_t seq = 0;
+  std::string id;
+  std::int64_t version = 0;
+  std::string kind;
+  std::string person_id;
+  std::string org_id;
+  std::string body_json;   // the canonical body, as JSON text
+  std::string message_id;  // lineage: the raw message this version came from (may be empty)
+  std::int64_t written_at_ms = 0;
+};
+
+struct StoredMessage {
+  RawMessage message;
+  std::int64_t stored_at_ms = 0;
+};
+
+struct DedupeEntry {
+  std::string scope;
+  std::string key;
+  std::string message_id;
+  std::string payload_sha256;
+};
+
+struct DeadLetterRow {
+  std::int64_t id = 0;
+  std::string message_id;
+  std::string errors_json;
+  std::string mapping;
+  std::int64_t created_at_ms = 0;
+};
+
+// Read queries. Obtained per use from Store::reader(); holds one connection until destroyed, so
+// keep it short-lived. Not thread-safe: one thread at a time. Each call sees the latest committed
+// state at the time of the call.
+class Reader {
+ public:
+  virtual ~Reader() = default;
+  // Latest version of a record.
+  virtual std::optional<StoredRecord> record(std::string_view id) = 0;
+  // Record writes with seq > after_seq in seq order, at most `limit` of them.
+  virtual std::vector<StoredRecord> changes_since(std::int64_t after_seq, std::size_t limit) = 0;
+  // Every version written because of one raw message (lineage), in seq order.
+  virtual std::vector<StoredRecord> records_of_message(std::string_view message_id) = 0;
+  virtual std::optional<StoredMessage> message(std::string_view id) = 0;
+  virtual std::optional<DedupeEntry> find_dedupe(std::string_view scope, std::string_view key) = 0;
+  virtual std::optional<std::string> person_by_identifier(std::string_view system,
+                                                          std::string_view value) = 0;
+  // Rows per table, by table name.
+  virtual std::map<std::string, std::int64_t> row_counts() = 0;
+  // Dead letters with id > after_id, oldest first.
+  virtual std::vector<DeadLetterRow> dead_letters(std::int64_t after_id, std::size_t limit) = 0;
+  // Highest change sequence committed so far (0 when there is none).
+  virtual std::int64_t last_seq() = 0;
+};
+
+struct Health {
+  bool writable = false;  // accepting writes, and the last transaction attempt succeeded
+  std::string last_error;
+  std::int64_t last_error_at_ms = 0;
+};
+
+// A snapshot of the writer's counters, for metrics. A "commit" is one transaction (one group);
+// a "batch" is one WriteBatch.
+struct StoreStats {
+  std::size_t queue_depth = 0;
+  std::uint64_t commits = 0;
+  std::uint64_t batches_committed = 0;
+  std::uint64_t records_committed = 0;
+  std::uint64_t batches_failed = 0;
+  std::size_t last_commit_batches = 0;  // WriteBatches in the most recent transaction
+  std::size_t max_commit_batches = 0;
+  std::chrono::microseconds last_commit_latency{0};   // BEGIN .. COMMIT returned
+  std::chrono::microseconds total_commit_latency{0};  // sum over `commits`
+  std::uint64_t db_size_bytes = 0;                     // database + WAL file
+};
+
+class Store {
+ public:
+  using Done = std::function<void(WriteResult)>;
+
+  virtual ~Store() = default;
+  Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Enqueues `batch` and returns at once. `done` is called exactly once: from the writer thread
+  // after COMMIT has returned (or with the failure that prevented it). If the store no longer
+  // accepts work (shut down, queue full) `done` is called before submit returns, with `failed`.
+  // `done` must not block for long: the next group waits for it.
+  virtual void submit(WriteBatch batch, Done done) = 0;
+
+  virtual std::unique_ptr<Reader> reader() = 0;
+
+  virtual Health health() const = 0;
+
+  virtual std::size_t queue_depth() const = 0;
+  virtual std::uint64_t batches_committed() const = 0;
+  virtual std::uint64_t records_committed() const = 0;
+  virtual std::uint64_t db_size_bytes() const = 0;
+  virtual StoreStats stats() const = 0;
+
+  // Stops accepting writes, commits everything already queued, then closes. Idempotent; the
+  // destructor calls it too.
+  virtual void shutdown() = 0;
+};
+
+struct SqliteOptions {
+  std::filesystem::path path;
+  std::size_t max_batch = 1000;  // WriteBatches per transaction
+  std::chrono::microseconds max_delay{2000};  // wait for more after the first arrives
+  std::chrono::milliseconds busy_timeout{5000};
+  std::size_t reader_connections = 4;  // idle read connections kept open
+  std::size_t writer_cache_kib = 65536;  // page cache of the writer connection
+  std::size_t max_queue = 100000;      // beyond this, submit fails fast (back-pressure)
+  // When idle with a WAL larger than this, the writer truncates it (see checkpoint starvation in
+  // docs/performance.md). Matches PRAGMA journal_size_limit.
+  std::uint64_t wal_truncate_bytes = 64ULL << 20;
+};
+
+// Opens (creating and migrating if needed) the database at options.path. Throws StoreError.
+std::unique_ptr<Store> make_sqlite_store(const SqliteOptions& options);
+
+}  // namespace kq::store

@@ -1,0 +1,136 @@
+#pragma once
+// A WriteBatch is one unit of work for the store — usually everything one inbound message
+// produced — and is committed atomically: either all of it is durable, or none of it is.
+//
+// Every field is plain data so that a batch can be built on any thread, moved into the store's
+// queue and applied by the single writer without sharing anything with the caller.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/core/record.hpp"
+
+namespace kq::store {
+
+using core::RecordEnvelope;
+
+enum class MessageStatus { accepted, rejected, dead_letter };
+
+std::string_view to_string(MessageStatus status);
+// Parses the stored text form; returns false for anything else.
+bool parse_message_status(std::string_view text, MessageStatus& out);
+
+// The inbound message exactly as it arrived; kept so that any record can be traced back to its
+// source and any source can be reprocessed with a newer mapping.
+struct RawMessage {
+  std::string id;            // empty: the store assigns a UUID
+  std::string source;        // adapter instance that received it
+  std::string channel;       // e.g. "mllp", "http", "file"
+  std::string content_type;  // e.g. "application/hl7-v2"
+  std::string payload;       // raw bytes (may contain NUL)
+  std::string sha256;        // lowercase hex; empty: the store computes it from payload
+  std::int64_t received_at_ms = 0;
+  MessageStatus status = MessageStatus::accepted;
+  std::string error;         // free text or JSON; empty when accepted
+  std::string peer;          // remote address as seen by the listener
+  std::string org_id;        // organisation the sender is mapped to
+};
+
+// "The person this batch calls `person_ref` is known under system|value". The writer resolves
+// every person_ref to a stored person id (see WriteResult::persons) and rewrites the records that
+// use the ref before inserting them: a record whose person_id is the ref gets the resolved id
+// (envelope and body), and a person record whose id is the ref is stored under the resolved id,
+// so each person has one person record whose versions follow the registry's updates.
+struct IdentityLink {
+  std::string person_ref;
+  std::string system;
+  std::string value;
+};
+
+// Business key of the message (e.g. MSH-3|MSH-4|MSH-10). Compared together with the raw
+// message's payload hash, so a WriteBatch with a dedupe key must carry a raw message.
+struct DedupeKey {
+  std::string scope;
+  std::string key;
+};
+
+struct DeadLetter {
+  std::string message_id;   // empty: the raw message of this batch
+  std::string errors_json;  // per-field errors, JSON array or object
+  std::string mapping;      // name (and version) of the mapping that failed
+};
+
+// A transactional-outbox item: written in the same transaction as the data it reports, sent later
+// at least once; the receiver deduplicates on idempotency_key.
+struct OutboxItem {
+  std::string destination;
+  std::string payload;
+  std::string idempotency_key;
+  std::int64_t next_attempt_ms = 0;
+};
+
+struct AuditEntry {
+  std::int64_t at_ms = 0;   // 0: commit time
+  std::string event_type;   // DICOM code, e.g. "110107" (Import)
+  std::string action;       // C | R | U | D | E
+  int outcome = 0;          // 0 success, 4 minor, 8 serious, 12 major failure
+  std::string actor;
+  std::string org_id;
+  std::string detail_json;  // JSON object; empty means {}
+};
+
+struct WriteBatch {
+  std::optional<RawMessage> message;
+  std::vector<RecordEnvelope> records;
+  std::vector<IdentityLink> identities;
+  std::optional<DedupeKey> dedupe;
+  std::optional<DeadLetter> dead_letter;
+  std::vector<OutboxItem> outbox;
+  std::vector<AuditEntry> audit;
+};
+
+enum class WriteStatus {
+  committed,  // durable: COMMIT has returned
+  duplicate,  // dedupe key seen before with the same payload hash; nothing written
+  conflict,   // dedupe key seen before with a different payload hash; nothing written
+  failed,     // nothing written; `error` says why (the sender should retry later)
+};
+
+std::string_view to_string(WriteStatus status);
+
+struct RecordWritten {
+  std::string id;
+  std::int64_t version = 0;
+  std::int64_t seq = 0;  // change sequence: strictly increasing across the whole store
+};
+
+struct PersonResolved {
+  std::string person_ref;
+  std::string person_id;
+  bool created = false;  // false: an existing person was found through one of the identifiers
+};
+
+// Two identifiers of one person_ref already belonged to different persons. The writer keeps the
+// first match and leaves the other identifier where it was; the caller should audit this.
+struct IdentityConflict {
+  std::string person_ref;
+  std::string system;
+  std::string value;
+  std::string existing_person_id;
+};
+
+struct WriteResult {
+  WriteStatus status = WriteStatus::failed;
+  std::string message_id;           // this batch's raw message id (assigned if it was empty)
+  std::string original_message_id;  // duplicate / conflict: the message that first used the key
+  // committed: what this batch wrote. duplicate: what the original message wrote.
+  std::vector<RecordWritten> records;
+  std::vector<PersonResolved> persons;
+  std::vector<IdentityConflict> identity_conflicts;
+  std::string error;
+
+  bool ok() const { return status == WriteStatus::committed || status == WriteStatus::duplicate; }
+};
+
+}  // namespace kq::store

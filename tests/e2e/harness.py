@@ -1,0 +1,191 @@
+"""Starts the real kangqiao binary on loopback with its own config, data and certificates."""
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+import http.client
+
+BIN = os.environ.get("KQ_BIN", "build/bin/kangqiao")
+SOURCE_DIR = os.environ.get("KQ_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
+PLUGIN_DIR = os.environ.get("KQ_PLUGIN_DIR", os.path.join(SOURCE_DIR, "build/plugins"))
+
+_certs = None
+
+
+def dev_certs():
+    """Certificates made once per test process by the project's own script, plus a client
+    certificate from a CA the gateway does not trust."""
+    global _certs
+    if _certs:
+        return _certs
+    d = tempfile.mkdtemp(prefix="kq-e2e-certs-")
+    env = dict(os.environ, KQ_CERT_DIR=d)
+    subprocess.run([os.path.join(SOURCE_DIR, "certs/gen-dev-certs.sh")], check=True, env=env,
+                   stderr=subprocess.DEVNULL)
+    rogue = os.path.join(d, "rogue")
+    os.makedirs(rogue)
+    def ossl(*args):
+        subprocess.run(["openssl", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-keyout", f"{rogue}/ca.key", "-out", f"{rogue}/ca.crt", "-days", "2", "-subj", "/CN=Rogue CA")
+    ossl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-keyout", f"{rogue}/client.key", "-out", f"{rogue}/client.csr",
+         "-subj", "/C=CN/O=Demo District Hospital/CN=hospital-a")
+    ossl("x509", "-req", "-in", f"{rogue}/client.csr", "-CA", f"{rogue}/ca.crt", "-CAkey", f"{rogue}/ca.key",
+         "-CAcreateserial", "-out", f"{rogue}/client.crt", "-days", "2")
+    _certs = d
+    return d
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def config_text(data_dir, certs, admin_port, ingest_port, route="/v1/records", extra_adapters=""):
+    return f"""
+node_name: e2e
+data_dir: {data_dir}
+log: {{ level: debug }}
+threads: {{ io: 2, blocking: 2 }}
+shutdown_grace: 5s
+listeners:
+  - name: admin
+    address: 127.0.0.1
+    port: {admin_port}
+  - name: ingest
+    address: 127.0.0.1
+    port: {ingest_port}
+    serve_health: false
+    limits: {{ max_body_bytes: 64KiB, read_timeout: 5s, idle_timeout: 10s }}
+    tls:
+      certificate: {certs}/server.crt
+      private_key: {certs}/server.key
+      client_ca: {certs}/ca.crt
+      require_client_certificate: true
+store:
+  path: kangqiao.db
+  group_commit: {{ max_batch: 500, max_delay: 1ms }}
+plugins:
+  directory: {PLUGIN_DIR}
+adapters:
+  - name: demo-records
+    plugin: example_echo
+    listener: ingest
+    config:
+      path: {route}
+{extra_adapters}
+principals:
+  - name: hospital-a
+    organisation: "12110000MB0000001X"
+    roles: [his.push]
+    subject: "CN=hospital-a,O=Demo District Hospital,C=CN"
+"""
+
+
+class Gateway:
+    def __init__(self, **config_args):
+        self.dir = tempfile.mkdtemp(prefix="kq-e2e-")
+        self.certs = dev_certs()
+        self.admin_port = free_port()
+        self.ingest_port = free_port()
+        self.config_path = os.path.join(self.dir, "kangqiao.yaml")
+        self.db_path = os.path.join(self.dir, "data", "kangqiao.db")
+        self.log_path = os.path.join(self.dir, "gateway.log")
+        self.write_config(**config_args)
+        self.proc = None
+
+    def write_config(self, **config_args):
+        with open(self.config_path, "w") as f:
+            f.write(config_text(os.path.join(self.dir, "data"), self.certs, self.admin_port,
+                                self.ingest_port, **config_args))
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([BIN, "run", "--config", self.config_path],
+                                     stdout=self.log, stderr=self.log)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("gateway exited during start-up:\n" + self.logs())
+            try:
+                if self.get("/healthz")[0] == 200:
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("gateway did not become healthy:\n" + self.logs())
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=timeout)
+        return self.proc.returncode
+
+    def cleanup(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if not os.environ.get("KQ_E2E_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def logs(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def log_events(self):
+        events = []
+        for line in self.logs().splitlines():
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                pass
+        return events
+
+    def wait_for_event(self, name, timeout=10, after=0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            matches = [e for e in self.log_events()[after:] if e.get("event") == name]
+            if matches:
+                return matches
+            time.sleep(0.05)
+        raise AssertionError(f"no '{name}' event in the log:\n{self.logs()}")
+
+    def get(self, path):
+        conn = http.client.HTTPConnection("127.0.0.1", self.admin_port, timeout=10)
+        conn.request("GET", path)
+        r = conn.getresponse()
+        return r.status, r.read().decode()
+
+    def tls_context(self, client="hospital-a"):
+        ctx = ssl.create_default_context(cafile=os.path.join(self.certs, "ca.crt"))
+        if client == "rogue":
+            ctx.load_cert_chain(os.path.join(self.certs, "rogue/client.crt"),
+                                os.path.join(self.certs, "rogue/client.key"))
+        elif client:
+            ctx.load_cert_chain(os.path.join(self.certs, f"{client}.crt"),
+                                os.path.join(self.certs, f"{client}.key"))
+        return ctx
+
+    def post(self, path, body, client="hospital-a", headers=None, content_type="application/json"):
+        conn = http.client.HTTPSConnection("localhost", self.ingest_port, timeout=10,
+                                           context=self.tls_context(client))
+        h = {"Content-Type": content_type}
+        h.update(headers or {})
+        conn.request("POST", path, body=body.encode() if isinstance(body, str) else body, headers=h)
+        r = conn.getresponse()
+        text = r.read().decode()
+        try:
+            return r.status, r.getheader("Content-Type"), json.loads(text)
+        except ValueError:
+            return r.status, r.getheader("Content-Type"), text
+
+    def sql(self, query):
+        out = subprocess.run(["sqlite3", "-readonly", "-json", self.db_path, query],
+                             check=True, capture_output=True, text=True).stdout
+        return json.loads(out) if out.strip() else []

@@ -1,0 +1,254 @@
+// What one WriteBatch does: records with versions and change sequence numbers, person resolution
+// through identifiers, deduplication, lineage, and the side tables.
+#include <boost/json/parse.hpp>
+
+#include "gateway/store/prepared_batch.hpp"
+#include "tests/unit/store/store_test_support.hpp"
+
+namespace kq::store::testing {
+namespace {
+
+using RecordsTest = StoreTest;
+
+TEST_F(RecordsTest, AssignsIdsAndStartsAtVersionOne) {
+  auto store = open();
+  WriteBatch b;
+  b.records.push_back(make_record("observation"));
+  b.records.push_back(make_record("observation"));
+  WriteResult r = submit_and_wait(*store, std::move(b));
+  ASSERT_EQ(r.status, WriteStatus::committed) << r.error;
+  ASSERT_EQ(r.records.size(), 2u);
+  EXPECT_EQ(r.records[0].id.size(), 36u);
+  EXPECT_NE(r.records[0].id, r.records[1].id);
+  EXPECT_EQ(r.records[0].version, 1);
+  EXPECT_LT(r.records[0].seq, r.records[1].seq);
+
+  auto stored = store->reader()->record(r.records[1].id);
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(boost::json::parse(stored->body_json).as_object().at("unit").as_string(), "cm");
+  EXPECT_EQ(stored->org_id, "org-1");
+  EXPECT_TRUE(stored->message_id.empty());
+}
+
+TEST_F(RecordsTest, WritingAnIdAgainBumpsTheVersionAndSeqOnlyRises) {
+  auto store = open();
+  std::int64_t last_seq = 0;
+  for (int i = 1; i <= 3; ++i) {
+    WriteBatch b;
+    b.records.push_back(make_record("observation", "obs-1"));
+    b.records.back().body["value"] = 170 + i;
+    b.records.push_back(make_record("observation"));  // a fresh record in between
+    WriteResult r = submit_and_wait(*store, std::move(b));
+    ASSERT_EQ(r.status, WriteStatus::committed) << r.error;
+    EXPECT_EQ(r.records[0].id, "obs-1");
+    EXPECT_EQ(r.records[0].version, i);
+    EXPECT_GT(r.records[0].seq, last_seq);
+    EXPECT_GT(r.records[1].seq, r.records[0].seq);
+    last_seq = r.records[1].seq;
+  }
+  auto reader = store->reader();
+  auto latest = reader->record("obs-1");
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->version, 3);
+  EXPECT_EQ(boost::json::parse(latest->body_json).as_object().at("value").as_int64(), 173);
+
+  auto changes = reader->changes_since(0, 100);
+  ASSERT_EQ(changes.size(), 6u);
+  for (std::size_t i = 1; i < changes.size(); ++i) EXPECT_GT(changes[i].seq, changes[i - 1].seq);
+  EXPECT_EQ(reader->last_seq(), changes.back().seq);
+  // The cursor resumes after a given seq and honours the limit.
+  auto page = reader->changes_since(changes[1].seq, 2);
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].seq, changes[2].seq);
+}
+
+TEST_F(RecordsTest, ResolvesPersonsThroughTheirIdentifiers) {
+  auto store = open();
+  WriteBatch first;
+  first.identities = {{"p", "cn-resident-id", "11010519491231002X"}, {"p", "cn-student-no", "G1"}};
+  first.records.push_back(make_record("vision_screening", {}, "p"));
+  WriteResult r1 = submit_and_wait(*store, std::move(first));
+  ASSERT_EQ(r1.status, WriteStatus::committed) << r1.error;
+  ASSERT_EQ(r1.persons.size(), 1u);
+  EXPECT_TRUE(r1.persons[0].created);
+  const std::string person = r1.persons[0].person_id;
+  EXPECT_EQ(store->reader()->record(r1.records[0].id)->person_id, person);
+
+  // A later message knows the student by the student number and a new card number.
+  WriteBatch second;
+  second.identities = {{"s", "cn-student-no", "G1"}, {"s", "citizen-card:bj", "C-9"}};
+  second.records.push_back(make_record("fitness_test", {}, "s"));
+  WriteResult r2 = submit_and_wait(*store, std::move(second));
+  ASSERT_EQ(r2.status, WriteStatus::committed) << r2.error;
+  ASSERT_EQ(r2.persons.size(), 1u);
+  EXPECT_FALSE(r2.persons[0].created);
+  EXPECT_EQ(r2.persons[0].person_id, person);
+  EXPECT_EQ(store->reader()->record(r2.records[0].id)->person_id, person);
+  EXPECT_EQ(store->reader()->person_by_identifier("citizen-card:bj", "C-9"), person);
+
+  // Unknown identifiers make a new person; two refs in one batch resolve separately.
+  WriteBatch third;
+  third.identities = {{"a", "cn-student-no", "G2"}, {"b", "cn-student-no", "G1"}};
+  third.records.push_back(make_record("observation", {}, "a"));
+  third.records.push_back(make_record("observation", {}, "b"));
+  WriteResult r3 = submit_and_wait(*store, std::move(third));
+  ASSERT_EQ(r3.status, WriteStatus::committed) << r3.error;
+  ASSERT_EQ(r3.persons.size(), 2u);
+  EXPECT_TRUE(r3.persons[0].created);
+  EXPECT_NE(r3.persons[0].person_id, person);
+  EXPECT_EQ(r3.persons[1].person_id, person);
+  EXPECT_EQ(store->reader()->row_counts()["person"], 2);
+
+  // Identifiers that already belong to two different persons: first match wins, clash reported.
+  WriteBatch fourth;
+  fourth.identities = {{"x", "cn-student-no", "G1"}, {"x", "cn-student-no", "G2"}};
+  WriteResult r4 = submit_and_wait(*store, std::move(fourth));
+  ASSERT_EQ(r4.status, WriteStatus::committed) << r4.error;
+  EXPECT_EQ(r4.persons.at(0).person_id, person);
+  ASSERT_EQ(r4.identity_conflicts.size(), 1u);
+  EXPECT_EQ(r4.identity_conflicts[0].value, "G2");
+  EXPECT_EQ(store->reader()->person_by_identifier("cn-student-no", "G2"), r3.persons[0].person_id);
+}
+
+TEST_F(RecordsTest, PersonRecordsAndReferencesTakeTheResolvedId) {
+  auto store = open();
+  auto sync = [&](const std::string& ref, const std::string& name) {
+    WriteBatch b;
+    b.identities = {{ref, "cn-student-no", "G7"}};
+    RecordEnvelope person;
+    person.kind = "person";
+    person.id = ref;
+    person.person_id = ref;
+    person.body = {{"id", ref}, {"name", name}};
+    b.records.push_back(std::move(person));
+    RecordEnvelope obs = make_record("observation", {}, ref);
+    obs.body["person_id"] = ref;
+    b.records.push_back(std::move(obs));
+    return submit_and_wait(*store, std::move(b));
+  };
+  WriteResult first = sync("ref-1", "Zhang San");
+  ASSERT_EQ(first.status, WriteStatus::committed) << first.error;
+  const std::string person = first.persons.at(0).person_id;
+  EXPECT_EQ(first.records.at(0).id, person);
+  EXPECT_EQ(first.records[0].version, 1);
+
+  auto reader = store->reader();
+  auto stored_person = reader->record(person);
+  ASSERT_TRUE(stored_person.has_value());
+  EXPECT_EQ(stored_person->person_id, person);
+  EXPECT_EQ(boost::json::parse(stored_person->body_json).as_object().at("id").as_string(), person);
+  auto obs = reader->record(first.records.at(1).id);
+  ASSERT_TRUE(obs.has_value());
+  EXPECT_EQ(obs->person_id, person);
+  EXPECT_EQ(boost::json::parse(obs->body_json).as_object().at("person_id").as_string(), person);
+
+  // The next registry sync names the same student under a new ref: a new version, same person.
+  WriteResult second = sync("ref-2", "Zhang San (renamed)");
+  ASSERT_EQ(second.status, WriteStatus::committed) << second.error;
+  EXPECT_EQ(second.records.at(0).id, person);
+  EXPECT_EQ(second.records[0].version, 2);
+  EXPECT_EQ(reader->row_counts()["person"], 1);
+}
+
+TEST_F(RecordsTest, DedupeKeyGivesDuplicateForSameContentAndConflictForDifferent) {
+  auto store = open();
+  auto batch = [](std::string payload) {
+    WriteBatch b;
+    b.message = make_message(std::move(payload));
+    b.dedupe = DedupeKey{"mllp:HIS|H1", "MSG0001"};
+    b.records.push_back(make_record("observation"));
+    b.audit.push_back({0, "110107", "C", 0, "his-1", "org-1", {}});
+    return b;
+  };
+  WriteResult original = submit_and_wait(*store, batch("MSH|^~\\&|HIS|H1|...|MSG0001"));
+  ASSERT_EQ(original.status, WriteStatus::committed) << original.error;
+  auto before = store->reader()->row_counts();
+
+  WriteResult again = submit_and_wait(*store, batch("MSH|^~\\&|HIS|H1|...|MSG0001"));
+  EXPECT_EQ(again.status, WriteStatus::duplicate);
+  EXPECT_EQ(again.original_message_id, original.message_id);
+  ASSERT_EQ(again.records.size(), 1u);
+  EXPECT_EQ(again.records[0].id, original.records[0].id);
+  EXPECT_EQ(again.records[0].seq, original.records[0].seq);
+  EXPECT_TRUE(again.ok());
+
+  WriteResult changed = submit_and_wait(*store, batch("MSH|^~\\&|HIS|H1|...|MSG0001|CHANGED"));
+  EXPECT_EQ(changed.status, WriteStatus::conflict);
+  EXPECT_EQ(changed.original_message_id, original.message_id);
+  EXPECT_FALSE(changed.error.empty());
+  EXPECT_FALSE(changed.ok());
+
+  EXPECT_EQ(store->reader()->row_counts(), before);  // neither wrote anything
+  auto entry = store->reader()->find_dedupe("mllp:HIS|H1", "MSG0001");
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_EQ(entry->message_id, original.message_id);
+}
+
+TEST_F(RecordsTest, KeepsTheRawMessageAndItsLineage) {
+  auto store = open();
+  WriteBatch b;
+  b.message = make_message(std::string("abc"));
+  b.message->payload.push_back('\0');  // binary-safe
+  b.message->payload += "def";
+  b.records.push_back(make_record("observation"));
+  b.records.push_back(make_record("encounter"));
+  WriteResult r = submit_and_wait(*store, std::move(b));
+  ASSERT_EQ(r.status, WriteStatus::committed) << r.error;
+  ASSERT_EQ(r.message_id.size(), 36u);
+
+  auto reader = store->reader();
+  auto m = reader->message(r.message_id);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->message.payload, std::string("abc\0def", 7));
+  EXPECT_EQ(m->message.sha256, sha256_hex(std::string("abc\0def", 7)));
+  EXPECT_EQ(m->message.status, MessageStatus::accepted);
+  EXPECT_EQ(m->message.peer, "127.0.0.1:5000");
+  auto lineage = reader->records_of_message(r.message_id);
+  ASSERT_EQ(lineage.size(), 2u);
+  EXPECT_EQ(lineage[1].kind, "encounter");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_F(RecordsTest, StoresDeadLettersOutboxAndAudit) {
+  auto store = open();
+  WriteBatch b;
+  b.message = make_message("bad,row");
+  b.message->status = MessageStatus::dead_letter;
+  b.message->error = R"([{"field":"PID-7","reason":"not a date"}])";
+  b.dead_letter = DeadLetter{{}, b.message->error, "his_oru@3"};
+  b.outbox.push_back({"direct_report", "{}", "report-1", 1700000000000});
+  b.audit.push_back({0, "110107", "C", 4, "his-1", "org-1", R"({"reason":"mapping failed"})"});
+  WriteResult r = submit_and_wait(*store, std::move(b));
+  ASSERT_EQ(r.status, WriteStatus::committed) << r.error;
+
+  auto reader = store->reader();
+  auto letters = reader->dead_letters(0, 10);
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(letters[0].message_id, r.message_id);
+  EXPECT_EQ(letters[0].mapping, "his_oru@3");
+  EXPECT_TRUE(reader->dead_letters(letters[0].id, 10).empty());
+  EXPECT_EQ(reader->message(r.message_id)->message.status, MessageStatus::dead_letter);
+  auto counts = reader->row_counts();
+  EXPECT_EQ(counts["outbox"], 1);
+  EXPECT_EQ(counts["audit_log"], 1);
+}
+
+TEST_F(RecordsTest, InvalidBatchesFailWithoutWritingAnything) {
+  auto store = open();
+  WriteBatch no_message;
+  no_message.dedupe = DedupeKey{"s", "k"};
+  no_message.records.push_back(make_record("observation"));
+  WriteResult r = submit_and_wait(*store, std::move(no_message));
+  EXPECT_EQ(r.status, WriteStatus::failed);
+  EXPECT_NE(r.error.find("raw message"), std::string::npos) << r.error;
+
+  WriteBatch bad_audit;  // violates the CHECK on action, after the record was inserted
+  bad_audit.records.push_back(make_record("observation"));
+  bad_audit.audit.push_back({0, "110107", "Z", 0, {}, {}, {}});
+  WriteResult r2 = submit_and_wait(*store, std::move(bad_audit));
+  EXPECT_EQ(r2.status, WriteStatus::failed);
+  EXPECT_EQ(store->reader()->row_counts()["record"], 0);
+}
+
+}  // namespace
+}  // namespace kq::store::testing

@@ -1,0 +1,109 @@
+// Opening the store: migrations from an empty file, reopening, and refusing what it cannot use.
+#include <fstream>
+
+#include "tests/unit/store/store_test_support.hpp"
+
+namespace kq::store::testing {
+namespace {
+
+using SchemaTest = StoreTest;
+
+TEST_F(SchemaTest, MigratesAnEmptyDatabaseToTheLatestSchema) {
+  auto store = open();
+  auto counts = store->reader()->row_counts();
+  for (const char* table : {"raw_message", "person", "person_identifier", "record", "dedupe_key",
+                            "dead_letter", "outbox", "audit_log", "consent"}) {
+    ASSERT_TRUE(counts.contains(table)) << table;
+    EXPECT_EQ(counts[table], 0) << table;
+  }
+  store->shutdown();
+
+  RawDb raw(db_path());
+  EXPECT_EQ(raw.text("PRAGMA user_version"), "1");
+  EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");  // persistent, set by the store
+  EXPECT_EQ(raw.text("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' "
+                     "AND tbl_name = 'audit_log'"),
+            "2");
+  EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
+}
+
+TEST_F(SchemaTest, ReopeningKeepsDataAndTheSequenceKeepsRising) {
+  std::string id;
+  std::int64_t first_seq = 0;
+  {
+    auto store = open();
+    WriteBatch b;
+    b.records.push_back(make_record("observation"));
+    WriteResult r = submit_and_wait(*store, std::move(b));
+    ASSERT_EQ(r.status, WriteStatus::committed) << r.error;
+    id = r.records.at(0).id;
+    first_seq = r.records.at(0).seq;
+  }  // destructor shuts down
+  auto store = open();
+  auto found = store->reader()->record(id);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->seq, first_seq);
+  EXPECT_EQ(found->kind, "observation");
+
+  WriteBatch b;
+  b.records.push_back(make_record("observation"));
+  WriteResult r = submit_and_wait(*store, std::move(b));
+  ASSERT_EQ(r.status, WriteStatus::committed) << r.error;
+  EXPECT_GT(r.records.at(0).seq, first_seq);
+  // Migrating again must be a no-op, not a second CREATE TABLE.
+  EXPECT_EQ(store->reader()->row_counts()["record"], 2);
+}
+
+TEST_F(SchemaTest, RefusesADatabaseFromANewerBuild) {
+  open()->shutdown();
+  {
+    RawDb raw(db_path());
+    ASSERT_EQ(raw.exec("PRAGMA user_version = 99"), "");
+  }
+  try {
+    open();
+    FAIL() << "opened a database with a newer schema";
+  } catch (const StoreError& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("schema version 99"), std::string::npos) << what;
+    EXPECT_NE(what.find("newer"), std::string::npos) << what;
+  }
+}
+
+TEST_F(SchemaTest, RefusesAFileThatIsNotADatabase) {
+  {
+    std::ofstream out(db_path(), std::ios::binary);
+    out << std::string(8192, 'x');
+  }
+  EXPECT_THROW(open(), StoreError);
+}
+
+TEST_F(SchemaTest, AuditLogRefusesUpdateAndDelete) {
+  {
+    auto store = open();
+    WriteBatch b;
+    b.audit.push_back({0, "110107", "C", 0, "his-1", "org-1", R"({"k":"v"})"});
+    ASSERT_EQ(submit_and_wait(*store, std::move(b)).status, WriteStatus::committed);
+  }
+  RawDb raw(db_path());
+  std::string update = raw.exec("UPDATE audit_log SET outcome = 8");
+  std::string remove = raw.exec("DELETE FROM audit_log");
+  EXPECT_NE(update.find("append-only"), std::string::npos) << update;
+  EXPECT_NE(remove.find("append-only"), std::string::npos) << remove;
+  EXPECT_EQ(raw.text("SELECT outcome || ':' || detail FROM audit_log"), R"(0:{"k":"v"})");
+}
+
+TEST_F(SchemaTest, ReadersArePooledAndMoreThanThePoolCanBeOpen) {
+  SqliteOptions o = options();
+  o.reader_connections = 2;
+  auto store = open(o);
+  std::vector<std::unique_ptr<Reader>> readers;
+  for (int i = 0; i < 6; ++i) readers.push_back(store->reader());
+  for (auto& r : readers) EXPECT_EQ(r->last_seq(), 0);
+  readers.clear();
+  store->shutdown();
+  EXPECT_THROW(store->reader(), StoreError);
+}
+
+}  // namespace
+}  // namespace kq::store::testing
