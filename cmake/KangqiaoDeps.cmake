@@ -12,3 +12,7 @@ add_library(kq_asio INTERFACE)
 target_link_libraries(kq_asio INTERFACE Boost::headers Threads::Threads OpenSSL::SSL OpenSSL::Crypto)
 target_compile_definitions(kq_asio INTERFACE
   BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW BOOST_ASIO_DISABLE_BOOST_COROUTINE)
+
+# POCO: only Zip (and Foundation), for reading XLSX workbooks.
+find_package(Poco REQUIRED COMPONENTS Foundation Zip)
+set(POCO_LIBS Poco::Foundation Poco::Zip)

@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libxml2-dev libpoco-dev
   libgtest-dev libgmock-dev
+  clang-14 libclang-rt-14-dev
   openssl curl python3 python3-hl7 procps
 )
 

@@ -1,0 +1,85 @@
+#pragma once
+// Source documents as the mapping engine sees them, whatever their format.
+//
+// A Format parses a payload into a Document and compiles path expressions (at mapping load
+// time, so a bad path is a `kangqiao check` error, not a runtime surprise). A compiled Path
+// selects Matches from a Document, either from the whole document or inside the scope of an
+// earlier Match (the current element of an iteration: one OBR group, one CSV row, one XML node).
+// Every Match says where it came from in the sender's own terms, so errors can be explained to
+// the sender: "PID-19: 11010519491231002X fails the check digit".
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kq::formats {
+
+struct Match {
+  std::string text;          // the value, decoded to UTF-8 (escapes resolved); "" when empty
+  std::string location;      // "PID-3[2].1", "row 12, column 班级", "/ClinicalDocument/id/@root",
+                             // "record 3, bytes 10..27 (card_no)", "/patient/name/0"
+  std::uint64_t handle = 0;  // format-specific position, used when this match is a scope
+};
+
+class Document {
+ public:
+  virtual ~Document() = default;
+  virtual std::string_view format() const = 0;
+};
+
+class Path {
+ public:
+  virtual ~Path() = default;
+  // Every match inside `scope` (nullptr: the whole document), in document order. A path that
+  // finds nothing returns an empty vector; an empty field that is present returns a match with
+  // empty text only where the format distinguishes the two (HL7 "" vs absent, XML empty element).
+  virtual std::vector<Match> select(const Document& document, const Match* scope) const = 0;
+  virtual const std::string& text() const = 0;  // the path as written
+};
+
+// A fixed-width field declared by a mapping (card-reader POS records).
+struct FixedField {
+  std::string name;
+  std::size_t offset = 0;  // 0-based byte offset within the record
+  std::size_t length = 0;  // bytes
+  std::string type = "string";  // string | digits | number | date (yyyyMMdd) | time (HHmmss)
+};
+
+struct ParseOptions {
+  std::string charset;                // "" = the format's default / what the payload declares;
+                                      // "UTF-8", "GB18030", "GBK": override (e.g. a channel whose
+                                      // HL7 sender leaves MSH-18 empty but sends GB 18030)
+  std::size_t max_bytes = 16 * 1024 * 1024;
+  std::size_t max_depth = 256;        // XML/JSON nesting
+  // Tabular formats
+  char csv_delimiter = ',';
+  bool has_header = true;
+  std::string sheet;                  // XLSX sheet name; "" = the first sheet
+  // Fixed-width records
+  std::size_t record_length = 0;      // bytes per record; 0 = one record per line
+  std::vector<FixedField> fixed_fields;
+};
+
+struct ParseError {
+  std::string location;  // where in the payload ("MSH-1", "line 3", "byte 120", "row 7")
+  std::string message;
+};
+
+class Format {
+ public:
+  virtual ~Format() = default;
+  virtual std::string_view name() const = 0;  // "hl7v2", "xml", "csv", "xlsx", "fixed", "json"
+  // Compiles a path of this format's syntax. On error returns nullptr and sets `error` to a
+  // reason that names the problem ("segment name must be 3 characters: 'PI'").
+  virtual std::unique_ptr<Path> compile_path(std::string_view text, std::string& error) const = 0;
+  // Parses a payload. On error returns nullptr and fills `error`.
+  virtual std::unique_ptr<Document> parse(std::string_view bytes, const ParseOptions& options,
+                                          ParseError& error) const = 0;
+};
+
+// The formats built into the gateway, by name; nullptr for an unknown name.
+const Format* find_format(std::string_view name);
+std::vector<std::string_view> format_names();
+
+}  // namespace kq::formats
