@@ -3,7 +3,6 @@
 #include <sqlite3.h>
 
 #include <boost/json/serialize.hpp>
-
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -26,30 +25,30 @@ BatchWriter::BatchWriter(Connection& db)
       insert_dedupe_(db.prepare(
           "INSERT INTO dedupe_key (scope, key, message_id, payload_sha256, created_at_ms) "
           "VALUES (?1, ?2, ?3, ?4, ?5)")),
-      insert_message_(db.prepare(
-          "INSERT INTO raw_message (id, source, channel, content_type, payload, sha256, "
-          "received_at_ms, status, error, peer, org_id, stored_at_ms) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")),
-      find_identifier_(db.prepare(
-          "SELECT person_id FROM person_identifier WHERE system = ?1 AND value = ?2")),
+      insert_message_(
+          db.prepare("INSERT INTO raw_message (id, source, channel, content_type, payload, sha256, "
+                     "received_at_ms, status, error, peer, org_id, stored_at_ms) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")),
+      find_identifier_(
+          db.prepare("SELECT person_id FROM person_identifier WHERE system = ?1 AND value = ?2")),
       insert_person_(db.prepare("INSERT INTO person (id, created_at_ms) VALUES (?1, ?2)")),
       // DO NOTHING covers the same identifier given twice in one batch; a clash with another
       // person cannot reach here because every identifier was looked up first.
-      insert_identifier_(db.prepare(
-          "INSERT INTO person_identifier (system, value, person_id, created_at_ms) "
-          "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (system, value) DO NOTHING")),
+      insert_identifier_(
+          db.prepare("INSERT INTO person_identifier (system, value, person_id, created_at_ms) "
+                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (system, value) DO NOTHING")),
       current_version_(db.prepare("SELECT max(version) FROM record WHERE id = ?1")),
-      insert_record_(db.prepare(
-          "INSERT INTO record (id, version, kind, person_id, org_id, body, message_id, "
-          "written_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")),
-      records_of_message_(db.prepare(
-          "SELECT id, version, seq FROM record WHERE message_id = ?1 ORDER BY seq")),
-      insert_dead_letter_(db.prepare(
-          "INSERT INTO dead_letter (message_id, errors, mapping, created_at_ms) "
-          "VALUES (?1, ?2, ?3, ?4)")),
-      insert_outbox_(db.prepare(
-          "INSERT INTO outbox (destination, payload, idempotency_key, message_id, "
-          "next_attempt_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")),
+      insert_record_(
+          db.prepare("INSERT INTO record (id, version, kind, person_id, org_id, body, message_id, "
+                     "written_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")),
+      records_of_message_(
+          db.prepare("SELECT id, version, seq FROM record WHERE message_id = ?1 ORDER BY seq")),
+      insert_dead_letter_(
+          db.prepare("INSERT INTO dead_letter (message_id, errors, mapping, created_at_ms) "
+                     "VALUES (?1, ?2, ?3, ?4)")),
+      insert_outbox_(
+          db.prepare("INSERT INTO outbox (destination, payload, idempotency_key, message_id, "
+                     "next_attempt_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")),
       insert_audit_(db.prepare(
           "INSERT INTO audit_log (at_ms, event_type, action, outcome, actor, org_id, detail, "
           "message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")) {}
@@ -71,7 +70,8 @@ bool BatchWriter::checkpoint_truncate(std::chrono::milliseconds wait,
                                       std::chrono::milliseconds busy_timeout) noexcept {
   // A short busy timeout for this call only: new writes must not queue behind a slow reader.
   sqlite3_busy_timeout(db_.get(), static_cast<int>(wait.count()));
-  int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  int rc =
+      sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   sqlite3_busy_timeout(db_.get(), static_cast<int>(busy_timeout.count()));
   return rc == SQLITE_OK;
 }
@@ -81,8 +81,8 @@ namespace {
 // How many rows the batch will insert, at most (identity links may insert a person and an
 // identifier each).
 std::size_t write_count(const WriteBatch& b) {
-  return (b.message ? 1 : 0) + (b.dedupe ? 1 : 0) + (b.dead_letter ? 1 : 0) + 2 * b.identities.size() +
-         b.records.size() + b.outbox.size() + b.audit.size();
+  return (b.message ? 1 : 0) + (b.dedupe ? 1 : 0) + (b.dead_letter ? 1 : 0) +
+         2 * b.identities.size() + b.records.size() + b.outbox.size() + b.audit.size();
 }
 
 }  // namespace
@@ -230,7 +230,8 @@ void BatchWriter::resolve_persons(PreparedBatch& p, std::int64_t now_ms, WriteRe
   rewrite_person_refs(p, result.persons);
 }
 
-void BatchWriter::rewrite_person_refs(PreparedBatch& p, const std::vector<PersonResolved>& persons) {
+void BatchWriter::rewrite_person_refs(PreparedBatch& p,
+                                      const std::vector<PersonResolved>& persons) {
   const std::string_view person_kind = core::kind_name(core::RecordKind::person);
   for (std::size_t i = 0; i < p.batch.records.size(); ++i) {
     PreparedRecord& prepared = p.records[i];
@@ -285,7 +286,8 @@ void BatchWriter::insert_records(PreparedBatch& p, std::int64_t now_ms, WriteRes
 
 void BatchWriter::insert_extras(const PreparedBatch& p, std::int64_t now_ms) {
   const WriteBatch& b = p.batch;
-  const std::string_view message_id = b.message ? std::string_view(b.message->id) : std::string_view();
+  const std::string_view message_id =
+      b.message ? std::string_view(b.message->id) : std::string_view();
   if (b.dead_letter) {
     const DeadLetter& d = *b.dead_letter;
     insert_dead_letter_.query()

@@ -30,7 +30,8 @@ class BatchWriter {
 
   // Checkpoints the WAL and truncates it to zero bytes, waiting at most `wait` for readers to
   // move past it. Returns false if readers kept it from completing (try again later).
-  bool checkpoint_truncate(std::chrono::milliseconds wait, std::chrono::milliseconds busy_timeout) noexcept;
+  bool checkpoint_truncate(std::chrono::milliseconds wait,
+                           std::chrono::milliseconds busy_timeout) noexcept;
 
   // Never throws for a problem confined to this batch: that becomes a `failed` result and the
   // savepoint is rolled back. Throws TransactionLost if the enclosing transaction is gone.

@@ -107,7 +107,8 @@ Statement& Statement::operator=(Statement&& other) noexcept {
 Connection::Connection(const std::filesystem::path& path, Mode mode) {
   // NOMUTEX: every connection is used by one thread at a time (the writer, or one Reader).
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-  flags |= mode == Mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  flags |=
+      mode == Mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string what = "cannot open " + path.string() + ": " +
@@ -142,7 +143,8 @@ void Connection::exec(const std::string& sql) {
   char* message = nullptr;
   int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
   if (rc != SQLITE_OK) {
-    std::string what = sql.substr(0, 80) + ": " + (message != nullptr ? message : sqlite3_errstr(rc));
+    std::string what =
+        sql.substr(0, 80) + ": " + (message != nullptr ? message : sqlite3_errstr(rc));
     sqlite3_free(message);
     throw SqliteError(sqlite3_extended_errcode(db_), what);
   }
@@ -160,6 +162,8 @@ std::int64_t Connection::scalar_int64(const std::string& sql) {
   return q.next() ? q.int64(0) : 0;
 }
 
-bool Connection::in_transaction() const { return db_ != nullptr && sqlite3_get_autocommit(db_) == 0; }
+bool Connection::in_transaction() const {
+  return db_ != nullptr && sqlite3_get_autocommit(db_) == 0;
+}
 
 }  // namespace kq::store::sqlite

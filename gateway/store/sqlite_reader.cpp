@@ -25,7 +25,8 @@ enum Sql : std::size_t {
 };
 
 constexpr std::string_view kRecordColumns =
-    "SELECT seq, id, version, kind, person_id, org_id, body, message_id, written_at_ms FROM record ";
+    "SELECT seq, id, version, kind, person_id, org_id, body, message_id, written_at_ms FROM "
+    "record ";
 
 const std::array<std::string, kSqlCount>& sql_text() {
   static const std::array<std::string, kSqlCount> text = {
@@ -47,7 +48,7 @@ const std::array<std::string, kSqlCount>& sql_text() {
 
 // Every table the store owns, for row_counts().
 constexpr std::array<std::string_view, 9> kTables = {
-    "raw_message", "person", "person_identifier", "record",  "dedupe_key",
+    "raw_message", "person", "person_identifier", "record", "dedupe_key",
     "dead_letter", "outbox", "audit_log",         "consent"};
 
 StoredRecord read_record(const Query& q) {
@@ -156,7 +157,8 @@ class SqliteReader final : public Reader {
     session_->statement(kBeginRead).query().run();
     try {
       for (std::string_view table : kTables) {
-        counts[std::string(table)] = session_->db.scalar_int64("SELECT count(*) FROM " + std::string(table));
+        counts[std::string(table)] =
+            session_->db.scalar_int64("SELECT count(*) FROM " + std::string(table));
       }
     } catch (...) {
       session_->statement(kEndRead).query().run();

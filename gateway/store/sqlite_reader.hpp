@@ -16,7 +16,8 @@ struct ReaderSession;  // a connection and its lazily prepared statements
 
 class ReaderPool : public std::enable_shared_from_this<ReaderPool> {
  public:
-  ReaderPool(std::filesystem::path path, std::chrono::milliseconds busy_timeout, std::size_t max_idle);
+  ReaderPool(std::filesystem::path path, std::chrono::milliseconds busy_timeout,
+             std::size_t max_idle);
   ~ReaderPool();
 
   // Lends an idle session, or opens a new one when all are in use (never blocks on the pool).

@@ -214,7 +214,8 @@ void migrate(Connection& db, const std::filesystem::path& path) {
       if (db.in_transaction()) db.exec("ROLLBACK");
       throw;
     }
-    log::info("store_migrated", {{"path", path.string()}, {"version", m.version}, {"name", m.name}});
+    log::info("store_migrated",
+              {{"path", path.string()}, {"version", m.version}, {"name", m.name}});
   }
 }
 

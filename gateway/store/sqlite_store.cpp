@@ -55,10 +55,11 @@ class SqliteStore final : public Store {
     results_.reserve(options_.max_batch);
     queue_.reserve(options_.max_batch);
     thread_ = std::thread([this] { run_writer(); });
-    log::info("store_opened", {{"path", options_.path.string()},
-                               {"schema_version", sqlite::latest_schema_version()},
-                               {"max_batch", options_.max_batch},
-                               {"max_delay_us", static_cast<std::int64_t>(options_.max_delay.count())}});
+    log::info("store_opened",
+              {{"path", options_.path.string()},
+               {"schema_version", sqlite::latest_schema_version()},
+               {"max_batch", options_.max_batch},
+               {"max_delay_us", static_cast<std::int64_t>(options_.max_delay.count())}});
   }
 
   ~SqliteStore() override { shutdown(); }
@@ -144,8 +145,9 @@ class SqliteStore final : public Store {
     db_ = sqlite::Connection();
     pool_->close();
     closed_ = true;
-    log::info("store_closed", {{"path", options_.path.string()},
-                               {"batches_committed", static_cast<std::int64_t>(batches_committed_.load())}});
+    log::info("store_closed",
+              {{"path", options_.path.string()},
+               {"batches_committed", static_cast<std::int64_t>(batches_committed_.load())}});
   }
 
  private:
@@ -204,7 +206,7 @@ class SqliteStore final : public Store {
 
   // Auto-checkpoints are PASSIVE: readers that always hold a snapshot can keep them from ever
   // finishing, and the WAL then grows without bound. So when the writer is idle and the WAL is
-  // past the journal size limit, it runs a TRUNCATE checkpoint (briefly waiting for readers).
+  // larger than wal_truncate_bytes, it runs a TRUNCATE checkpoint (briefly waiting for readers).
   void maybe_checkpoint() {
     constexpr auto kRetryEvery = std::chrono::seconds(10);
     if (file_size_or_zero(options_.path.string() + "-wal") <= options_.wal_truncate_bytes) return;
@@ -215,7 +217,8 @@ class SqliteStore final : public Store {
       if (!queue_.empty()) return;  // busy: the next idle moment will do
     }
     last_checkpoint_attempt_ = now;
-    const bool done = writer_->checkpoint_truncate(std::chrono::milliseconds(100), options_.busy_timeout);
+    const bool done =
+        writer_->checkpoint_truncate(std::chrono::milliseconds(100), options_.busy_timeout);
     log::info("store_wal_checkpoint", {{"truncated", done}});
   }
 
@@ -232,7 +235,8 @@ class SqliteStore final : public Store {
       group_error = e.what();
       writer_->rollback();
     }
-    const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+    const auto latency =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
     record_outcome(group, group_error, latency);
     // Counters first, callbacks last: whoever hears `done` also sees the stats that include it.
     for (std::size_t i = 0; i < group.size(); ++i) {
@@ -294,7 +298,7 @@ class SqliteStore final : public Store {
   bool accepting_ = true;
   bool stopping_ = false;
 
-  std::size_t expected_group_;       // writer thread only
+  std::size_t expected_group_;  // writer thread only
   Clock::time_point last_checkpoint_attempt_ = Clock::now() - std::chrono::hours(1);  // writer only
   std::vector<WriteResult> results_;  // writer thread only; reused to avoid an allocation per group
 

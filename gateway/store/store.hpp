@@ -102,7 +102,7 @@ struct StoreStats {
   std::size_t max_commit_batches = 0;
   std::chrono::microseconds last_commit_latency{0};   // BEGIN .. COMMIT returned
   std::chrono::microseconds total_commit_latency{0};  // sum over `commits`
-  std::uint64_t db_size_bytes = 0;                     // database + WAL file
+  std::uint64_t db_size_bytes = 0;                    // database + WAL file
 };
 
 class Store {
@@ -137,14 +137,14 @@ class Store {
 
 struct SqliteOptions {
   std::filesystem::path path;
-  std::size_t max_batch = 1000;  // WriteBatches per transaction
+  std::size_t max_batch = 1000;               // WriteBatches per transaction
   std::chrono::microseconds max_delay{2000};  // wait for more after the first arrives
   std::chrono::milliseconds busy_timeout{5000};
-  std::size_t reader_connections = 4;  // idle read connections kept open
+  std::size_t reader_connections = 4;    // idle read connections kept open
   std::size_t writer_cache_kib = 65536;  // page cache of the writer connection
-  std::size_t max_queue = 100000;      // beyond this, submit fails fast (back-pressure)
-  // When idle with a WAL larger than this, the writer truncates it (see checkpoint starvation in
-  // docs/performance.md). Matches PRAGMA journal_size_limit.
+  std::size_t max_queue = 100000;        // beyond this, submit fails fast (back-pressure)
+  // Auto-checkpoints are PASSIVE, and readers that always hold a snapshot can starve them. When
+  // the writer is idle and the WAL is larger than this, it runs a TRUNCATE checkpoint.
   std::uint64_t wal_truncate_bytes = 64ULL << 20;
 };
 

@@ -32,9 +32,9 @@ struct RawMessage {
   std::string sha256;        // lowercase hex; empty: the store computes it from payload
   std::int64_t received_at_ms = 0;
   MessageStatus status = MessageStatus::accepted;
-  std::string error;         // free text or JSON; empty when accepted
-  std::string peer;          // remote address as seen by the listener
-  std::string org_id;        // organisation the sender is mapped to
+  std::string error;   // free text or JSON; empty when accepted
+  std::string peer;    // remote address as seen by the listener
+  std::string org_id;  // organisation the sender is mapped to
 };
 
 // "The person this batch calls `person_ref` is known under system|value". The writer resolves
@@ -71,10 +71,10 @@ struct OutboxItem {
 };
 
 struct AuditEntry {
-  std::int64_t at_ms = 0;   // 0: commit time
-  std::string event_type;   // DICOM code, e.g. "110107" (Import)
-  std::string action;       // C | R | U | D | E
-  int outcome = 0;          // 0 success, 4 minor, 8 serious, 12 major failure
+  std::int64_t at_ms = 0;  // 0: commit time
+  std::string event_type;  // DICOM code, e.g. "110107" (Import)
+  std::string action;      // C | R | U | D | E
+  int outcome = 0;         // 0 success, 4 minor, 8 serious, 12 major failure
   std::string actor;
   std::string org_id;
   std::string detail_json;  // JSON object; empty means {}

@@ -1,12 +1,15 @@
 // Store writer benchmark: records/s through the group-committing writer, against raw SQLite
-// inserting the same rows into the same table shape in the same run.
+// inserting the same rows into the same tables in the same run.
 //
-//   (a) baseline: one thread, one prepared INSERT, 1000 rows per transaction, WAL +
-//       synchronous=FULL — the most SQLite can do with these rows on this disk.
-//   (b) writer: --callers threads, each submitting one-record WriteBatches and waiting for `done`
-//       (with --window > 1, keeping that many in flight) — what ingest listeners do.
+//   (a) baseline: one thread, prepared INSERTs on the store's own schema and pragmas (WAL,
+//       synchronous=FULL), 1000 units per transaction: the most SQLite does with these rows here.
+//   (b) writer: --callers threads (64), each keeping --window (8) one-record WriteBatches in
+//       flight: submit, and submit the next once a `done` has come back. --window 1 is the strict
+//       "wait for the acknowledgement before sending the next" sender.
+// --with-message makes every unit a whole inbound message, in (a) and (b) alike: raw message +
+// dedupe key + record + audit row.
 //
-// Runs alternate (a, b, a, b, …) so both see the same machine noise; medians are reported.
+// Runs alternate (a, b, a, b, ...) so both see the same machine noise; medians are reported.
 // Usage: kq_bench_store_writer [--records N] [--callers N] [--window N] [--runs N] [--dir PATH]
 //                              [--with-message]
 #include <sqlite3.h>
@@ -14,19 +17,18 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/serialize.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <latch>
-#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "gateway/core/uuid.hpp"
 #include "gateway/log/log.hpp"
@@ -41,7 +43,7 @@ using Clock = std::chrono::steady_clock;
 struct Config {
   std::size_t records = 30000;  // per run, for each of (a) and (b)
   std::size_t callers = 64;
-  std::size_t window = 1;
+  std::size_t window = 8;
   std::size_t runs = 5;
   bool with_message = false;  // (b) writes a whole inbound message per batch, not just a record
   std::filesystem::path dir;
@@ -49,7 +51,8 @@ struct Config {
 
 // (a): the store's own schema (created by opening a store once), the store's pragmas, one
 // prepared statement per table, 1000 units per transaction, one thread.
-RunResult run_baseline(const Config& c, const std::filesystem::path& file, const std::string& body) {
+RunResult run_baseline(const Config& c, const std::filesystem::path& file,
+                       const std::string& body) {
   {
     store::SqliteOptions options;
     options.path = file;
@@ -81,7 +84,10 @@ RunResult run_baseline(const Config& c, const std::filesystem::path& file, const
       const std::string id = core::new_uuid();
       record.bind(1, id).bind(2, 1).bind(3, "observation").bind(4, person).bind(5, "org-1");
       record.bind(6, body).bind(8, 1700000000000);
-      if (c.with_message) record.bind(7, message_id); else record.bind_null(7);
+      if (c.with_message)
+        record.bind(7, message_id);
+      else
+        record.bind_null(7);
       record.step(db);
       if (c.with_message) {
         audit.bind(1, 1700000000000).bind(2, "110107").bind(3, "C").bind(4, 0).bind(5, "bench");
@@ -127,8 +133,8 @@ class Slots {
   const std::size_t total_;
 };
 
-store::WriteBatch make_batch(const Config& c, const boost::json::object& body, const std::string& person,
-                             std::size_t n) {
+store::WriteBatch make_batch(const Config& c, const boost::json::object& body,
+                             const std::string& person, std::size_t n) {
   store::WriteBatch b;
   store::RecordEnvelope& r = b.records.emplace_back();
   r.kind = "observation";
@@ -136,7 +142,8 @@ store::WriteBatch make_batch(const Config& c, const boost::json::object& body, c
   r.org_id = "org-1";
   // The body is built in its own arena, as a mapping would build it: one allocation instead of
   // dozens, so the 64 caller threads leave the CPU to the writer as real ingest threads would.
-  r.body = boost::json::object(body, boost::json::make_shared_resource<boost::json::monotonic_resource>());
+  r.body = boost::json::object(
+      body, boost::json::make_shared_resource<boost::json::monotonic_resource>());
   if (c.with_message) {
     b.message = store::RawMessage{};
     b.message->source = "bench";
@@ -150,8 +157,9 @@ store::WriteBatch make_batch(const Config& c, const boost::json::object& body, c
   return b;
 }
 
-// (b): callers submit and wait; latency is measured where the caller sees the acknowledgement.
-RunResult run_writer(const Config& c, const std::filesystem::path& file, const boost::json::object& body) {
+// (b): callers keep `window` writes in flight; latency runs from submit() to its `done`.
+RunResult run_writer(const Config& c, const std::filesystem::path& file,
+                     const boost::json::object& body) {
   store::SqliteOptions options;
   options.path = file;
   auto store = store::make_sqlite_store(options);
@@ -170,11 +178,13 @@ RunResult run_writer(const Config& c, const std::filesystem::path& file, const b
       for (std::size_t i = 0; i < share; ++i) {
         slots.acquire();
         const auto submitted = Clock::now();
-        store->submit(make_batch(c, body, person, t * 1000000 + i), [&, submitted](store::WriteResult r) {
+        auto on_done = [&, submitted](store::WriteResult r) {
           if (r.status != store::WriteStatus::committed) ++failures;
-          mine.push_back(std::chrono::duration<double, std::micro>(Clock::now() - submitted).count());
+          mine.push_back(
+              std::chrono::duration<double, std::micro>(Clock::now() - submitted).count());
           slots.release();
-        });
+        };
+        store->submit(make_batch(c, body, person, t * 1000000 + i), std::move(on_done));
       }
       slots.wait_all_free();  // the last acknowledgements
     });
@@ -191,9 +201,13 @@ RunResult run_writer(const Config& c, const std::filesystem::path& file, const b
   result.records = stats.records_committed;
   result.commits = stats.commits;
   result.max_group = stats.max_commit_batches;
-  result.commit_us = stats.commits > 0 ? static_cast<double>(stats.total_commit_latency.count()) / static_cast<double>(stats.commits) : 0;
+  if (stats.commits > 0) {
+    result.commit_us = static_cast<double>(stats.total_commit_latency.count()) /
+                       static_cast<double>(stats.commits);
+  }
   result.failures = failures.load();
-  for (auto& v : latencies) result.latencies_us.insert(result.latencies_us.end(), v.begin(), v.end());
+  for (auto& v : latencies)
+    result.latencies_us.insert(result.latencies_us.end(), v.begin(), v.end());
   return result;
 }
 
@@ -205,13 +219,20 @@ Config parse(int argc, char** argv) {
       if (i + 1 >= argc) die("missing value after " + arg);
       return argv[++i];
     };
-    if (arg == "--records") c.records = std::stoul(value());
-    else if (arg == "--callers") c.callers = std::max<std::size_t>(1, std::stoul(value()));
-    else if (arg == "--window") c.window = std::clamp<std::size_t>(std::stoul(value()), 1, 1024);
-    else if (arg == "--runs") c.runs = std::max<std::size_t>(1, std::stoul(value()));
-    else if (arg == "--dir") c.dir = value();
-    else if (arg == "--with-message") c.with_message = true;
-    else die("unknown argument " + arg + " (see the comment at the top of store_writer_bench.cpp)");
+    if (arg == "--records")
+      c.records = std::stoul(value());
+    else if (arg == "--callers")
+      c.callers = std::max<std::size_t>(1, std::stoul(value()));
+    else if (arg == "--window")
+      c.window = std::clamp<std::size_t>(std::stoul(value()), 1, 1024);
+    else if (arg == "--runs")
+      c.runs = std::max<std::size_t>(1, std::stoul(value()));
+    else if (arg == "--dir")
+      c.dir = value();
+    else if (arg == "--with-message")
+      c.with_message = true;
+    else
+      die("unknown argument " + arg + " (see the comment at the top of store_writer_bench.cpp)");
   }
   return c;
 }
@@ -222,10 +243,11 @@ int run(int argc, char** argv) {
   TempDir dir(c.dir);
   const boost::json::object body = observation_body();
   const std::string body_text = boost::json::serialize(body);
-  std::printf("store writer benchmark: %zu records per run, %zu runs, %zu callers x window %zu, %s\n",
-              c.records, c.runs, c.callers, c.window,
-              c.with_message ? "batch = raw message + dedupe key + record + audit row"
-                             : "batch = one record");
+  std::printf(
+      "store writer benchmark: %zu records per run, %zu runs, %zu callers x window %zu, %s\n",
+      c.records, c.runs, c.callers, c.window,
+      c.with_message ? "batch = raw message + dedupe key + record + audit row"
+                     : "batch = one record");
   std::printf("record body %zu bytes of JSON; database in %s; %u CPUs\n", body_text.size(),
               dir.path().c_str(), std::thread::hardware_concurrency());
 

@@ -35,7 +35,7 @@ constexpr auto kRunBeforeKill = std::chrono::milliseconds(1500);
 // a line is far below PIPE_BUF, so each write(2) is atomic and lines never interleave.
 [[noreturn]] void run_writer_child(const std::filesystem::path& db, int out, int cycle) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test runner
-  ::alarm(60);                          // nor a parent that forgot to kill us
+  ::alarm(60);                         // nor a parent that forgot to kill us
   log::set_level(log::Level::warn);
   try {
     SqliteOptions options;
@@ -68,9 +68,11 @@ constexpr auto kRunBeforeKill = std::chrono::milliseconds(1500);
             acked.release();
           });
           acked.acquire();
-          std::string line = result.status == WriteStatus::committed ? id : "FAILED " + result.error;
+          std::string line =
+              result.status == WriteStatus::committed ? id : "FAILED " + result.error;
           line.push_back('\n');
-          if (::write(out, line.data(), line.size()) != static_cast<ssize_t>(line.size())) ::_exit(3);
+          if (::write(out, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+            ::_exit(3);
         }
       });
     }
@@ -88,8 +90,8 @@ void read_acks(int in, std::string& pending, std::vector<std::string>& acks,
   char buf[65536];
   for (;;) {
     if (deadline != nullptr) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline -
-                                                                        std::chrono::steady_clock::now());
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          *deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return;
       pollfd p{in, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -114,7 +116,8 @@ class Db {
   std::string text(const char* sql) {
     sqlite3_stmt* s = nullptr;
     std::string out;
-    if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+    if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
       const unsigned char* t = sqlite3_column_text(s, 0);
       if (t != nullptr) out = reinterpret_cast<const char*>(t);
     }

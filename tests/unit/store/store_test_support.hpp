@@ -3,13 +3,13 @@
 // a batch and wait for its result.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <string>
-#include <unistd.h>
 
 #include "gateway/log/log.hpp"
 #include "gateway/store/store.hpp"
