@@ -1,17 +1,47 @@
 #include "gateway/core/uuid.hpp"
 
 #include <array>
+#include <cstring>
 #include <stdexcept>
 
 #include <openssl/rand.h>
+#include <unistd.h>
 
 namespace kq::core {
 
-std::string new_uuid() {
-  std::array<unsigned char, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    throw std::runtime_error("new_uuid: OpenSSL RAND_bytes failed");
+namespace {
+
+// RAND_bytes costs microseconds per call (locking, reseed checks); ids are made on hot paths,
+// so each thread draws random bytes from OpenSSL in blocks and hands them out 16 at a time.
+class RandomPool {
+ public:
+  void take(unsigned char* out, std::size_t n) {
+    // After fork() parent and child would hand out the same bytes: refill in the child.
+    if (used_ + n > block_.size() || owner_ != ::getpid()) refill();
+    std::memcpy(out, block_.data() + used_, n);
+    std::memset(block_.data() + used_, 0, n);  // a used id's bytes do not linger
+    used_ += n;
   }
+
+ private:
+  void refill() {
+    if (RAND_bytes(block_.data(), static_cast<int>(block_.size())) != 1) {
+      throw std::runtime_error("new_uuid: OpenSSL RAND_bytes failed");
+    }
+    used_ = 0;
+    owner_ = ::getpid();
+  }
+  std::array<unsigned char, 4096> block_{};
+  std::size_t used_ = 4096;
+  pid_t owner_ = 0;
+};
+
+}  // namespace
+
+std::string new_uuid() {
+  thread_local RandomPool pool;
+  std::array<unsigned char, 16> bytes{};
+  pool.take(bytes.data(), bytes.size());
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
   bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
   static constexpr char kHex[] = "0123456789abcdef";
