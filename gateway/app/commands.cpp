@@ -8,7 +8,7 @@
 #include <sqlite3.h>
 
 #include "gateway/config/loader.hpp"
-#include "gateway/http/tls.hpp"
+#include "gateway/net/tls.hpp"
 #include "gateway/log/log.hpp"
 #include "gateway/plugin_host/config_fields.hpp"
 #include "gateway/plugin_host/plugin_registry.hpp"
@@ -137,7 +137,7 @@ int cmd_check(const Args& args) {
   for (const auto& l : cfg.listeners) {
     if (!l.tls) continue;
     try {
-      (void)http::make_server_tls_context(*l.tls);
+      (void)net::make_server_tls_context(*l.tls);
     } catch (const std::exception& e) {
       errors.push_back({l.where, "listener '" + l.name + "': " + e.what()});
     }

@@ -33,6 +33,7 @@ struct ListenerLimits {
 
 struct ListenerConfig {
   std::string name;                    // unique; adapters refer to listeners by name
+  std::string protocol = "http";       // "http" (HTTP/HTTPS) | "mllp" (HL7 v2 over MLLP, optionally TLS)
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;              // 0: pick a free port (tests)
   std::optional<TlsConfig> tls;

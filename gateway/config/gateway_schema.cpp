@@ -75,6 +75,11 @@ std::vector<Field> listener_fields() {
       field("address", T::string, "Local address to bind, e.g. `0.0.0.0` or `::` for every interface.")
           .by_default("127.0.0.1"),
       field("port", T::integer, "TCP port; `0` picks a free port (tests).").required().range(0, 65535),
+      field("protocol", T::enumeration,
+            "`http` (HTTP, or HTTPS with `tls`) or `mllp` (HL7 v2 over MLLP, over TLS with `tls`); "
+            "an MLLP listener serves one adapter and no health endpoints.")
+          .by_default("http")
+          .one_of({"http", "mllp"}),
       field("serve_health", T::boolean, "Serve `/healthz`, `/readyz` and `/metrics` on this listener.")
           .by_default("true"),
       field("limits", T::object, "Size and time limits for every connection.").members(limit_fields()),
@@ -112,7 +117,8 @@ std::vector<Field> adapter_fields() {
       field("on_error", T::enumeration, "If the adapter fails to start: `stop` the gateway or `skip` this adapter.")
           .by_default("stop")
           .one_of({"stop", "skip"}),
-      field("listener", T::string, "Listener that serves this adapter's HTTP routes; default: the first listener."),
+      field("listener", T::string,
+            "Listener that serves this adapter's HTTP routes or MLLP frames; default: the first listener."),
       field("config", T::any, "The plugin's own settings, checked against the fields the plugin declares."),
   };
 }

@@ -69,7 +69,8 @@ class Builder {
     l.name = b.get_string("name");
     l.address = b.get_string("address");
     l.port = static_cast<std::uint16_t>(b.get_int("port"));
-    l.serve_health = b.get_bool("serve_health");
+    l.protocol = b.get_string("protocol");
+    l.serve_health = b.get_bool("serve_health") && l.protocol == "http";
     l.where = b.where();
     const Block& limits = b.get_object("limits");
     l.limits.max_body_bytes = static_cast<std::uint64_t>(limits.get_bytes("max_body_bytes"));

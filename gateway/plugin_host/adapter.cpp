@@ -35,6 +35,7 @@ struct HostApiAccess {
   static std::string& last_error(AdapterInstance& a) { return a.last_error_; }
   static std::vector<HttpRoute>& routes(AdapterInstance& a) { return a.routes_; }
   static std::vector<Schedule>& schedules(AdapterInstance& a) { return a.schedules_; }
+  static bool& mllp(AdapterInstance& a) { return a.mllp_; }
 };
 
 namespace {
@@ -137,6 +138,16 @@ kq_status api_add_schedule(kq_host_instance* h, const char* name, int64_t interv
   return KQ_OK;
 }
 
+kq_status api_add_mllp_route(kq_host_instance* h) {
+  AdapterInstance& self = HostApiAccess::self(h);
+  if (!HostApiAccess::configuring(self)) {
+    HostApiAccess::last_error(self) = "add_mllp_route may only be called from create";
+    return KQ_ERROR;
+  }
+  HostApiAccess::mllp(self) = true;
+  return KQ_OK;
+}
+
 kq_status api_emit_document(kq_decode_sink* s, const char* format, kq_str body) {
   if (s == nullptr || format == nullptr) return KQ_ERROR;
   s->result->documents.push_back(DecodedDocument{format, to_string(body)});
@@ -173,6 +184,7 @@ const kq_host_api kHostApi{
     &api_get_bool,       &api_list_size,      &api_list_item,      &api_add_http_route,
     &api_add_schedule,   &api_emit_document,  &api_set_message_key, &api_add_field_error,
     &api_reject,         &api_ack_write,      &api_ack_set_status, &api_ack_set_content_type,
+    &api_add_mllp_route,
 };
 
 // Views of C++ strings as kq_str; valid while the source strings live.

@@ -92,6 +92,7 @@ class AdapterInstance {
   const PluginLibrary& plugin() const { return *plugin_; }
   const std::vector<HttpRoute>& routes() const { return routes_; }
   const std::vector<Schedule>& schedules() const { return schedules_; }
+  bool wants_mllp() const { return mllp_; }
 
   DecodeResult decode(const Inbound& in) const;
   // Never fails: a plugin that cannot produce a reply gets a generic one from the host.
@@ -109,6 +110,7 @@ class AdapterInstance {
   std::string last_error_;
   std::vector<HttpRoute> routes_;
   std::vector<Schedule> schedules_;
+  bool mllp_ = false;
 };
 
 // The host API table handed to every plugin.

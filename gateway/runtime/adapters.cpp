@@ -64,13 +64,33 @@ AdapterSet build_adapters(const config::GatewayConfig& config,
                           const plugin_host::PluginRegistry& registry,
                           std::vector<config::ConfigError>& errors) {
   AdapterSet set;
-  set.routes = std::make_shared<http::RouteTable>();
+  set.routes = std::make_shared<net::RouteTable>();
   set.routes->principals = config.principals;
   for (const auto& a : config.adapters) {
     std::vector<config::ConfigError> problems;
     auto instance = create_one(config, a, registry, problems);
     if (instance) {
       const std::string listener = listener_of(config, a);
+      const config::ListenerConfig* lc = nullptr;
+      for (const auto& l : config.listeners) {
+        if (l.name == listener) lc = &l;
+      }
+      const bool on_mllp = lc != nullptr && lc->protocol == "mllp";
+      if (instance->wants_mllp() && !on_mllp) {
+        problems.push_back({a.where, "adapter '" + a.name + "' receives MLLP frames, but its listener '" +
+                                         listener + "' is not an MLLP listener (set protocol: mllp)"});
+      }
+      if (on_mllp && !instance->routes().empty()) {
+        problems.push_back({a.where, "adapter '" + a.name + "' asks for HTTP routes, but its listener '" +
+                                         listener + "' is an MLLP listener"});
+      }
+      if (instance->wants_mllp() && on_mllp) {
+        auto [it, inserted] = set.routes->mllp.emplace(listener, instance);
+        if (!inserted) {
+          problems.push_back({a.where, "MLLP listener '" + listener + "' already serves adapter '" +
+                                           it->second->name() + "'; an MLLP listener serves one adapter"});
+        }
+      }
       for (const auto& route : instance->routes()) {
         auto key = std::make_tuple(listener, route.method, route.path);
         auto [it, inserted] = set.routes->routes.emplace(key, instance);
@@ -93,6 +113,9 @@ AdapterSet build_adapters(const config::GatewayConfig& config,
       // Routes of a half-built adapter must not stay behind.
       for (auto it = set.routes->routes.begin(); it != set.routes->routes.end();) {
         it = it->second == instance ? set.routes->routes.erase(it) : std::next(it);
+      }
+      for (auto it = set.routes->mllp.begin(); it != set.routes->mllp.end();) {
+        it = it->second == instance ? set.routes->mllp.erase(it) : std::next(it);
       }
     } else {
       errors.insert(errors.end(), problems.begin(), problems.end());

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "gateway/config/gateway_config.hpp"
-#include "gateway/http/router.hpp"
+#include "gateway/net/routes.hpp"
 #include "gateway/plugin_host/adapter.hpp"
 #include "gateway/plugin_host/plugin_registry.hpp"
 
@@ -17,7 +17,7 @@ namespace kq::runtime {
 struct AdapterSet {
   std::vector<std::shared_ptr<plugin_host::AdapterInstance>> instances;
   std::vector<std::string> skipped;  // adapters with on_error: skip that failed, with the reason
-  std::shared_ptr<http::RouteTable> routes;
+  std::shared_ptr<net::RouteTable> routes;
 };
 
 // The plugin folder a config means: its own setting, else the build's default.

@@ -11,7 +11,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "gateway/config/loader.hpp"
-#include "gateway/http/await_callback.hpp"
+#include "gateway/http/server.hpp"
+#include "gateway/mllp/server.hpp"
+#include "gateway/net/await_callback.hpp"
 #include "gateway/log/log.hpp"
 
 namespace kq::runtime {
@@ -106,7 +108,7 @@ void Gateway::register_metrics() {
   });
 }
 
-std::shared_ptr<const http::RouteTable> Gateway::routes() const {
+std::shared_ptr<const net::RouteTable> Gateway::routes() const {
   std::lock_guard lock(state_mutex_);
   return adapters_.routes;
 }
@@ -136,12 +138,17 @@ unsigned short Gateway::port_of(const std::string& listener) const {
 }
 
 void Gateway::start_listeners() {
-  http::ServerContext context;
+  net::ServerContext context;
   context.routes = [this] { return routes(); };
   context.ingest = this;
   context.status = this;
   for (const auto& listener : config_.listeners) {
-    auto server = std::make_shared<http::HttpServer>(ioc_, listener, context);
+    std::shared_ptr<net::TcpListener> server;
+    if (listener.protocol == "mllp") {
+      server = std::make_shared<mllp::MllpServer>(ioc_, listener, context);
+    } else {
+      server = std::make_shared<http::HttpServer>(ioc_, listener, context);
+    }
     server->start();
     servers_.push_back(std::move(server));
   }
@@ -181,7 +188,7 @@ asio::awaitable<void> Gateway::run_schedule(std::shared_ptr<const plugin_host::A
     auto start = [this, adapter, in](std::function<void(plugin_host::AckReply)> done) {
       ingest(adapter, in, std::move(done));
     };
-    co_await http::await_callback<plugin_host::AckReply>(std::move(start));
+    co_await net::await_callback<plugin_host::AckReply>(std::move(start));
   }
 }
 

@@ -20,8 +20,8 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "gateway/config/gateway_config.hpp"
-#include "gateway/http/router.hpp"
-#include "gateway/http/server.hpp"
+#include "gateway/net/listener.hpp"
+#include "gateway/net/routes.hpp"
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 #include "gateway/plugin_host/plugin_registry.hpp"
@@ -30,7 +30,7 @@
 
 namespace kq::runtime {
 
-class Gateway : http::IngestHandler, http::StatusSource {
+class Gateway : net::IngestHandler, net::StatusSource {
  public:
   // Opens the store and builds the adapters; throws config::ConfigErrors or std::runtime_error.
   explicit Gateway(config::GatewayConfig config);
@@ -55,7 +55,7 @@ class Gateway : http::IngestHandler, http::StatusSource {
   std::vector<std::string> readiness_problems() const override;
   std::string metrics_text() const override;
 
-  std::shared_ptr<const http::RouteTable> routes() const;
+  std::shared_ptr<const net::RouteTable> routes() const;
   void start_listeners();
   void start_schedules(const AdapterSet& set);
   void stop_schedules();
@@ -75,7 +75,7 @@ class Gateway : http::IngestHandler, http::StatusSource {
   boost::asio::io_context ioc_;
   boost::asio::thread_pool blocking_;
   std::unique_ptr<pipeline::Pipeline> pipeline_;
-  std::vector<std::shared_ptr<http::HttpServer>> servers_;
+  std::vector<std::shared_ptr<net::TcpListener>> servers_;
   std::vector<std::thread> io_threads_;
   std::unique_ptr<boost::asio::signal_set> signals_;
 

@@ -13,6 +13,7 @@ import http.client
 BIN = os.environ.get("KQ_BIN", "build/bin/kangqiao")
 SOURCE_DIR = os.environ.get("KQ_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
 PLUGIN_DIR = os.environ.get("KQ_PLUGIN_DIR", os.path.join(SOURCE_DIR, "build/plugins"))
+TEST_PLUGIN_DIR = os.environ.get("KQ_TEST_PLUGIN_DIR", os.path.join(SOURCE_DIR, "build/test-plugins"))
 
 _certs = None
 
@@ -95,16 +96,26 @@ class Gateway:
         self.certs = dev_certs()
         self.admin_port = free_port()
         self.ingest_port = free_port()
+        self.extra_port = free_port()
         self.config_path = os.path.join(self.dir, "kangqiao.yaml")
         self.db_path = os.path.join(self.dir, "data", "kangqiao.db")
         self.log_path = os.path.join(self.dir, "gateway.log")
         self.write_config(**config_args)
         self.proc = None
 
-    def write_config(self, **config_args):
+    def write_config(self, text=None, **config_args):
+        """Writes the standard test config, or `text` formatted with {data}, {certs}, {admin_port},
+        {ingest_port}, {extra_port} and {plugins}."""
+        if text is None:
+            text = config_text(os.path.join(self.dir, "data"), self.certs, self.admin_port,
+                               self.ingest_port, **config_args)
+        else:
+            text = text.format(data=os.path.join(self.dir, "data"), certs=self.certs,
+                               admin_port=self.admin_port, ingest_port=self.ingest_port,
+                               extra_port=self.extra_port, plugins=PLUGIN_DIR,
+                               test_plugins=TEST_PLUGIN_DIR)
         with open(self.config_path, "w") as f:
-            f.write(config_text(os.path.join(self.dir, "data"), self.certs, self.admin_port,
-                                self.ingest_port, **config_args))
+            f.write(text)
 
     def start(self):
         self.log = open(self.log_path, "ab")

@@ -109,7 +109,7 @@ class PluginsCommand(unittest.TestCase):
     def test_lists_plugins_with_fields(self):
         r = kangqiao("plugins", "--dir", PLUGIN_DIR)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("example_echo 1.0.0  (ABI 1.0)", r.stdout)
+        self.assertIn("example_echo 1.0.0  (ABI 1.1)", r.stdout)
         self.assertRegex(r.stdout, r"path\s+string\s+default /example/records")
         self.assertRegex(r.stdout, r"max_body_bytes\s+bytes \[1\.\.67108864\]")
 
@@ -117,7 +117,7 @@ class PluginsCommand(unittest.TestCase):
         r = kangqiao("plugins", "--dir", TEST_PLUGIN_DIR)
         self.assertEqual(r.returncode, 1)
         self.assertIn("not loaded: " + os.path.join(TEST_PLUGIN_DIR, "test_wrong_major.so"), r.stdout)
-        self.assertIn("is incompatible with this gateway's ABI 1.0", r.stdout)
+        self.assertIn("is incompatible with this gateway's ABI 1.1", r.stdout)
         self.assertIn("test_configurable 0.0.1", r.stdout)
 
 
@@ -125,7 +125,7 @@ class HelpAndVersion(unittest.TestCase):
     def test_version(self):
         r = kangqiao("version")
         self.assertEqual(r.returncode, 0)
-        self.assertRegex(r.stdout, r"^kangqiao \d+\.\d+\.\d+\nplugin ABI 1\.0\nSQLite 3\.")
+        self.assertRegex(r.stdout, r"^kangqiao \d+\.\d+\.\d+\nplugin ABI 1\.1\nSQLite 3\.")
 
     def test_help_for_every_command(self):
         for cmd in ("run", "check", "plugins", "version"):

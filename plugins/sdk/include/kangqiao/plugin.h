@@ -37,7 +37,7 @@ extern "C" {
 /* ABI version. Major: incompatible change (the host refuses any other major). Minor: fields or
  * functions appended (the host accepts plugins built for the same or an older minor). */
 #define KQ_PLUGIN_ABI_MAJOR 1
-#define KQ_PLUGIN_ABI_MINOR 0
+#define KQ_PLUGIN_ABI_MINOR 1
 
 #define KQ_PLUGIN_ENTRY_SYMBOL "kq_plugin_entry"
 
@@ -113,14 +113,15 @@ typedef struct kq_ack_sink kq_ack_sink;           /* where on_acknowledge writes
  * ------------------------------------------------------------------------------------------- */
 typedef enum kq_transport {
   KQ_TRANSPORT_HTTP = 1,     /* a request on a route the plugin registered */
-  KQ_TRANSPORT_SCHEDULE = 2  /* a schedule the plugin registered fired; payload is empty */
+  KQ_TRANSPORT_SCHEDULE = 2, /* a schedule the plugin registered fired; payload is empty */
+  KQ_TRANSPORT_MLLP = 3      /* since 1.1: one MLLP frame (without VT/FS/CR) */
 } kq_transport;
 
 /* OWNERSHIP: host-owned, borrowed for the duration of the hook call. */
 typedef struct kq_inbound {
   uint32_t struct_size;
   kq_transport transport;
-  kq_str channel;            /* route path or schedule name */
+  kq_str channel;            /* route path, schedule name or MLLP listener name */
   kq_str method;             /* HTTP method, empty otherwise */
   kq_str content_type;
   kq_str payload;            /* raw bytes as received */
@@ -204,6 +205,14 @@ typedef struct kq_host_api {
   void (*ack_write)(kq_ack_sink* sink, kq_str bytes);
   void (*ack_set_status)(kq_ack_sink* sink, int http_status);
   void (*ack_set_content_type)(kq_ack_sink* sink, kq_str content_type);
+
+  /* ---- ABI 1.1 ---- */
+
+  /* During create only: receive every frame that arrives on the adapter's MLLP listener (the
+   * adapter config's `listener:`, which must have `protocol: mllp`). on_decode gets transport
+   * MLLP with the frame's content; the bytes written in on_acknowledge are sent back framed.
+   * Frames of one connection are processed in order, one at a time. */
+  kq_status (*add_mllp_route)(kq_host_instance* host);
 } kq_host_api;
 
 /* ---------------------------------------------------------------------------------------------

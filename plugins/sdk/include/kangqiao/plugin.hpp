@@ -88,6 +88,12 @@ class Host {
       throw PluginError(std::string("cannot add schedule ") + name);
     }
   }
+  // Receive the frames of the adapter's MLLP listener (ABI 1.1).
+  void add_mllp_route() const {
+    if (host_api()->abi_minor < 1 || host_api()->add_mllp_route(handle_) != KQ_OK) {
+      throw PluginError("cannot serve MLLP: the adapter's listener must have protocol: mllp");
+    }
+  }
   kq_host_instance* handle() const { return handle_; }
 
  private:

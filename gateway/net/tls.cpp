@@ -1,4 +1,4 @@
-#include "gateway/http/tls.hpp"
+#include "gateway/net/tls.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/pem.h>
@@ -9,7 +9,7 @@
 #include <memory>
 #include <stdexcept>
 
-namespace kq::http {
+namespace kq::net {
 namespace ssl = boost::asio::ssl;
 
 namespace {
@@ -108,4 +108,4 @@ std::string fingerprint_of_pem_file(const std::string& path) {
   return fp;
 }
 
-}  // namespace kq::http
+}  // namespace kq::net

@@ -1,7 +1,7 @@
 #pragma once
-// What an HTTP request is routed to: built-in endpoints (health, readiness, metrics) and the
-// routes adapters asked for. The route table is an immutable snapshot swapped on reload, so a
-// request sees one consistent configuration from start to end.
+// Where inbound traffic goes: the HTTP routes and MLLP listeners adapters asked for, and the
+// principals client certificates map to. The table is an immutable snapshot swapped on reload,
+// so a request sees one consistent configuration from start to end.
 #include <functional>
 #include <map>
 #include <memory>
@@ -10,42 +10,23 @@
 #include <vector>
 
 #include "gateway/config/gateway_config.hpp"
-#include "gateway/http/tls.hpp"
+#include "gateway/net/tls.hpp"
 #include "gateway/plugin_host/adapter.hpp"
 
-namespace kq::http {
-
-struct Request {
-  std::string listener;
-  std::string method;
-  std::string path;
-  std::string content_type;
-  std::string body;
-  std::string idempotency_key;
-  std::string peer_address;
-  bool tls = false;
-  PeerCertificate certificate;
-};
-
-struct Response {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-};
-
-// RFC 7807 problem document.
-Response problem(int status, const std::string& title, const std::string& detail);
+namespace kq::net {
 
 struct RouteTable {
   // (listener, method, path) → adapter
   std::map<std::tuple<std::string, std::string, std::string>,
            std::shared_ptr<const plugin_host::AdapterInstance>> routes;
+  // MLLP listener name → the adapter that receives its frames
+  std::map<std::string, std::shared_ptr<const plugin_host::AdapterInstance>> mllp;
   std::vector<config::PrincipalConfig> principals;
 
   const config::PrincipalConfig* principal_for(const PeerCertificate& cert) const;
 };
 
-// The pipeline, seen from the HTTP side: process one payload, reply when committed.
+// The pipeline, seen from the listeners: process one payload, reply when committed.
 class IngestHandler {
  public:
   virtual ~IngestHandler() = default;
@@ -69,4 +50,4 @@ struct ServerContext {
   const StatusSource* status = nullptr;
 };
 
-}  // namespace kq::http
+}  // namespace kq::net

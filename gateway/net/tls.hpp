@@ -8,7 +8,7 @@
 
 #include "gateway/config/gateway_config.hpp"
 
-namespace kq::http {
+namespace kq::net {
 
 // Throws std::runtime_error naming the file that could not be used.
 boost::asio::ssl::context make_server_tls_context(const config::TlsConfig& tls);
@@ -25,4 +25,4 @@ PeerCertificate peer_certificate(SSL* ssl);
 // SHA-256 fingerprint of a PEM certificate file (for `kangqiao` tooling and tests).
 std::string fingerprint_of_pem_file(const std::string& path);
 
-}  // namespace kq::http
+}  // namespace kq::net

@@ -11,7 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace kq::http {
+namespace kq::net {
 
 // `start` receives a std::function<void(T)> and must call it exactly once.
 //
@@ -35,4 +35,4 @@ auto await_callback(Start start) {
       asio::use_awaitable, std::move(start));
 }
 
-}  // namespace kq::http
+}  // namespace kq::net
