@@ -1,4 +1,5 @@
 #include "gateway/app/commands.hpp"
+#include "gateway/app/mapping_commands.hpp"
 
 #include <cstdio>
 #include <iostream>
@@ -35,8 +36,9 @@ Options:
 
 constexpr const char* kCheckHelp = R"(Usage: kangqiao check [--config FILE]
 
-Loads and validates the configuration, the plugins and every adapter's config block, the TLS
-certificates and keys, exactly as `run` would, without opening ports or the store. Prints every
+Loads and validates the configuration, the mappings (mappings.directory), the plugins and every
+adapter's config block, the TLS certificates and keys, exactly as `run` would, without opening
+ports or the store. Prints every
 error as file:line:col: message and exits 2 when there is any, 0 when all is well.
 
 Options:
@@ -142,16 +144,18 @@ int cmd_check(const Args& args) {
       errors.push_back({l.where, "listener '" + l.name + "': " + e.what()});
     }
   }
+  const std::size_t mappings = cfg.mappings_directory.empty() ? 0 : check_mappings(cfg.mappings_directory, errors);
   const auto registry = plugin_host::PluginRegistry::scan(runtime::plugin_directory_of(cfg));
   const runtime::AdapterSet set = runtime::build_adapters(cfg, registry, errors);
   if (!errors.empty()) {
     print_errors(errors);
     return 2;
   }
-  std::printf("%s: OK (%zu listener%s, %zu adapter%s, %zu principal%s, plugins from %s)\n",
+  std::printf("%s: OK (%zu listener%s, %zu adapter%s, %zu principal%s, %zu mapping%s, plugins from %s)\n",
               cfg.file.c_str(), cfg.listeners.size(), cfg.listeners.size() == 1 ? "" : "s",
               set.instances.size(), set.instances.size() == 1 ? "" : "s", cfg.principals.size(),
-              cfg.principals.size() == 1 ? "" : "s", registry.directory().c_str());
+              cfg.principals.size() == 1 ? "" : "s", mappings, mappings == 1 ? "" : "s",
+              registry.directory().c_str());
   for (const auto& s : set.skipped) std::printf("warning: adapter skipped: %s\n", s.c_str());
   return 0;
 }

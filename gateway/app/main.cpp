@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gateway/app/commands.hpp"
+#include "gateway/app/mapping_commands.hpp"
 
 namespace {
 
@@ -13,8 +14,10 @@ Usage: kangqiao <command> [options]
 
 Commands:
   run       Start the gateway and serve until SIGTERM/SIGINT (SIGHUP reloads the config)
-  check     Validate the config, plugins and adapter blocks without opening ports
+  check     Validate the config, mappings, plugins and adapter blocks without opening ports
   plugins   List the plugins found, their versions and config fields
+  test-mappings [DIR]   Run the tests beside the mappings (default: mappings/)
+  map       Apply one mapping to one input file and print the canonical records
   version   Print the gateway, plugin ABI and library versions
 
 Run `kangqiao <command> --help` for the options of a command.
@@ -34,6 +37,8 @@ int main(int argc, char** argv) {
   if (command == "run") return kq::app::cmd_run(args);
   if (command == "check") return kq::app::cmd_check(args);
   if (command == "plugins") return kq::app::cmd_plugins(args);
+  if (command == "test-mappings") return kq::app::cmd_test_mappings(args);
+  if (command == "map") return kq::app::cmd_map(args);
   if (command == "version" || command == "--version") return kq::app::cmd_version(args);
   std::fprintf(stderr, "kangqiao: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;

@@ -42,9 +42,48 @@ void add_record(const json::value& v, const std::string& where, RecordsOrErrors&
   out.records.push_back(std::move(parsed.envelope));
 }
 
+// "hl7v2;charset=GB18030" → ("hl7v2", "GB18030")
+std::pair<std::string, std::string> split_format(const std::string& format) {
+  const std::size_t semi = format.find(';');
+  if (semi == std::string::npos) return {format, {}};
+  std::string charset;
+  const std::string params = format.substr(semi + 1);
+  if (params.rfind("charset=", 0) == 0) charset = params.substr(8);
+  return {format.substr(0, semi), charset};
+}
+
+void add_mapped(const plugin_host::DecodedDocument& doc, const std::string& prefix,
+                const mapping::MappingSet* mappings, const std::string& sender_org, RecordsOrErrors& out) {
+  const auto [format, charset] = split_format(doc.format);
+  if (mappings == nullptr) {
+    out.errors.push_back({prefix.empty() ? "document" : prefix,
+                          "no mappings are configured (mappings.directory) for format '" + format + "'"});
+    return;
+  }
+  mapping::ApplyOptions options;
+  options.sender_org = sender_org;
+  options.lineage = false;
+  for (mapping::MapResult& result : mappings->map(format, doc.body, options, charset)) {
+    if (!result.mapping.empty()) {
+      if (!out.mappings.empty()) out.mappings += ",";
+      out.mappings += result.mapping + "@" + result.version;
+    }
+    for (const mapping::MapError& e : result.errors) {
+      std::string message = e.message;
+      if (!e.target.empty()) message += " (" + (e.record.empty() ? "" : e.record + ".") + e.target + ")";
+      out.errors.push_back({prefix + e.location, std::move(message)});
+    }
+    for (mapping::MappedRecord& r : result.records) {
+      collect_identities(r.envelope, out.identities);
+      out.records.push_back(std::move(r.envelope));
+    }
+  }
+}
+
 }  // namespace
 
-RecordsOrErrors records_from_documents(const std::vector<plugin_host::DecodedDocument>& documents) {
+RecordsOrErrors records_from_documents(const std::vector<plugin_host::DecodedDocument>& documents,
+                                       const mapping::MappingSet* mappings, const std::string& sender_org) {
   RecordsOrErrors out;
   if (documents.empty()) {
     out.errors.push_back({"", "the adapter produced no document"});
@@ -54,8 +93,7 @@ RecordsOrErrors records_from_documents(const std::vector<plugin_host::DecodedDoc
     const auto& doc = documents[d];
     const std::string prefix = documents.size() > 1 ? "documents[" + std::to_string(d) + "]." : "";
     if (doc.format != "canonical+json") {
-      out.errors.push_back({prefix.empty() ? "document" : prefix,
-                            "no mapping is configured for format '" + doc.format + "'"});
+      add_mapped(doc, prefix, mappings, sender_org, out);
       continue;
     }
     boost::system::error_code ec;

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/mapping/mapping_set.hpp"
 #include "gateway/plugin_host/adapter.hpp"
 #include "gateway/store/write_batch.hpp"
 
@@ -12,11 +13,15 @@ struct RecordsOrErrors {
   std::vector<store::RecordEnvelope> records;
   std::vector<store::IdentityLink> identities;
   std::vector<plugin_host::FieldError> errors;
+  std::string mappings;  // names@versions of the mappings applied, for the dead-letter row
 };
 
-// "canonical+json" documents hold one record object or an array of them. Other formats need a
-// mapping, which is applied here once the mapping engine is configured for the adapter.
-RecordsOrErrors records_from_documents(const std::vector<plugin_host::DecodedDocument>& documents);
+// "canonical+json" documents hold one record object or an array of them, taken as they are after
+// validation. Every other format ("hl7v2", "xml", "csv", …, optionally "hl7v2;charset=GB18030"
+// for a channel's charset override) goes through the mappings of `mappings` whose source.match
+// holds; field errors come back in the sender's terms ("PID-19: …").
+RecordsOrErrors records_from_documents(const std::vector<plugin_host::DecodedDocument>& documents,
+                                       const mapping::MappingSet* mappings, const std::string& sender_org);
 
 // Field errors as a JSON array [{"field": ..., "reason": ...}].
 std::string errors_to_json(const std::vector<plugin_host::FieldError>& errors);

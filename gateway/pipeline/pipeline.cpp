@@ -58,8 +58,10 @@ struct Pipeline::Job {
   std::string reason;
 };
 
-Pipeline::Pipeline(store::Store& store, boost::asio::thread_pool& blocking, metrics::Registry& metrics)
+Pipeline::Pipeline(store::Store& store, boost::asio::thread_pool& blocking, metrics::Registry& metrics,
+                   MappingsProvider mappings)
     : store_(store),
+      mappings_(std::move(mappings)),
       blocking_(blocking),
       messages_(metrics.counter("kangqiao_messages_total",
                                 "Inbound messages by adapter and outcome.", {"adapter", "outcome"})),
@@ -100,7 +102,9 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
     raw.error = *decoded.rejection;
     batch.audit.push_back(audit_entry(kEventImport, 4, in, adapter, "rejected: " + job->reason));
   } else {
-    RecordsOrErrors converted = records_from_documents(decoded.documents);
+    const auto mapping_set = mappings_ ? mappings_() : nullptr;
+    RecordsOrErrors converted =
+        records_from_documents(decoded.documents, mapping_set.get(), in.peer_organisation);
     job->errors = std::move(decoded.errors);
     job->errors.insert(job->errors.end(), converted.errors.begin(), converted.errors.end());
     if (!job->errors.empty()) {
@@ -108,7 +112,7 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
       job->reason = std::to_string(job->errors.size()) + " field error(s)";
       raw.status = store::MessageStatus::dead_letter;
       raw.error = errors_to_json(job->errors);
-      batch.dead_letter = store::DeadLetter{"", raw.error, ""};
+      batch.dead_letter = store::DeadLetter{"", raw.error, converted.mappings};
       batch.audit.push_back(audit_entry(kEventImport, 4, in, adapter, job->reason));
     } else {
       batch.records = std::move(converted.records);

@@ -13,6 +13,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "gateway/mapping/mapping_set.hpp"
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/plugin_host/adapter.hpp"
 #include "gateway/store/store.hpp"
@@ -23,7 +24,11 @@ class Pipeline {
  public:
   using Done = std::function<void(plugin_host::AckReply)>;
 
-  Pipeline(store::Store& store, boost::asio::thread_pool& blocking, metrics::Registry& metrics);
+  using MappingsProvider = std::function<std::shared_ptr<const mapping::MappingSet>()>;
+
+  // `mappings` gives the mapping set in force (it changes on reload); it may return nullptr.
+  Pipeline(store::Store& store, boost::asio::thread_pool& blocking, metrics::Registry& metrics,
+           MappingsProvider mappings);
 
   // Processes one payload; `done` gets the adapter's reply (from a blocking-pool thread).
   void ingest(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
@@ -40,6 +45,7 @@ class Pipeline {
   void finish(std::shared_ptr<Job> job, plugin_host::Outcome outcome);
 
   store::Store& store_;
+  MappingsProvider mappings_;
   boost::asio::thread_pool& blocking_;
   metrics::CounterFamily& messages_;
   metrics::HistogramFamily& latency_;

@@ -71,10 +71,14 @@ Gateway::Gateway(config::GatewayConfig config)
     log::warn("plugin_not_loaded", {{"path", e.path}, {"reason", e.message}});
   }
   std::vector<config::ConfigError> errors;
+  if (!config_.mappings_directory.empty()) {
+    mappings_.reload(config_.mappings_directory, mapping::builtin_formats(), errors);
+  }
   adapters_ = build_adapters(config_, registry_, errors);
   throw_if_errors(std::move(errors));
   store_ = open_store(config_);
-  pipeline_ = std::make_unique<pipeline::Pipeline>(*store_, blocking_, metrics_);
+  pipeline_ = std::make_unique<pipeline::Pipeline>(*store_, blocking_, metrics_,
+                                                   [this] { return mappings_.current(); });
   register_metrics();
 }
 
@@ -210,7 +214,9 @@ int Gateway::run(bool handle_signals) {
   for (std::uint32_t i = 0; i < config_.io_threads; ++i) {
     io_threads_.emplace_back([this] { ioc_.run(); });
   }
+  const auto mapping_set = mappings_.current();
   log::info("gateway_started", {{"node", config_.node_name},
+                                {"mappings", mapping_set ? mapping_set->mappings().size() : 0},
                                 {"config", config_.file},
                                 {"store", config_.store.path},
                                 {"adapters", adapters_.instances.size()}});
@@ -272,8 +278,14 @@ void Gateway::reload() {
     log::warn("reload_kept_old_config", {{"errors", e.errors().size()}});
     return;
   }
-  auto registry = plugin_host::PluginRegistry::scan(plugin_directory_of(config_));
+  // Mappings first: a mapping that does not compile rejects the whole reload, and the mappings
+  // in force stay as they are.
+  std::shared_ptr<const mapping::MappingSet> next_mappings;
   std::vector<config::ConfigError> errors;
+  if (!next.mappings_directory.empty()) {
+    next_mappings = mapping::load_mapping_dir(next.mappings_directory, mapping::builtin_formats(), errors);
+  }
+  auto registry = plugin_host::PluginRegistry::scan(plugin_directory_of(config_));
   AdapterSet set = build_adapters(next, registry, errors);
   if (!errors.empty()) {
     for (const auto& err : errors) log::error("reload_rejected", {{"error", err.str()}});
@@ -287,6 +299,7 @@ void Gateway::reload() {
   if (log::parse_level(next.log_level, level)) log::set_level(level);
 
   stop_schedules();
+  mappings_.set(next_mappings);
   std::vector<std::shared_ptr<plugin_host::AdapterInstance>> old;
   {
     std::lock_guard lock(state_mutex_);
@@ -304,7 +317,8 @@ void Gateway::reload() {
   config_ = std::move(next);
   registry_ = std::move(registry);
   retire(std::move(old));
-  log::info("reload_done", {{"adapters", adapters_.instances.size()}});
+  log::info("reload_done", {{"adapters", adapters_.instances.size()},
+                            {"mappings", next_mappings ? next_mappings->mappings().size() : 0}});
 }
 
 void Gateway::retire(std::vector<std::shared_ptr<plugin_host::AdapterInstance>> old) {

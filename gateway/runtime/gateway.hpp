@@ -22,6 +22,7 @@
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/net/listener.hpp"
 #include "gateway/net/routes.hpp"
+#include "gateway/mapping/mapping_set.hpp"
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 #include "gateway/plugin_host/plugin_registry.hpp"
@@ -81,6 +82,7 @@ class Gateway : net::IngestHandler, net::StatusSource {
 
   mutable std::mutex state_mutex_;
   AdapterSet adapters_;
+  mapping::MappingRegistry mappings_;
   std::shared_ptr<std::atomic<bool>> schedules_alive_;
 
   std::mutex control_mutex_;

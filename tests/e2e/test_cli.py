@@ -86,7 +86,7 @@ class CheckCommand(unittest.TestCase):
         r = kangqiao("check", "--config", path)
         self.assertEqual(r.returncode, 2)
         self.assertIn("plugin 'example_ecco' was not found in", r.stderr)
-        self.assertIn("(available: example_echo)", r.stderr)
+        self.assertRegex(r.stderr, r"\(available: example_echo( \w+)*\)")
 
     def test_skip_keeps_other_adapters(self):
         extra = ("  - name: broken\n    plugin: example_echo\n    on_error: skip\n    listener: ingest\n"
@@ -98,6 +98,28 @@ class CheckCommand(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("1 adapter", r.stdout)
         self.assertIn("warning: adapter skipped: broken: ", r.stdout)
+
+    def test_mapping_typo_is_found_by_check_with_location_and_suggestion(self):
+        mappings = os.path.join(self.dir, "mappings")
+        shutil.copytree(os.path.join(SOURCE_DIR, "mappings"), mappings)
+        adt = os.path.join(mappings, "his/adt_a01.yaml")
+        with open(adt) as f:
+            lines = f.read().split("\n")
+        line = next(i for i, l in enumerate(lines) if l.strip().startswith("dept: {from: PV1-3.1}"))
+        lines[line] = lines[line].replace("{from:", "{form:")
+        with open(adt, "w") as f:
+            f.write("\n".join(lines))
+        text = config_text(os.path.join(self.dir, "data"), dev_certs(), free_port(), free_port())
+        path = self.write(text + f"mappings:\n  directory: {mappings}\n")
+        r = kangqiao("check", "--config", path)
+        self.assertEqual(r.returncode, 2, r.stdout)
+        self.assertRegex(r.stderr, rf"{adt}:{line + 1}:\d+: .*'form'.*did you mean 'from'")
+
+    def test_shipped_mappings_compile_in_check(self):
+        subprocess.run([os.path.join(SOURCE_DIR, "certs/gen-dev-certs.sh")], check=True)
+        r = kangqiao("check", "--config", "config/kangqiao.yaml")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"[1-9]\d* mappings")
 
     def test_missing_file(self):
         r = kangqiao("check", "--config", "/nonexistent/kangqiao.yaml")

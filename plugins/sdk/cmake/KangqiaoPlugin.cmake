@@ -20,7 +20,8 @@ function(kangqiao_add_plugin name)
     C_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
   # Fail at link time, not at dlopen time, when a symbol is missing.
-  target_link_options(${name} PRIVATE -Wl,--no-undefined -Wl,-z,now)
+  # --exclude-libs keeps symbols of static libraries linked into the plugin private to it.
+  target_link_options(${name} PRIVATE -Wl,--no-undefined -Wl,-z,now -Wl,--exclude-libs,ALL)
   if(ARG_OUTPUT_DIR)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIR})
   elseif(KQ_PLUGIN_OUTPUT_DIR)

@@ -1,0 +1,56 @@
+#pragma once
+// Evaluating a plan's values and conditions against one document. Internal to kq_mapping; used
+// by apply() and by CompiledMapping::matches().
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gateway/mapping/mapping.hpp"
+#include "gateway/mapping/plan.hpp"
+
+namespace kq::mapping::detail {
+
+class Evaluator {
+ public:
+  Evaluator(const CompiledMapping& mapping, const formats::Document& document, const ApplyOptions& options);
+
+  // The values of `expr` in `scope` (nullptr: the whole document), after its steps. Values that
+  // failed a step are in failures().
+  Values evaluate(const ValueExpr& expr, const formats::Match* scope);
+  // The same into `out` (cleared first), so that a caller can reuse one buffer.
+  void evaluate(const ValueExpr& expr, const formats::Match* scope, Values& out);
+  // Every match of a path (`each:`), in document order.
+  std::vector<formats::Match> matches_of(const Source& source, const formats::Match* scope) const;
+  bool holds(const Condition& condition, const formats::Match* scope, std::string* why = nullptr);
+  void set_slot(int slot, Values values) { slots_[static_cast<std::size_t>(slot)] = std::move(values); }
+
+  std::vector<StepFailure>& failures() { return failures_; }
+  void hit(int rule) const;
+  const ApplyOptions& options() const { return options_; }
+  const Plan& plan() const { return plan_; }
+
+  // Record references: what each record rule produced, and in which group instances.
+  struct Instance {
+    std::string id;
+    std::vector<std::uint32_t> groups;  // serial numbers of the enclosing group instances
+  };
+  std::vector<std::vector<Instance>>& produced() { return produced_; }
+  std::vector<std::uint32_t>& group_stack() { return group_stack_; }
+  std::uint32_t next_serial() { return ++serial_; }
+
+ private:
+  void select(const Source& source, const formats::Match* scope, bool first_only, Values& out);
+
+  const CompiledMapping& mapping_;
+  const Plan& plan_;
+  const formats::Document& document_;
+  const ApplyOptions& options_;
+  std::vector<Values> slots_;
+  std::vector<StepFailure> failures_;
+  StepEnv env_;
+  std::vector<std::vector<Instance>> produced_;
+  std::vector<std::uint32_t> group_stack_;
+  std::uint32_t serial_ = 0;
+};
+
+}  // namespace kq::mapping::detail

@@ -1,0 +1,171 @@
+#include "gateway/mapping/mapping_set.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "gateway/mapping/value_set.hpp"
+
+namespace kq::mapping {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool ends_with(const std::string& text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool same_options(const formats::ParseOptions& a, const formats::ParseOptions& b) {
+  if (a.charset != b.charset || a.csv_delimiter != b.csv_delimiter || a.has_header != b.has_header ||
+      a.sheet != b.sheet || a.record_length != b.record_length || a.fixed_fields.size() != b.fixed_fields.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.fixed_fields.size(); ++i) {
+    const auto& x = a.fixed_fields[i];
+    const auto& y = b.fixed_fields[i];
+    if (x.name != y.name || x.offset != y.offset || x.length != y.length || x.type != y.type) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+MappingSet::MappingSet(fs::path dir, std::vector<std::shared_ptr<const CompiledMapping>> mappings,
+                       std::shared_ptr<ValueSetCatalog> value_sets)
+    : dir_(std::move(dir)), mappings_(std::move(mappings)), value_sets_(std::move(value_sets)) {
+  std::sort(mappings_.begin(), mappings_.end(), [](const auto& a, const auto& b) { return a->name() < b->name(); });
+}
+
+const CompiledMapping* MappingSet::find(std::string_view name) const {
+  for (const auto& m : mappings_) {
+    if (m->name() == name) return m.get();
+  }
+  return nullptr;
+}
+
+std::vector<const CompiledMapping*> MappingSet::select(std::string_view format, const formats::Document& document) const {
+  std::vector<const CompiledMapping*> out;
+  for (const auto& m : mappings_) {
+    if (m->format().name() == format && m->matches(document).matched) out.push_back(m.get());
+  }
+  return out;
+}
+
+std::vector<MapResult> MappingSet::map(std::string_view format, std::string_view bytes, const ApplyOptions& options,
+                                       std::string_view charset) const {
+  std::vector<MapResult> results;
+  std::string reasons;
+  // Mappings that parse alike share one parse of the payload.
+  std::vector<std::pair<formats::ParseOptions, std::unique_ptr<formats::Document>>> parsed;
+  for (const auto& m : mappings_) {
+    if (m->format().name() != format) continue;
+    formats::ParseOptions po = m->parse_options();
+    if (!charset.empty()) po.charset = std::string(charset);
+    const formats::Document* document = nullptr;
+    for (const auto& [o, d] : parsed) {
+      if (same_options(o, po)) document = d.get();
+    }
+    if (!document) {
+      formats::ParseError error;
+      auto doc = m->format().parse(bytes, po, error);
+      if (!doc) {
+        reasons += (reasons.empty() ? "" : "; ") + m->name() + ": " + error.location + ": " + error.message;
+        parsed.emplace_back(po, nullptr);
+        continue;
+      }
+      document = doc.get();
+      parsed.emplace_back(po, std::move(doc));
+    }
+    const MatchResult match = m->matches(*document);
+    if (!match.matched) {
+      reasons += (reasons.empty() ? "" : "; ") + m->name() + ": " + match.reason;
+      continue;
+    }
+    results.push_back(apply(*m, *document, options));
+  }
+  if (results.empty()) {
+    MapResult none;
+    none.errors.push_back({"", "", "", reasons.empty() ? "no mapping is configured for format '" + std::string(format) + "'"
+                                                       : "no mapping applies (" + reasons + ")"});
+    results.push_back(std::move(none));
+  }
+  return results;
+}
+
+std::vector<fs::path> mapping_files(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return out;
+  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    const std::string name = it->path().filename().string();
+    if (!name.empty() && name[0] == '.') {
+      if (it->is_directory(ec)) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_directory(ec)) {
+      if (name == "fragments" || (name == "codes" && it.depth() == 0)) it.disable_recursion_pending();
+      continue;
+    }
+    if (!ends_with(name, ".yaml") || ends_with(name, ".test.yaml")) continue;
+    out.push_back(it->path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::shared_ptr<const MappingSet> load_mapping_dir(const fs::path& dir, const FormatLookup& formats,
+                                                   std::vector<config::ConfigError>& errors) {
+  const std::size_t before = errors.size();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    errors.push_back({{dir.string(), 0, 0}, "the mappings folder does not exist"});
+    return nullptr;
+  }
+  auto catalog = std::make_shared<ValueSetCatalog>(dir / "codes");
+  catalog->load_all(errors);
+  CompileOptions options;
+  options.formats = formats;
+  options.value_sets = catalog;
+  std::vector<std::shared_ptr<const CompiledMapping>> mappings;
+  std::map<std::string, std::string> names;  // mapping name → file
+  for (const fs::path& file : mapping_files(dir)) {
+    auto mapping = compile_mapping(file, options, errors);
+    if (!mapping) continue;
+    auto [it, fresh] = names.emplace(mapping->name(), file.string());
+    if (!fresh) {
+      errors.push_back({{file.string(), 0, 0}, "mapping '" + mapping->name() + "' is also defined in " + it->second});
+      continue;
+    }
+    mappings.push_back(std::move(mapping));
+  }
+  if (errors.size() != before) return nullptr;
+  return std::make_shared<const MappingSet>(dir, std::move(mappings), std::move(catalog));
+}
+
+std::shared_ptr<const MappingSet> load_mapping_dir(const fs::path& dir, const FormatLookup& formats) {
+  std::vector<config::ConfigError> errors;
+  auto set = load_mapping_dir(dir, formats, errors);
+  if (!set) throw config::ConfigErrors(std::move(errors));
+  return set;
+}
+
+std::shared_ptr<const MappingSet> MappingRegistry::current() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return current_;
+}
+
+void MappingRegistry::set(std::shared_ptr<const MappingSet> set) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  current_ = std::move(set);
+}
+
+bool MappingRegistry::reload(const fs::path& dir, const FormatLookup& formats, std::vector<config::ConfigError>& errors) {
+  auto fresh = load_mapping_dir(dir, formats, errors);  // compiled outside the lock: readers go on
+  if (!fresh) return false;
+  set(std::move(fresh));
+  return true;
+}
+
+}  // namespace kq::mapping

@@ -1,0 +1,76 @@
+#pragma once
+// The mappings of a folder, compiled together, and the choice of mapping for an inbound document.
+//
+// Layout of a mapping folder (docs/mapping-language.md, "Files"):
+//   <dir>/**/<name>.yaml        a mapping
+//   <dir>/**/<name>.test.yaml   its tests (not a mapping)
+//   <dir>/codes/*.yaml          value sets, shared by every mapping of the folder
+//   <dir>/**/fragments/*.yaml   fragments, used only through `include:`
+// Hidden files and folders (starting with '.') are ignored.
+//
+// A set is immutable. Reloading (SIGHUP) compiles a new set; MappingRegistry swaps it in only when
+// it compiled without errors, so a broken edit never replaces working mappings.
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/config/source_location.hpp"
+#include "gateway/mapping/mapping.hpp"
+
+namespace kq::mapping {
+
+class MappingSet {
+ public:
+  MappingSet(std::filesystem::path dir, std::vector<std::shared_ptr<const CompiledMapping>> mappings,
+             std::shared_ptr<ValueSetCatalog> value_sets);
+
+  const std::filesystem::path& dir() const { return dir_; }
+  const std::vector<std::shared_ptr<const CompiledMapping>>& mappings() const { return mappings_; }
+  const CompiledMapping* find(std::string_view name) const;
+
+  // The mappings for documents of `format` whose source.match holds for `document`, in name order.
+  std::vector<const CompiledMapping*> select(std::string_view format, const formats::Document& document) const;
+
+  // Parses `bytes` (once per distinct parse options among the mappings of `format`) and applies
+  // every mapping whose source.match holds; one result per mapping applied. When none applies,
+  // one result with an error that gives each candidate's reason ("adt: MSH-9.2 is 'A03', …").
+  std::vector<MapResult> map(std::string_view format, std::string_view bytes, const ApplyOptions& options = {},
+                             std::string_view charset = {}) const;
+
+ private:
+  std::filesystem::path dir_;
+  std::vector<std::shared_ptr<const CompiledMapping>> mappings_;
+  std::shared_ptr<ValueSetCatalog> value_sets_;
+};
+
+// The mapping files of a folder, following the layout above, sorted.
+std::vector<std::filesystem::path> mapping_files(const std::filesystem::path& dir);
+
+// Compiles every mapping of `dir` (and every value set of dir/codes, so a broken table is found
+// even before a mapping uses it). Throws config::ConfigErrors with every problem of every file.
+std::shared_ptr<const MappingSet> load_mapping_dir(const std::filesystem::path& dir, const FormatLookup& formats);
+// The same, collecting errors; nullptr when there is any.
+std::shared_ptr<const MappingSet> load_mapping_dir(const std::filesystem::path& dir, const FormatLookup& formats,
+                                                   std::vector<config::ConfigError>& errors);
+// With the formats built into the gateway (builtin_formats.cpp).
+std::shared_ptr<const MappingSet> load_mapping_dir(const std::filesystem::path& dir);
+
+// The set in force, replaced as a whole on reload. Readers take a shared_ptr and keep using it
+// for the message in hand even while a reload swaps in a new set.
+class MappingRegistry {
+ public:
+  std::shared_ptr<const MappingSet> current() const;
+  // Compiles `dir` again. On success the new set replaces the current one and true is returned;
+  // on failure the current set stays and `errors` says why.
+  bool reload(const std::filesystem::path& dir, const FormatLookup& formats, std::vector<config::ConfigError>& errors);
+  void set(std::shared_ptr<const MappingSet> set);
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const MappingSet> current_;
+};
+
+}  // namespace kq::mapping

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Builds every libFuzzer target tests/fuzz/*_fuzz.cpp with clang-14 under ASan + UBSan into
+# build/fuzz/, replays its saved regression inputs, then fuzzes it for SECONDS (default 20).
+# Exits non-zero on any finding (crash, leak, UB, timeout, out-of-memory) or build failure.
+#
+#   scripts/run-fuzz.sh [SECONDS]
+#
+# Per target NAME_fuzz.cpp, beside it in tests/fuzz/ (see tests/fuzz/README.md):
+#   NAME_fuzz.sources  required: the gateway sources it needs, one per line; lines starting
+#                      with '-' are compiler/linker flags (-lxml2, -I/usr/include/libxml2)
+#   NAME_fuzz.seeds    optional: seed files or folders, copied into the corpus
+#   NAME_fuzz.dict     optional: a libFuzzer dictionary
+#   regressions/NAME_fuzz/  optional: inputs that once failed; replayed before fuzzing
+# Environment: KQ_FUZZ_CXX (default clang++-14), KQ_FUZZ_OUT (default build/fuzz).
+set -euo pipefail
+
+seconds="${1:-20}"
+if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
+  echo "usage: scripts/run-fuzz.sh [SECONDS]" >&2
+  exit 2
+fi
+cd "$(dirname "$0")/.."
+root="$PWD"
+cxx="${KQ_FUZZ_CXX:-clang++-14}"
+out="${KQ_FUZZ_OUT:-build/fuzz}"
+mkdir -p "$out"
+
+flags=(-std=c++20 -g -O1 -fno-omit-frame-pointer "-fsanitize=fuzzer,address,undefined"
+       -fno-sanitize-recover=undefined -I"$root")
+# Findings: -timeout per input (2 s), -rss_limit_mb; leaks are reported by default.
+run_flags=(-max_len=65536 -timeout=2 -rss_limit_mb=2048 -print_final_stats=1)
+
+# The entries of a list file: comments and blank lines dropped, spaces trimmed.
+entries() {
+  local line
+  while IFS= read -r line || [ -n "$line" ]; do
+    line="${line%%#*}"
+    line="${line#"${line%%[![:space:]]*}"}"
+    line="${line%"${line##*[![:space:]]}"}"
+    [ -n "$line" ] && printf '%s\n' "$line"
+  done < "$1"
+}
+
+failed=()
+shopt -s nullglob
+for target in tests/fuzz/*_fuzz.cpp; do
+  name="$(basename "$target" .cpp)"
+  list="tests/fuzz/$name.sources"
+  echo "== $name"
+  if [ ! -f "$list" ]; then
+    echo "   missing $list (the gateway sources $name needs)"
+    failed+=("$name (no .sources)")
+    continue
+  fi
+  mapfile -t sources < <(entries "$list")
+
+  binary="$out/$name"
+  log="$out/$name.log"
+  if ! "$cxx" "${flags[@]}" "$target" "${sources[@]}" -o "$binary" > "$out/$name.build.log" 2>&1; then
+    echo "   build failed:"
+    tail -n 30 "$out/$name.build.log" | sed 's/^/   /'
+    failed+=("$name (build)")
+    continue
+  fi
+
+  corpus="$out/$name.corpus"
+  artifacts="$out/$name.findings/"
+  mkdir -p "$corpus" "$artifacts"
+  if [ -f "tests/fuzz/$name.seeds" ]; then
+    while IFS= read -r seed; do
+      # Every regular file except dotfiles and notes; a folder contributes its files.
+      find "$seed" -maxdepth 1 -type f ! -name '.*' ! -name '*.md' -exec cp -n {} "$corpus/" \;
+    done < <(entries "tests/fuzz/$name.seeds")
+  fi
+  extra=()
+  [ -f "tests/fuzz/$name.dict" ] && extra+=(-dict="tests/fuzz/$name.dict")
+
+  regressions=(tests/fuzz/regressions/"$name"/*)
+  if [ ${#regressions[@]} -gt 0 ]; then
+    if ! "$binary" "${run_flags[@]}" "${regressions[@]}" > "$out/$name.regressions.log" 2>&1; then
+      echo "   a saved regression input fails again:"
+      tail -n 30 "$out/$name.regressions.log" | sed 's/^/   /'
+      failed+=("$name (regression)")
+      continue
+    fi
+    echo "   ${#regressions[@]} regression inputs pass"
+  fi
+
+  if "$binary" "${run_flags[@]}" "${extra[@]}" -max_total_time="$seconds" \
+       -artifact_prefix="$artifacts" "$corpus" > "$log" 2>&1; then
+    runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)"
+    cov="$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 || true)"
+    echo "   clean: ${runs:-?} inputs in ${seconds}s, ${cov:-cov: ?}, corpus $(find "$corpus" -type f | wc -l) files"
+  else
+    echo "   FINDING (log: $log, input in $artifacts):"
+    grep -E 'ERROR:|SUMMARY:|property broken|runtime error' "$log" | head -n 10 | sed 's/^/   /'
+    failed+=("$name (finding)")
+  fi
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzzing failed: ${failed[*]}"
+  exit 1
+fi
+echo "fuzzing clean"

@@ -1,0 +1,167 @@
+"""The his adapter over MLLP with real clients: ACK codes and ERR segments after commit, dedupe
+by MSH-3|MSH-4|MSH-10, GB 18030 senders, hostile control ids, never a positive ACK for junk."""
+import os
+import socket
+import subprocess
+import tempfile
+import unittest
+
+from harness import Gateway, SOURCE_DIR
+
+CONFIG = """
+data_dir: {data}
+log: {{ level: info }}
+listeners:
+  - name: admin
+    port: {admin_port}
+  - name: hl7
+    protocol: mllp
+    port: {extra_port}
+    limits: {{ max_body_bytes: 1MiB, read_timeout: 5s, idle_timeout: 30s }}
+plugins:
+  directory: {plugins}
+mappings:
+  directory: """ + os.path.join(SOURCE_DIR, "mappings") + """
+adapters:
+  - name: hospital-a
+    plugin: his
+    listener: hl7
+    config:
+      facility: E2E
+"""
+
+VT, FS, CR = b"\x0b", b"\x1c", b"\r"
+FIXTURES = os.path.join(SOURCE_DIR, "tests/fixtures/hl7v2")
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name), "rb") as f:
+        return f.read().replace(b"\r\n", b"\r").replace(b"\n", b"\r")
+
+
+def msa(ack):
+    for seg in ack.split("\r"):
+        if seg.startswith("MSA|"):
+            return seg.split("|")
+    raise AssertionError("no MSA in %r" % ack)
+
+
+class HisOverMllp(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.gw = Gateway()
+        cls.gw.write_config(text=CONFIG)
+        cls.gw.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.cleanup()
+
+    def send(self, payload):
+        s = socket.create_connection(("127.0.0.1", self.gw.extra_port), timeout=15)
+        self.addCleanup(s.close)
+        s.sendall(VT + payload + FS + CR)
+        data = b""
+        while not data.endswith(FS + CR):
+            chunk = s.recv(4096)
+            if not chunk:
+                raise ConnectionError("closed without an ACK: %r" % data)
+            data += chunk
+        return data[1:-2].decode("utf-8")
+
+    def test_adt_a01_is_accepted_after_commit_and_stored(self):
+        ack = self.send(fixture("adt_a01.hl7"))
+        fields = msa(ack)
+        self.assertIn(fields[1], ("AA", "CA"), ack)  # the fixture asks for enhanced mode (MSH-15 AL)
+        control = fields[2]
+        rows = self.gw.sql("SELECT status, source FROM raw_message WHERE CAST(payload AS TEXT) LIKE "
+                           f"'%|{control}|%'")
+        self.assertEqual(rows, [{"status": "accepted", "source": "hospital-a"}])
+        kinds = {r["kind"] for r in self.gw.sql("SELECT kind FROM record")}
+        self.assertIn("person", kinds)
+
+    def test_resend_gets_the_same_aa_without_new_rows(self):
+        payload = fixture("adt_a08.hl7")
+        first = self.send(payload)
+        before = self.gw.sql("SELECT count(*) AS n FROM raw_message")[0]["n"]
+        again = self.send(payload)
+        self.assertIn(msa(first)[1], ("AA", "CA"), first)
+        self.assertEqual(msa(again)[1:3], msa(first)[1:3])
+        self.assertEqual(self.gw.sql("SELECT count(*) AS n FROM raw_message")[0]["n"], before)
+
+    def test_reused_control_id_with_other_content_is_ar_and_audited(self):
+        payload = fixture("adt_a04.hl7")
+        self.assertIn(msa(self.send(payload))[1], ("AA", "CA"))
+        altered = payload.rstrip(b"\r") + b"\rNTE|1||a different message under the same control id\r"
+        ack = self.send(altered)
+        self.assertIn(msa(ack)[1], ("AR", "CR"), ack)
+        alerts = self.gw.sql("SELECT count(*) AS n FROM audit_log WHERE event_type = '110113'")[0]["n"]
+        self.assertGreaterEqual(alerts, 1)
+
+    def test_unknown_message_type_is_ar_with_err_200(self):
+        msg = b"MSH|^~\\&|HIS|HOSP_A|KQ|KQ|20260101120000||ADT^A99|UNK-1|P|2.5\rPID|1||X\r"
+        ack = self.send(msg)
+        self.assertEqual(msa(ack)[1:3], ["AR", "UNK-1"], ack)
+        self.assertIn("ERR||MSH^1^9|200^Unsupported message type^HL70357|E", ack)
+
+    def test_not_hl7_is_ar_and_kept(self):
+        ack = self.send(b"GET / HTTP/1.1\r\n\r\n")
+        self.assertEqual(msa(ack)[1], "AR", ack)
+        self.assertEqual(self.gw.sql("SELECT status FROM raw_message WHERE CAST(payload AS TEXT) LIKE 'GET /%'"),
+                         [{"status": "rejected"}])
+
+    def test_hostile_control_id_cannot_forge_segments(self):
+        msg = b"MSH|^~\\&|HIS|HOSP_A|KQ|KQ|20260101120000||ADT^A99|X\\R\\MSA|AA~1^2|P|2.5\r"
+        ack = self.send(msg)
+        segments = [s.split("|")[0] for s in ack.split("\r")]
+        self.assertEqual(segments.count("MSA"), 1, ack)
+        self.assertEqual(msa(ack)[1], "AR", ack)
+
+    def test_invalid_utf8_is_rejected_never_aa(self):
+        msg = b"MSH|^~\\&|HIS|HOSP_A|KQ|KQ|20260101120000||ADT^A01|BAD-UTF8|P|2.5|||||||UNICODE UTF-8\rPID|1||\xff\xfe^^^H^MR\r"
+        ack = self.send(msg)
+        self.assertIn(msa(ack)[1], ("AR", "AE"), ack)
+
+    def test_mllp_send_client(self):
+        with tempfile.NamedTemporaryFile("wb", suffix=".hl7", delete=False) as f:
+            f.write(VT + fixture("oru_r01.hl7") + FS + CR)
+        self.addCleanup(os.unlink, f.name)
+        r = subprocess.run(["mllp_send", "--file", f.name, "--port", str(self.gw.extra_port), "127.0.0.1"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"MSA\|(AA|AE)\|")
+
+
+class MappingReload(unittest.TestCase):
+    def test_sighup_with_a_broken_mapping_keeps_the_old_mappings(self):
+        import shutil
+        import signal
+        gw = Gateway()
+        self.addCleanup(gw.cleanup)
+        mappings = os.path.join(gw.dir, "mappings")
+        shutil.copytree(os.path.join(SOURCE_DIR, "mappings"), mappings)
+        gw.write_config(text=CONFIG.replace(os.path.join(SOURCE_DIR, "mappings"), mappings))
+        gw.start()
+        adt = os.path.join(mappings, "his/adt_a01.yaml")
+        with open(adt) as f:
+            text = f.read()
+        with open(adt, "w") as f:
+            f.write(text.replace("then: [trim]", "then: [trimm]", 1))
+        gw.proc.send_signal(signal.SIGHUP)
+        rejected = gw.wait_for_event("reload_rejected")
+        self.assertIn(adt + ":", rejected[0]["error"])
+        self.assertIn("trimm", rejected[0]["error"])
+        gw.wait_for_event("reload_kept_old_config")
+        s = socket.create_connection(("127.0.0.1", gw.extra_port), timeout=15)
+        self.addCleanup(s.close)
+        s.sendall(VT + fixture("adt_a01.hl7") + FS + CR)
+        data = b""
+        while not data.endswith(FS + CR):
+            chunk = s.recv(4096)
+            self.assertTrue(chunk, data)
+            data += chunk
+        self.assertIn(msa(data[1:-2].decode())[1], ("AA", "CA"))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,380 @@
+// Applying compiled mappings to toy documents: records, references, lists, alternatives,
+// conditions, and errors in the sender's terms.
+#include "tests/unit/mapping/mapping_test_support.hpp"
+
+namespace kq::mapping::testing {
+namespace {
+
+namespace json = boost::json;
+
+const char* kPatientMapping = R"(
+mapping: toy-patient
+version: 1.0.0
+source:
+  format: toy
+  match:
+    MSG.1: ADT
+    MSG.2: [A01, A04]
+let:
+  hospital: {from: MSG.3}
+records:
+  patient:
+    kind: person
+    fields:
+      identifiers[]:
+        - each: ID
+          when: {.1: RES}
+          fields:
+            system: cn-resident-id
+            value: {from: .2, then: [resident_id]}
+        - each: ID
+          when: {.1: MRN}
+          fields:
+            system: hospital-mrn
+            value: {from: .2}
+            assigner: $hospital
+      name.text: {from: PAT.1, then: [trim]}
+      name.pinyin: {from: PAT.2}
+      sex: {from: PAT.3, then: [{lookup: sex}]}
+      birth_date: {from: PAT.4, then: [{date: yyyyMMdd}, not_future]}
+    required: [identifiers, name.text]
+  visit:
+    kind: encounter
+    key: {from: [$hospital, VISIT.1]}
+    fields:
+      person_id: $patient
+      org_id: $hospital
+      encounter_class: {from: VISIT.2, then: [{lookup: {codes: {I: inpatient, O: outpatient}}}]}
+      period.start: {from: VISIT.3, then: [{datetime: yyyyMMddHHmm}]}
+      dept: {from: [VISIT.4, VISIT.5]}
+)";
+
+const char* kGoodMessage =
+    "MSG=ADT^A01^H001\n"
+    "PAT= 张三 ^Zhang San^M^19491231\n"
+    "ID=MRN^000123\n"
+    "ID=RES^11010519491231002x\n"
+    "VISIT=V9^I^202403050830^^内科\n";
+
+TEST_F(MappingTest, MapsPersonAndEncounterWithReference) {
+  auto mapping = compile(kPatientMapping);
+  const MapResult result = map(*mapping, kGoodMessage);
+  ASSERT_TRUE(result.ok()) << errors_text(result);
+  ASSERT_EQ(result.records.size(), 2u);
+  EXPECT_EQ(result.mapping, "toy-patient");
+  EXPECT_EQ(result.version, "1.0.0");
+
+  const auto& person = body(result, 0);
+  EXPECT_EQ(result.records[0].envelope.kind, "person");
+  EXPECT_EQ(person.at("id").as_string(), "ref:patient");
+  const auto& ids = person.at("identifiers").as_array();
+  ASSERT_EQ(ids.size(), 2u);
+  // Entries follow the order of the rules, then of the matches.
+  EXPECT_EQ(ids[0].at("system").as_string(), "urn:oid:2.16.156.10011.1.3");
+  EXPECT_EQ(ids[0].at("value").as_string(), "11010519491231002X");  // normalised upper-case X
+  EXPECT_EQ(ids[1].at("system").as_string(), "urn:oid:2.16.156.10011.1.13");
+  EXPECT_EQ(ids[1].at("assigner").as_string(), "H001");
+  EXPECT_EQ(person.at("name").at("text").as_string(), "张三");
+  EXPECT_EQ(person.at("name").at("pinyin").as_string(), "Zhang San");
+  EXPECT_EQ(person.at("sex").as_string(), "1");
+  EXPECT_EQ(person.at("birth_date").as_string(), "1949-12-31");
+
+  const auto& visit = body(result, 1);
+  EXPECT_EQ(visit.at("person_id").as_string(), "ref:patient");
+  EXPECT_EQ(visit.at("org_id").as_string(), "H001");
+  EXPECT_EQ(visit.at("encounter_class").as_string(), "inpatient");
+  EXPECT_EQ(visit.at("period").at("start").as_string(), "2024-03-05T08:30+08:00");
+  EXPECT_EQ(visit.at("dept").as_string(), "内科");  // VISIT.4 is empty: the next source
+  // The id derives from the key: the same visit always gets the same id.
+  const std::string id(visit.at("id").as_string());
+  EXPECT_EQ(id.size(), 36u);
+  EXPECT_EQ(id, std::string(body(map(*mapping, kGoodMessage), 1).at("id").as_string()));
+}
+
+TEST_F(MappingTest, RecordsLineageInSenderTerms) {
+  auto mapping = compile(kPatientMapping);
+  const MapResult result = map(*mapping, kGoodMessage);
+  ASSERT_TRUE(result.ok()) << errors_text(result);
+  const auto& lineage = result.records[0].lineage;
+  auto where = [&](const std::string& target) {
+    for (const auto& l : lineage) {
+      if (l.target_path == target) return l.source_location;
+    }
+    return std::string("(none)");
+  };
+  EXPECT_EQ(where("sex"), "line 2.3");
+  EXPECT_EQ(where("identifiers[0].value"), "line 4.2");
+  EXPECT_EQ(where("identifiers[1].assigner"), "line 1.3");
+  EXPECT_EQ(where("identifiers[0].system"), "(none)");  // constants have no source
+}
+
+TEST_F(MappingTest, MatchExplainsWhyNot) {
+  auto mapping = compile(kPatientMapping);
+  formats::ParseError error;
+  auto doc = toy_format().parse("MSG=ADT^A03^H001\n", {}, error);
+  const MatchResult match = mapping->matches(*doc);
+  EXPECT_FALSE(match.matched);
+  EXPECT_EQ(match.reason, "MSG.2 is 'A03', expected one of A01, A04");
+  auto good = toy_format().parse(kGoodMessage, {}, error);
+  EXPECT_TRUE(mapping->matches(*good).matched);
+}
+
+TEST_F(MappingTest, ReportsFieldErrorsWithSourceLocations) {
+  auto mapping = compile(kPatientMapping);
+  const MapResult result = map(*mapping,
+                               "MSG=ADT^A01^H001\n"
+                               "PAT=张三^Zhang San^X^19491331\n"
+                               "ID=RES^110105194912310021\n"
+                               "VISIT=V9^Q^202403050830\n");
+  EXPECT_FALSE(result.ok());
+  EXPECT_TRUE(result.records.empty());
+  const std::string text = errors_text(result);
+  EXPECT_NE(text.find("line 3.2: 110105194912310021: check digit is 1, expected X (patient.identifiers[0].value)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("line 2.3: 'X' is not in value set sex (known: 1, 2, M, F, 男, 女) (patient.sex)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("line 2.4: '19491331'"), std::string::npos) << text;
+  EXPECT_NE(text.find("'Q' is not in the lookup table"), std::string::npos) << text;
+  // A failed value is not reported a second time by core validation or by `required`.
+  EXPECT_EQ(text.find("identifiers[0].value: is required"), std::string::npos) << text;
+  EXPECT_EQ(text.find("required"), std::string::npos) << text;
+}
+
+TEST_F(MappingTest, RequiredFieldNamesItsSource) {
+  auto mapping = compile(kPatientMapping);
+  const MapResult result = map(*mapping, "MSG=ADT^A01^H001\nPAT=^Zhang San\nID=MRN^1\n");
+  ASSERT_EQ(result.errors.size(), 1u) << errors_text(result);
+  EXPECT_EQ(result.errors[0].record, "patient");
+  EXPECT_EQ(result.errors[0].target, "name.text");
+  EXPECT_EQ(result.errors[0].location, "PAT.1");
+  EXPECT_EQ(result.errors[0].message, "is required but has no value here");
+}
+
+TEST_F(MappingTest, FutureBirthDateIsRejected) {
+  auto mapping = compile(kPatientMapping);
+  const MapResult result = map(*mapping, "MSG=ADT^A01^H001\nPAT=张三^^1^20250101\nID=MRN^1\n");
+  ASSERT_EQ(result.errors.size(), 1u) << errors_text(result);
+  EXPECT_EQ(result.errors[0].target, "birth_date");
+  EXPECT_EQ(result.errors[0].message, "2025-01-01 is in the future");
+}
+
+TEST_F(MappingTest, NothingFromTheDocumentMakesNoRecord) {
+  auto mapping = compile(kPatientMapping);
+  // No VISIT line: the encounter would hold only $patient and $hospital, so it is not made.
+  const MapResult result = map(*mapping, "MSG=ADT^A01^H001\nPAT=张三\nID=MRN^1\n");
+  ASSERT_TRUE(result.ok()) << errors_text(result);
+  ASSERT_EQ(result.records.size(), 1u);
+  EXPECT_EQ(result.records[0].envelope.kind, "person");
+}
+
+const char* kLabMapping = R"(
+mapping: toy-lab
+version: "2"
+source: {format: toy}
+records:
+  patient:
+    kind: person
+    fields:
+      identifiers[]:
+        fields: {system: hospital-mrn, value: {from: PAT.1}, assigner: H1}
+  orders:
+    each: OBR
+    let:
+      taken: {from: .2, then: [{datetime: yyyyMMddHHmm}]}
+    records:
+      result:
+        kind: observation
+        each: OBX
+        fields:
+          person_id: $patient
+          effective_time: $taken
+          code: {from: .1, then: [{lookup: {codes: {HGB: {code: 718-7, system: loinc, display: Hemoglobin}, GLU: {code: "2345-7", system: loinc}}, unknown: keep, source_system: "urn:hospital:lab"}}]}
+          value:
+            - when: {.2: NM}
+              fields:
+                type: quantity
+                value: {from: .3, then: [number, {round: 1}]}
+                unit: {from: .4}
+            - fields:
+                type: string
+                value: {from: .3}
+          reference_range: {from: .5}
+      summary:
+        kind: observation
+        fields:
+          person_id: $patient
+          code: {value: PANEL, then: [{lookup: {codes: {PANEL: {code: panel, system: local}}}}]}
+          original_text: {from: .3}
+          derived_from[]: $result
+)";
+
+TEST_F(MappingTest, GroupsScopeIterationAndReferences) {
+  auto mapping = compile(kLabMapping);
+  const MapResult result = map(*mapping,
+                               "PAT=M42\n"
+                               "OBR=1^202401020304^血常规\n"
+                               "OBX=HGB^NM^131.25^g/L^115-150\n"
+                               "OBX=NOTE^ST^溶血\n"
+                               "OBR=2^202401020400^血糖\n"
+                               "OBX=GLU^NM^5.4^mmol/L\n");
+  ASSERT_TRUE(result.ok()) << errors_text(result);
+  ASSERT_EQ(result.records.size(), 6u);  // person, 2 results + summary, 1 result + summary
+  const auto& hgb = body(result, 1);
+  EXPECT_EQ(hgb.at("code").at("system").as_string(), "http://loinc.org");
+  EXPECT_EQ(hgb.at("code").at("code").as_string(), "718-7");
+  EXPECT_EQ(hgb.at("value").at("type").as_string(), "quantity");
+  EXPECT_DOUBLE_EQ(hgb.at("value").at("value").as_double(), 131.3);
+  EXPECT_EQ(hgb.at("value").at("unit").as_string(), "g/L");
+  EXPECT_EQ(hgb.at("effective_time").as_string(), "2024-01-02T03:04+08:00");
+  EXPECT_EQ(hgb.at("person_id").as_string(), "ref:patient");
+  const auto& note = body(result, 2);
+  EXPECT_EQ(note.at("code").at("code").as_string(), "NOTE");  // unknown: keep
+  EXPECT_EQ(note.at("value").at("type").as_string(), "string");
+  EXPECT_EQ(note.at("value").at("value").as_string(), "溶血");
+  // Each summary refers to the results of its own OBR group only.
+  const auto& first_summary = body(result, 3);
+  ASSERT_EQ(first_summary.at("derived_from").as_array().size(), 2u);
+  EXPECT_EQ(first_summary.at("derived_from").as_array()[0], hgb.at("id"));
+  const auto& second_summary = body(result, 5);
+  ASSERT_EQ(second_summary.at("derived_from").as_array().size(), 1u);
+  EXPECT_EQ(second_summary.at("derived_from").as_array()[0], body(result, 4).at("id"));
+  EXPECT_EQ(body(result, 4).at("effective_time").as_string(), "2024-01-02T04:00+08:00");
+}
+
+TEST_F(MappingTest, CoreValidationErrorsPointAtTheSource) {
+  auto mapping = compile(R"(
+mapping: t
+version: "1"
+source: {format: toy}
+records:
+  visit:
+    kind: encounter
+    fields:
+      encounter_class: {from: V.1}
+      admission_count: {from: V.2}
+)");
+  const MapResult result = map(*mapping, "V=ward^0\n");
+  ASSERT_EQ(result.errors.size(), 2u) << errors_text(result);
+  EXPECT_EQ(result.errors[0].location, "line 1.1");
+  EXPECT_EQ(result.errors[0].target, "encounter_class");
+  EXPECT_NE(result.errors[0].message.find("'ward' is not one of"), std::string::npos);
+  EXPECT_EQ(result.errors[1].location, "line 1.2");
+  EXPECT_EQ(result.errors[1].message, "is 0, expected at least 1");
+}
+
+TEST_F(MappingTest, ImplicitConversionErrorsNameTheValue) {
+  auto mapping = compile(R"(
+mapping: t
+version: "1"
+source: {format: toy}
+records:
+  o:
+    kind: observation
+    fields:
+      code: {from: O.1, then: [{lookup: {codes: {H: {code: "8302-2", system: loinc}}}}]}
+      value: {fields: {type: quantity, value: {from: O.2}, unit: cm}}
+)");
+  const MapResult result = map(*mapping, "O=H^abc\n");
+  ASSERT_EQ(result.errors.size(), 1u) << errors_text(result);
+  EXPECT_EQ(result.errors[0].str(), "line 1.2: 'abc' is not a number (o.value.value)");
+}
+
+TEST_F(MappingTest, JoinSplitAndListTargets) {
+  auto mapping = compile(R"(
+mapping: t
+version: "1"
+source: {format: toy}
+records:
+  c:
+    kind: consent
+    fields:
+      status: active
+      lawful_basis: consent
+      purposes[]: {from: P, then: [{split: ","}, trim]}
+      notice_version: {from: [N.1, N.2], then: [{join: "-"}]}
+)");
+  const MapResult result = map(*mapping, "P=a, b,,c\nN=v1^2024\n");
+  ASSERT_TRUE(result.ok()) << errors_text(result);
+  const auto& consent = body(result, 0);
+  const auto& purposes = consent.at("purposes").as_array();
+  ASSERT_EQ(purposes.size(), 3u);
+  EXPECT_EQ(purposes[1].as_string(), "b");
+  EXPECT_EQ(consent.at("notice_version").as_string(), "v1-2024");
+}
+
+TEST_F(MappingTest, SameKeyTwiceGivesOneRecord) {
+  auto mapping = compile(R"(
+mapping: t
+version: "1"
+source: {format: toy}
+records:
+  school:
+    kind: organization
+    each: ROW
+    key: {from: .1}
+    fields:
+      name: {from: .1}
+      type: school
+)");
+  const MapResult result = map(*mapping, "ROW=一中^a\nROW=二中^b\nROW=一中^c\n");
+  ASSERT_TRUE(result.ok()) << errors_text(result);
+  ASSERT_EQ(result.records.size(), 2u);
+  EXPECT_EQ(body(result, 0).at("name").as_string(), "一中");
+  EXPECT_EQ(body(result, 1).at("name").as_string(), "二中");
+}
+
+TEST_F(MappingTest, ManyPersonsGetNumberedReferences) {
+  auto mapping = compile(R"(
+mapping: t
+version: "1"
+source: {format: toy}
+records:
+  rows:
+    each: ROW
+    records:
+      student:
+        kind: person
+        fields:
+          name.text: {from: .1}
+      enrollment:
+        kind: enrollment
+        fields:
+          person_id: $student
+          org_id: school-1
+          student_no: {from: .2}
+)");
+  const MapResult result = map(*mapping, "ROW=甲^1\nROW=乙^2\n");
+  ASSERT_TRUE(result.ok()) << errors_text(result);
+  ASSERT_EQ(result.records.size(), 4u);
+  EXPECT_EQ(body(result, 0).at("id").as_string(), "ref:student#1");
+  EXPECT_EQ(body(result, 1).at("person_id").as_string(), "ref:student#1");
+  EXPECT_EQ(body(result, 2).at("id").as_string(), "ref:student#2");
+  EXPECT_EQ(body(result, 3).at("person_id").as_string(), "ref:student#2");
+}
+
+TEST_F(MappingTest, ReferenceToRepeatedRecordNeedsAGroup) {
+  const auto errors = compile_errors(R"(
+mapping: t
+version: "1"
+source: {format: toy}
+records:
+  student:
+    kind: person
+    each: ROW
+    fields:
+      name.text: {from: .1}
+  enrollment:
+    kind: enrollment
+    each: ROW
+    fields:
+      person_id: $student
+      org_id: school-1
+)");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_TRUE(any_contains(errors, "15:18: enrollment.person_id: $student may be several records here")) << errors[0];
+}
+
+}  // namespace
+}  // namespace kq::mapping::testing

@@ -1,0 +1,171 @@
+// The mapping test runner and mapping folders, on the toy format.
+#include <sstream>
+
+#include "gateway/mapping/mapping_set.hpp"
+#include "gateway/mapping/mapping_tests.hpp"
+#include "tests/unit/mapping/mapping_test_support.hpp"
+
+namespace kq::mapping::testing {
+namespace {
+
+const char* kMapping = R"(mapping: toy-person
+version: "1"
+source:
+  format: toy
+  match: {MSG.1: ADT}
+records:
+  patient:
+    kind: person
+    fields:
+      name.text: {from: PAT.1}
+      name.pinyin: {from: PAT.2}
+      sex: {from: PAT.3, then: [{lookup: sex}]}
+  visit:
+    kind: encounter
+    fields:
+      person_id: $patient
+      encounter_class: {from: V.1}
+)";
+
+class RunnerTest : public MappingTest {
+ protected:
+  TestSummary run(const std::filesystem::path& path, std::string& output) {
+    std::ostringstream out;
+    TestRunOptions options;
+    options.formats = toy_lookup();
+    const TestSummary summary = run_mapping_tests(path, out, options);
+    output = out.str();
+    return summary;
+  }
+};
+
+TEST_F(RunnerTest, PassingTestsAndCoverage) {
+  dir_.write("toy/person.yaml", kMapping);
+  dir_.write("toy/person.test.yaml", R"(today: 2024-06-01
+tests:
+  - name: person and visit
+    input: |
+      MSG=ADT
+      PAT=张三^^M
+      V=outpatient
+    expect:
+      records:
+        - kind: person
+          id: $p
+          name: {text: 张三}
+          sex: "1"
+        - kind: encounter
+          person_id: $p
+          encounter_class: outpatient
+  - name: unknown sex code
+    input: "MSG=ADT\nPAT=李四^^X\n"
+    expect:
+      errors:
+        - {target: sex, location: line 2.3, message: not in value set sex}
+  - name: other messages are not for this mapping
+    input: "MSG=ORU\n"
+    expect: {matches: false}
+)");
+  std::string output;
+  const TestSummary summary = run(dir_.path(), output);
+  EXPECT_EQ(summary.tests, 3);
+  EXPECT_EQ(summary.passed, 3) << output;
+  EXPECT_EQ(summary.exit_code(), 0);
+  EXPECT_NE(output.find("PASS toy/person.test.yaml: person and visit\n"), std::string::npos) << output;
+  // Coverage: the pinyin rule and most codes of the sex table were never used.
+  EXPECT_NE(output.find("patient.name.pinyin (line 11)"), std::string::npos) << output;
+  EXPECT_NE(output.find("value set sex: 1, 2, F, 男, 女\n"), std::string::npos) << output;
+  EXPECT_NE(output.find("3 tests in 1 file: 3 passed, 0 failed"), std::string::npos) << output;
+}
+
+TEST_F(RunnerTest, FailuresShowAStructuralDiff) {
+  dir_.write("toy/person.yaml", kMapping);
+  dir_.write("toy/person.test.yaml", R"(tests:
+  - name: wrong expectations
+    input: "MSG=ADT\nPAT=张三^Zhang^F\nV=outpatient\n"
+    expect:
+      records:
+        - kind: person
+          id: $p
+          name: {text: 张三}
+          sex: "1"
+        - kind: encounter
+          person_id: $q
+          encounter_class: outpatient
+  - name: refs must agree
+    input: "MSG=ADT\nPAT=张三\nV=outpatient\n"
+    expect:
+      records:
+        - {kind: person, name: {text: 张三}}
+        - {kind: encounter, person_id: $p, encounter_class: outpatient}
+        - {kind: observation}
+)");
+  std::string output;
+  const TestSummary summary = run(dir_.path(), output);
+  EXPECT_EQ(summary.failed, 2) << output;
+  EXPECT_EQ(summary.exit_code(), 1);
+  EXPECT_NE(output.find("FAIL toy/person.test.yaml: wrong expectations (line 2)"), std::string::npos) << output;
+  EXPECT_NE(output.find("records[0].name.pinyin: expected nothing, got \"Zhang\""), std::string::npos) << output;
+  EXPECT_NE(output.find("records[0].sex: expected '1', got \"2\""), std::string::npos) << output;
+  EXPECT_NE(output.find("records[1].person_id: expected $q (the same value as $p)"), std::string::npos) << output;
+  EXPECT_NE(output.find("records[2]: expected {kind: observation}, got nothing"), std::string::npos) << output;
+}
+
+TEST_F(RunnerTest, BrokenMappingsAndMissingTestsAreReported) {
+  dir_.write("toy/person.yaml", kMapping);
+  dir_.write("toy/other.yaml", "mapping: other\nversion: \"1\"\nsource: {format: toy}\nrecords:\n  p: {kind: persn}\n");
+  dir_.write("toy/other.test.yaml", "tests:\n  - {name: x, input: \"A=1\", expect: {records: []}}\n");
+  dir_.write("toy/fragments/part.yaml", "records: {}\n");
+  std::string output;
+  const TestSummary summary = run(dir_.path(), output);
+  EXPECT_EQ(summary.broken, 1) << output;
+  EXPECT_EQ(summary.untested, 1) << output;
+  EXPECT_NE(output.find("BROKEN toy/other.test.yaml"), std::string::npos) << output;
+  EXPECT_NE(output.find("other.yaml:5:13: records.p: unknown record kind 'persn'"), std::string::npos) << output;
+  EXPECT_NE(output.find("NO TESTS toy/person.yaml"), std::string::npos) << output;
+  EXPECT_EQ(output.find("part.yaml"), std::string::npos) << output;  // fragments are not mappings
+}
+
+TEST_F(RunnerTest, MappingFolderLoadsSelectsAndKeepsTheOldSetOnError) {
+  dir_.write("toy/person.yaml", kMapping);
+  dir_.write("toy/lab.yaml", "mapping: toy-lab\nversion: \"1\"\nsource: {format: toy, match: {MSG.1: ORU}}\n"
+                             "records:\n  o: {kind: person, fields: {name.text: {from: PAT.1}}}\n");
+  dir_.write("toy/person.test.yaml", "tests: []\n");
+  const auto files = mapping_files(dir_.path());
+  ASSERT_EQ(files.size(), 2u);  // not the test file, not codes/
+
+  MappingRegistry registry;
+  std::vector<config::ConfigError> errors;
+  ASSERT_TRUE(registry.reload(dir_.path(), toy_lookup(), errors)) << errors.size();
+  auto set = registry.current();
+  ASSERT_EQ(set->mappings().size(), 2u);
+  const auto results = set->map("toy", "MSG=ADT\nPAT=张三\n");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].mapping, "toy-person");
+  EXPECT_TRUE(results[0].ok());
+  const auto none = set->map("toy", "MSG=ACK\n");
+  ASSERT_EQ(none.size(), 1u);
+  ASSERT_EQ(none[0].errors.size(), 1u);
+  EXPECT_EQ(none[0].errors[0].message,
+            "no mapping applies (toy-lab: MSG.1 is 'ACK', expected ORU; toy-person: MSG.1 is 'ACK', expected ADT)");
+
+  // A broken edit: the reload fails with the file's errors and the working set stays.
+  dir_.write("toy/lab.yaml", "mapping: toy-lab\nversion: \"1\"\nsource: {format: toy}\nrecords: {o: {kind: x}}\n");
+  errors.clear();
+  EXPECT_FALSE(registry.reload(dir_.path(), toy_lookup(), errors));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].str().find("lab.yaml:4:"), std::string::npos) << errors[0].str();
+  EXPECT_EQ(registry.current(), set);
+}
+
+TEST_F(RunnerTest, DuplicateMappingNamesAreAnError) {
+  dir_.write("a/one.yaml", kMapping);
+  dir_.write("b/two.yaml", kMapping);
+  std::vector<config::ConfigError> errors;
+  EXPECT_EQ(load_mapping_dir(dir_.path(), toy_lookup(), errors), nullptr);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("mapping 'toy-person' is also defined in"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kq::mapping::testing
