@@ -46,6 +46,19 @@ store::AuditEntry audit_entry(const std::string& event, int outcome, const plugi
   return a;
 }
 
+// The inbound payload exactly as received, as the store keeps it.
+store::RawMessage raw_message_of(const plugin_host::Inbound& in, const std::string& adapter) {
+  store::RawMessage raw;
+  raw.source = adapter;
+  raw.channel = in.channel;
+  raw.content_type = in.content_type;
+  raw.payload = in.payload;
+  raw.received_at_ms = in.received_at_ms;
+  raw.peer = in.peer_address;
+  raw.org_id = in.peer_organisation;
+  return raw;
+}
+
 }  // namespace
 
 struct Pipeline::Job {
@@ -86,14 +99,7 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
   plugin_host::DecodeResult decoded = job->adapter->decode(in);
 
   store::WriteBatch batch;
-  store::RawMessage raw;
-  raw.source = adapter;
-  raw.channel = in.channel;
-  raw.content_type = in.content_type;
-  raw.payload = in.payload;
-  raw.received_at_ms = in.received_at_ms;
-  raw.peer = in.peer_address;
-  raw.org_id = in.peer_organisation;
+  store::RawMessage raw = raw_message_of(in, adapter);
 
   if (decoded.rejection) {
     job->intended = KQ_OUTCOME_REJECTED;
@@ -153,14 +159,7 @@ void Pipeline::on_written(std::shared_ptr<Job> job, store::WriteResult result) {
                        " with different content";
       const auto& in = job->inbound;
       store::WriteBatch batch;
-      store::RawMessage raw;
-      raw.source = job->adapter->name();
-      raw.channel = in.channel;
-      raw.content_type = in.content_type;
-      raw.payload = in.payload;
-      raw.received_at_ms = in.received_at_ms;
-      raw.peer = in.peer_address;
-      raw.org_id = in.peer_organisation;
+      store::RawMessage raw = raw_message_of(in, job->adapter->name());
       raw.status = store::MessageStatus::rejected;
       raw.error = outcome.reason;
       batch.message = std::move(raw);
