@@ -247,8 +247,9 @@ class Applier {
     path_ += ']';
   }
 
-  void add_lineage(Pending& pending, const std::string& location) {
-    if (!location.empty()) pending.lineage.push_back({path_, location});
+  // The location is moved: the value it came with is not used again.
+  void add_lineage(Pending& pending, std::string&& location) {
+    if (!location.empty()) pending.lineage.push_back({path_, std::move(location)});
   }
 
   // Writes the fields of `spec` into `out`. True when at least one value came from the
@@ -289,7 +290,7 @@ class Applier {
         return true;
       }
       out[field.key] = std::move(written);
-      add_lineage(pending, values.front().location);
+      add_lineage(pending, std::move(values.front().location));
       ev_.hit(expr.rule);
       return expr.from_document;
     }
@@ -304,13 +305,13 @@ class Applier {
     for (const ValueExpr& expr : field.values) {
       ev_.evaluate(expr, scope, values);
       sourced = report_failures(&pending, path_) || sourced;
-      for (const Value& v : values) {
+      for (Value& v : values) {
         append_index(items.size());
         json::value written;
         std::string error;
         if (write_leaf(field.target->leaf, v, written, error)) {
           items.push_back(std::move(written));
-          add_lineage(pending, v.location);
+          add_lineage(pending, std::move(v.location));
           sourced = sourced || expr.from_document;
         } else {
           pending.errors.push_back({pending.rule->name, path_, v.location, std::move(error)});
@@ -348,7 +349,7 @@ class Applier {
       if (values.empty()) continue;
       const Value& v = values.front();
       out[field.key] = coding_object(v.kind() == Kind::coding ? std::get<Coded>(v.payload) : Coded{{}, to_text(v), {}});
-      add_lineage(pending, v.location);
+      add_lineage(pending, std::string(v.location));
       ev_.hit(expr.rule);
       return expr.from_document;
     }

@@ -129,9 +129,17 @@ bool Evaluator::holds(const Condition& condition, const formats::Match* scope, s
     case Condition::Op::exists:
     case Condition::Op::matches: break;
   }
+  // A let's value is read in place: conditions on $names run for every repetition of an each.
   Values values;
-  select(condition.source, scope, true, values);
-  const std::string text = values.empty() ? std::string() : to_text(values.front());
+  const Value* first = nullptr;
+  if (condition.source.type == SourceType::variable) {
+    const Values& slot = slots_[static_cast<std::size_t>(condition.source.index)];
+    if (!slot.empty()) first = &slot.front();
+  } else {
+    select(condition.source, scope, true, values);
+    if (!values.empty()) first = &values.front();
+  }
+  const std::string text = !first ? std::string() : first->is_text() ? first->text() : to_text(*first);
   const std::string& name = condition.source.text;
   const std::string shown = text.empty() ? name + " is empty" : name + " is " + quote_value(text);
   bool ok = false;

@@ -105,7 +105,13 @@ class Runner {
       if (!gaps.empty()) {
         title();
         out_ << "  " << shown(mapping->file(), base_) << "\n";
-        for (const auto& gap : gaps) out_ << "    " << gap.what << " (line " << gap.where.line << ")\n";
+        for (const auto& gap : gaps) {
+          // Rules from an included fragment say where they are written.
+          const std::string where = gap.where.file == mapping->file()
+                                        ? "line " + std::to_string(gap.where.line)
+                                        : shown(gap.where.file, base_) + ":" + std::to_string(gap.where.line);
+          out_ << "    " << gap.what << " (" << where << ")\n";
+        }
       }
       for (const auto& set : mapping->plan().value_sets) sets.insert(set.get());
     }
