@@ -13,6 +13,10 @@ else
 WERROR ?= OFF
 endif
 JOBS ?= $(shell nproc)
+# ccache (used when installed) shares objects between build folders and clones: paths under the
+# checkout are hashed relative to it, and the working directory is left out of the hash.
+export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= 1
 
 .PHONY: all deps configure build run test bench certs clean
 

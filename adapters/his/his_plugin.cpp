@@ -1,24 +1,37 @@
-// his: hospital HIS systems push HL7 v2 over MLLP. The plugin checks the envelope (MSH), names
-// the message for dedupe (MSH-3|MSH-4|MSH-10), hands the message to the host's mapping engine as
-// an "hl7v2" document, and after the host's commit answers with an ACK: AA/CA only when the raw
-// message, the records, the dedupe key and the audit row are committed; AE/CE with ERR segments
-// for content errors; AR/CR for messages that cannot be accepted.
+// his: hospital HIS systems push to the gateway, over one of two transports (config `transport`):
+//  - mllp: HL7 v2. The plugin checks the envelope (MSH), names the message for dedupe
+//    (MSH-3|MSH-4|MSH-10), hands the message to the host's mapping engine as an "hl7v2" document,
+//    and after the host's commit answers with an ACK: AA/CA only when the raw message, the
+//    records, the dedupe key and the audit row are committed; AE/CE with ERR segments for content
+//    errors; AR/CR for messages that cannot be accepted.
+//  - https: CDA-style XML documents and JSON visit records POSTed over mutual TLS (http_push.hpp),
+//    answered 201 after commit or with RFC 7807 problem JSON.
 #include <kangqiao/plugin.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <memory>
 #include <set>
 #include <string>
 
 #include "adapters/his/hl7_ack.hpp"
+#include "adapters/his/http_push.hpp"
 #include "gateway/formats/hl7v2_message.hpp"
 
 namespace {
 
 const char* const kCharsets[] = {"", "UTF-8", "GB18030", "GBK", nullptr};
+const char* const kTransports[] = {"mllp", "https", nullptr};
 
 const kq_field_spec kFields[] = {
+    {sizeof(kq_field_spec), "transport", KQ_FIELD_ENUM, 0, "mllp",
+     "mllp: HL7 v2 frames on an MLLP listener; https: POST routes for XML documents and JSON "
+     "records on an HTTP(S) listener (use one with mutual TLS).", 0, 0, 0, kTransports},
+    {sizeof(kq_field_spec), "documents_path", KQ_FIELD_STRING, 0, "/v1/his/documents",
+     "https: URL path of the POST route for CDA-style XML documents.", 0, 0, 0, nullptr},
+    {sizeof(kq_field_spec), "records_path", KQ_FIELD_STRING, 0, "/v1/his/records",
+     "https: URL path of the POST route for JSON visit records.", 0, 0, 0, nullptr},
     {sizeof(kq_field_spec), "charset", KQ_FIELD_ENUM, 0, "",
      "Character set for senders that leave MSH-18 empty (GB18030 for many Chinese HIS); "
      "empty: UTF-8.", 0, 0, 0, kCharsets},
@@ -76,10 +89,32 @@ class HisAdapter final : public kangqiao::Adapter {
     if (accepted_.empty()) {
       accepted_ = {"ADT^A01", "ADT^A03", "ADT^A04", "ADT^A08", "ADT^A40", "ORU^R01"};
     }
-    host.add_mllp_route();
+    if (config.string("transport").value_or("mllp") == "https") {
+      kq::his::PushRoutes routes;
+      routes.documents_path = config.string("documents_path").value_or(routes.documents_path);
+      routes.records_path = config.string("records_path").value_or(routes.records_path);
+      for (const std::string* path : {&routes.documents_path, &routes.records_path}) {
+        if (path->empty() || (*path)[0] != '/') {
+          throw kangqiao::PluginError("route paths must start with '/', got '" + *path + "'");
+        }
+      }
+      if (routes.documents_path == routes.records_path) {
+        throw kangqiao::PluginError("documents_path and records_path must differ, both are '" +
+                                    routes.documents_path + "'");
+      }
+      push_ = std::make_unique<kq::his::HttpPush>(routes);
+      host.add_http_route("POST", push_->routes().documents_path.c_str());
+      host.add_http_route("POST", push_->routes().records_path.c_str());
+    } else {
+      host.add_mllp_route();
+    }
   }
 
   void decode(const kangqiao::Inbound& in, kangqiao::DecodeSink& out) override {
+    if (in.raw->transport == KQ_TRANSPORT_HTTP && push_) {
+      push_->decode(in, out);
+      return;
+    }
     kq::formats::ParseError error;
     auto message = parse(in.payload(), error);
     if (!message) {
@@ -100,6 +135,10 @@ class HisAdapter final : public kangqiao::Adapter {
 
   void acknowledge(const kangqiao::Inbound& in, const kangqiao::Outcome& outcome,
                    kangqiao::AckSink& out) override {
+    if (in.raw->transport == KQ_TRANSPORT_HTTP && push_) {
+      push_->acknowledge(in, outcome, out);
+      return;
+    }
     kq::formats::ParseError error;
     auto message = parse(in.payload(), error);
     const kq::formats::Hl7Header* header = message ? &message->header() : nullptr;
@@ -160,10 +199,12 @@ class HisAdapter final : public kangqiao::Adapter {
   std::string application_;
   std::string facility_;
   std::set<std::string> accepted_;
+  std::unique_ptr<kq::his::HttpPush> push_;  // set when transport is https
   std::atomic<std::uint64_t> counter_{0};
 };
 
 }  // namespace
 
-KQ_DEFINE_PLUGIN(HisAdapter, "his", "0.1.0",
-                 "Hospital HIS: HL7 v2 over MLLP, acknowledged after commit.", kFields)
+KQ_DEFINE_PLUGIN(HisAdapter, "his", "0.2.0",
+                 "Hospital HIS: HL7 v2 over MLLP, or CDA XML and JSON over HTTPS; answered after commit.",
+                 kFields)

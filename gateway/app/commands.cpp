@@ -1,5 +1,6 @@
 #include "gateway/app/commands.hpp"
 #include "gateway/app/mapping_commands.hpp"
+#include "gateway/app/arg_parser.hpp"
 
 #include <cstdio>
 #include <iostream>
@@ -65,29 +66,19 @@ void print_errors(const std::vector<config::ConfigError>& errors) {
 
 Options parse_options(const Args& args) {
   Options o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value_of = [&](const std::string& name, std::string& out) {
-      if (a == name && i + 1 < args.size()) {
-        out = args[++i];
-        return true;
-      }
-      if (a.rfind(name + "=", 0) == 0) {
-        out = a.substr(name.size() + 1);
-        return true;
-      }
-      return false;
-    };
-    if (a == "--help" || a == "-h") {
-      o.help = true;
-    } else if (value_of("--config", o.config)) {
-      o.config_given = true;
-    } else if (value_of("--dir", o.plugin_dir)) {
-      continue;
-    } else {
-      o.unknown.push_back(a);
-    }
+  ArgParser parser;
+  parser.help(o.help);
+  std::string config;
+  parser.value("--config", config);
+  parser.value("--dir", o.plugin_dir);
+  const ArgParser::Problems problems = parser.parse(args);
+  if (!config.empty()) {
+    o.config = std::move(config);
+    o.config_given = true;
   }
+  o.unknown = problems.unknown;
+  o.unknown.insert(o.unknown.end(), problems.positional.begin(), problems.positional.end());
+  if (!problems.missing_value.empty()) o.unknown.push_back(problems.missing_value);
   return o;
 }
 

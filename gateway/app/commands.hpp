@@ -12,6 +12,7 @@ int cmd_run(const Args& args);
 int cmd_check(const Args& args);
 int cmd_plugins(const Args& args);
 int cmd_version(const Args& args);
+int cmd_reprocess(const Args& args);  // reprocess_command.cpp
 
 // Shared option parsing: "--name value" or "--name=value".
 struct Options {

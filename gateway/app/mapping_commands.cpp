@@ -1,4 +1,5 @@
 #include "gateway/app/mapping_commands.hpp"
+#include "gateway/app/arg_parser.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -8,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include "gateway/core/json_text.hpp"
 #include "gateway/core/record.hpp"
 #include "gateway/mapping/mapping.hpp"
 #include "gateway/mapping/mapping_set.hpp"
@@ -91,7 +93,7 @@ void pretty(std::string& out, const json::value& v, int indent) {
     }
     out += pad + "]";
   } else {
-    out += json::serialize(v);
+    core::append_json_text(out, v);  // plain decimals, as the store keeps them
   }
 }
 
@@ -104,28 +106,21 @@ struct MapOptions {
 
 MapOptions parse_map_options(const std::vector<std::string>& args) {
   MapOptions o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](const char* name, std::string& out) {
-      const std::string flag(name);
-      if (a == flag && i + 1 < args.size()) {
-        out = args[++i];
-        return true;
-      }
-      if (a.rfind(flag + "=", 0) == 0) {
-        out = a.substr(flag.size() + 1);
-        return true;
-      }
-      return false;
-    };
-    if (a == "--help" || a == "-h") {
-      o.help = true;
-    } else if (a == "--lineage") {
-      o.lineage = true;
-    } else if (!value("--mapping", o.mapping) && !value("--input", o.input) && !value("--charset", o.charset) &&
-               !value("--sender-org", o.sender_org) && !value("--today", o.today)) {
-      if (o.bad.empty()) o.bad = a;
-    }
+  ArgParser parser;
+  parser.help(o.help);
+  parser.flag("--lineage", o.lineage);
+  parser.value("--mapping", o.mapping);
+  parser.value("--input", o.input);
+  parser.value("--charset", o.charset);
+  parser.value("--sender-org", o.sender_org);
+  parser.value("--today", o.today);
+  const ArgParser::Problems problems = parser.parse(args);
+  if (!problems.unknown.empty()) {
+    o.bad = problems.unknown.front();
+  } else if (!problems.positional.empty()) {
+    o.bad = problems.positional.front();
+  } else if (!problems.missing_value.empty()) {
+    o.bad = problems.missing_value;
   }
   return o;
 }
@@ -133,24 +128,25 @@ MapOptions parse_map_options(const std::vector<std::string>& args) {
 }  // namespace
 
 int cmd_test_mappings(const std::vector<std::string>& args) {
-  std::string path = "mappings";
-  bool coverage = true;
-  bool path_given = false;
-  for (const std::string& a : args) {
-    if (a == "--help" || a == "-h") {
-      std::fputs(kTestHelp, stdout);
-      return 0;
-    }
-    if (a == "--no-coverage") {
-      coverage = false;
-    } else if (!a.empty() && a[0] != '-' && !path_given) {
-      path = a;
-      path_given = true;
-    } else {
-      std::fprintf(stderr, "kangqiao: unknown option '%s'\n\n%s", a.c_str(), kTestHelp);
-      return 2;
-    }
+  bool help = false;
+  bool no_coverage = false;
+  ArgParser parser;
+  parser.help(help);
+  parser.flag("--no-coverage", no_coverage);
+  const ArgParser::Problems problems = parser.parse(args);
+  if (help) {
+    std::fputs(kTestHelp, stdout);
+    return 0;
   }
+  std::string bad;
+  if (!problems.unknown.empty()) bad = problems.unknown.front();
+  if (bad.empty() && problems.positional.size() > 1) bad = problems.positional[1];
+  if (!bad.empty()) {
+    std::fprintf(stderr, "kangqiao: unknown option '%s'\n\n%s", bad.c_str(), kTestHelp);
+    return 2;
+  }
+  const std::string path = problems.positional.empty() ? "mappings" : problems.positional.front();
+  const bool coverage = !no_coverage;
   mapping::TestRunOptions options;
   options.formats = mapping::builtin_formats();
   options.coverage = coverage;

@@ -49,6 +49,7 @@ struct StoreConfig {
   std::chrono::microseconds group_commit_max_delay{2000};
   std::chrono::milliseconds busy_timeout{5000};
   std::uint32_t reader_connections = 4;
+  std::uint64_t cache_bytes = 16ULL << 20;  // the writer connection's page cache
   SourceLocation where;
 };
 
@@ -58,6 +59,7 @@ struct AdapterConfig {
   enum class OnError { stop, skip } on_error = OnError::stop;
   YAML::Node block;                    // the raw `config:` block, validated later against the plugin's fields
   std::string listener;                // listener that serves this adapter's HTTP routes ("" = first one)
+  std::vector<std::string> roles;      // a principal needs one of these; empty = anyone the listener lets in
   SourceLocation where;
   SourceLocation block_where;
 };

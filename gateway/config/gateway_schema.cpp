@@ -107,6 +107,11 @@ std::vector<Field> store_fields() {
       field("reader_connections", T::integer, "Read-only connections for queries (pull API, look-ups).")
           .by_default("4")
           .range(1, 64),
+      field("cache_size", T::bytes,
+            "Page cache of the writer connection: most of the gateway's resident memory under load. "
+            "Larger helps big databases with many indexes; readers keep SQLite's small default.")
+          .by_default("16MiB")
+          .range(kMiB, 4 * kGiB),
   };
 }
 
@@ -119,6 +124,9 @@ std::vector<Field> adapter_fields() {
           .one_of({"stop", "skip"}),
       field("listener", T::string,
             "Listener that serves this adapter's HTTP routes or MLLP frames; default: the first listener."),
+      field("roles", T::string_list,
+            "Roles that may use this adapter: a client's principal needs one of them, or it gets 403 "
+            "(HTTP) or a closed connection (MLLP). Empty: any client the listener accepts."),
       field("config", T::any, "The plugin's own settings, checked against the fields the plugin declares."),
   };
 }

@@ -118,6 +118,7 @@ class Builder {
     s.group_commit_max_delay = group.get_duration("max_delay");
     s.busy_timeout = b.get_duration("busy_timeout");
     s.reader_connections = static_cast<std::uint32_t>(b.get_int("reader_connections"));
+    s.cache_bytes = static_cast<std::uint64_t>(b.get_bytes("cache_size"));
     s.where = b.where();
   }
 
@@ -127,6 +128,7 @@ class Builder {
     a.plugin = b.get_string("plugin");
     a.on_error = b.get_string("on_error") == "skip" ? AdapterConfig::OnError::skip : AdapterConfig::OnError::stop;
     a.listener = b.get_string("listener");
+    a.roles = b.get_string_list("roles");
     a.block = b.get_node("config");
     a.where = b.where();
     a.block_where = b.location("config");

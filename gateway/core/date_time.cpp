@@ -221,11 +221,27 @@ std::int64_t DateTime::utc_millis() const {
 }
 
 std::string DateTime::iso() const {
-  std::string out = pad(year_, 4) + "-" + pad(month_, 2) + "-" + pad(day_, 2) + "T" + pad(hour_, 2) +
-                    ":" + pad(minute_, 2);
-  if (precision_ != TimePrecision::minute) out += ":" + pad(second_, 2);
-  if (precision_ == TimePrecision::millisecond) out += "." + pad(millisecond_, 3);
-  return out + format_offset(offset_minutes_);
+  std::string out;
+  out.reserve(32);  // "2024-03-05T08:30:00.000+08:00" in one allocation
+  const auto part = [&out](char before, int value, int width) {
+    out += before;
+    append_padded(out, value, width);
+  };
+  append_padded(out, year_, 4);
+  part('-', month_, 2);
+  part('-', day_, 2);
+  part('T', hour_, 2);
+  part(':', minute_, 2);
+  if (precision_ != TimePrecision::minute) part(':', second_, 2);
+  if (precision_ == TimePrecision::millisecond) part('.', millisecond_, 3);
+  if (offset_minutes_ == 0) {
+    out += 'Z';
+  } else {
+    const int magnitude = offset_minutes_ < 0 ? -offset_minutes_ : offset_minutes_;
+    part(offset_minutes_ < 0 ? '-' : '+', magnitude / 60, 2);
+    part(':', magnitude % 60, 2);
+  }
+  return out;
 }
 
 PartialDate DateTime::local_date() const { return PartialDate::ymd(year_, month_, day_); }

@@ -127,9 +127,16 @@ PartialDate PartialDate::today(int offset_minutes) {
 }
 
 std::string PartialDate::iso() const {
-  std::string out = pad(year_, 4);
-  if (month_) out += "-" + pad(*month_, 2);
-  if (day_) out += "-" + pad(*day_, 2);
+  std::string out;
+  append_padded(out, year_, 4);
+  if (month_) {
+    out += '-';
+    append_padded(out, *month_, 2);
+  }
+  if (day_) {
+    out += '-';
+    append_padded(out, *day_, 2);
+  }
   return out;
 }
 

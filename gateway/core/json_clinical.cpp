@@ -197,6 +197,11 @@ void read(const json::value& v, const std::string& path, ObservationValue& out, 
   }
 }
 
+// Written by hand like write() above; compared as text, which is exact (order included).
+bool same(const ObservationValue& v, const json::value& j) {
+  return j.is_object() && json::serialize(write(v)) == json::serialize(j);
+}
+
 KQ_JSON_IO_DEFINE(Encounter)
 KQ_JSON_IO_DEFINE(Interpretation)
 KQ_JSON_IO_DEFINE(Observation)

@@ -1,6 +1,7 @@
 #include "gateway/core/json_io.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 
 #include "gateway/core/text_util.hpp"
@@ -88,6 +89,33 @@ void read_optional(const json::value& v, const std::string& path, std::optional<
   out = *parsed;
 }
 
+bool same(const std::string& v, const json::value& j) { return j.is_string() && j.get_string() == v; }
+bool same(bool v, const json::value& j) { return j.is_bool() && j.get_bool() == v; }
+bool same(int v, const json::value& j) { return j.is_int64() && j.get_int64() == v; }
+bool same(std::int64_t v, const json::value& j) { return j.is_int64() && j.get_int64() == v; }
+// Bit for bit: 0.0 and -0.0 compare equal but are written differently.
+bool same(double v, const json::value& j) {
+  return j.is_double() && std::bit_cast<std::uint64_t>(j.get_double()) == std::bit_cast<std::uint64_t>(v);
+}
+bool same(const PartialDate& v, const json::value& j) { return j.is_string() && j.get_string() == v.iso(); }
+bool same(const DateTime& v, const json::value& j) { return j.is_string() && j.get_string() == v.iso(); }
+
+bool ObjectReader::read_plain(const json::value& v, std::optional<PartialDate>& out) {
+  if (!v.is_string()) return false;
+  auto parsed = PartialDate::parse_iso(v.get_string());
+  if (!parsed) return false;
+  out = *parsed;
+  return true;
+}
+
+bool ObjectReader::read_plain(const json::value& v, std::optional<DateTime>& out) {
+  if (!v.is_string()) return false;
+  auto parsed = DateTime::parse_iso(v.get_string());
+  if (!parsed) return false;
+  out = *parsed;
+  return true;
+}
+
 ObjectReader::ObjectReader(const json::value& v, std::string path, Errors& errors)
     : path_(std::move(path)), errors_(errors) {
   if (v.is_object()) {
@@ -98,21 +126,32 @@ ObjectReader::ObjectReader(const json::value& v, std::string path, Errors& error
 }
 
 ObjectReader::~ObjectReader() {
-  if (!object_) return;
+  // Every key of the object was asked for (the usual case): nothing can be unknown.
+  if (!object_ || present_ == object_->size()) return;
+  const auto known = known_.begin();
+  const auto known_end = known + static_cast<std::ptrdiff_t>(known_count_);
   for (const auto& entry : *object_) {
     const std::string_view key = entry.key();
-    if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
+    if (std::find(known, known_end, key) != known_end) continue;
+    if (std::find(known_more_.begin(), known_more_.end(), key) != known_more_.end()) continue;
+    std::vector<std::string_view> candidates(known, known_end);
+    candidates.insert(candidates.end(), known_more_.begin(), known_more_.end());
     std::string message = "unknown key '" + std::string(key) + "'";
-    const std::string_view best = closest_match(key, known_);
+    const std::string_view best = closest_match(key, candidates);
     if (!best.empty()) message += " (did you mean '" + std::string(best) + "'?)";
     errors_.push_back({join_path(path_, key), std::move(message)});
   }
 }
 
 const json::value* ObjectReader::find(std::string_view key) {
-  known_.push_back(key);
+  if (known_count_ < known_.size()) {
+    known_[known_count_++] = key;
+  } else {
+    known_more_.push_back(key);
+  }
   if (!object_) return nullptr;
   const json::value* v = object_->if_contains(key);
+  if (v) ++present_;
   return v && !v->is_null() ? v : nullptr;
 }
 

@@ -5,6 +5,7 @@
 // namespace json_io. All of them are declared here, before the templates that call them,
 // because the calls from the templates are not found by argument-dependent lookup (the model
 // types live in kq::core, the helpers in kq::core::json_io).
+#include <array>
 #include <concepts>
 #include <cstdint>
 #include <type_traits>
@@ -43,11 +44,21 @@ void read(const json::value& v, const std::string& path, double& out, Errors& er
 // Dates have no "empty" value, so they are read straight into an optional.
 void read_optional(const json::value& v, const std::string& path, std::optional<PartialDate>& out, Errors& errors);
 void read_optional(const json::value& v, const std::string& path, std::optional<DateTime>& out, Errors& errors);
+// same(v, json): whether `json` is exactly what write(v) gives (kind, content and, for objects,
+// key order), so that a caller holding such JSON can keep it instead of writing v again.
+bool same(const std::string& v, const json::value& j);
+bool same(bool v, const json::value& j);
+bool same(int v, const json::value& j);
+bool same(std::int64_t v, const json::value& j);
+bool same(double v, const json::value& j);
+bool same(const PartialDate& v, const json::value& j);
+bool same(const DateTime& v, const json::value& j);
 
 // Nested structs and the records (defined in the json_*.cpp file of their group).
-#define KQ_JSON_IO_DECLARE(Type)   \
-  json::value write(const Type& v); \
-  void read(const json::value& v, const std::string& path, Type& out, Errors& errors);
+#define KQ_JSON_IO_DECLARE(Type)                                                        \
+  json::value write(const Type& v);                                                     \
+  void read(const json::value& v, const std::string& path, Type& out, Errors& errors); \
+  bool same(const Type& v, const json::value& j);
 KQ_JSON_IO_DECLARE(Coding)
 KQ_JSON_IO_DECLARE(Quantity)
 KQ_JSON_IO_DECLARE(Identifier)
@@ -106,6 +117,16 @@ void read(const json::value& v, const std::string& path, std::vector<T>& out, Er
 }
 
 template <class T>
+bool same(const std::vector<T>& items, const json::value& j) {
+  const json::array* array = j.if_array();
+  if (!array || array->size() != items.size()) return false;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!same(items[i], (*array)[i])) return false;
+  }
+  return true;
+}
+
+template <class T>
 void read_optional(const json::value& v, const std::string& path, std::optional<T>& out, Errors& errors) {
   T item{};
   read(v, path, item, errors);
@@ -142,6 +163,51 @@ class FieldWriter {
   json::object out_;
 };
 
+// Compares an object with what FieldWriter would write for the same record, field by field in
+// the same order, without building anything: the same interface again, so it cannot drift
+// from the writer either.
+class FieldComparer {
+ public:
+  explicit FieldComparer(const json::object& object) : object_(object), next_(object.begin()) {}
+
+  void field(std::string_view key, const std::string& v) {
+    if (!v.empty()) expect(key, v);
+  }
+  template <class T>
+  void field(std::string_view key, const std::optional<T>& v) {
+    if (v) expect(key, *v);
+  }
+  template <class T>
+  void field(std::string_view key, const std::vector<T>& v) {
+    if (!v.empty()) expect(key, v);
+  }
+  template <class T>
+  void field(std::string_view key, const T& v) {
+    expect(key, v);
+  }
+  template <class T>
+  void required(std::string_view key, const T& v) {
+    expect(key, v);
+  }
+  // Every key matched, in order, and nothing is left over.
+  bool same() const { return same_ && next_ == object_.end(); }
+
+ private:
+  template <class T>
+  void expect(std::string_view key, const T& v) {
+    if (!same_) return;
+    if (next_ == object_.end() || next_->key() != key || !json_io::same(v, next_->value())) {
+      same_ = false;
+      return;
+    }
+    ++next_;
+  }
+
+  const json::object& object_;
+  json::object::const_iterator next_;
+  bool same_ = true;
+};
+
 // Reads the fields of one object and reports, at the end, every key that no field asked for.
 class ObjectReader {
  public:
@@ -159,14 +225,19 @@ class ObjectReader {
   void abandon() { object_ = nullptr; }
   const std::string& path() const { return path_; }
 
-  // Absent or null: the field keeps its value.
+  // Absent or null: the field keeps its value. The field's path is only spelled out when
+  // there is something to report: most values read without a problem.
   template <class T>
   void field(std::string_view key, T& out) {
-    if (const json::value* v = find(key)) read(*v, join_path(path_, key), out, errors_);
+    if (const json::value* v = find(key)) {
+      if (!read_plain(*v, out)) read(*v, join_path(path_, key), out, errors_);
+    }
   }
   template <class T>
   void field(std::string_view key, std::optional<T>& out) {
-    if (const json::value* v = find(key)) read_optional(*v, join_path(path_, key), out, errors_);
+    if (const json::value* v = find(key)) {
+      if (!read_plain(*v, out)) read_optional(*v, join_path(path_, key), out, errors_);
+    }
   }
   // Absent or null is an error: for numbers, where a silent default would be a wrong value.
   template <class T>
@@ -181,10 +252,54 @@ class ObjectReader {
  private:
   const json::value* find(std::string_view key);
 
+  // A leaf of the expected JSON type, read without a path; false leaves it to read(), which
+  // reports the problem with its path.
+  static bool read_plain(const json::value& v, std::string& out) {
+    if (!v.is_string()) return false;
+    out.assign(v.get_string().data(), v.get_string().size());
+    return true;
+  }
+  static bool read_plain(const json::value& v, std::optional<std::string>& out) {
+    if (!v.is_string()) return false;
+    out.emplace(v.get_string().data(), v.get_string().size());
+    return true;
+  }
+  static bool read_plain(const json::value& v, bool& out) {
+    if (!v.is_bool()) return false;
+    out = v.get_bool();
+    return true;
+  }
+  static bool read_plain(const json::value& v, std::optional<bool>& out) {
+    if (!v.is_bool()) return false;
+    out = v.get_bool();
+    return true;
+  }
+  static bool read_plain(const json::value& v, double& out) {
+    if (!v.is_double()) return false;
+    out = v.get_double();
+    return true;
+  }
+  static bool read_plain(const json::value& v, std::optional<double>& out) {
+    if (!v.is_double()) return false;
+    out = v.get_double();
+    return true;
+  }
+  static bool read_plain(const json::value& v, std::optional<PartialDate>& out);
+  static bool read_plain(const json::value& v, std::optional<DateTime>& out);
+  template <class T>
+  static bool read_plain(const json::value&, T&) {
+    return false;
+  }
+
   const json::object* object_ = nullptr;
   std::string path_;
   Errors& errors_;
-  std::vector<std::string_view> known_;
+  // The keys asked for, for the unknown-key check: records have up to ~30 fields, so they
+  // live here rather than on the heap; more spill into known_more_.
+  std::array<std::string_view, 32> known_{};
+  std::size_t known_count_ = 0;
+  std::vector<std::string_view> known_more_;
+  std::size_t present_ = 0;  // keys asked for that the object has (each is asked for once)
 };
 
 // `Of<Coding> auto& s` matches a Coding and a const Coding: the field lists are written once
@@ -205,4 +320,11 @@ concept Of = std::same_as<std::remove_const_t<S>, T>;
   void read(const json::value& v, const std::string& path, Type& out, Errors& errors) { \
     ObjectReader reader(v, path, errors);                                              \
     if (reader) fields(reader, out);                                                   \
+  }                                                                                    \
+  bool same(const Type& v, const json::value& j) {                                     \
+    const json::object* object = j.if_object();                                        \
+    if (!object) return false;                                                         \
+    FieldComparer comparer(*object);                                                   \
+    fields(comparer, v);                                                               \
+    return comparer.same();                                                            \
   }

@@ -76,6 +76,7 @@ void fields(auto& io, Of<Person> auto& s) {
   io.field("contacts", s.contacts);
   io.field("deceased", s.deceased);
   io.field("deceased_at", s.deceased_at);
+  io.field("merged_identifiers", s.merged_identifiers);
 }
 
 void fields(auto& io, Of<Organization> auto& s) {

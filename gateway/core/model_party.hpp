@@ -38,6 +38,9 @@ struct Person {
   static constexpr RecordKind kKind = RecordKind::person;
   std::string id;
   std::vector<Identifier> identifiers;
+  // ADT^A40 merge: identifiers of a prior person record that is merged into this one. The store
+  // links the two persons in its identity index; nothing of the prior person is deleted.
+  std::vector<Identifier> merged_identifiers;
   std::optional<HumanName> name;
   std::optional<std::string> sex;  // GB/T 2261.1 code
   std::optional<PartialDate> birth_date;

@@ -171,6 +171,33 @@ EnvelopeResult envelope_from_body(RecordKind kind, const json::value& body, cons
   return result;
 }
 
+EnvelopeResult envelope_from_body(RecordKind kind, json::object&& body, const ValidationContext& context) {
+  EnvelopeResult result;
+  result.envelope.kind = std::string(kind_name(kind));
+  json::value owned(std::move(body));
+  with_record_type(kind, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    Decoded<T> decoded = from_json<T>(owned);
+    if (!decoded.ok()) {
+      result.errors = std::move(decoded.errors);
+      set_ids(result.envelope, raw_ids(kind, owned.get_object()));
+      result.envelope.body = std::move(owned.get_object());
+      return;
+    }
+    const T& record = *decoded.value;
+    set_ids(result.envelope, ids_of(record));
+    result.errors = validate(record, context);
+    // Normalised, as envelope_from_body(const value&) gives it: the body is rewritten from the
+    // typed record unless it already reads exactly like that (the comparison allocates nothing).
+    if (result.errors.empty() && !json_io::same(record, owned)) {
+      result.envelope.body = to_json(record);
+    } else {
+      result.envelope.body = std::move(owned.get_object());
+    }
+  });
+  return result;
+}
+
 EnvelopeResult envelope_from_json(const json::value& input, const ValidationContext& context) {
   EnvelopeResult result;
   if (!input.is_object()) {

@@ -59,6 +59,10 @@ EnvelopeResult parse_envelope(std::string_view json_text, RecordKind kind,
 EnvelopeResult envelope_from_json(const boost::json::value& json, const ValidationContext& context = {});
 EnvelopeResult envelope_from_body(RecordKind kind, const boost::json::value& body,
                                   const ValidationContext& context = {});
+// The same for a body the caller gives up (the mapping engine's): nothing is copied, and a
+// body that is already exactly what the typed record serialises to (same keys in the same
+// order, same values) is kept as it is instead of being written again.
+EnvelopeResult envelope_from_body(RecordKind kind, boost::json::object&& body, const ValidationContext& context = {});
 
 // The flat form parse_envelope reads: the body with "kind" added.
 boost::json::object envelope_to_json(const RecordEnvelope& rec);

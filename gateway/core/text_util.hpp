@@ -1,5 +1,6 @@
 #pragma once
 // Small string helpers shared by the validators and the date parsers. Internal to kq_core.
+#include <charconv>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -40,6 +41,18 @@ inline std::string pad(int value, int width) {
     digits.insert(0, static_cast<std::size_t>(width) - digits.size(), '0');
   }
   return negative ? "-" + digits : digits;
+}
+
+// pad(value, width) appended to `out` without temporary strings: dates and date-times are
+// written for every record the gateway makes.
+inline void append_padded(std::string& out, int value, int width) {
+  char digits[16];
+  const bool negative = value < 0;
+  const long long magnitude = negative ? -static_cast<long long>(value) : value;
+  char* end = std::to_chars(digits, digits + sizeof digits, magnitude).ptr;
+  if (negative) out += '-';
+  for (auto n = static_cast<int>(end - digits); n < width; ++n) out += '0';
+  out.append(digits, end);
 }
 
 // A character for an error message: printable ASCII as itself, anything else as its byte value,

@@ -14,6 +14,13 @@ const std::initializer_list<std::string_view> kDischargeDispositions = {"1", "2"
 void check_code(checks::Checker& check, const Coding& code, std::string_view what) {
   if (code.code.empty()) check.error("code.code", "is required: " + std::string(what) + " needs a code");
   check.required("code.system", code.system);
+  // A registry name ("icd-10-cn") written where the URI belongs would pass unnoticed and turn
+  // off the checks tied to the system (the form of an ICD-10 code): a system is a URI.
+  if (!code.system.empty() && code.system.find(':') == std::string::npos) {
+    check.error("code.system", "'" + code.system + "' is not a URI; a code system is written as its URI (ICD-10 "
+                               "as " + std::string(code_system::kIcd10Cn) + ", LOINC as " +
+                               std::string(code_system::kLoinc) + ")");
+  }
 }
 
 // 离院方式 2 (医嘱转院) and 3 (转社区/乡镇卫生院) name the organisation the patient went to.

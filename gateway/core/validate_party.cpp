@@ -43,10 +43,11 @@ std::optional<std::string> check_student_no(std::string_view value, const Valida
   return std::nullopt;
 }
 
-void check_identifiers(checks::Checker& check, const std::vector<Identifier>& identifiers) {
+void check_identifiers(checks::Checker& check, const std::vector<Identifier>& identifiers,
+                       std::string_view field = "identifiers") {
   for (std::size_t i = 0; i < identifiers.size(); ++i) {
     const Identifier& identifier = identifiers[i];
-    const std::string base = index_path("identifiers", i);
+    const std::string base = index_path(field, i);
     check.required(join_path(base, "system"), identifier.system);
     check.required(join_path(base, "value"), identifier.value);
     if (identifier.value.empty()) continue;
@@ -101,6 +102,16 @@ std::optional<std::string> check_identifier_value(const Identifier& identifier, 
 std::vector<FieldError> validate(const Person& record, const ValidationContext& context) {
   checks::Checker check(context);
   check_identifiers(check, record.identifiers);
+  check_identifiers(check, record.merged_identifiers, "merged_identifiers");
+  for (std::size_t i = 0; i < record.merged_identifiers.size(); ++i) {
+    const Identifier& merged = record.merged_identifiers[i];
+    for (const Identifier& own : record.identifiers) {
+      if (own.system == merged.system && own.value == merged.value && own.assigner == merged.assigner) {
+        check.error(index_path("merged_identifiers", i), "is also an identifier of the surviving person: a person cannot be merged into itself");
+        break;
+      }
+    }
+  }
   if (record.sex) {
     auto sex = parse_sex_code(*record.sex);
     if (!sex) check.error("sex", sex.error());

@@ -113,11 +113,55 @@ class Label {
   std::size_t size_ = 0;
 };
 
+// Where a match goes: into a vector (Path::select) or straight to a visitor (Path::visit).
+class CollectMatches {
+ public:
+  explicit CollectMatches(std::vector<Match>& out) : out_(out) {}
+  void reserve(std::size_t n) { out_.reserve(n); }
+  // `raw` as written; decoded (escapes resolved) when `decode`. False: stop.
+  bool add(const Hl7Message& message, std::string_view raw, const Hl7Message::FieldView* field,
+           std::size_t segment, std::string_view location) {
+    Match& match = out_.emplace_back();
+    match.handle = segment;
+    match.location.assign(location);
+    if (field != nullptr) {
+      message.append_decoded(match.text, raw, *field);
+    } else {
+      match.text.assign(raw);
+    }
+    return true;
+  }
+
+ private:
+  std::vector<Match>& out_;
+};
+
+class VisitMatches {
+ public:
+  explicit VisitMatches(MatchVisitor& visitor) : visitor_(visitor) {}
+  void reserve(std::size_t) {}
+  // A value is handed over as a view into the message unless it has escapes to resolve.
+  bool add(const Hl7Message& message, std::string_view raw, const Hl7Message::FieldView* field,
+           std::size_t segment, std::string_view location) {
+    std::string_view text = raw;
+    if (field != nullptr && field->has_escapes) {
+      decoded_.clear();
+      message.append_decoded(decoded_, raw);
+      text = decoded_;
+    }
+    return visitor_.take({text, location, segment});
+  }
+
+ private:
+  MatchVisitor& visitor_;
+  std::string decoded_;
+};
+
 // One repetition (or the single value) of a field: pick the component and subcomponent and
-// append the match, unless the result is empty.
-void emit_value(const Hl7Message& message, const PathSpec& spec, std::size_t segment,
-                const Hl7Message::FieldView& field, std::string_view value, Label& label,
-                std::vector<Match>& out) {
+// add the match, unless the result is empty. False: the receiver wants no more.
+template <class Out>
+bool emit_value(const Hl7Message& message, const PathSpec& spec, std::size_t segment,
+                const Hl7Message::FieldView& field, std::string_view value, Label& label, Out& out) {
   const Hl7Separators& separators = message.separators();
   const std::size_t label_size = label.size();
   bool found = true;
@@ -131,45 +175,36 @@ void emit_value(const Hl7Message& message, const PathSpec& spec, std::size_t seg
     label.add('.');
     label.add_number(spec.subcomponent);
   }
+  bool more = true;
   if (found && !value.empty()) {
-    Match& match = out.emplace_back();
-    match.handle = segment;
-    match.location.assign(label.view());
-    if (!is_hl7_null(value)) message.append_decoded(match.text, value, field);
+    // The HL7 null "" is a value that is present and empty.
+    more = is_hl7_null(value) ? out.add(message, {}, nullptr, segment, label.view())
+                              : out.add(message, value, &field, segment, label.view());
   }
   label.truncate(label_size);
+  return more;
 }
 
-void emit_segment(const Hl7Message& message, const PathSpec& spec, std::size_t segment,
-                  std::vector<Match>& out) {
+template <class Out>
+bool emit_segment(const Hl7Message& message, const PathSpec& spec, std::size_t segment, Out& out) {
   Label label;
   label.add(message.segment_name(segment));
   if (message.occurrences(segment) > 1) label.add_index(message.occurrence(segment));
-  if (spec.field == 0) {
-    Match& match = out.emplace_back();
-    match.text.assign(message.segment_text(segment));
-    match.location.assign(label.view());
-    match.handle = segment;
-    return;
-  }
+  if (spec.field == 0) return out.add(message, message.segment_text(segment), nullptr, segment, label.view());
   label.add('-');
   label.add_number(spec.field);
   const Hl7Message::FieldView field = message.field(segment, spec.field);
   const std::string_view raw = field.raw;
-  if (raw.empty()) return;
+  if (raw.empty()) return true;
   if (spec.field <= 2 && message.segment_type(segment) == Hl7Message::kMshType) {
     // The separators themselves: never split, never unescaped.
-    Match& match = out.emplace_back();
-    match.text.assign(raw);
-    match.location.assign(label.view());
-    match.handle = segment;
-    return;
+    return out.add(message, raw, nullptr, segment, label.view());
   }
   if (!field.has_repetitions) {
     if (spec.repetition == 1 || spec.repetition == kEvery) {
-      emit_value(message, spec, segment, field, raw, label, out);
+      return emit_value(message, spec, segment, field, raw, label, out);
     }
-    return;
+    return true;
   }
   const char repetition = message.separators().repetition;
   const std::size_t label_size = label.size();
@@ -178,11 +213,47 @@ void emit_segment(const Hl7Message& message, const PathSpec& spec, std::size_t s
     const std::size_t end = find_char(raw, repetition, begin);
     if (spec.repetition == kEvery || spec.repetition == r) {
       label.add_index(r);
-      emit_value(message, spec, segment, field, raw.substr(begin, end - begin), label, out);
+      const bool more = emit_value(message, spec, segment, field, raw.substr(begin, end - begin), label, out);
       label.truncate(label_size);
-      if (spec.repetition == r) break;
+      if (!more || spec.repetition == r) return more;
     }
     begin = end + 1;
+  }
+  return true;
+}
+
+template <class Out>
+void select_into(const Hl7Message& message, const PathSpec& spec, const Match* scope, Out& out) {
+  constexpr std::size_t npos = Hl7Message::npos;
+  std::uint32_t seen = 0;
+  // Takes segment i as the next candidate; false once the path's segment index is served or
+  // the receiver wants no more.
+  auto visit = [&](std::size_t i) {
+    ++seen;
+    if (spec.segment_index != kEvery && seen != spec.segment_index) return true;
+    return emit_segment(message, spec, i, out) && spec.segment_index == kEvery;
+  };
+  if (scope != nullptr && !spec.absolute) {
+    if (scope->handle >= message.segment_count()) return;
+    const auto s = static_cast<std::size_t>(scope->handle);
+    if (message.segment_type(s) == spec.segment_type) {
+      visit(s);
+      return;
+    }
+    // The group: the segments after S up to the next one named like S. Walking it costs the
+    // group's size, so iterating over every group of a message stays linear.
+    const std::size_t next = message.next_of_same_name(s);
+    const std::size_t end = next == npos ? message.segment_count() : next;
+    for (std::size_t i = s + 1; i < end; ++i) {
+      if (message.segment_type(i) == spec.segment_type && !visit(i)) return;
+    }
+    return;
+  }
+  std::size_t segment = message.first_segment(spec.segment_type);
+  if (segment == npos) return;
+  out.reserve(message.occurrences(segment));  // one allocation for one match per segment
+  for (; segment != npos; segment = message.next_of_same_name(segment)) {
+    if (!visit(segment)) return;
   }
 }
 
@@ -197,6 +268,10 @@ class Hl7Path final : public Path {
     if (typeid(document) != typeid(Hl7Message)) return out;
     select_matches(static_cast<const Hl7Message&>(document), spec_, scope, out);
     return out;
+  }
+  void visit(const Document& document, const Match* scope, MatchVisitor& visitor) const override {
+    if (typeid(document) != typeid(Hl7Message)) return;
+    visit_matches(static_cast<const Hl7Message&>(document), spec_, scope, visitor);
   }
   const std::string& text() const override { return text_; }
 
@@ -259,37 +334,14 @@ bool parse_path(std::string_view text, PathSpec& spec, std::string& error) {
 
 void select_matches(const Hl7Message& message, const PathSpec& spec, const Match* scope,
                     std::vector<Match>& out) {
-  constexpr std::size_t npos = Hl7Message::npos;
-  std::uint32_t seen = 0;
-  // Takes segment i as the next candidate; false once the path's segment index is served.
-  auto visit = [&](std::size_t i) {
-    ++seen;
-    if (spec.segment_index != kEvery && seen != spec.segment_index) return true;
-    emit_segment(message, spec, i, out);
-    return spec.segment_index == kEvery;
-  };
-  if (scope != nullptr && !spec.absolute) {
-    if (scope->handle >= message.segment_count()) return;
-    const auto s = static_cast<std::size_t>(scope->handle);
-    if (message.segment_type(s) == spec.segment_type) {
-      visit(s);
-      return;
-    }
-    // The group: the segments after S up to the next one named like S. Walking it costs the
-    // group's size, so iterating over every group of a message stays linear.
-    const std::size_t next = message.next_of_same_name(s);
-    const std::size_t end = next == npos ? message.segment_count() : next;
-    for (std::size_t i = s + 1; i < end; ++i) {
-      if (message.segment_type(i) == spec.segment_type && !visit(i)) return;
-    }
-    return;
-  }
-  std::size_t segment = message.first_segment(spec.segment_type);
-  if (segment == npos) return;
-  out.reserve(message.occurrences(segment));  // one allocation for one match per segment
-  for (; segment != npos; segment = message.next_of_same_name(segment)) {
-    if (!visit(segment)) return;
-  }
+  CollectMatches collect(out);
+  select_into(message, spec, scope, collect);
+}
+
+void visit_matches(const Hl7Message& message, const PathSpec& spec, const Match* scope,
+                   MatchVisitor& visitor) {
+  VisitMatches visit(visitor);
+  select_into(message, spec, scope, visit);
 }
 
 std::unique_ptr<Path> compile_path(std::string_view text, std::string& error) {

@@ -61,6 +61,10 @@ bool parse_path(std::string_view text, PathSpec& spec, std::string& error);
 // in message order.
 void select_matches(const Hl7Message& message, const PathSpec& spec, const Match* scope,
                     std::vector<Match>& out);
+// The same matches handed to `visitor` (Path::visit): values without escapes are views into
+// the message, so nothing is allocated for them.
+void visit_matches(const Hl7Message& message, const PathSpec& spec, const Match* scope,
+                   MatchVisitor& visitor);
 
 // A compiled path for Format::compile_path; nullptr and `error` set when `text` is not a path.
 std::unique_ptr<Path> compile_path(std::string_view text, std::string& error);

@@ -22,6 +22,22 @@ struct Match {
   std::uint64_t handle = 0;  // format-specific position, used when this match is a scope
 };
 
+// A match as Path::visit hands it over: views into the document (or into a buffer of the
+// path's, for a value whose escapes had to be resolved), valid only during the call.
+struct MatchView {
+  std::string_view text;      // as Match::text
+  std::string_view location;  // as Match::location
+  std::uint64_t handle = 0;
+};
+
+// Receives the matches of Path::visit, in document order. Returning false stops the visit
+// (a single-valued field needs only the first value).
+class MatchVisitor {
+ public:
+  virtual ~MatchVisitor() = default;
+  virtual bool take(const MatchView& match) = 0;
+};
+
 class Document {
  public:
   virtual ~Document() = default;
@@ -35,6 +51,14 @@ class Path {
   // finds nothing returns an empty vector; an empty field that is present returns a match with
   // empty text only where the format distinguishes the two (HL7 "" vs absent, XML empty element).
   virtual std::vector<Match> select(const Document& document, const Match* scope) const = 0;
+  // The same matches, handed to `visitor` one by one without collecting them: what the mapping
+  // engine uses for values, so that reading a field allocates nothing it does not keep.
+  // Formats whose documents already hold every value override it; the default selects.
+  virtual void visit(const Document& document, const Match* scope, MatchVisitor& visitor) const {
+    for (const Match& match : select(document, scope)) {
+      if (!visitor.take({match.text, match.location, match.handle})) return;
+    }
+  }
   virtual const std::string& text() const = 0;  // the path as written
 };
 

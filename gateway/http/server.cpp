@@ -22,6 +22,7 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr int kRetryAfterSeconds = 5;  // Retry-After of every 503 reply
 
 Response problem(int status, const std::string& title, const std::string& detail) {
   boost::json::object o;
@@ -94,6 +95,8 @@ asio::awaitable<void> HttpServer::serve_requests(Stream& stream, net::Session& s
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status), 11};
     res.set(bhttp::field::server, "kangqiao");
     res.set(bhttp::field::content_type, response.content_type);
+    // 503 means "nothing was done, try again": say when, so clients back off instead of hammering.
+    if (response.status == 503) res.set(bhttp::field::retry_after, std::to_string(kRetryAfterSeconds));
     res.keep_alive(keep_alive && !closing());
     res.body() = std::move(response.body);
     res.prepare_payload();
@@ -149,6 +152,11 @@ asio::awaitable<Response> HttpServer::handle(Request request, const net::Session
     co_return problem(403, "Forbidden",
                       "client certificate " + session.certificate.fingerprint_sha256 +
                           " is not mapped to a principal");
+  }
+  if (std::string denied = table->access_denied(it->second->name(), principal); !denied.empty()) {
+    log::warn("access_denied", {{"listener", config().name}, {"adapter", it->second->name()},
+                                {"principal", principal != nullptr ? principal->name : ""}});
+    co_return principal == nullptr ? problem(401, "Unauthorized", denied) : problem(403, "Forbidden", denied);
   }
   plugin_host::Inbound inbound;
   inbound.transport = KQ_TRANSPORT_HTTP;

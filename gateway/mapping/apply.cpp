@@ -2,6 +2,7 @@
 // as JSON directly, then let core validate it and translate core's errors back into the
 // sender's terms through the lineage.
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -28,14 +29,25 @@ bool write_leaf(LeafType type, const Value& v, json::value& out, std::string& er
     case LeafType::text:
     case LeafType::code:
     case LeafType::id:
-    case LeafType::identifier_system:
-    case LeafType::code_system:
       if (v.is_text()) {
         out = v.text();
       } else {
         out = to_text(v);
       }
       return true;
+    case LeafType::identifier_system:
+    case LeafType::code_system: {
+      // A system read from the document gets the same treatment as a constant: a registry name
+      // becomes its URI, an unknown name is an error (core would not know the system's checks).
+      const std::string text = v.is_text() ? v.text() : to_text(v);
+      auto uri = resolve_system(type == LeafType::identifier_system, text, error);
+      if (!uri) {
+        error = quote_value(text) + ": " + error;
+        return false;
+      }
+      out = std::move(*uri);
+      return true;
+    }
     case LeafType::number:
     case LeafType::integer: {
       double n = 0;
@@ -103,6 +115,8 @@ json::object coding_object(const Coded& c) {
   return o;
 }
 
+const std::string kIdKey = "id";
+
 bool related(const std::string& a, const std::string& b) {
   auto under = [](const std::string& inner, const std::string& outer) {
     return inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 &&
@@ -136,10 +150,12 @@ class Applier {
  private:
   void run_lets(const std::vector<LetPlan>& lets, const formats::Match* scope, Pending* pending) {
     for (const LetPlan& let : lets) {
-      Values values = ev_.evaluate(let.value, scope);
+      // Evaluated into a scratch list that then trades places with the slot, so that a let run
+      // for every repetition of an each reuses the same two buffers.
+      ev_.evaluate(let.value, scope, let_scratch_);
       if (!ev_.failures().empty()) report_failures(pending, "$" + let.name);
-      if (!values.empty()) ev_.hit(let.value.rule);
-      ev_.set_slot(let.slot, std::move(values));
+      if (!let_scratch_.empty()) ev_.hit(let.value.rule);
+      ev_.swap_slot(let.slot, let_scratch_);
     }
   }
 
@@ -158,6 +174,7 @@ class Applier {
   void run_instance(const RecordRule& rule, int index, const formats::Match* scope) {
     Pending pending;
     pending.rule = &rule;
+    pending.lineage.reserve(16);  // one allocation for a typical record (errors read it too)
     run_lets(rule.spec.lets, scope, &pending);
     // A rule whose condition does not hold does not apply: what its lets found is not an error.
     if (rule.spec.when && !ev_.holds(*rule.spec.when, scope)) return;
@@ -174,17 +191,21 @@ class Applier {
 
   void make_record(const RecordRule& rule, int index, const formats::Match* scope, Pending& pending) {
     path_.clear();
-    const bool sourced = build_fields(rule.spec, scope, pending.body, pending);
+    // The fields wait on the slot stack until the id is known, which goes first in a record.
+    const std::size_t mark = slots_.size();
+    const bool sourced = fill_slots(rule.spec, scope, pending);
     if (!sourced && rule.spec.document_sources) {
+      slots_.resize(mark);
       keep_errors(pending);
       return;  // nothing from the document: constants and references alone make no record
     }
     auto& produced = ev_.produced()[static_cast<std::size_t>(index)];
-    const std::string id = record_id(rule, scope, produced.size(), pending);
-    if (!id.empty()) pending.body["id"] = id;
+    std::string id = record_id(rule, scope, produced.size(), pending);
+    if (!id.empty()) slots_.push_back({id_order(rule.kind), &kIdKey, json::value(id)});
+    emit_slots(mark, pending.body);
     check_required(rule.spec, pending.body, pending);
     ev_.hit(rule.spec.rule);
-    produced.push_back({id, ev_.group_stack()});
+    produced.push_back({std::move(id), ev_.group_stack()});
     pending_.push_back(std::move(pending));
   }
 
@@ -255,28 +276,71 @@ class Applier {
   // Writes the fields of `spec` into `out`. True when at least one value came from the
   // document (or failed trying), which is what makes an object worth writing.
   bool build_fields(const ObjectSpec& spec, const formats::Match* scope, json::object& out, Pending& pending) {
+    const std::size_t mark = slots_.size();
+    const bool sourced = fill_slots(spec, scope, pending);
+    emit_slots(mark, out);
+    return sourced;
+  }
+
+  // Evaluates the fields of `spec` in the mapping's order (which is the order of its errors and
+  // lineage) and leaves their values on the slot stack, for emit_slots.
+  bool fill_slots(const ObjectSpec& spec, const formats::Match* scope, Pending& pending) {
     bool sourced = false;
-    out.reserve(out.size() + spec.fields.size());  // one allocation instead of rehashing as keys arrive
     for (const FieldPlan& field : spec.fields) {
       const std::size_t mark = path_.size();
       if (!path_.empty()) path_ += '.';
       path_ += field.key;
       const TargetField& target = *field.target;
       if (!target.object && !target.list) {
-        sourced = leaf(field, scope, out, pending) || sourced;
+        sourced = leaf(field, scope, pending) || sourced;
       } else if (!target.object) {
-        sourced = leaf_list(field, scope, out, pending) || sourced;
+        sourced = leaf_list(field, scope, pending) || sourced;
       } else if (!target.list) {
-        sourced = object(field, scope, out, pending) || sourced;
+        sourced = object(field, scope, pending) || sourced;
       } else {
-        sourced = object_list(field, scope, out, pending) || sourced;
+        sourced = object_list(field, scope, pending) || sourced;
       }
       path_.resize(mark);
     }
     return sourced;
   }
 
-  bool leaf(const FieldPlan& field, const formats::Match* scope, json::object& out, Pending& pending) {
+  void put(const FieldPlan& field, json::value&& value) { slots_.push_back({field.order, &field.key, std::move(value)}); }
+
+  // Moves the slots above `mark` into `out` in the model's field order: the order core writes a
+  // record in, so that core keeps this body instead of writing it again.
+  void emit_slots(std::size_t mark, json::object& out) {
+    const std::size_t count = slots_.size() - mark;
+    // Sorted by index rather than by moving the values around: an insertion sort of a handful
+    // of indices, mostly in order already, with no buffer to allocate for the usual sizes.
+    std::array<std::uint16_t, 64> small;
+    std::vector<std::uint16_t> large;
+    std::uint16_t* order = small.data();
+    if (count > small.size()) {
+      large.resize(count);
+      order = large.data();
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      const int key = slots_[mark + i].order;
+      std::size_t j = i;
+      for (; j > 0 && slots_[mark + order[j - 1]].order > key; --j) order[j] = order[j - 1];
+      order[j] = static_cast<std::uint16_t>(i);
+    }
+    out.reserve(out.size() + count);
+    for (std::size_t i = 0; i < count; ++i) {
+      Slot& slot = slots_[mark + order[i]];
+      out.emplace(*slot.key, std::move(slot.value));
+    }
+    slots_.resize(mark);
+  }
+
+  static int id_order(core::RecordKind kind) {
+    const ObjectType& type = record_type(kind);
+    const TargetField* id = type.find(kIdKey);
+    return id ? static_cast<int>(id - type.fields.data()) : -1;
+  }
+
+  bool leaf(const FieldPlan& field, const formats::Match* scope, Pending& pending) {
     Values& values = scratch_;
     for (const ValueExpr& expr : field.values) {
       ev_.evaluate(expr, scope, values);
@@ -289,7 +353,7 @@ class Applier {
         pending.failed.push_back(path_);
         return true;
       }
-      out[field.key] = std::move(written);
+      put(field, std::move(written));
       add_lineage(pending, std::move(values.front().location));
       ev_.hit(expr.rule);
       return expr.from_document;
@@ -297,7 +361,7 @@ class Applier {
     return false;
   }
 
-  bool leaf_list(const FieldPlan& field, const formats::Match* scope, json::object& out, Pending& pending) {
+  bool leaf_list(const FieldPlan& field, const formats::Match* scope, Pending& pending) {
     json::array items;
     bool sourced = false;
     const std::size_t mark = path_.size();
@@ -322,11 +386,11 @@ class Applier {
       }
       if (!values.empty()) ev_.hit(expr.rule);
     }
-    if (!items.empty()) out[field.key] = std::move(items);
+    if (!items.empty()) put(field, std::move(items));
     return sourced;
   }
 
-  bool object(const FieldPlan& field, const formats::Match* scope, json::object& out, Pending& pending) {
+  bool object(const FieldPlan& field, const formats::Match* scope, Pending& pending) {
     for (const ObjectSpec& spec : field.objects) {
       const std::size_t errors = pending.errors.size(), failed = pending.failed.size();
       run_lets(spec.lets, scope, &pending);
@@ -339,7 +403,7 @@ class Applier {
       const bool sourced = build_fields(spec, scope, sub, pending);
       if (!sourced && spec.document_sources) continue;
       check_required(spec, sub, pending);
-      out[field.key] = std::move(sub);
+      put(field, std::move(sub));
       ev_.hit(spec.rule);
       return sourced;
     }
@@ -348,7 +412,7 @@ class Applier {
       if (report_failures(&pending, path_)) return true;
       if (values.empty()) continue;
       const Value& v = values.front();
-      out[field.key] = coding_object(v.kind() == Kind::coding ? std::get<Coded>(v.payload) : Coded{{}, to_text(v), {}});
+      put(field, coding_object(v.kind() == Kind::coding ? std::get<Coded>(v.payload) : Coded{{}, to_text(v), {}}));
       add_lineage(pending, std::string(v.location));
       ev_.hit(expr.rule);
       return expr.from_document;
@@ -356,7 +420,7 @@ class Applier {
     return false;
   }
 
-  bool object_list(const FieldPlan& field, const formats::Match* scope, json::object& out, Pending& pending) {
+  bool object_list(const FieldPlan& field, const formats::Match* scope, Pending& pending) {
     json::array items;
     bool sourced = false;
     for (const ObjectSpec& spec : field.objects) {
@@ -367,7 +431,7 @@ class Applier {
         sourced = element(spec, scope, items, pending) || sourced;
       }
     }
-    if (!items.empty()) out[field.key] = std::move(items);
+    if (!items.empty()) put(field, std::move(items));
     return sourced;
   }
 
@@ -435,7 +499,7 @@ class Applier {
     std::map<std::pair<core::RecordKind, std::string>, std::size_t> keyed;
     for (Pending& pending : pending_) {
       const RecordRule& rule = *pending.rule;
-      core::EnvelopeResult checked = core::envelope_from_body(rule.kind, json::value(std::move(pending.body)), context);
+      core::EnvelopeResult checked = core::envelope_from_body(rule.kind, std::move(pending.body), context);
       for (core::FieldError& e : checked.errors) {
         bool echoed = false;
         for (const std::string& f : pending.failed) echoed = echoed || related(f, e.path);
@@ -472,8 +536,17 @@ class Applier {
   MapResult& result_;
   Evaluator ev_;
   std::vector<Pending> pending_;
+  // Values waiting to be written into the object being built, nested objects above their
+  // parents' (see fill_slots and emit_slots).
+  struct Slot {
+    int order = 0;
+    const std::string* key = nullptr;
+    json::value value;
+  };
+  std::vector<Slot> slots_;
   std::string path_;
-  Values scratch_;  // the values of the leaf being written, reused for every leaf
+  Values scratch_;      // the values of the leaf being written, reused for every leaf
+  Values let_scratch_;  // the values of the let being evaluated (run_lets)
 };
 
 }  // namespace

@@ -126,7 +126,7 @@ void Compiler::collect_units(const YAML::Node& root, YamlFile& file, const fs::p
     const bool list = include.IsSequence();
     for (std::size_t i = 0; items && i < items->size(); ++i) {
       const YAML::Node at = list ? include[i] : include;
-      const fs::path path = dir / (*items)[i];
+      const fs::path path = (dir / (*items)[i]).lexically_normal();  // messages name it without "../"
       const std::string id = canonical_path(path);
       if (std::find(chain.begin(), chain.end(), id) != chain.end() || id == canonical_path(file.file())) {
         std::string cycle;
@@ -321,7 +321,7 @@ void Compiler::declare_rules(const YAML::Node& records, YamlFile& file, int pare
 void Compiler::compile_lets(const YAML::Node& node, YamlFile& file, std::vector<LetPlan>& out) {
   for (const auto& [key, value] : file.entries(node, "let")) {
     const std::string name = key.Scalar();
-    auto expr = compile_value(value, file, Target{"$" + name, nullptr, true});
+    auto expr = compile_value(value, file, Target{"$" + name, nullptr, true, true});
     const int slot = declare_variable(name, key, file);
     if (!expr || slot < 0) continue;
     Variable& variable = variables_[static_cast<std::size_t>(slot)];
@@ -390,7 +390,9 @@ void Compiler::compile_rule(int index, const YAML::Node& node, YamlFile& file) {
     rule.kind = *kind;
   }
   current_rule_ = index;
-  if (const auto each = node["each"]) rule.spec.each = compile_path(each, file);
+  const bool iterates = static_cast<bool>(node["each"]);
+  if (iterates) rule.spec.each = compile_path(node["each"], file);
+  if (iterates) ++each_depth_;  // the rule's own values (and a group's rules) see its matches
   push_scope();
   compile_lets(node["let"], file, rule.spec.lets);
   if (const auto when = node["when"]) rule.spec.when = compile_condition(when, file, true);
@@ -406,7 +408,7 @@ void Compiler::compile_rule(int index, const YAML::Node& node, YamlFile& file) {
         file.error(key, what + ": a person has no key: the store finds the person by its identifiers, and other "
                                "records refer to it as $" + rule.name);
       } else {
-        auto expr = compile_value(key, file, Target{rule.name + ".key", nullptr, true});
+        auto expr = compile_value(key, file, Target{rule.name + ".key", nullptr, true, false});
         if (expr) rule.key = std::move(*expr);
       }
     }
@@ -418,6 +420,7 @@ void Compiler::compile_rule(int index, const YAML::Node& node, YamlFile& file) {
     }
   }
   pop_scope();
+  if (iterates) --each_depth_;
   rule.spec.rule = add_rule_info(what, rule.where);
 }
 

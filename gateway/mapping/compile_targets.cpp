@@ -114,6 +114,7 @@ void Compiler::compile_field(const YAML::Node& key, const YAML::Node& value, Yam
     const TargetField* field = current->find(segment);
     if (!field) {
       file.error(key, what + ": " + unknown_field(*current, segment));
+      check_unplaced_value(value, file, what + "." + key.Scalar());
       return;
     }
     if (field->list) {
@@ -139,6 +140,7 @@ void Compiler::compile_field(const YAML::Node& key, const YAML::Node& value, Yam
       FieldPlan created;
       created.key = segment;
       created.target = field;
+      created.order = static_cast<int>(field - current->fields.data());
       created.objects.emplace_back();
       into->push_back(std::move(created));
       plan = &into->back();
@@ -153,6 +155,7 @@ void Compiler::compile_field(const YAML::Node& key, const YAML::Node& value, Yam
   const TargetField* field = current->find(last);
   if (!field) {
     file.error(key, what + ": " + unknown_field(*current, last));
+    check_unplaced_value(value, file, what + "." + full);
     return;
   }
   if (field->list && !list_syntax) {
@@ -170,11 +173,27 @@ void Compiler::compile_field(const YAML::Node& key, const YAML::Node& value, Yam
   FieldPlan plan;
   plan.key = last;
   plan.target = field;
+  plan.order = static_cast<int>(field - current->fields.data());
   // Kept even when its value did not compile (the plan is discarded then anyway), so that
   // `required:` does not add "nothing maps it" to the real error.
   (void)compile_field_value(value, file, *field, what + "." + full + (field->list ? "[]" : ""), plan);
   into->push_back(std::move(plan));
   implicit[full] = false;
+}
+
+void Compiler::check_unplaced_value(const YAML::Node& node, YamlFile& file, const std::string& what) {
+  // The field is unknown, so there is nothing to convert to; its sources and steps are still
+  // compiled, so that a slip in them is reported now rather than after the name is fixed.
+  // Objects ({fields: …}) are left alone: their fields depend on the type the name would have.
+  const auto check = [&](const YAML::Node& item) {
+    const bool value_spec = item.IsScalar() || (item.IsMap() && !item["fields"] && !item["each"]);
+    if (value_spec) (void)compile_value(item, file, Target{what, nullptr, true, false});
+  };
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node) check(item);
+  } else {
+    check(node);
+  }
 }
 
 bool Compiler::compile_field_value(const YAML::Node& node, YamlFile& file, const TargetField& field,
@@ -192,7 +211,7 @@ bool Compiler::compile_field_value(const YAML::Node& node, YamlFile& file, const
     ++n;
     const std::string label = alternatives ? what + " #" + std::to_string(n) : what;
     if (!field.object) {
-      if (auto expr = compile_value(item, file, Target{label, &field, field.list})) plan.values.push_back(std::move(*expr));
+      if (auto expr = compile_value(item, file, Target{label, &field, field.list, false})) plan.values.push_back(std::move(*expr));
       continue;
     }
     const bool object_spec = item.IsMap() && static_cast<bool>(item["fields"]);
@@ -205,7 +224,7 @@ bool Compiler::compile_field_value(const YAML::Node& node, YamlFile& file, const
     const bool value_spec = (item.IsMap() && (item["from"] || item["value"])) ||
                             (item.IsScalar() && !item.Scalar().empty() && item.Scalar()[0] == '$');
     if (value_spec && field.object == &coding_type() && !field.list) {
-      if (auto expr = compile_value(item, file, Target{label, &field, false})) plan.values.push_back(std::move(*expr));
+      if (auto expr = compile_value(item, file, Target{label, &field, false, false})) plan.values.push_back(std::move(*expr));
       continue;
     }
     const std::string first_key(field.object->fields.empty() ? "…" : field.object->fields.front().key);
@@ -228,7 +247,9 @@ std::optional<ObjectSpec> Compiler::compile_object(const YAML::Node& node, YamlF
   }
   ++depth_;
   ObjectSpec spec;
-  if (const auto each = node["each"]; each && element) spec.each = compile_path(each, file);
+  const bool iterates = element && node["each"];
+  if (iterates) spec.each = compile_path(node["each"], file);
+  if (iterates) ++each_depth_;
   push_scope();
   compile_lets(node["let"], file, spec.lets);
   if (const auto when = node["when"]) spec.when = compile_condition(when, file, true);
@@ -252,6 +273,7 @@ std::optional<ObjectSpec> Compiler::compile_object(const YAML::Node& node, YamlF
     if (const auto required = node["required"]) compile_required(required, file, *actual, spec);
   }
   pop_scope();
+  if (iterates) --each_depth_;
   --depth_;
   if (!actual) return std::nullopt;
   spec.rule = add_rule_info(what, file.at(node));

@@ -114,6 +114,9 @@ std::optional<ValueExpr> Compiler::compile_value(const YAML::Node& node, YamlFil
 
   const bool combines = std::any_of(steps.begin(), steps.end(), [](const YAML::Node& s) { return is_step_named(s, "join"); });
   expr.first_only = !target.list && !combines;
+  // A let keeps every value of its source (a repeated field), but of several sources only the
+  // first that has a value, as a field does: {from: [$sender_org, MSH-4.1]} is one hospital.
+  expr.first_source = target.let ? !combines : expr.first_only;
   Shape shape;
   if (expr.constant) {
     shape.kind = expr.constant->kind();
@@ -196,28 +199,10 @@ std::optional<Value> Compiler::constant_for(const YAML::Node& node, YamlFile& fi
     case LeafType::id: return v;
     case LeafType::identifier_system:
     case LeafType::code_system: {
-      if (text.find(':') != std::string::npos) {
-        // A card issuer is part of the system: citizen-card:hangzhou.
-        for (std::string_view prefix : {"citizen-card:", "school-card:"}) {
-          if (target.field->leaf == LeafType::identifier_system && text.rfind(prefix, 0) == 0) {
-            const std::string issuer = text.substr(prefix.size());
-            v.payload = prefix == "citizen-card:" ? core::id_system::citizen_card(issuer)
-                                                  : core::id_system::school_card(issuer);
-          }
-        }
-        return v;  // a URI
-      }
-      const bool identifier = target.field->leaf == LeafType::identifier_system;
-      const std::string_view uri = identifier ? identifier_system_uri(text) : code_system_uri(text);
-      if (!uri.empty()) {
-        v.payload = std::string(uri);
-        return v;
-      }
-      file.error(node, target.what + ": " +
-                           unknown_name_message(identifier ? "identifier system" : "code system", text,
-                                                identifier ? identifier_system_names() : code_system_names()) +
-                           " (or write a URI)");
-      return std::nullopt;
+      auto uri = resolve_system(target.field->leaf == LeafType::identifier_system, text, error);
+      if (!uri) break;
+      v.payload = std::move(*uri);
+      return v;
     }
     case LeafType::number:
     case LeafType::integer: {
@@ -355,6 +340,11 @@ std::optional<Source> Compiler::compile_path(const YAML::Node& node, YamlFile& f
   source.text = text;
   source.multi = true;
   if (text == ".") {
+    if (each_depth_ == 0) {
+      // Outside an each: there is no current match, so `.` would never give a value.
+      file.error(node, "'.' is the current match of an each:, and there is no each: around it here; give a path");
+      return std::nullopt;
+    }
     source.type = SourceType::current;
     source.multi = false;
     return source;

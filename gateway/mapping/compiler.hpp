@@ -47,6 +47,7 @@ class Compiler {
     std::string what;              // "patient.sex": for messages and coverage
     const TargetField* field = nullptr;  // nullptr: a let or a key (no conversion)
     bool list = false;
+    bool let = false;  // a let: several sources are "a, else b" unless a step combines them
   };
 
   // compile_mapping.cpp
@@ -85,6 +86,7 @@ class Compiler {
                      const std::string& what, std::vector<FieldPlan>& fields, std::map<std::string, bool>& implicit);
   bool compile_field_value(const YAML::Node& node, YamlFile& file, const TargetField& field, const std::string& what,
                            FieldPlan& plan);
+  void check_unplaced_value(const YAML::Node& node, YamlFile& file, const std::string& what);
   void compile_required(const YAML::Node& node, YamlFile& file, const ObjectType& type, ObjectSpec& spec);
 
   // Scopes of `let` names.
@@ -106,6 +108,7 @@ class Compiler {
   std::vector<Variable> variables_;  // by slot
   int current_rule_ = -1;            // the rule being compiled; -1 for document lets
   int depth_ = 0;                    // nesting of objects, to refuse runaway YAML
+  int each_depth_ = 0;               // enclosing each: levels; `.` means nothing outside them
   std::string source_format_;
 };
 

@@ -29,15 +29,47 @@ std::vector<formats::Match> Evaluator::matches_of(const Source& source, const fo
   return source.path->select(document_, scope);
 }
 
+namespace {
+
+// The values of a path, straight from the document into `out`: no list of matches in between.
+class CollectValues final : public formats::MatchVisitor {
+ public:
+  CollectValues(Values& out, bool first_only) : out_(out), first_only_(first_only) {}
+  bool take(const formats::MatchView& match) override {
+    if (match.text.empty()) return true;  // present but empty is no value for a mapping
+    out_.emplace_back(std::string(match.text), std::string(match.location));
+    return !first_only_;
+  }
+
+ private:
+  Values& out_;
+  bool first_only_;
+};
+
+// The first non-empty value of a path, for a condition: copied into a reused string.
+class FirstText final : public formats::MatchVisitor {
+ public:
+  explicit FirstText(std::string& out) : out_(out) {}
+  bool take(const formats::MatchView& match) override {
+    if (match.text.empty()) return true;
+    out_.assign(match.text);
+    found_ = true;
+    return false;
+  }
+  bool found() const { return found_; }
+
+ private:
+  std::string& out_;
+  bool found_ = false;
+};
+
+}  // namespace
+
 void Evaluator::select(const Source& source, const formats::Match* scope, bool first_only, Values& out) {
   switch (source.type) {
     case SourceType::path: {
-      std::vector<formats::Match> matches = source.path->select(document_, scope);
-      for (formats::Match& m : matches) {
-        if (m.text.empty()) continue;  // present but empty is no value for a mapping
-        out.emplace_back(std::move(m.text), std::move(m.location));
-        if (first_only) break;
-      }
+      CollectValues collect(out, first_only);
+      source.path->visit(document_, scope, collect);
       return;
     }
     case SourceType::current:
@@ -88,7 +120,7 @@ void Evaluator::evaluate(const ValueExpr& expr, const formats::Match* scope, Val
   } else {
     for (const Source& source : expr.sources) {
       select(source, scope, expr.first_only, out);
-      if (expr.first_only && !out.empty()) break;  // from: [a, b] is "a, or else b"
+      if (expr.first_source && !out.empty()) break;  // from: [a, b] is "a, or else b"
     }
   }
   for (const auto& step : expr.steps) step->run(out, env_);
@@ -130,34 +162,52 @@ bool Evaluator::holds(const Condition& condition, const formats::Match* scope, s
     case Condition::Op::matches: break;
   }
   // A let's value is read in place: conditions on $names run for every repetition of an each.
-  Values values;
-  const Value* first = nullptr;
+  // A path's first value is copied into a reused string; only a value that is not text is
+  // spelled out.
+  std::string_view text;
+  std::string converted;
+  const auto read = [&](const Value& first) {
+    if (first.is_text()) {
+      text = first.text();
+    } else {
+      converted = to_text(first);
+      text = converted;
+    }
+  };
   if (condition.source.type == SourceType::variable) {
     const Values& slot = slots_[static_cast<std::size_t>(condition.source.index)];
-    if (!slot.empty()) first = &slot.front();
+    if (!slot.empty()) read(slot.front());
+  } else if (condition.source.type == SourceType::path) {
+    FirstText first(condition_text_);
+    condition.source.path->visit(document_, scope, first);
+    if (first.found()) text = condition_text_;
   } else {
+    Values values;
     select(condition.source, scope, true, values);
-    if (!values.empty()) first = &values.front();
+    if (!values.empty()) read(values.front());
   }
-  const std::string text = !first ? std::string() : first->is_text() ? first->text() : to_text(*first);
-  const std::string& name = condition.source.text;
-  const std::string shown = text.empty() ? name + " is empty" : name + " is " + quote_value(text);
   bool ok = false;
-  std::string reason;
   if (condition.op == Condition::Op::exists) {
     ok = text.empty() != condition.expect;
-    reason = condition.expect ? name + " is empty" : shown + ", expected nothing there";
   } else if (condition.op == Condition::Op::equals) {
     const bool found = std::find(condition.values.begin(), condition.values.end(), text) != condition.values.end();
     ok = found == condition.expect;
-    reason = condition.expect ? shown + ", expected " + (condition.values.size() > 1 ? "one of " : "") +
-                                    list_text(condition.values)
-                              : shown + ", which is excluded";
   } else {
-    ok = text.size() <= kMaxRegexInput && std::regex_search(text, *condition.regex);
-    reason = shown + ", which does not match " + condition.pattern;
+    ok = text.size() <= kMaxRegexInput && std::regex_search(text.begin(), text.end(), *condition.regex);
   }
-  if (!ok && why) *why = reason;
+  if (ok || !why) return ok;
+  // The reason is only put into words for a caller that shows it.
+  const std::string& name = condition.source.text;
+  const std::string shown = text.empty() ? name + " is empty" : name + " is " + quote_value(text);
+  if (condition.op == Condition::Op::exists) {
+    *why = condition.expect ? name + " is empty" : shown + ", expected nothing there";
+  } else if (condition.op == Condition::Op::equals) {
+    *why = condition.expect ? shown + ", expected " + (condition.values.size() > 1 ? "one of " : "") +
+                                  list_text(condition.values)
+                            : shown + ", which is excluded";
+  } else {
+    *why = shown + ", which does not match " + condition.pattern;
+  }
   return ok;
 }
 

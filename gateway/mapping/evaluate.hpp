@@ -22,7 +22,7 @@ class Evaluator {
   // Every match of a path (`each:`), in document order.
   std::vector<formats::Match> matches_of(const Source& source, const formats::Match* scope) const;
   bool holds(const Condition& condition, const formats::Match* scope, std::string* why = nullptr);
-  void set_slot(int slot, Values values) { slots_[static_cast<std::size_t>(slot)] = std::move(values); }
+  void swap_slot(int slot, Values& values) { slots_[static_cast<std::size_t>(slot)].swap(values); }
 
   std::vector<StepFailure>& failures() { return failures_; }
   void hit(int rule) const;
@@ -46,6 +46,7 @@ class Evaluator {
   const formats::Document& document_;
   const ApplyOptions& options_;
   std::vector<Values> slots_;
+  std::string condition_text_;  // the value a condition on a path reads, reused
   std::vector<StepFailure> failures_;
   StepEnv env_;
   std::vector<std::vector<Instance>> produced_;

@@ -57,6 +57,9 @@ struct ValueExpr {
   // A single-valued field takes the first value found, before the steps run, unless a step
   // combines several (join): then every selected value flows until it.
   bool first_only = true;
+  // `from: [a, b]` is "a, or else b" (the first source that gives a value) wherever the values
+  // are not combined: fields that are not lists and lets. Lists, join and keys take every source.
+  bool first_source = true;
   bool from_document = true;
   Shape shape;  // what the steps produce
   int rule = -1;
@@ -67,6 +70,10 @@ struct ObjectSpec;
 struct FieldPlan {
   std::string key;
   const TargetField* target = nullptr;
+  // The target's position among its object's fields, which is the order core writes them in:
+  // apply() writes objects in this order, so that core can keep the body it is given instead
+  // of writing the record again (core::envelope_from_body).
+  int order = 0;
   std::vector<ValueExpr> values;    // leaf targets; Coding objects filled from a lookup
   std::vector<ObjectSpec> objects;  // object and list-of-object targets
 };

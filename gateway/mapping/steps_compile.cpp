@@ -358,7 +358,14 @@ class StepReader {
         set = named_set(carg()["set"]);
       } else if (carg()["codes"]) {
         std::string source_system;
-        if (const auto sys = carg()["source_system"]) source_system = file_.scalar(sys, "source_system").value_or("");
+        if (const auto sys = carg()["source_system"]) {
+          source_system = file_.scalar(sys, "source_system").value_or("");
+          std::string error;
+          if (!source_system.empty() && !resolve_system(false, source_system, error)) {
+            file_.error(sys, "lookup: source_system: " + error);
+            return nullptr;
+          }
+        }
         set = ValueSet::from_yaml(carg()["codes"], "inline", file_, true, source_system);
       } else {
         return bad("needs 'set' or 'codes'");

@@ -1,5 +1,6 @@
 // Text steps, list steps and the checks that work on text.
 #include <algorithm>
+#include <charconv>
 
 #include "gateway/core/resident_id.hpp"
 #include "gateway/mapping/steps_internal.hpp"
@@ -51,7 +52,7 @@ class Trim final : public Step {
   void run(Values& values, const StepEnv&) const override {
     each_value(values, [](Value& v) {
       const std::string_view t = trimmed(v.text());
-      if (t.size() != v.text().size()) v.text() = std::string(t);
+      if (t.size() != v.text().size()) v.text().assign(t);  // in place: no new buffer
       return !v.text().empty();
     });
   }
@@ -176,9 +177,14 @@ class Component final : public Step {
       }
       s = s.substr(0, s.find(separator_));
       if (s.empty()) return false;
-      v.text() = std::string(s);
+      v.text().assign(s);  // a part of itself: libstdc++ handles the overlap, in place
       // PID-3[2] becomes PID-3[2].1: the sender's own name for the component.
-      if (!v.location.empty()) v.location += "." + std::to_string(index_);
+      if (!v.location.empty()) {
+        char digits[24];
+        const auto end = std::to_chars(digits, digits + sizeof digits, index_).ptr;
+        v.location += '.';
+        v.location.append(digits, end);
+      }
       return true;
     });
   }

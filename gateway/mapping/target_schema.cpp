@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "gateway/core/identifier_systems.hpp"
+#include "gateway/mapping/yaml_file.hpp"
 
 namespace kq::mapping {
 
@@ -117,7 +118,7 @@ void build_records(Schema& s) {
        leaf("birth_date", L::date), leaf("ethnicity", L::code), leaf("nationality", L::code),
        leaf("marital_status", L::code), leaf("occupation", L::code), objects("addresses", s.address),
        objects("telecom", s.telecom), objects("contacts", s.contact), leaf("deceased", L::boolean),
-       leaf("deceased_at", L::datetime)},
+       leaf("deceased_at", L::datetime), objects("merged_identifiers", s.identifier)},
       {}, {}};
   s.record(K::organization) = {
       "Organization",
@@ -326,5 +327,30 @@ std::string_view identifier_system_uri(std::string_view name) { return find_uri(
 std::string_view code_system_uri(std::string_view name) { return find_uri(kCodeSystems, name); }
 std::vector<std::string_view> identifier_system_names() { return names_of(kIdentifierSystems); }
 std::vector<std::string_view> code_system_names() { return names_of(kCodeSystems); }
+
+std::optional<std::string> resolve_system(bool identifier, std::string_view text, std::string& error) {
+  if (text.find(':') != std::string_view::npos) {
+    // A card issuer is part of the system: citizen-card:hangzhou.
+    if (identifier) {
+      for (std::string_view prefix : {"citizen-card:", "school-card:"}) {
+        if (text.substr(0, prefix.size()) != prefix) continue;
+        const std::string_view issuer = text.substr(prefix.size());
+        return prefix == "citizen-card:" ? core::id_system::citizen_card(issuer) : core::id_system::school_card(issuer);
+      }
+    }
+    return std::string(text);  // a URI
+  }
+  const std::string_view uri = identifier ? identifier_system_uri(text) : code_system_uri(text);
+  if (!uri.empty()) return std::string(uri);
+  // A bare OID, as CDA's codeSystem and HL7's assigning authorities write it.
+  const bool oid = text.size() > 2 && (text[0] >= '0' && text[0] <= '2') && text[1] == '.' &&
+                   text.find_first_not_of("0123456789.") == std::string_view::npos && text.back() != '.' &&
+                   text.find("..") == std::string_view::npos;
+  if (oid) return "urn:oid:" + std::string(text);
+  error = detail::unknown_name_message(identifier ? "identifier system" : "code system", text,
+                               identifier ? identifier_system_names() : code_system_names()) +
+          " (or write a URI)";
+  return std::nullopt;
+}
 
 }  // namespace kq::mapping

@@ -5,6 +5,8 @@
 // core's typed model is the authority (its JSON reader rejects unknown keys); this table is the
 // mapping compiler's copy of it, kept in this one place and checked against core by a unit test
 // that writes every path listed here into a record of its kind and lets core read it back.
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -63,5 +65,12 @@ std::string_view identifier_system_uri(std::string_view name);
 std::string_view code_system_uri(std::string_view name);
 std::vector<std::string_view> identifier_system_names();
 std::vector<std::string_view> code_system_names();
+
+// A system as a mapping, a value set or a document gives it → the URI the record holds: a
+// registry name becomes its URI (an identifier system also takes citizen-card:ISSUER and
+// school-card:ISSUER), a bare OID gets urn:oid:, a URI stays as it is. An unknown name is refused (nullopt, `error` says
+// why and lists the names) rather than written as-is, where core's checks of that system (the
+// ICD-10 code form, the resident ID check digit) would not recognise it.
+std::optional<std::string> resolve_system(bool identifier, std::string_view text, std::string& error);
 
 }  // namespace kq::mapping

@@ -2,8 +2,9 @@
 
 #include <cmath>
 
-#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
+#include "gateway/core/json_text.hpp"
 #include "gateway/mapping/steps.hpp"
 #include "gateway/mapping/yaml_file.hpp"
 
@@ -52,7 +53,18 @@ void read_case(const YAML::Node& node, const fs::path& dir, YamlFile& file, Test
   if (!file.check_keys(expect, "expect", {"records", "errors", "matches"})) return;
   if (expect["matches"]) c.expect_match = file.boolean(expect["matches"], "matches").value_or(true);
   if (const auto records = expect["records"]) c.records = records;
-  if (const auto errors = expect["errors"]) c.errors = errors;
+  if (const auto errors = expect["errors"]) {
+    // An entry's keys are checked here: a misspelt key ({loc: PID-19}) would otherwise be
+    // ignored, and the entry would match any error.
+    if (!errors.IsSequence()) {
+      file.error(errors, "test '" + c.name + "': 'errors' is a list of {target, location, record, message}");
+      return;
+    }
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+      (void)file.check_keys(errors[i], "errors[" + std::to_string(i) + "]", {"target", "location", "record", "message"});
+    }
+    c.errors = errors;
+  }
   if (c.expect_match && !c.records && !c.errors) {
     file.error(expect, "test '" + c.name + "': expect records, errors, or matches: false");
     return;
@@ -159,9 +171,10 @@ bool read_test_file(const fs::path& path, TestFile& out, std::vector<config::Con
   out.path = path;
   if (!file.check_keys(root, "test file", {"mapping", "today", "sender_org", "tests"})) return false;
   const fs::path dir = path.parent_path();
-  out.mapping = dir / (stem_of_test(path) + ".yaml");
+  // Normalised, so that reports and coverage name the file as people do (no "broken/../").
+  out.mapping = (dir / (stem_of_test(path) + ".yaml")).lexically_normal();
   if (root["mapping"]) {
-    if (auto m = file.scalar(root["mapping"], "mapping")) out.mapping = dir / *m;
+    if (auto m = file.scalar(root["mapping"], "mapping")) out.mapping = (dir / *m).lexically_normal();
   }
   if (root["today"]) {
     if (auto text = file.scalar(root["today"], "today")) {
@@ -255,7 +268,7 @@ void compare_errors(const YAML::Node& expected, const std::vector<MapError>& got
 }
 
 std::string show(const json::value& value) {
-  return shorten(json::serialize(value));
+  return shorten(core::json_text(value));
 }
 
 std::string show(const YAML::Node& node) {

@@ -17,10 +17,17 @@ std::string fold_case(std::string_view text) {
   return out;
 }
 
-// A registry name ("loinc") or a URI.
-std::string resolve_system(const std::string& text) {
-  const std::string_view uri = code_system_uri(text);
-  return uri.empty() ? text : std::string(uri);
+// A registry name ("loinc") or a URI; an unknown name is an error at `node` (and kept as written,
+// so that the rest of the file is still checked).
+std::string resolve_system(const YAML::Node& node, detail::YamlFile& file, std::string_view what) {
+  const std::string text = file.scalar(node, what).value_or("");
+  std::string error;
+  auto uri = mapping::resolve_system(false, text, error);
+  if (!uri) {
+    file.error(node, std::string(what) + ": " + error);
+    return text;
+  }
+  return *uri;
 }
 
 std::optional<Coded> read_target(const YAML::Node& node, const std::string& system, detail::YamlFile& file) {
@@ -39,7 +46,7 @@ std::optional<Coded> read_target(const YAML::Node& node, const std::string& syst
     if (!text) return std::nullopt;
     target.code = *text;
     if (const auto display = node["display"]) target.display = file.scalar(display, "display").value_or("");
-    if (const auto sys = node["system"]) target.system = resolve_system(file.scalar(sys, "system").value_or(""));
+    if (const auto sys = node["system"]) target.system = resolve_system(sys, file, "system");
   }
   if (target.code.empty()) {
     file.error(node, "code entry: the target code is empty");
@@ -71,7 +78,8 @@ std::optional<UnknownCode> parse_unknown_code(std::string_view text) {
 std::shared_ptr<const ValueSet> ValueSet::from_yaml(const YAML::Node& node, std::string name, detail::YamlFile& file,
                                                     bool inline_table, std::string source_system) {
   auto set = std::make_shared<ValueSet>();
-  set->source_system_ = resolve_system(source_system);
+  std::string unknown_name;  // an inline table's source_system was checked where it was written
+  set->source_system_ = mapping::resolve_system(false, source_system, unknown_name).value_or(source_system);
   set->name_ = std::move(name);
   set->file_ = file.file();
   const std::size_t errors_before = file.errors().size();
@@ -80,9 +88,9 @@ std::shared_ptr<const ValueSet> ValueSet::from_yaml(const YAML::Node& node, std:
     if (!file.check_keys(node, "value set", {"description", "system", "source_system", "unknown", "default", "ignore_case", "codes"})) {
       return nullptr;
     }
-    if (const auto system = node["system"]) set->system_ = resolve_system(file.scalar(system, "system").value_or(""));
+    if (const auto system = node["system"]) set->system_ = resolve_system(system, file, "system");
     if (const auto system = node["source_system"]) {
-      set->source_system_ = resolve_system(file.scalar(system, "source_system").value_or(""));
+      set->source_system_ = resolve_system(system, file, "source_system");
     }
     if (const auto unknown = node["unknown"]) {
       if (auto text = file.scalar(unknown, "unknown")) {

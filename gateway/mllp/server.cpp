@@ -77,6 +77,11 @@ asio::awaitable<void> MllpServer::serve_frames(Stream& stream, net::Session& ses
                                                 {"fingerprint_sha256", session.certificate.fingerprint_sha256}});
       co_return;
     }
+    if (!table->access_denied(it->second->name(), principal).empty()) {
+      log::warn("access_denied", {{"listener", config().name}, {"adapter", it->second->name()},
+                                  {"principal", principal != nullptr ? principal->name : ""}});
+      co_return;
+    }
     plugin_host::Inbound inbound;
     inbound.transport = KQ_TRANSPORT_MLLP;
     inbound.channel = config().name;

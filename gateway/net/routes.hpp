@@ -22,8 +22,12 @@ struct RouteTable {
   // MLLP listener name → the adapter that receives its frames
   std::map<std::string, std::shared_ptr<const plugin_host::AdapterInstance>> mllp;
   std::vector<config::PrincipalConfig> principals;
+  // adapter name → the roles that may use it (absent or empty: anyone the listener lets in)
+  std::map<std::string, std::vector<std::string>> adapter_roles;
 
   const config::PrincipalConfig* principal_for(const PeerCertificate& cert) const;
+  // Empty when `principal` (nullptr: an anonymous client) may use the adapter; otherwise the reason.
+  std::string access_denied(const std::string& adapter, const config::PrincipalConfig* principal) const;
 };
 
 // The pipeline, seen from the listeners: process one payload, reply when committed.

@@ -6,17 +6,13 @@
 
 #include "gateway/core/record.hpp"
 #include "gateway/core/uuid.hpp"
+#include "gateway/pipeline/identity_keys.hpp"
 
 namespace kq::pipeline {
 
 namespace json = boost::json;
 
 namespace {
-
-std::string string_field(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 // Person records name their identifiers; the store resolves them to one person id.
 void collect_identities(store::RecordEnvelope& rec, std::vector<store::IdentityLink>& out) {
@@ -26,9 +22,9 @@ void collect_identities(store::RecordEnvelope& rec, std::vector<store::IdentityL
   if (ids == nullptr || !ids->is_array()) return;
   for (const json::value& id : ids->as_array()) {
     if (!id.is_object()) continue;
-    std::string system = string_field(id.as_object(), "system");
-    std::string value = string_field(id.as_object(), "value");
-    if (!system.empty() && !value.empty()) out.push_back({rec.id, std::move(system), std::move(value)});
+    if (auto key = identity_key(id.as_object())) {
+      out.push_back({rec.id, std::move(key->system), std::move(key->value)});
+    }
   }
 }
 

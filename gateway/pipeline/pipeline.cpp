@@ -6,6 +6,7 @@
 
 #include "gateway/log/log.hpp"
 #include "gateway/pipeline/documents.hpp"
+#include "gateway/pipeline/merges.hpp"
 
 namespace kq::pipeline {
 
@@ -69,6 +70,7 @@ struct Pipeline::Job {
   kq_outcome_kind intended = KQ_OUTCOME_COMMITTED;  // what the batch means if it commits
   std::vector<plugin_host::FieldError> errors;
   std::string reason;
+  std::string mappings;  // names@versions that mapped the message, for a later dead letter
 };
 
 Pipeline::Pipeline(store::Store& store, boost::asio::thread_pool& blocking, metrics::Registry& metrics,
@@ -111,6 +113,7 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
     const auto mapping_set = mappings_ ? mappings_() : nullptr;
     RecordsOrErrors converted =
         records_from_documents(decoded.documents, mapping_set.get(), in.peer_organisation);
+    job->mappings = converted.mappings;
     job->errors = std::move(decoded.errors);
     job->errors.insert(job->errors.end(), converted.errors.begin(), converted.errors.end());
     if (!job->errors.empty()) {
@@ -123,6 +126,7 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
     } else {
       batch.records = std::move(converted.records);
       batch.identities = std::move(converted.identities);
+      batch.merges = merges_of(batch.records);
       if (!decoded.message_key.empty()) batch.dedupe = store::DedupeKey{adapter, decoded.message_key};
       batch.audit.push_back(audit_entry(kEventImport, 0, in, adapter, ""));
     }
@@ -179,6 +183,10 @@ void Pipeline::on_written(std::shared_ptr<Job> job, store::WriteResult result) {
       return;
     }
     case store::WriteStatus::failed:
+      if (result.content_error) {
+        keep_as_dead_letter(job, std::move(result.error));
+        return;
+      }
       outcome.kind = KQ_OUTCOME_TRANSIENT;
       outcome.message_id.clear();
       outcome.reason = "not stored: " + result.error;
@@ -186,6 +194,40 @@ void Pipeline::on_written(std::shared_ptr<Job> job, store::WriteResult result) {
       break;
   }
   finish(job, std::move(outcome));
+}
+
+// The batch contradicted the store (e.g. a person merged into itself) and wrote nothing: keep the
+// raw input as a dead letter with the store's reason, as if the mapping had found the error.
+void Pipeline::keep_as_dead_letter(std::shared_ptr<Job> job, std::string error) {
+  const auto& in = job->inbound;
+  const std::string& adapter = job->adapter->name();
+  Outcome outcome;
+  outcome.kind = KQ_OUTCOME_CONTENT_ERROR;
+  const std::size_t colon = error.find(": ");
+  if (colon != std::string::npos && colon < 40) {
+    outcome.errors.push_back({error.substr(0, colon), error.substr(colon + 2)});
+  } else {
+    outcome.errors.push_back({"", error});
+  }
+  outcome.reason = "1 field error(s)";
+  store::WriteBatch batch;
+  store::RawMessage raw = raw_message_of(in, adapter);
+  raw.status = store::MessageStatus::dead_letter;
+  raw.error = errors_to_json(outcome.errors);
+  batch.dead_letter = store::DeadLetter{"", raw.error, job->mappings};
+  batch.message = std::move(raw);
+  batch.audit.push_back(audit_entry(kEventImport, 4, in, adapter, outcome.reason));
+  store_.submit(std::move(batch), [this, job, outcome](store::WriteResult second) mutable {
+    outcome.message_id = second.ok() ? second.message_id : std::string();
+    if (!second.ok()) {
+      outcome.kind = KQ_OUTCOME_TRANSIENT;
+      outcome.errors.clear();
+      outcome.reason = "store unavailable: " + second.error;
+    }
+    boost::asio::post(blocking_, [this, job, outcome = std::move(outcome)]() mutable {
+      finish(job, std::move(outcome));
+    });
+  });
 }
 
 void Pipeline::finish(std::shared_ptr<Job> job, Outcome outcome) {

@@ -70,6 +70,7 @@ AdapterSet build_adapters(const config::GatewayConfig& config,
     std::vector<config::ConfigError> problems;
     auto instance = create_one(config, a, registry, problems);
     if (instance) {
+      set.routes->adapter_roles[a.name] = a.roles;
       const std::string listener = listener_of(config, a);
       const config::ListenerConfig* lc = nullptr;
       for (const auto& l : config.listeners) {

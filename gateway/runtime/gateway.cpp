@@ -31,6 +31,7 @@ std::unique_ptr<store::Store> open_store(const config::GatewayConfig& config) {
   options.max_delay = config.store.group_commit_max_delay;
   options.busy_timeout = config.store.busy_timeout;
   options.reader_connections = config.store.reader_connections;
+  options.writer_cache_kib = static_cast<std::size_t>(config.store.cache_bytes / 1024);
   return store::make_sqlite_store(options);
 }
 

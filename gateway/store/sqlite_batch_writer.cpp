@@ -1,4 +1,5 @@
 #include "gateway/store/sqlite_batch_writer.hpp"
+#include "gateway/core/json_text.hpp"
 
 #include <sqlite3.h>
 
@@ -51,7 +52,8 @@ BatchWriter::BatchWriter(Connection& db)
                      "next_attempt_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")),
       insert_audit_(db.prepare(
           "INSERT INTO audit_log (at_ms, event_type, action, outcome, actor, org_id, detail, "
-          "message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")) {}
+          "message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")),
+      links_(db) {}
 
 void BatchWriter::begin() { begin_.query().run(); }
 
@@ -78,10 +80,19 @@ bool BatchWriter::checkpoint_truncate(std::chrono::milliseconds wait,
 
 namespace {
 
+// The message the batch's records and audit rows come from: its own raw message, or the stored
+// one it reprocesses.
+std::string_view lineage_message_id(const WriteBatch& b) {
+  if (b.message) return b.message->id;
+  if (b.reprocess) return b.reprocess->message_id;
+  return {};
+}
+
 // How many rows the batch will insert, at most (identity links may insert a person and an
 // identifier each).
 std::size_t write_count(const WriteBatch& b) {
   return (b.message ? 1 : 0) + (b.dedupe ? 1 : 0) + (b.dead_letter ? 1 : 0) +
+         (b.reprocess ? 2 : 0) + 2 * b.merges.size() +
          2 * b.identities.size() + b.records.size() + b.outbox.size() + b.audit.size();
 }
 
@@ -99,6 +110,7 @@ WriteResult BatchWriter::apply(PreparedBatch& p, std::int64_t now_ms) {
     if (savepoint) release_.query().run();
     return result;
   } catch (const std::exception& e) {
+    const bool content_error = dynamic_cast<const BatchContentError*>(&e) != nullptr;
     if (!db_.in_transaction()) {
       throw TransactionLost(std::string("transaction rolled back by SQLite: ") + e.what());
     }
@@ -110,17 +122,25 @@ WriteResult BatchWriter::apply(PreparedBatch& p, std::int64_t now_ms) {
     failed.status = WriteStatus::failed;
     failed.message_id = std::move(result.message_id);
     failed.error = e.what();
+    failed.content_error = content_error;
     return failed;
   }
 }
 
 void BatchWriter::apply_inside(PreparedBatch& p, std::int64_t now_ms, WriteResult& result) {
   const WriteBatch& b = p.batch;
-  if (b.dedupe && !b.message) throw std::invalid_argument("a dedupe key needs a raw message");
+  if (b.dedupe && !b.message && !b.reprocess) {
+    throw std::invalid_argument("a dedupe key needs a raw message");
+  }
   if (b.dead_letter && b.dead_letter->message_id.empty() && !b.message) {
     throw std::invalid_argument("a dead letter needs a message id or a raw message");
   }
-  if (b.dedupe && check_dedupe(p, result)) return;  // duplicate or conflict: write nothing
+  if (b.reprocess) {
+    if (b.message) throw std::invalid_argument("a reprocess batch carries no raw message");
+    if (!links_.begin_reprocess(b, now_ms, result)) return;  // superseded by a resend
+  } else if (b.dedupe && check_dedupe(p, result)) {
+    return;  // duplicate or conflict: write nothing
+  }
 
   if (b.message) {
     insert_message(*b.message, now_ms);
@@ -135,8 +155,10 @@ void BatchWriter::apply_inside(PreparedBatch& p, std::int64_t now_ms, WriteResul
     }
   }
   resolve_persons(p, now_ms, result);
+  if (!b.merges.empty()) links_.apply_merges(b, lineage_message_id(b), now_ms, result);
   insert_records(p, now_ms, result);
   insert_extras(p, now_ms);
+  if (b.reprocess) links_.finish_reprocess(*b.reprocess, now_ms);
   result.status = WriteStatus::committed;
 }
 
@@ -201,7 +223,7 @@ void BatchWriter::resolve_persons(PreparedBatch& p, std::int64_t now_ms, WriteRe
       Query q = find_identifier_.query();
       q.bind(1, links[i].system).bind(2, links[i].value);
       if (!q.next()) continue;
-      found[i] = q.text(0);
+      found[i] = links_.surviving_person(q.text(0));  // a merged person resolves to the survivor
       if (person_id.empty()) {
         person_id = found[i];
       } else if (found[i] != person_id) {
@@ -250,14 +272,13 @@ void BatchWriter::rewrite_person_refs(PreparedBatch& p,
       r.person_id = resolved.person_id;
       break;
     }
-    prepared.body_json = boost::json::serialize(r.body);
+    prepared.body_json = core::json_text(r.body);
     prepared.awaits_person = false;
   }
 }
 
 void BatchWriter::insert_records(PreparedBatch& p, std::int64_t now_ms, WriteResult& result) {
-  const std::string_view message_id =
-      p.batch.message ? std::string_view(p.batch.message->id) : std::string_view();
+  const std::string_view message_id = lineage_message_id(p.batch);
   result.records.reserve(p.batch.records.size());
   for (std::size_t i = 0; i < p.batch.records.size(); ++i) {
     RecordEnvelope& r = p.batch.records[i];
@@ -286,8 +307,7 @@ void BatchWriter::insert_records(PreparedBatch& p, std::int64_t now_ms, WriteRes
 
 void BatchWriter::insert_extras(const PreparedBatch& p, std::int64_t now_ms) {
   const WriteBatch& b = p.batch;
-  const std::string_view message_id =
-      b.message ? std::string_view(b.message->id) : std::string_view();
+  const std::string_view message_id = lineage_message_id(b);
   if (b.dead_letter) {
     const DeadLetter& d = *b.dead_letter;
     insert_dead_letter_.query()

@@ -10,6 +10,7 @@
 
 #include "gateway/store/prepared_batch.hpp"
 #include "gateway/store/sqlite_handle.hpp"
+#include "gateway/store/sqlite_links.hpp"
 
 namespace kq::store::sqlite {
 
@@ -55,6 +56,7 @@ class BatchWriter {
   Statement find_identifier_, insert_person_, insert_identifier_;
   Statement current_version_, insert_record_, records_of_message_;
   Statement insert_dead_letter_, insert_outbox_, insert_audit_;
+  LinkWriter links_;  // person merges and reprocessing
 };
 
 }  // namespace kq::store::sqlite

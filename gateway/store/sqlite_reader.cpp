@@ -19,6 +19,10 @@ enum Sql : std::size_t {
   kPersonByIdentifier,
   kDeadLetters,
   kLastSeq,
+  kIdentifierOwner,
+  kPersonLinks,
+  kMessageIds,
+  kDeadLettersOfMessage,
   kBeginRead,
   kEndRead,
   kSqlCount
@@ -28,6 +32,10 @@ constexpr std::string_view kRecordColumns =
     "SELECT seq, id, version, kind, person_id, org_id, body, message_id, written_at_ms FROM "
     "record ";
 
+constexpr std::string_view kDeadLetterColumns =
+    "SELECT id, message_id, errors, mapping, created_at_ms, resolved_at_ms, resolved_by, attempts, "
+    "last_attempt_at_ms, last_errors FROM dead_letter ";
+
 const std::array<std::string, kSqlCount>& sql_text() {
   static const std::array<std::string, kSqlCount> text = {
       std::string(kRecordColumns) + "WHERE id = ?1 ORDER BY version DESC LIMIT 1",
@@ -36,10 +44,21 @@ const std::array<std::string, kSqlCount>& sql_text() {
       "SELECT id, source, channel, content_type, payload, sha256, received_at_ms, status, error, "
       "peer, org_id, stored_at_ms FROM raw_message WHERE id = ?1",
       "SELECT scope, key, message_id, payload_sha256 FROM dedupe_key WHERE scope = ?1 AND key = ?2",
-      "SELECT person_id FROM person_identifier WHERE system = ?1 AND value = ?2",
-      "SELECT id, message_id, errors, mapping, created_at_ms FROM dead_letter WHERE id > ?1 "
-      "ORDER BY id LIMIT ?2",
+      // Follows person_link from the identifier's first owner to the surviving person.
+      "WITH RECURSIVE chain(id, depth) AS ("
+      " SELECT person_id, 0 FROM person_identifier WHERE system = ?1 AND value = ?2"
+      " UNION ALL SELECT l.surviving_person_id, c.depth + 1 FROM person_link l"
+      " JOIN chain c ON l.merged_person_id = c.id WHERE c.depth < 64)"
+      " SELECT id FROM chain ORDER BY depth DESC LIMIT 1",
+      std::string(kDeadLetterColumns) + "WHERE id > ?1 ORDER BY id LIMIT ?2",
       "SELECT coalesce(max(seq), 0) FROM record",
+      "SELECT person_id FROM person_identifier WHERE system = ?1 AND value = ?2",
+      "SELECT merged_person_id, surviving_person_id, message_id, identifier_system, linked_at_ms "
+      "FROM person_link WHERE merged_person_id = ?1 OR surviving_person_id = ?1 "
+      "ORDER BY linked_at_ms, merged_person_id",
+      "SELECT id FROM raw_message WHERE (?1 = '' OR source = ?1) AND received_at_ms >= ?2 "
+      "AND (?3 = 0 OR received_at_ms < ?3) ORDER BY received_at_ms, stored_at_ms, id",
+      std::string(kDeadLetterColumns) + "WHERE message_id = ?1 ORDER BY id",
       "BEGIN",
       "COMMIT",
   };
@@ -47,9 +66,9 @@ const std::array<std::string, kSqlCount>& sql_text() {
 }
 
 // Every table the store owns, for row_counts().
-constexpr std::array<std::string_view, 9> kTables = {
-    "raw_message", "person", "person_identifier", "record", "dedupe_key",
-    "dead_letter", "outbox", "audit_log",         "consent"};
+constexpr std::array<std::string_view, 10> kTables = {
+    "raw_message", "person",   "person_identifier", "record",  "dedupe_key",
+    "dead_letter", "outbox",   "audit_log",         "consent", "person_link"};
 
 StoredRecord read_record(const Query& q) {
   StoredRecord r;
@@ -63,6 +82,21 @@ StoredRecord read_record(const Query& q) {
   r.message_id = q.text(7);
   r.written_at_ms = q.int64(8);
   return r;
+}
+
+DeadLetterRow read_dead_letter(const Query& q) {
+  DeadLetterRow d;
+  d.id = q.int64(0);
+  d.message_id = q.text(1);
+  d.errors_json = q.text(2);
+  d.mapping = q.text(3);
+  d.created_at_ms = q.int64(4);
+  d.resolved_at_ms = q.is_null(5) ? 0 : q.int64(5);
+  d.resolved_by = q.text(6);
+  d.attempts = q.int64(7);
+  d.last_attempt_at_ms = q.is_null(8) ? 0 : q.int64(8);
+  d.last_errors = q.text(9);
+  return d;
 }
 
 std::int64_t to_limit(std::size_t limit) {
@@ -172,7 +206,39 @@ class SqliteReader final : public Reader {
     Query q = session_->statement(kDeadLetters).query();
     q.bind(1, after_id).bind(2, to_limit(limit));
     std::vector<DeadLetterRow> out;
-    while (q.next()) out.push_back({q.int64(0), q.text(1), q.text(2), q.text(3), q.int64(4)});
+    while (q.next()) out.push_back(read_dead_letter(q));
+    return out;
+  }
+
+  std::optional<std::string> identifier_owner(std::string_view system,
+                                              std::string_view value) override {
+    Query q = session_->statement(kIdentifierOwner).query();
+    q.bind(1, system).bind(2, value);
+    if (!q.next()) return std::nullopt;
+    return q.text(0);
+  }
+
+  std::vector<PersonLink> person_links(std::string_view person_id) override {
+    Query q = session_->statement(kPersonLinks).query();
+    q.bind(1, person_id);
+    std::vector<PersonLink> out;
+    while (q.next()) out.push_back({q.text(0), q.text(1), q.text(2), q.text(3), q.int64(4)});
+    return out;
+  }
+
+  std::vector<std::string> message_ids(const MessageFilter& filter) override {
+    Query q = session_->statement(kMessageIds).query();
+    q.bind(1, filter.source).bind(2, filter.since_ms).bind(3, filter.until_ms);
+    std::vector<std::string> out;
+    while (q.next()) out.push_back(q.text(0));
+    return out;
+  }
+
+  std::vector<DeadLetterRow> dead_letters_of_message(std::string_view message_id) override {
+    Query q = session_->statement(kDeadLettersOfMessage).query();
+    q.bind(1, message_id);
+    std::vector<DeadLetterRow> out;
+    while (q.next()) out.push_back(read_dead_letter(q));
     return out;
   }
 

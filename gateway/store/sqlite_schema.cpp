@@ -154,6 +154,28 @@ CREATE TABLE consent (
 );
 CREATE INDEX consent_subject ON consent(subject_person_id, status);
 )sql"},
+    {2, "person merge links and dead-letter reprocessing", R"sql(
+-- ADT^A40 and the like: the merged person is linked to the surviving one, never deleted. Its
+-- identifiers and records stay as they were; resolving any identifier follows the links to the
+-- surviving person. A person is merged at most once (the primary key), which keeps chains acyclic.
+CREATE TABLE person_link (
+  merged_person_id    TEXT PRIMARY KEY REFERENCES person(id),
+  surviving_person_id TEXT NOT NULL REFERENCES person(id),
+  message_id          TEXT REFERENCES raw_message(id),
+  identifier_system   TEXT NOT NULL,  -- the identifier through which the message named the merged person
+  linked_at_ms        INTEGER NOT NULL,
+  CHECK (merged_person_id <> surviving_person_id)
+) WITHOUT ROWID;
+CREATE INDEX person_link_surviving ON person_link(surviving_person_id);
+
+-- Reprocessing keeps the history of each dead letter: when it was last tried, how often, with
+-- which errors, and which mapping version finally resolved it.
+ALTER TABLE dead_letter ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE dead_letter ADD COLUMN last_attempt_at_ms INTEGER;
+ALTER TABLE dead_letter ADD COLUMN last_errors TEXT;
+ALTER TABLE dead_letter ADD COLUMN resolved_by TEXT;
+CREATE INDEX dead_letter_unresolved ON dead_letter(mapping) WHERE resolved_at_ms IS NULL;
+)sql"},
 };
 
 int user_version(Connection& db) {

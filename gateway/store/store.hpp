@@ -58,6 +58,28 @@ struct DeadLetterRow {
   std::string errors_json;
   std::string mapping;
   std::int64_t created_at_ms = 0;
+  // Reprocessing history: 0 / empty until it happened.
+  std::int64_t resolved_at_ms = 0;
+  std::string resolved_by;  // mapping names@versions that succeeded, or "superseded by message …"
+  std::int64_t attempts = 0;
+  std::int64_t last_attempt_at_ms = 0;
+  std::string last_errors;  // errors of the last failed attempt (JSON array)
+};
+
+// One merge in the identity index (ADT^A40): merged_person_id now resolves to surviving_person_id.
+struct PersonLink {
+  std::string merged_person_id;
+  std::string surviving_person_id;
+  std::string message_id;  // the message that asked for the merge
+  std::string identifier_system;
+  std::int64_t linked_at_ms = 0;
+};
+
+// Which stored messages to select, for reprocessing. Empty source: every source.
+struct MessageFilter {
+  std::string source;
+  std::int64_t since_ms = 0;  // received_at_ms >= since_ms
+  std::int64_t until_ms = 0;  // received_at_ms < until_ms; 0: no upper bound
 };
 
 // Read queries. Obtained per use from Store::reader(); holds one connection until destroyed, so
@@ -74,8 +96,18 @@ class Reader {
   virtual std::vector<StoredRecord> records_of_message(std::string_view message_id) = 0;
   virtual std::optional<StoredMessage> message(std::string_view id) = 0;
   virtual std::optional<DedupeEntry> find_dedupe(std::string_view scope, std::string_view key) = 0;
+  // The person an identifier names today: merges are followed to the surviving person.
   virtual std::optional<std::string> person_by_identifier(std::string_view system,
                                                           std::string_view value) = 0;
+  // The person the identifier was first attached to, merges not followed.
+  virtual std::optional<std::string> identifier_owner(std::string_view system,
+                                                      std::string_view value) = 0;
+  // Merges in which the person is the merged or the surviving one, oldest first.
+  virtual std::vector<PersonLink> person_links(std::string_view person_id) = 0;
+  // Ids of the raw messages that match, oldest first.
+  virtual std::vector<std::string> message_ids(const MessageFilter& filter) = 0;
+  // The dead letters (resolved or not) of one message, oldest first.
+  virtual std::vector<DeadLetterRow> dead_letters_of_message(std::string_view message_id) = 0;
   // Rows per table, by table name.
   virtual std::map<std::string, std::int64_t> row_counts() = 0;
   // Dead letters with id > after_id, oldest first.
@@ -141,7 +173,7 @@ struct SqliteOptions {
   std::chrono::microseconds max_delay{2000};  // wait for more after the first arrives
   std::chrono::milliseconds busy_timeout{5000};
   std::size_t reader_connections = 4;    // idle read connections kept open
-  std::size_t writer_cache_kib = 65536;  // page cache of the writer connection
+  std::size_t writer_cache_kib = 16384;  // page cache of the writer connection (store.cache_size)
   std::size_t max_queue = 100000;        // beyond this, submit fails fast (back-pressure)
   // Auto-checkpoints are PASSIVE, and readers that always hold a snapshot can starve them. When
   // the writer is idle and the WAL is larger than this, it runs a TRUNCATE checkpoint.

@@ -1,4 +1,5 @@
 #include "gateway/store/write_batch.hpp"
+#include "gateway/core/json_text.hpp"
 
 #include <openssl/evp.h>
 
@@ -105,7 +106,7 @@ PreparedBatch prepare_batch(WriteBatch batch) {
       }
     }
     if (out.awaits_person) continue;
-    out.body_json = boost::json::serialize(r.body);
+    out.body_json = core::json_text(r.body);
     // The writer needs only the text. Freeing the tree here keeps its many small frees off the
     // single writer thread. Destroy and rebuild rather than assign or swap: those keep (or copy
     // into) the body's memory resource, which would then be released on the writer thread.

@@ -48,6 +48,27 @@ struct IdentityLink {
   std::string value;
 };
 
+// ADT^A40 and the like: "the person this batch calls `person_ref` absorbs the person known under
+// system|value". The writer links the two persons in the identity index (person_link) and deletes
+// nothing: the merged person's identifiers and records stay readable, and from then on every one
+// of its identifiers resolves to the surviving person. Merging persons that are already linked
+// changes nothing; naming the surviving person itself fails the batch as a content error.
+struct PersonMerge {
+  std::string person_ref;
+  std::string system;
+  std::string value;
+};
+
+// The batch re-runs a raw message that is already stored (`kangqiao reprocess`): it carries no
+// RawMessage, its records get `message_id` as lineage, and the message's open dead letters are
+// marked resolved (or, when mapping failed again, the attempt is recorded with its errors).
+struct Reprocess {
+  std::string message_id;
+  std::string mapping;      // names@versions of the mappings that ran
+  bool resolved = true;     // false: it still fails; `errors_json` says why and nothing else is written
+  std::string errors_json;  // JSON array of field errors when !resolved
+};
+
 // Business key of the message (e.g. MSH-3|MSH-4|MSH-10). Compared together with the raw
 // message's payload hash, so a WriteBatch with a dedupe key must carry a raw message.
 struct DedupeKey {
@@ -84,10 +105,12 @@ struct WriteBatch {
   std::optional<RawMessage> message;
   std::vector<RecordEnvelope> records;
   std::vector<IdentityLink> identities;
+  std::vector<PersonMerge> merges;
   std::optional<DedupeKey> dedupe;
   std::optional<DeadLetter> dead_letter;
   std::vector<OutboxItem> outbox;
   std::vector<AuditEntry> audit;
+  std::optional<Reprocess> reprocess;
 };
 
 enum class WriteStatus {
@@ -120,6 +143,12 @@ struct IdentityConflict {
   std::string existing_person_id;
 };
 
+struct PersonLinked {
+  std::string merged_person_id;  // empty when the identifier was unknown and was simply adopted
+  std::string surviving_person_id;
+  bool already_linked = false;   // the same merge was applied before: nothing changed
+};
+
 struct WriteResult {
   WriteStatus status = WriteStatus::failed;
   std::string message_id;           // this batch's raw message id (assigned if it was empty)
@@ -128,7 +157,11 @@ struct WriteResult {
   std::vector<RecordWritten> records;
   std::vector<PersonResolved> persons;
   std::vector<IdentityConflict> identity_conflicts;
+  std::vector<PersonLinked> merges;
   std::string error;
+  // failed because of what the batch says, not because of the store (e.g. a person merged into
+  // itself): sending it again cannot help, so the caller treats it as a content error.
+  bool content_error = false;
 
   bool ok() const { return status == WriteStatus::committed || status == WriteStatus::duplicate; }
 };

@@ -20,7 +20,7 @@
 namespace kq::bench {
 
 [[noreturn]] inline void die(const std::string& why) {
-  std::fprintf(stderr, "kq_bench_store_writer: %s\n", why.c_str());
+  std::fprintf(stderr, "kq_bench: %s\n", why.c_str());
   std::exit(2);
 }
 

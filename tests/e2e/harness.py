@@ -43,6 +43,32 @@ def dev_certs():
     return d
 
 
+def issue_client_cert(ca_dir, out_dir, name, subject):
+    """A client certificate signed by the gateway's (development) CA."""
+    def ossl(*args):
+        subprocess.run(["openssl", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ossl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-keyout", f"{out_dir}/{name}.key", "-out", f"{out_dir}/{name}.csr", "-subj", subject)
+    ossl("x509", "-req", "-in", f"{out_dir}/{name}.csr", "-CA", f"{ca_dir}/ca.crt", "-CAkey", f"{ca_dir}/ca.key",
+         "-CAcreateserial", "-CAserial", f"{out_dir}/ca.srl", "-out", f"{out_dir}/{name}.crt", "-days", "2")
+
+
+VT, FS, CR = b"\x0b", b"\x1c", b"\r"  # MLLP framing: <VT> message <FS><CR>
+
+
+def read_mllp_frame(sock, buffered=b""):
+    """Reads one MLLP frame; returns (its content without VT/FS/CR, bytes read beyond it).
+    Raises ConnectionError when the peer closes first."""
+    data = buffered
+    while FS + CR not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed before a full frame: %r" % data[:200])
+        data += chunk
+    frame, rest = data.split(FS + CR, 1)
+    return frame.lstrip(VT), rest
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -118,6 +144,8 @@ class Gateway:
             f.write(text)
 
     def start(self):
+        if getattr(self, "log", None):
+            self.log.close()
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([BIN, "run", "--config", self.config_path],
                                      stdout=self.log, stderr=self.log)
@@ -142,6 +170,8 @@ class Gateway:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if getattr(self, "log", None):
+            self.log.close()
         if not os.environ.get("KQ_E2E_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -170,8 +200,11 @@ class Gateway:
     def get(self, path):
         conn = http.client.HTTPConnection("127.0.0.1", self.admin_port, timeout=10)
         conn.request("GET", path)
-        r = conn.getresponse()
-        return r.status, r.read().decode()
+        try:
+            r = conn.getresponse()
+            return r.status, r.read().decode()
+        finally:
+            conn.close()
 
     def tls_context(self, client="hospital-a"):
         ctx = ssl.create_default_context(cafile=os.path.join(self.certs, "ca.crt"))

@@ -176,6 +176,16 @@ TEST(ClinicalValidation, DiagnosisCodes) {
   EXPECT_EQ(validate(d, fixed_context()), Errors{});
 }
 
+// A registry name in place of the URI would turn the ICD-10 check off without a word.
+TEST(ClinicalValidation, CodeSystemIsAUri) {
+  Diagnosis d = sample_diagnosis();
+  d.code.system = "icd-10-cn";
+  d.code.code = "J189";
+  const Errors expected = {{"code.system", "'icd-10-cn' is not a URI; a code system is written as its URI (ICD-10 as "
+                                           "urn:oid:2.16.156.10011.2.3.3.14, LOINC as http://loinc.org)"}};
+  EXPECT_EQ(validate(d, fixed_context()), expected);
+}
+
 TEST(ClinicalValidation, InpatientSummaryDatesAndCosts) {
   InpatientSummary s = sample_inpatient_summary();
   s.los_days = 5;

@@ -304,6 +304,79 @@ records:
   EXPECT_EQ(consent.at("notice_version").as_string(), "v1-2024");
 }
 
+// `from: [A, B]` in a let is "A, else B", as in a field: the configured sender org wins, and the
+// key (which combines its sources) sees that one value, so the visit keeps its id when the
+// hospital changes the sending facility of its messages.
+TEST_F(MappingTest, LetWithSeveralSourcesTakesTheFirstThatHasAValue) {
+  auto mapping = compile(R"(
+mapping: t
+version: "1"
+source: {format: toy}
+let:
+  hospital: {from: [$sender_org, MSG.3]}
+  codes: {from: [CODE, MSG.3]}
+records:
+  visit:
+    kind: encounter
+    key: {from: [$hospital, VISIT.1]}
+    fields:
+      person_id: {value: p1}
+      org_id: $hospital
+      encounter_class: inpatient
+      dept: {from: $codes, then: [{join: "+"}]}
+)");
+  ApplyOptions configured;
+  configured.sender_org = "org-1";
+  const MapResult a = map(*mapping, "MSG=ADT^A01^H001\nVISIT=V9\nCODE=x\nCODE=y\n", configured);
+  const MapResult b = map(*mapping, "MSG=ADT^A01^H002\nVISIT=V9\nCODE=x\nCODE=y\n", configured);
+  ASSERT_TRUE(a.ok()) << errors_text(a);
+  ASSERT_TRUE(b.ok()) << errors_text(b);
+  EXPECT_EQ(body(a, 0).at("org_id").as_string(), "org-1");
+  EXPECT_EQ(body(a, 0).at("id").as_string(), body(b, 0).at("id").as_string());
+  // A let keeps every value of the source that wins (the repetitions), not the fallback's.
+  EXPECT_EQ(body(a, 0).at("dept").as_string(), "x+y");
+  // Without a configured sender org, the fallback is used, and it is part of the key.
+  const MapResult c = map(*mapping, "MSG=ADT^A01^H001\nVISIT=V9\n");
+  const MapResult d = map(*mapping, "MSG=ADT^A01^H002\nVISIT=V9\n");
+  ASSERT_TRUE(c.ok()) << errors_text(c);
+  ASSERT_TRUE(d.ok()) << errors_text(d);
+  EXPECT_EQ(body(c, 0).at("org_id").as_string(), "H001");
+  EXPECT_EQ(body(c, 0).at("dept").as_string(), "H001");
+  EXPECT_NE(body(c, 0).at("id").as_string(), body(d, 0).at("id").as_string());
+  EXPECT_NE(body(a, 0).at("id").as_string(), body(c, 0).at("id").as_string());
+}
+
+// A system read from the document is normalised as a constant is: registry name → URI, so that
+// core's checks of that system run; an unknown name is an error naming the value.
+TEST_F(MappingTest, SystemsFromTheDocumentAreNormalised) {
+  auto mapping = compile(R"(
+mapping: t
+version: "1"
+source: {format: toy}
+records:
+  d:
+    kind: diagnosis
+    each: DX
+    fields:
+      person_id: {value: p1}
+      code: {fields: {system: {from: .1}, code: {from: .2}}}
+      rank: 1
+)");
+  const MapResult good = map(*mapping, "DX=icd-10-cn^J18.9\n");
+  ASSERT_TRUE(good.ok()) << errors_text(good);
+  EXPECT_EQ(body(good, 0).at("code").at("system").as_string(), "urn:oid:2.16.156.10011.2.3.3.14");
+  // Now that the system is known for what it is, the ICD-10 form is checked.
+  const MapResult bad_code = map(*mapping, "DX=icd-10-cn^J189\n");
+  EXPECT_TRUE(any_contains({errors_text(bad_code)}, "'J189' is not an ICD-10 code")) << errors_text(bad_code);
+  const MapResult oid = map(*mapping, "DX=2.16.156.10011.2.3.3.14^J18.9\n");  // CDA writes bare OIDs
+  ASSERT_TRUE(oid.ok()) << errors_text(oid);
+  EXPECT_EQ(body(oid, 0).at("code").at("system").as_string(), "urn:oid:2.16.156.10011.2.3.3.14");
+  const MapResult unknown = map(*mapping, "DX=icd-10-cm^J18.9\n");
+  EXPECT_TRUE(any_contains({errors_text(unknown)}, "'icd-10-cm': unknown code system 'icd-10-cm'; did you mean "
+                                                   "'icd-10-cn'? (or write a URI)"))
+      << errors_text(unknown);
+}
+
 TEST_F(MappingTest, SameKeyTwiceGivesOneRecord) {
   auto mapping = compile(R"(
 mapping: t

@@ -198,6 +198,57 @@ records:
   EXPECT_TRUE(any_contains(errors, "include cycle: test.yaml → a.yaml → b.yaml → a.yaml")) << errors.size();
 }
 
+// `.` is the current match of an each:; anywhere else it would never give a value.
+TEST_F(MappingTest, CurrentMatchOutsideAnEachIsAnError) {
+  const auto errors = compile_errors(R"(mapping: t
+version: "1"
+source: {format: toy}
+let:
+  whole: {from: .}
+records:
+  p:
+    kind: person
+    fields:
+      name.text: {from: ., then: [trim]}
+      identifiers[]:
+        - each: ID
+          fields: {system: hospital-mrn, value: {from: .2}, assigner: {from: .}}
+)");
+  ASSERT_EQ(errors.size(), 2u) << errors.front();
+  EXPECT_EQ(errors[0], "5:17: '.' is the current match of an each:, and there is no each: around it here; give a path");
+  EXPECT_TRUE(any_contains(errors, "10:25: '.' is the current match of an each:"));
+}
+
+// A field whose name is wrong still has its value checked: both slips are reported at once.
+TEST_F(MappingTest, ValueOfAnUnknownFieldIsStillCompiled) {
+  const auto errors = compile_errors(header(R"(  p:
+    kind: person
+    fields:
+      name.txt: {from: PAT.1, then: [trimm]}
+      birthdate: {from: PAT.2, then: [{date: yyyyMMdd}, $nothing]}
+      nmae.text: {from: "bad path"}
+)"));
+  EXPECT_TRUE(any_contains(errors, "8:7: p: unknown field 'txt'; did you mean 'text'?"));
+  EXPECT_TRUE(any_contains(errors, "8:38: unknown step 'trimm'; did you mean 'trim'?"));
+  EXPECT_TRUE(any_contains(errors, "9:7: p: unknown field 'birthdate'; did you mean 'birth_date'?"));
+  EXPECT_TRUE(any_contains(errors, "10:7: p: unknown field 'nmae'; did you mean 'name'?"));
+  EXPECT_TRUE(any_contains(errors, "10:25: bad path: 'bad path' is not a toy path"));
+}
+
+// A code system given as an unknown registry name is refused wherever it is written: in a
+// value set (here inline) as in a constant.
+TEST_F(MappingTest, UnknownCodeSystemNamesAreRefusedInValueSets) {
+  dir_.write("codes/dx.yaml", "system: icd-10-cm\ncodes: {A: J18.9}\n");
+  const auto errors = compile_errors(header(R"(  d:
+    kind: diagnosis
+    fields:
+      person_id: {value: p1}
+      code: {from: A.1, then: [{lookup: dx}]}
+      rank: 1
+)"));
+  EXPECT_TRUE(any_contains(errors, "1:9: system: unknown code system 'icd-10-cm'; did you mean 'icd-10-cn'? (or write a URI)"));
+}
+
 TEST_F(MappingTest, BrokenValueSetIsReportedInItsFile) {
   dir_.write("codes/bad.yaml", "unknown: sometimes\ncodes: {A: \"1\"}\n");
   const auto errors = compile_errors(header(R"(  p:

@@ -111,6 +111,73 @@ TEST_F(RunnerTest, FailuresShowAStructuralDiff) {
   EXPECT_NE(output.find("records[2]: expected {kind: observation}, got nothing"), std::string::npos) << output;
 }
 
+// A misspelt key in an expected error would make the entry match any error: it is refused, with
+// its place in the test file.
+TEST_F(RunnerTest, UnknownKeysOfAnExpectedErrorAreRefused) {
+  dir_.write("toy/person.yaml", kMapping);
+  dir_.write("toy/person.test.yaml", R"(tests:
+  - name: unknown sex code
+    input: "MSG=ADT\nPAT=李四^^X\n"
+    expect:
+      errors:
+        - {target: sex, locaton: line 9.9}
+        - {loc: line 9.9}
+)");
+  std::string output;
+  const TestSummary summary = run(dir_.path(), output);
+  EXPECT_EQ(summary.broken, 1) << output;
+  EXPECT_EQ(summary.passed, 0) << output;
+  EXPECT_NE(output.find("person.test.yaml:6:25: errors[0]: unknown key 'locaton'; did you mean 'location'?"),
+            std::string::npos)
+      << output;
+  EXPECT_NE(output.find("person.test.yaml:7:12: errors[1]: unknown key 'loc'"), std::string::npos) << output;
+}
+
+// A test file's `mapping:` with "../" is named without it, in coverage as everywhere.
+TEST_F(RunnerTest, MappingPathOfATestFileIsNormalised) {
+  dir_.write("toy/person.yaml", kMapping);
+  dir_.write("tests/person.test.yaml", R"(mapping: ../toy/person.yaml
+tests:
+  - name: other messages are not for this mapping
+    input: "MSG=ORU\n"
+    expect: {matches: false}
+)");
+  std::string output;
+  const TestSummary summary = run(dir_.path() / "tests" / "person.test.yaml", output);
+  EXPECT_EQ(summary.passed, 1) << output;
+  EXPECT_EQ(output.find(".."), std::string::npos) << output;
+  EXPECT_NE(output.find("toy/person.yaml\n    patient.name.text (line 10)"), std::string::npos) << output;
+}
+
+// Diffs show numbers as people write them, not in Boost.JSON's exponent form (1.385E2).
+TEST_F(RunnerTest, DiffsShowPlainDecimals) {
+  dir_.write("toy/obs.yaml", R"(mapping: toy-obs
+version: "1"
+source: {format: toy}
+records:
+  height:
+    kind: observation
+    fields:
+      person_id: {value: p1}
+      status: final
+      code: {fields: {system: loinc, code: 8302-2}}
+      value: {fields: {type: quantity, value: {from: H.1, then: [number, {round: 1}]}, unit: cm}}
+)");
+  dir_.write("toy/obs.test.yaml", R"(tests:
+  - name: a wrong unit
+    input: "H=138.5\nW=5\n"
+    expect:
+      records:
+        - {kind: observation, person_id: p1, status: final, code: {system: "http://loinc.org", code: 8302-2},
+           value: {type: quantity, value: 1385}}
+)");
+  std::string output;
+  const TestSummary summary = run(dir_.path(), output);
+  EXPECT_EQ(summary.failed, 1) << output;
+  EXPECT_NE(output.find("records[0].value.value: expected '1385', got 138.5"), std::string::npos) << output;
+  EXPECT_NE(output.find("records[0].value.unit: expected nothing, got \"cm\""), std::string::npos) << output;
+}
+
 TEST_F(RunnerTest, BrokenMappingsAndMissingTestsAreReported) {
   dir_.write("toy/person.yaml", kMapping);
   dir_.write("toy/other.yaml", "mapping: other\nversion: \"1\"\nsource: {format: toy}\nrecords:\n  p: {kind: persn}\n");

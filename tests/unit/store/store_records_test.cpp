@@ -30,6 +30,25 @@ TEST_F(RecordsTest, AssignsIdsAndStartsAtVersionOne) {
   EXPECT_TRUE(stored->message_id.empty());
 }
 
+TEST_F(RecordsTest, StoredBodiesWriteNumbersAsPlainDecimals) {
+  // What the pull API will give out: 138.5 and 5.0, never Boost.JSON's 1.385E2 and 5E0.
+  auto store = open();
+  WriteBatch b;
+  b.records.push_back(make_record("observation", "obs-decimal"));
+  b.records.back().body["value"] = 138.5;
+  b.records.back().body["low"] = 5.0;
+  b.records.back().body["note"] = "line 1\nline \"2\" 视力";
+  WriteResult r = submit_and_wait(*store, std::move(b));
+  ASSERT_EQ(r.status, WriteStatus::committed) << r.error;
+  auto stored = store->reader()->record("obs-decimal");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_NE(stored->body_json.find("\"value\":138.5"), std::string::npos) << stored->body_json;
+  EXPECT_NE(stored->body_json.find("\"low\":5.0"), std::string::npos) << stored->body_json;
+  EXPECT_NE(stored->body_json.find(R"("note":"line 1\nline \"2\" 视力")"), std::string::npos)
+      << stored->body_json;
+  EXPECT_EQ(boost::json::parse(stored->body_json).as_object().at("value").as_double(), 138.5);
+}
+
 TEST_F(RecordsTest, WritingAnIdAgainBumpsTheVersionAndSeqOnlyRises) {
   auto store = open();
   std::int64_t last_seq = 0;
