@@ -122,6 +122,10 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
       raw.status = store::MessageStatus::dead_letter;
       raw.error = errors_to_json(job->errors);
       batch.dead_letter = store::DeadLetter{"", raw.error, converted.mappings};
+      // A reused key is a conflict even when the new content is also invalid; the key stays free.
+      if (!decoded.message_key.empty()) {
+        batch.dedupe = store::DedupeKey{adapter, decoded.message_key, /*claim=*/false};
+      }
       batch.audit.push_back(audit_entry(kEventImport, 4, in, adapter, job->reason));
     } else {
       batch.records = std::move(converted.records);

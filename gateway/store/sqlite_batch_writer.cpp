@@ -144,7 +144,7 @@ void BatchWriter::apply_inside(PreparedBatch& p, std::int64_t now_ms, WriteResul
 
   if (b.message) {
     insert_message(*b.message, now_ms);
-    if (b.dedupe) {
+    if (b.dedupe && b.dedupe->claim) {
       insert_dedupe_.query()
           .bind(1, b.dedupe->scope)
           .bind(2, b.dedupe->key)

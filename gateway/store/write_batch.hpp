@@ -74,6 +74,10 @@ struct Reprocess {
 struct DedupeKey {
   std::string scope;
   std::string key;
+  // false: only compare with the message that holds the key (duplicate / conflict), without
+  // taking it. A dead letter does this, so that a reused key is still caught while the sender's
+  // corrected resend can take the key.
+  bool claim = true;
 };
 
 struct DeadLetter {

@@ -132,6 +132,7 @@ class Gateway:
     def write_config(self, text=None, **config_args):
         """Writes the standard test config, or `text` formatted with {data}, {certs}, {admin_port},
         {ingest_port}, {extra_port} and {plugins}."""
+        self._config_spec = (text, config_args)
         if text is None:
             text = config_text(os.path.join(self.dir, "data"), self.certs, self.admin_port,
                                self.ingest_port, **config_args)
@@ -144,6 +145,21 @@ class Gateway:
             f.write(text)
 
     def start(self):
+        """Starts the gateway and waits until /healthz answers. Tests run in parallel and pick
+        free ports by binding and closing, so another test may take a port in between: on the
+        first start, a port that is already taken means new ports and another try."""
+        first_start = self.proc is None
+        for attempt in range(3):
+            try:
+                return self._start_once()
+            except RuntimeError as e:
+                if not (first_start and "cannot listen" in str(e) and attempt < 2):
+                    raise
+                self.admin_port, self.ingest_port, self.extra_port = free_port(), free_port(), free_port()
+                text, config_args = self._config_spec
+                self.write_config(text, **config_args)
+
+    def _start_once(self):
         if getattr(self, "log", None):
             self.log.close()
         self.log = open(self.log_path, "ab")

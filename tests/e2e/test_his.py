@@ -98,6 +98,25 @@ class HisOverMllp(unittest.TestCase):
         alerts = self.gw.sql("SELECT count(*) AS n FROM audit_log WHERE event_type = '110113'")[0]["n"]
         self.assertGreaterEqual(alerts, 1)
 
+    def test_reused_control_id_with_invalid_content_is_still_a_conflict(self):
+        payload = fixture("adt_a01.hl7").replace(b"HIS20240912000001", b"REUSE-BAD-1")
+        self.assertIn(msa(self.send(payload))[1], ("AA", "CA"))
+        invalid = payload.replace(b"|19491231|F|", b"|19491399|F|")  # impossible birth date
+        ack = self.send(invalid)
+        self.assertIn(msa(ack)[1], ("AR", "CR"), ack)
+        rows = self.gw.sql("SELECT status FROM raw_message WHERE CAST(payload AS TEXT) LIKE '%REUSE-BAD-1%'"
+                           " ORDER BY stored_at_ms")
+        self.assertEqual([r["status"] for r in rows], ["accepted", "rejected"])
+
+    def test_a_dead_letter_does_not_take_the_control_id_from_its_corrected_resend(self):
+        good = fixture("adt_a01.hl7").replace(b"HIS20240912000001", b"FIXED-LATER-1")
+        bad = good.replace(b"|19491231|F|", b"|19491399|F|")
+        self.assertIn(msa(self.send(bad))[1], ("AE", "CE"))
+        self.assertIn(msa(self.send(good))[1], ("AA", "CA"))
+        rows = self.gw.sql("SELECT status FROM raw_message WHERE CAST(payload AS TEXT) LIKE '%FIXED-LATER-1%'"
+                           " ORDER BY stored_at_ms")
+        self.assertEqual([r["status"] for r in rows], ["dead_letter", "accepted"])
+
     def test_unknown_message_type_is_ar_with_err_200(self):
         msg = b"MSH|^~\\&|HIS|HOSP_A|KQ|KQ|20260101120000||ADT^A99|UNK-1|P|2.5\rPID|1||X\r"
         ack = self.send(msg)
@@ -129,7 +148,11 @@ class HisOverMllp(unittest.TestCase):
         r = subprocess.run(["mllp_send", "--file", f.name, "--port", str(self.gw.extra_port), "127.0.0.1"],
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertRegex(r.stdout, r"MSA\|(AA|AE)\|")
+        # Its results are coded in LOINC (OBX-3.3 LN): accepted without the local code table.
+        self.assertIn("MSA|AA|LIS20240915010044", r.stdout)
+        rows = self.gw.sql("SELECT count(*) AS n FROM record r JOIN raw_message m ON r.message_id = m.id"
+                           " WHERE r.kind = 'observation' AND CAST(m.payload AS TEXT) LIKE '%LIS20240915010044%'")
+        self.assertEqual(7, rows[0]["n"])
 
 
 class MappingReload(unittest.TestCase):
