@@ -95,6 +95,7 @@ struct GatewayConfig {
   StoreConfig store;
   std::string plugin_directory;        // absolute; empty: the build's default plugin folder
   std::string mappings_directory;      // absolute; may be empty
+  bool mappings_lineage = true;        // field lineage in provenance records
   std::vector<AdapterConfig> adapters;
   std::vector<PrincipalConfig> principals;
   AuditConfig audit;

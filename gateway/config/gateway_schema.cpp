@@ -164,7 +164,12 @@ std::vector<Field> build() {
       field("plugins", T::object, "Where plugins are loaded from.")
           .members({field("directory", T::path, "Folder of plugin shared libraries; default: the build's plugin folder.")}),
       field("mappings", T::object, "Where mapping files are read from.")
-          .members({field("directory", T::path, "Folder of mapping YAML files.")}),
+          .members({field("directory", T::path, "Folder of mapping YAML files."),
+                    field("lineage", T::boolean,
+                          "Keep the source place of every mapped field in each message's provenance "
+                          "record. Off: the provenance record still names the mapping version and the "
+                          "records, and ingest costs less CPU and disk.")
+                        .by_default("true")}),
       field("adapters", T::object_list, "Adapter instances: a plugin plus its settings. Names are unique.")
           .members(adapter_fields()),
       field("principals", T::object_list, "Clients known by their TLS certificate, and what they may do.")

@@ -39,6 +39,7 @@ class Builder {
     store(top.get_object("store"));
     config_.plugin_directory = top.get_object("plugins").get_string("directory");
     config_.mappings_directory = top.get_object("mappings").get_string("directory");
+    config_.mappings_lineage = top.get_object("mappings").get_bool("lineage");
     for (const Block& b : top.get_object_list("adapters")) adapter(b);
     for (const Block& b : top.get_object_list("principals")) principal(b);
     const Block& audit = top.get_object("audit");

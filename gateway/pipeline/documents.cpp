@@ -49,7 +49,8 @@ std::pair<std::string, std::string> split_format(const std::string& format) {
 }
 
 void add_mapped(const plugin_host::DecodedDocument& doc, const std::string& prefix,
-                const mapping::MappingSet* mappings, const std::string& sender_org, RecordsOrErrors& out) {
+                const mapping::MappingSet* mappings, const std::string& sender_org, bool field_lineage,
+                RecordsOrErrors& out) {
   const auto [format, charset] = split_format(doc.format);
   if (mappings == nullptr) {
     out.errors.push_back({prefix.empty() ? "document" : prefix,
@@ -58,7 +59,7 @@ void add_mapped(const plugin_host::DecodedDocument& doc, const std::string& pref
   }
   mapping::ApplyOptions options;
   options.sender_org = sender_org;
-  options.lineage = false;
+  options.lineage = field_lineage;  // kept in the provenance record
   for (mapping::MapResult& result : mappings->map(format, doc.body, options, charset)) {
     if (!result.mapping.empty()) {
       if (!out.mappings.empty()) out.mappings += ",";
@@ -69,17 +70,38 @@ void add_mapped(const plugin_host::DecodedDocument& doc, const std::string& pref
       if (!e.target.empty()) message += " (" + (e.record.empty() ? "" : e.record + ".") + e.target + ")";
       out.errors.push_back({prefix + e.location, std::move(message)});
     }
+    if (result.records.empty()) continue;
+    core::Provenance provenance;
+    provenance.mapping_name = result.mapping;
+    provenance.mapping_version = result.version;
+    provenance.channel = format;
+    provenance.org_id = sender_org;
+    std::size_t persons = 0;
     for (mapping::MappedRecord& r : result.records) {
+      // Every record gets its id now, so the provenance can name it.
+      if (r.envelope.id.empty()) core::assign_id(r.envelope, core::new_uuid());
       collect_identities(r.envelope, out.identities);
+      if (r.envelope.kind == core::kind_name(core::RecordKind::person)) {
+        ++persons;
+        provenance.person_id = r.envelope.id;
+      }
+      const std::string target = "target_ids[" + std::to_string(provenance.target_ids.size()) + "].";
+      for (core::FieldLineage& l : r.lineage) {
+        provenance.lineage.push_back({target + l.target_path, std::move(l.source_location)});
+      }
+      provenance.target_ids.push_back(r.envelope.id);
       out.records.push_back(std::move(r.envelope));
     }
+    if (persons != 1) provenance.person_id.clear();  // about several people, or none
+    out.provenance.push_back(std::move(provenance));
   }
 }
 
 }  // namespace
 
 RecordsOrErrors records_from_documents(const std::vector<plugin_host::DecodedDocument>& documents,
-                                       const mapping::MappingSet* mappings, const std::string& sender_org) {
+                                       const mapping::MappingSet* mappings, const std::string& sender_org,
+                                       bool field_lineage) {
   RecordsOrErrors out;
   if (documents.empty()) {
     out.errors.push_back({"", "the adapter produced no document"});
@@ -89,7 +111,7 @@ RecordsOrErrors records_from_documents(const std::vector<plugin_host::DecodedDoc
     const auto& doc = documents[d];
     const std::string prefix = documents.size() > 1 ? "documents[" + std::to_string(d) + "]." : "";
     if (doc.format != "canonical+json") {
-      add_mapped(doc, prefix, mappings, sender_org, out);
+      add_mapped(doc, prefix, mappings, sender_org, field_lineage, out);
       continue;
     }
     boost::system::error_code ec;
@@ -109,6 +131,20 @@ RecordsOrErrors records_from_documents(const std::vector<plugin_host::DecodedDoc
     }
   }
   return out;
+}
+
+void add_provenance(RecordsOrErrors& converted, const MessageOrigin& origin) {
+  for (core::Provenance& p : converted.provenance) {
+    p.source_system = origin.source_system;
+    p.received_at = core::DateTime::from_utc_millis(origin.received_at_ms);
+    if (!origin.message_key.empty()) p.message_id = origin.message_key;
+    if (!origin.payload_sha256.empty()) p.raw_payload_hash = origin.payload_sha256;
+    p.activity = "transform";
+    store::RecordEnvelope envelope = core::to_envelope(p);
+    core::assign_id(envelope, core::new_uuid());
+    converted.records.push_back(std::move(envelope));
+  }
+  converted.provenance.clear();
 }
 
 std::string errors_to_json(const std::vector<plugin_host::FieldError>& errors) {

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/core/model.hpp"
 #include "gateway/mapping/mapping_set.hpp"
 #include "gateway/plugin_host/adapter.hpp"
 #include "gateway/store/write_batch.hpp"
@@ -14,14 +15,32 @@ struct RecordsOrErrors {
   std::vector<store::IdentityLink> identities;
   std::vector<plugin_host::FieldError> errors;
   std::string mappings;  // names@versions of the mappings applied, for the dead-letter row
+  // One per mapping applied, covering the records it made: mapping name and version, the source
+  // format as channel, and which source value produced which field ("target_ids[1].name.text" ←
+  // "PID-5.2"). add_provenance() completes them into Provenance records.
+  std::vector<core::Provenance> provenance;
 };
+
+// Where a message came from, for its provenance records.
+struct MessageOrigin {
+  std::string source_system;  // the adapter instance, with the peer's principal when known
+  std::int64_t received_at_ms = 0;
+  std::string message_key;    // the sender's own message id (MSH-3|MSH-4|MSH-10, …), may be empty
+  std::string payload_sha256;
+};
+
+// Appends the provenance records of `converted` (one per mapping applied) to its records, so that
+// every stored record can be traced to the mapping version and the source fields it came from.
+void add_provenance(RecordsOrErrors& converted, const MessageOrigin& origin);
 
 // "canonical+json" documents hold one record object or an array of them, taken as they are after
 // validation. Every other format ("hl7v2", "xml", "csv", …, optionally "hl7v2;charset=GB18030"
 // for a channel's charset override) goes through the mappings of `mappings` whose source.match
 // holds; field errors come back in the sender's terms ("PID-19: …").
+// `field_lineage`: record which source place produced each field (in the provenance records).
 RecordsOrErrors records_from_documents(const std::vector<plugin_host::DecodedDocument>& documents,
-                                       const mapping::MappingSet* mappings, const std::string& sender_org);
+                                       const mapping::MappingSet* mappings, const std::string& sender_org,
+                                       bool field_lineage = true);
 
 // Field errors as a JSON array [{"field": ..., "reason": ...}].
 std::string errors_to_json(const std::vector<plugin_host::FieldError>& errors);

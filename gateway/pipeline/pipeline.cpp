@@ -7,6 +7,7 @@
 #include "gateway/log/log.hpp"
 #include "gateway/pipeline/documents.hpp"
 #include "gateway/pipeline/merges.hpp"
+#include "gateway/store/prepared_batch.hpp"
 
 namespace kq::pipeline {
 
@@ -60,6 +61,11 @@ store::RawMessage raw_message_of(const plugin_host::Inbound& in, const std::stri
   return raw;
 }
 
+// The provenance's source system: the adapter instance, and the sender's principal when known.
+std::string source_system_of(const plugin_host::Inbound& in, const std::string& adapter) {
+  return in.peer_principal.empty() ? adapter : adapter + "@" + in.peer_principal;
+}
+
 }  // namespace
 
 struct Pipeline::Job {
@@ -74,9 +80,10 @@ struct Pipeline::Job {
 };
 
 Pipeline::Pipeline(store::Store& store, boost::asio::thread_pool& blocking, metrics::Registry& metrics,
-                   MappingsProvider mappings)
+                   MappingsProvider mappings, bool field_lineage)
     : store_(store),
       mappings_(std::move(mappings)),
+      field_lineage_(field_lineage),
       blocking_(blocking),
       messages_(metrics.counter("kangqiao_messages_total",
                                 "Inbound messages by adapter and outcome.", {"adapter", "outcome"})),
@@ -112,7 +119,7 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
   } else {
     const auto mapping_set = mappings_ ? mappings_() : nullptr;
     RecordsOrErrors converted =
-        records_from_documents(decoded.documents, mapping_set.get(), in.peer_organisation);
+        records_from_documents(decoded.documents, mapping_set.get(), in.peer_organisation, field_lineage_);
     job->mappings = converted.mappings;
     job->errors = std::move(decoded.errors);
     job->errors.insert(job->errors.end(), converted.errors.begin(), converted.errors.end());
@@ -128,6 +135,9 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
       }
       batch.audit.push_back(audit_entry(kEventImport, 4, in, adapter, job->reason));
     } else {
+      raw.sha256 = store::sha256_hex(raw.payload);  // once: the provenance and the store share it
+      add_provenance(converted, MessageOrigin{source_system_of(in, adapter), in.received_at_ms,
+                                              decoded.message_key, raw.sha256});
       batch.records = std::move(converted.records);
       batch.identities = std::move(converted.identities);
       batch.merges = merges_of(batch.records);

@@ -27,8 +27,9 @@ class Pipeline {
   using MappingsProvider = std::function<std::shared_ptr<const mapping::MappingSet>()>;
 
   // `mappings` gives the mapping set in force (it changes on reload); it may return nullptr.
+  // `field_lineage`: keep the source place of each mapped field in the provenance records.
   Pipeline(store::Store& store, boost::asio::thread_pool& blocking, metrics::Registry& metrics,
-           MappingsProvider mappings);
+           MappingsProvider mappings, bool field_lineage = true);
 
   // Processes one payload; `done` gets the adapter's reply (from a blocking-pool thread).
   void ingest(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
@@ -47,6 +48,7 @@ class Pipeline {
 
   store::Store& store_;
   MappingsProvider mappings_;
+  bool field_lineage_;
   boost::asio::thread_pool& blocking_;
   metrics::CounterFamily& messages_;
   metrics::HistogramFamily& latency_;

@@ -133,6 +133,7 @@ ReprocessResult Reprocessor::run(const std::string& message_id, bool dry_run) {
     return out;
   }
 
+  add_provenance(converted, MessageOrigin{raw.source, raw.received_at_ms, decoded.message_key, raw.sha256});
   reuse_record_ids(message_id, converted.records);
   batch.records = std::move(converted.records);
   batch.identities = std::move(converted.identities);

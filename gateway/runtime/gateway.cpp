@@ -79,7 +79,8 @@ Gateway::Gateway(config::GatewayConfig config)
   throw_if_errors(std::move(errors));
   store_ = open_store(config_);
   pipeline_ = std::make_unique<pipeline::Pipeline>(*store_, blocking_, metrics_,
-                                                   [this] { return mappings_.current(); });
+                                                   [this] { return mappings_.current(); },
+                                                   config_.mappings_lineage);
   register_metrics();
 }
 

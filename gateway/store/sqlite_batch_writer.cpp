@@ -252,6 +252,24 @@ void BatchWriter::resolve_persons(PreparedBatch& p, std::int64_t now_ms, WriteRe
   rewrite_person_refs(p, result.persons);
 }
 
+namespace {
+// A provenance record may cover several persons (a roster file): every person ref among its
+// target ids, and its own person_id, become the resolved person ids.
+void rewrite_provenance_refs(RecordEnvelope& r, const std::vector<PersonResolved>& persons) {
+  boost::json::value* targets = r.body.if_contains("target_ids");
+  for (const PersonResolved& resolved : persons) {
+    if (r.person_id == resolved.person_ref) {
+      r.person_id = resolved.person_id;
+      r.body["person_id"] = resolved.person_id;
+    }
+    if (targets == nullptr || !targets->is_array()) continue;
+    for (boost::json::value& t : targets->get_array()) {
+      if (t.is_string() && t.get_string() == resolved.person_ref) t = resolved.person_id;
+    }
+  }
+}
+}  // namespace
+
 void BatchWriter::rewrite_person_refs(PreparedBatch& p,
                                       const std::vector<PersonResolved>& persons) {
   const std::string_view person_kind = core::kind_name(core::RecordKind::person);
@@ -259,6 +277,12 @@ void BatchWriter::rewrite_person_refs(PreparedBatch& p,
     PreparedRecord& prepared = p.records[i];
     if (!prepared.awaits_person) continue;
     RecordEnvelope& r = p.batch.records[i];
+    if (r.kind == core::kind_name(core::RecordKind::provenance)) {
+      rewrite_provenance_refs(r, persons);
+      prepared.body_json = core::json_text(r.body);
+      prepared.awaits_person = false;
+      continue;
+    }
     for (const PersonResolved& resolved : persons) {
       if (!uses_person_ref(r, resolved.person_ref)) continue;
       if (r.kind == person_kind) {

@@ -81,7 +81,16 @@ std::string sha256_hex(std::string_view bytes) {
 
 bool uses_person_ref(const RecordEnvelope& r, std::string_view person_ref) {
   if (r.kind == core::kind_name(core::RecordKind::person)) return r.id == person_ref;
-  return r.person_id == person_ref;
+  if (r.person_id == person_ref) return true;
+  if (r.kind == core::kind_name(core::RecordKind::provenance)) {
+    // A provenance record names the records it covers, persons among them.
+    if (const auto* targets = r.body.if_contains("target_ids"); targets && targets->is_array()) {
+      for (const auto& t : targets->get_array()) {
+        if (t.is_string() && t.get_string() == person_ref) return true;
+      }
+    }
+  }
+  return false;
 }
 
 PreparedBatch prepare_batch(WriteBatch batch) {

@@ -12,6 +12,7 @@
 // Usage: kq_bench_mllp_ingest [--seconds S] [--warmup S] [--runs N] [--connections 1,8,64]
 //                            [--gateway PATH] [--plugins DIR] [--source DIR] [--keep]
 //                            [--wrap "valgrind --tool=callgrind"]   (profile the gateway)
+//                            [--no-lineage]   (mappings.lineage: false in the gateway's config)
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -40,13 +41,14 @@ struct Options {
   std::vector<unsigned> connections{1, 8, 64};
   bool keep = false;
   std::string wrap;  // e.g. "valgrind --tool=callgrind": the gateway runs under it
+  bool lineage = true;  // mappings.lineage in the gateway's config
 };
 
 void usage() {
   std::puts(
       "usage: kq_bench_mllp_ingest [--seconds S] [--warmup S] [--runs N] [--connections 1,8,64]\n"
       "                            [--gateway PATH] [--plugins DIR] [--source DIR] [--keep]\n"
-      "                            [--wrap \"valgrind --tool=callgrind\"]\n"
+      "                            [--wrap \"valgrind --tool=callgrind\"] [--no-lineage]\n"
       "Starts the gateway on a temporary database and measures MLLP ingest against a raw\n"
       "SQLite group-commit baseline. --keep leaves the temporary folder (config, log, db).");
 }
@@ -67,6 +69,7 @@ Options parse(int argc, char** argv) {
     else if (arg == "--source") o.source = value();
     else if (arg == "--keep") o.keep = true;
     else if (arg == "--wrap") o.wrap = value();
+    else if (arg == "--no-lineage") o.lineage = false;
     else if (arg == "--connections") {
       o.connections.clear();
       std::string list = value();
@@ -113,7 +116,8 @@ void write_config(const std::filesystem::path& file, const Options& o, const Tem
       << "\n"
       << "store:\n  backend: sqlite\n  path: kangqiao.db\n"
       << "plugins: { directory: " << o.plugins.string() << " }\n"
-      << "mappings: { directory: " << (o.source / "mappings").string() << " }\n"
+      << "mappings: { directory: " << (o.source / "mappings").string()
+      << ", lineage: " << (o.lineage ? "true" : "false") << " }\n"
       << "adapters:\n  - name: bench-hospital\n    plugin: his\n    listener: hl7\n"
       << "    config: { facility: BENCH }\n";
   if (!out) die("cannot write " + file.string());

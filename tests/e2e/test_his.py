@@ -1,5 +1,6 @@
 """The his adapter over MLLP with real clients: ACK codes and ERR segments after commit, dedupe
 by MSH-3|MSH-4|MSH-10, GB 18030 senders, hostile control ids, never a positive ACK for junk."""
+import json
 import os
 import socket
 import subprocess
@@ -79,6 +80,27 @@ class HisOverMllp(unittest.TestCase):
         self.assertEqual(rows, [{"status": "accepted", "source": "hospital-a"}])
         kinds = {r["kind"] for r in self.gw.sql("SELECT kind FROM record")}
         self.assertIn("person", kinds)
+
+    def test_every_mapped_message_has_a_provenance_record(self):
+        ack = self.send(fixture("adt_a01.hl7").replace(b"HIS20240912000001", b"PROV-1"))
+        self.assertIn(msa(ack)[1], ("AA", "CA"), ack)
+        rows = self.gw.sql("SELECT r.id, r.kind, r.person_id, r.body FROM record r JOIN raw_message m"
+                           " ON r.message_id = m.id WHERE CAST(m.payload AS TEXT) LIKE '%|PROV-1|%'")
+        provenance = [json.loads(r["body"]) for r in rows if r["kind"] == "provenance"]
+        self.assertEqual(1, len(provenance), rows)
+        p = provenance[0]
+        self.assertEqual((p["mapping_name"], p["channel"], p["activity"]), ("his-adt", "hl7v2", "transform"))
+        self.assertTrue(p["mapping_version"])
+        self.assertEqual("hospital-a", p["source_system"])
+        # It names the stored records (the person under its resolved id), and where each field came from.
+        others = {r["id"]: r for r in rows if r["kind"] != "provenance"}
+        self.assertEqual(set(p["target_ids"]), set(others))
+        person = next(r for r in others.values() if r["kind"] == "person")
+        self.assertEqual(p["person_id"], person["id"])
+        sources = {l["target_path"]: l["source_location"] for l in p["lineage"]}
+        index = p["target_ids"].index(person["id"])
+        self.assertEqual(sources[f"target_ids[{index}].name.text"], "PID-5.2")
+        self.assertEqual(len(p["raw_payload_hash"]), 64)
 
     def test_resend_gets_the_same_aa_without_new_rows(self):
         payload = fixture("adt_a08.hl7")

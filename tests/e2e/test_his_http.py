@@ -179,7 +179,7 @@ class HisOverHttps(unittest.TestCase):
         self.assertEqual(sorted(r["id"] for r in rows), sorted(body["record_ids"]))
         kinds = sorted(r["kind"] for r in rows)
         self.assertEqual(kinds, ["diagnosis", "diagnosis", "encounter", "observation", "observation",
-                                 "observation", "person"])
+                                 "observation", "person", "provenance"])
         # The organisation is the certificate's on every record that has one, and on the raw row.
         self.assertEqual({r["org_id"] for r in rows if r["kind"] != "person"}, {ORG_A})
         raw = self.raw(body["message_id"])
@@ -194,7 +194,7 @@ class HisOverHttps(unittest.TestCase):
         self.assertEqual(status, 201, body)
         rows = self.gw.sql(f"SELECT kind, org_id, body FROM record WHERE message_id = '{body['message_id']}'")
         self.assertEqual(sorted(r["kind"] for r in rows),
-                         ["diagnosis", "encounter", "observation", "observation", "person"])
+                         ["diagnosis", "encounter", "observation", "observation", "person", "provenance"])
         self.assertEqual({r["org_id"] for r in rows if r["kind"] != "person"}, {ORG_A})
         encounter = json.loads(next(r["body"] for r in rows if r["kind"] == "encounter"))
         self.assertEqual((encounter["source_visit_no"], encounter["dept"]), ("MZ-JSON-1", "儿科"))

@@ -126,17 +126,17 @@ class Reprocess(unittest.TestCase):
         records_before = self.gw.sql("SELECT count(*) AS n FROM record")[0]["n"]
         r = self.reprocess("--dead-letters", "--mapping", "his-adt", "--dry-run")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("Dry run, nothing written: 2 messages: 2 would be accepted (4 records)", r.stdout)
+        self.assertIn("Dry run, nothing written: 2 messages: 2 would be accepted (6 records)", r.stdout)
         self.assertEqual(self.gw.sql("SELECT count(*) AS n FROM record")[0]["n"], records_before)
         self.assertIsNone(self.dead_letter(first)[0]["resolved_at_ms"])
 
         # The real run, while the gateway keeps running on the same database.
         r = self.reprocess("--dead-letters", "--mapping", "his-adt")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("Reprocessed 2 messages: 2 now accepted (4 records), 0 still failing", r.stdout)
+        self.assertIn("Reprocessed 2 messages: 2 now accepted (6 records), 0 still failing", r.stdout)
         for message_id in (first, second):
             records = self.lineage(message_id)
-            self.assertEqual(sorted(r["kind"] for r in records), ["encounter", "person"])
+            self.assertEqual(sorted(r["kind"] for r in records), ["encounter", "person", "provenance"])
             letter = self.dead_letter(message_id)[0]
             self.assertIsNotNone(letter["resolved_at_ms"])
             self.assertEqual(letter["resolved_by"], "his-adt@9.9.9")
@@ -157,21 +157,21 @@ class Reprocess(unittest.TestCase):
         self.gw.wait_for_event("reload_done")
         code, _ = self.send(admission("RP-1", "200001", "V-RP-1"))
         self.assertEqual(code, "AA")
-        self.assertEqual(len(self.lineage(first)), 2)
+        self.assertEqual(len(self.lineage(first)), 3)  # person, encounter, provenance
 
     def test_by_message_id_twice_writes_versions_not_duplicates(self):
         _, message_id = self.send(admission("RP-ID", "200010", "V-RP-ID"))
         self.fix_mapping()
         r = self.reprocess("--message-id", message_id)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn(message_id + " accepted: 2 record(s) by his-adt@9.9.9", r.stdout)
+        self.assertIn(message_id + " accepted: 3 record(s) by his-adt@9.9.9", r.stdout)
         first = self.lineage(message_id)
         r = self.reprocess("--message-id", message_id)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         second = self.lineage(message_id)
-        self.assertEqual(len(second), 4)
+        self.assertEqual(len(second), 6)
         self.assertEqual({x["id"] for x in second}, {x["id"] for x in first})
-        self.assertEqual(sorted(x["version"] for x in second), [1, 1, 2, 2])
+        self.assertEqual(sorted(x["version"] for x in second), [1, 1, 1, 2, 2, 2])
         self.assertEqual(self.gw.sql("SELECT count(DISTINCT id) AS n FROM record WHERE kind = 'encounter'")[0]["n"], 1)
         # An id that is not stored: reported, exit 1, nothing written.
         r = self.reprocess("--message-id", "00000000-0000-4000-8000-000000000000", "--message-id", message_id)
@@ -193,7 +193,7 @@ class Reprocess(unittest.TestCase):
         r = self.reprocess("--source", "hospital-a", "--since", iso(before), "--until", iso(after))
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("Reprocessed 1 message: 1 now accepted", r.stdout)
-        self.assertEqual(len(self.lineage(message_id)), 2)
+        self.assertEqual(len(self.lineage(message_id)), 3)
         self.assertIsNotNone(self.dead_letter(message_id)[0]["resolved_at_ms"])
 
     def test_usage_errors_exit_2_and_help_explains(self):
