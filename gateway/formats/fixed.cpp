@@ -27,14 +27,7 @@ class FixedPath final : public Path {
     std::vector<Match> out;
     const auto* doc = dynamic_cast<const FixedDocument*>(&document);
     if (doc == nullptr) return out;
-    const std::size_t count = doc->records().size();
-    std::size_t first = 0;
-    std::size_t last = count;
-    if (scope != nullptr) {
-      if (scope->handle >= count) return out;
-      first = static_cast<std::size_t>(scope->handle);
-      last = first + 1;
-    }
+    const auto [first, last] = records_in_scope(doc->records().size(), scope);
     const std::size_t field = field_.empty() ? 0 : doc->field_index(field_);
     if (!field_.empty() && field >= doc->fields().size()) return out;
     for (std::size_t r = first; r < last; ++r) {

@@ -7,6 +7,7 @@
 // earlier Match (the current element of an iteration: one OBR group, one CSV row, one XML node).
 // Every Match says where it came from in the sender's own terms, so errors can be explained to
 // the sender: "PID-19: 11010519491231002X fails the check digit".
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,6 +22,20 @@ struct Match {
                              // "record 3, bytes 10..27 (card_no)", "/patient/name/0"
   std::uint64_t handle = 0;  // format-specific position, used when this match is a scope
 };
+
+// The records (rows, fixed-width records) a path looks at among `count`: all of them, or only
+// the one a scope match stands on (its handle is the record index). [first, last); empty when
+// the scope is not a record of this document.
+struct RecordRange {
+  std::size_t first = 0;
+  std::size_t last = 0;
+};
+inline RecordRange records_in_scope(std::size_t count, const Match* scope) {
+  if (scope == nullptr) return {0, count};
+  if (scope->handle >= count) return {};
+  const auto at = static_cast<std::size_t>(scope->handle);
+  return {at, at + 1};
+}
 
 // A match as Path::visit hands it over: views into the document (or into a buffer of the
 // path's, for a value whose escapes had to be resolved), valid only during the call.

@@ -45,14 +45,7 @@ class TabularPath final : public Path {
     std::vector<Match> out;
     const auto* doc = dynamic_cast<const TabularDocument*>(&document);
     if (doc == nullptr) return out;
-    const std::size_t count = doc->rows().size();
-    std::size_t first = 0;
-    std::size_t last = count;
-    if (scope != nullptr) {
-      if (scope->handle >= count) return out;
-      first = static_cast<std::size_t>(scope->handle);
-      last = first + 1;
-    }
+    const auto [first, last] = records_in_scope(doc->rows().size(), scope);
     std::uint32_t column = column_;
     if (target_ == Target::kHeader) {
       const auto found = doc->column_of(header_);

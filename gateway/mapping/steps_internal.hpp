@@ -7,6 +7,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gateway/mapping/date_pattern.hpp"
@@ -48,6 +49,18 @@ std::unique_ptr<Step> make_datetime(std::optional<DatePattern> pattern, int offs
 std::unique_ptr<Step> make_not_future();
 std::unique_ptr<Step> make_lookup(std::shared_ptr<const ValueSet> set, UnknownCode unknown,
                                   std::optional<Coded> fallback);
+
+// Applies `f(value) -> bool` to every value; removes those for which it returns false.
+template <class F>
+void each_value(Values& values, F&& f) {
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!f(values[i])) continue;
+    if (kept != i) values[kept] = std::move(values[i]);
+    ++kept;
+  }
+  values.resize(kept);
+}
 
 // "'abc'" for a message; long values are shortened.
 std::string quote_value(std::string_view text);

@@ -9,18 +9,6 @@ namespace kq::mapping::detail {
 
 namespace {
 
-// Applies `f(value) -> bool` to every value; removes those for which it returns false.
-template <class F>
-void each_value(Values& values, F&& f) {
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (!f(values[i])) continue;
-    if (kept != i) values[kept] = std::move(values[i]);
-    ++kept;
-  }
-  values.resize(kept);
-}
-
 bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
 
 // ASCII white space and the ideographic space U+3000 (E3 80 80), which Chinese forms pad with.

@@ -9,17 +9,6 @@ namespace kq::mapping::detail {
 
 namespace {
 
-template <class F>
-void each_value(Values& values, F&& f) {
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (!f(values[i])) continue;
-    if (kept != i) values[kept] = std::move(values[i]);
-    ++kept;
-  }
-  values.resize(kept);
-}
-
 class Number final : public Step {
  public:
   explicit Number(bool integer) : integer_(integer) {}

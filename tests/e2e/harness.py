@@ -69,6 +69,13 @@ def read_mllp_frame(sock, buffered=b""):
     return frame.lstrip(VT), rest
 
 
+def mllp_exchange(port, payload, timeout=15):
+    """Sends one HL7 message framed over a new MLLP connection; returns the ACK as text."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(VT + payload + FS + CR)
+        return read_mllp_frame(s)[0].decode("utf-8")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

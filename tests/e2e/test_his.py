@@ -2,12 +2,11 @@
 by MSH-3|MSH-4|MSH-10, GB 18030 senders, hostile control ids, never a positive ACK for junk."""
 import json
 import os
-import socket
 import subprocess
 import tempfile
 import unittest
 
-from harness import Gateway, SOURCE_DIR
+from harness import CR, FS, VT, Gateway, SOURCE_DIR, mllp_exchange
 
 CONFIG = """
 data_dir: {data}
@@ -31,7 +30,6 @@ adapters:
       facility: E2E
 """
 
-VT, FS, CR = b"\x0b", b"\x1c", b"\r"
 FIXTURES = os.path.join(SOURCE_DIR, "tests/fixtures/hl7v2")
 
 
@@ -59,16 +57,7 @@ class HisOverMllp(unittest.TestCase):
         cls.gw.cleanup()
 
     def send(self, payload):
-        s = socket.create_connection(("127.0.0.1", self.gw.extra_port), timeout=15)
-        self.addCleanup(s.close)
-        s.sendall(VT + payload + FS + CR)
-        data = b""
-        while not data.endswith(FS + CR):
-            chunk = s.recv(4096)
-            if not chunk:
-                raise ConnectionError("closed without an ACK: %r" % data)
-            data += chunk
-        return data[1:-2].decode("utf-8")
+        return mllp_exchange(self.gw.extra_port, payload)
 
     def test_adt_a01_is_accepted_after_commit_and_stored(self):
         ack = self.send(fixture("adt_a01.hl7"))
@@ -197,15 +186,7 @@ class MappingReload(unittest.TestCase):
         self.assertIn(adt + ":", rejected[0]["error"])
         self.assertIn("trimm", rejected[0]["error"])
         gw.wait_for_event("reload_kept_old_config")
-        s = socket.create_connection(("127.0.0.1", gw.extra_port), timeout=15)
-        self.addCleanup(s.close)
-        s.sendall(VT + fixture("adt_a01.hl7") + FS + CR)
-        data = b""
-        while not data.endswith(FS + CR):
-            chunk = s.recv(4096)
-            self.assertTrue(chunk, data)
-            data += chunk
-        self.assertIn(msa(data[1:-2].decode())[1], ("AA", "CA"))
+        self.assertIn(msa(mllp_exchange(gw.extra_port, fixture("adt_a01.hl7")))[1], ("AA", "CA"))
 
 
 if __name__ == "__main__":

@@ -7,11 +7,10 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import unittest
 
-from harness import BIN, Gateway, SOURCE_DIR
+from harness import BIN, Gateway, SOURCE_DIR, mllp_exchange
 
 CONFIG = """
 data_dir: {data}
@@ -34,7 +33,6 @@ adapters:
       facility: E2E
 """
 
-VT, FS, CR = b"\x0b", b"\x1c", b"\r"
 GOOD_REQUIRED = "required: [encounter_class, source_visit_no]"
 # An admission has no discharge time (PV1-45), so requiring it makes every A01 a dead letter.
 BROKEN_REQUIRED = "required: [encounter_class, source_visit_no, period.end]"
@@ -78,15 +76,7 @@ class Reprocess(unittest.TestCase):
         self.edit_mapping(BROKEN_REQUIRED, GOOD_REQUIRED, version="9.9.9")
 
     def send(self, payload):
-        with socket.create_connection(("127.0.0.1", self.gw.extra_port), timeout=15) as s:
-            s.sendall(VT + payload + FS + CR)
-            data = b""
-            while not data.endswith(FS + CR):
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-        ack = data[1:-2].decode("utf-8")
+        ack = mllp_exchange(self.gw.extra_port, payload)
         code = next(seg.split("|")[1] for seg in ack.split("\r") if seg.startswith("MSA|"))
         control = payload.split(b"|")[9].decode()
         message_id = self.gw.sql(f"SELECT id FROM raw_message WHERE CAST(payload AS TEXT) LIKE '%|{control}|%'")[0]["id"]

@@ -74,8 +74,10 @@ TEST(Loader, FullConfigLoadsEveryValueAsWritten) {
   EXPECT_EQ(c.store.group_commit_max_delay, std::chrono::milliseconds(5));
   EXPECT_EQ(c.store.busy_timeout, std::chrono::seconds(3));
   EXPECT_EQ(c.store.reader_connections, 8u);
+  EXPECT_EQ(c.store.cache_bytes, 32u * 1024 * 1024);
   EXPECT_EQ(c.plugin_directory, KQ_SOURCE_DIR "/tests/fixtures/plugins");
   EXPECT_EQ(c.mappings_directory, "/opt/kangqiao/mappings");
+  EXPECT_FALSE(c.mappings_lineage);
 
   ASSERT_EQ(c.adapters.size(), 2u);
   EXPECT_EQ(c.adapters[0].name, "demo-echo");
@@ -83,12 +85,12 @@ TEST(Loader, FullConfigLoadsEveryValueAsWritten) {
   EXPECT_EQ(c.adapters[0].on_error, AdapterConfig::OnError::skip);
   EXPECT_EQ(c.adapters[0].listener, "ingest");
   EXPECT_EQ(c.adapters[0].block["greeting"].Scalar(), "hello");
-  EXPECT_EQ(c.adapters[0].where.str(), kFixtures + "/full.yaml:32:5");
-  EXPECT_EQ(c.adapters[0].block_where.str(), kFixtures + "/full.yaml:37:7");
+  EXPECT_EQ(c.adapters[0].where.str(), kFixtures + "/full.yaml:33:5");
+  EXPECT_EQ(c.adapters[0].block_where.str(), kFixtures + "/full.yaml:38:7");
   EXPECT_EQ(c.adapters[1].on_error, AdapterConfig::OnError::stop);
   EXPECT_EQ(c.adapters[1].listener, "");
   EXPECT_TRUE(c.adapters[1].block.IsNull());
-  EXPECT_EQ(c.adapters[1].block_where.str(), kFixtures + "/full.yaml:39:5");
+  EXPECT_EQ(c.adapters[1].block_where.str(), kFixtures + "/full.yaml:40:5");
 
   ASSERT_EQ(c.principals.size(), 2u);
   EXPECT_EQ(c.principals[0].name, "demo-hospital");
@@ -135,8 +137,10 @@ TEST(Loader, OmittedKeysTakeTheDocumentedDefaults) {
   EXPECT_EQ(c.store.group_commit_max_delay, ds.group_commit_max_delay);
   EXPECT_EQ(c.store.busy_timeout, ds.busy_timeout);
   EXPECT_EQ(c.store.reader_connections, ds.reader_connections);
+  EXPECT_EQ(c.store.cache_bytes, ds.cache_bytes);
   EXPECT_EQ(c.plugin_directory, "");
   EXPECT_EQ(c.mappings_directory, "");
+  EXPECT_TRUE(c.mappings_lineage);
   EXPECT_TRUE(c.adapters.empty());
   EXPECT_TRUE(c.principals.empty());
   EXPECT_EQ(c.audit.enabled, d.audit.enabled);
@@ -303,14 +307,14 @@ TEST(Loader, AdapterBlocksValidateLaterAgainstPluginFields) {
   const AdapterConfig& a = c.adapters[0];
   const Block block = validate_block(a.block, plugin, a.block_where, a.block_where.file, errors);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].str(), kFixtures + "/full.yaml:38:15: 'repeat' must be between 1 and 1, found 2");
+  EXPECT_EQ(errors[0].str(), kFixtures + "/full.yaml:39:15: 'repeat' must be between 1 and 1, found 2");
   EXPECT_EQ(block.get_string("greeting"), "hello");
 
   errors.clear();
   const AdapterConfig& b = c.adapters[1];
   validate_block(b.block, plugin, b.block_where, b.block_where.file, errors);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].str(), kFixtures + "/full.yaml:39:5: missing required key 'greeting'");
+  EXPECT_EQ(errors[0].str(), kFixtures + "/full.yaml:40:5: missing required key 'greeting'");
 }
 
 }  // namespace
