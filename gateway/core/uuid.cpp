@@ -1,6 +1,8 @@
 #include "gateway/core/uuid.hpp"
 
 #include <array>
+#include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
@@ -38,12 +40,9 @@ class RandomPool {
 
 }  // namespace
 
-std::string new_uuid() {
-  thread_local RandomPool pool;
-  std::array<unsigned char, 16> bytes{};
-  pool.take(bytes.data(), bytes.size());
-  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
-  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
+namespace {
+
+std::string canonical_text(const std::array<unsigned char, 16>& bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(36);
@@ -53,6 +52,33 @@ std::string new_uuid() {
     out += kHex[bytes[i] & 0x0f];
   }
   return out;
+}
+
+std::array<unsigned char, 16> random_bytes() {
+  thread_local RandomPool pool;
+  std::array<unsigned char, 16> bytes{};
+  pool.take(bytes.data(), bytes.size());
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 9562 variant
+  return bytes;
+}
+
+}  // namespace
+
+std::string new_uuid() {
+  std::array<unsigned char, 16> bytes = random_bytes();
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
+  return canonical_text(bytes);
+}
+
+std::string new_time_ordered_uuid() {
+  std::array<unsigned char, 16> bytes = random_bytes();
+  const auto ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<unsigned char>(ms >> (40 - 8 * i));
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x70);  // version 7
+  return canonical_text(bytes);
 }
 
 bool is_uuid(std::string_view text) {

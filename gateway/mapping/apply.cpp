@@ -233,7 +233,7 @@ class Applier {
       if (rule.multi) id += "#" + std::to_string(made_before + 1);
       return id;
     }
-    return rule.referenced ? core::new_uuid() : std::string();
+    return rule.referenced ? core::new_time_ordered_uuid() : std::string();
   }
 
   void keep_errors(Pending& pending) {

@@ -99,6 +99,8 @@ void Gateway::register_metrics() {
                  [this] { return static_cast<double>(store_->records_committed()); });
   metrics_.gauge("kangqiao_store_last_group_size", "Write batches in the most recent transaction.",
                  [this] { return static_cast<double>(store_->stats().last_commit_batches); });
+  metrics_.gauge("kangqiao_store_checkpoints", "WAL checkpoints run by the background thread.",
+                 [this] { return static_cast<double>(store_->stats().checkpoints); });
   metrics_.gauge("kangqiao_store_writable", "1 when the store accepts writes.",
                  [this] { return store_->health().writable ? 1.0 : 0.0; });
   metrics_.gauge("kangqiao_pipeline_in_flight", "Messages received and not yet acknowledged.",

@@ -12,31 +12,50 @@
 
 namespace kq::store {
 
+// A place in a record's JSON text that names a person_ref: the writer writes the resolved
+// person id over the `length` bytes at `offset` (the placeholder's, inside its quotes).
+struct PersonSlot {
+  std::size_t offset = 0;
+  std::size_t ref = 0;  // index into PreparedBatch::person_refs
+};
+
 struct PreparedRecord {
-  // JSON text of the body. Empty while awaits_person: that body still names a person_ref, so it
-  // is serialised by the writer once the ref is resolved.
+  // JSON text of the body. A body that names a person_ref was serialised with a placeholder in
+  // each such place (see person_slots), so the writer never touches the JSON tree.
   std::string body_json;
-  bool awaits_person = false;
+  std::vector<PersonSlot> person_slots;
+  static constexpr std::size_t kNoRef = static_cast<std::size_t>(-1);
+  std::size_t id_ref = kNoRef;      // filed under this ref's person id (a person record)
+  std::size_t person_ref = kNoRef;  // its person_id column is this ref's person id
   // The store chose the id just now, so no earlier version can exist and the writer can skip
   // the version look-up.
   bool fresh_id = false;
 };
 
 struct PreparedBatch {
-  // records[i].body has been released for every record that is not awaiting a person.
+  // Every record body has been serialised into `records` and released here, so the writer
+  // thread neither builds nor frees JSON trees.
   WriteBatch batch;
   std::vector<PreparedRecord> records;
+  // The distinct person_refs of batch.identities, in order of first appearance, and the
+  // placeholder (a random UUID, so it cannot occur in the data by chance) each was serialised as.
+  std::vector<std::string> person_refs;
+  std::vector<std::string> placeholders;
   std::function<void(WriteResult)> done;
   std::chrono::steady_clock::time_point enqueued_at;
 };
+
+// The record's JSON text with the resolved person ids written into its person slots.
+// `person_ids[k]` is the id of `person_refs[k]`. Returns `record.body_json` itself, updated in
+// place, when every id has the placeholder's length (always, for ids the store makes);
+// otherwise builds the text in `scratch` and returns that.
+std::string_view body_with_persons(PreparedRecord& record,
+                                   const std::vector<std::string>& person_ids, std::string& scratch);
 
 // Throws only if the system cannot produce a UUID or a digest (no entropy, broken OpenSSL).
 PreparedBatch prepare_batch(WriteBatch batch);
 
 // Lowercase hex SHA-256 (OpenSSL EVP).
 std::string sha256_hex(std::string_view bytes);
-
-// True if `r` must be rewritten once `person_ref` is resolved (see IdentityLink).
-bool uses_person_ref(const RecordEnvelope& r, std::string_view person_ref);
 
 }  // namespace kq::store

@@ -98,12 +98,12 @@ std::size_t write_count(const WriteBatch& b) {
 
 }  // namespace
 
-WriteResult BatchWriter::apply(PreparedBatch& p, std::int64_t now_ms) {
+WriteResult BatchWriter::apply(PreparedBatch& p, std::int64_t now_ms, bool isolated) {
   WriteResult result;
   if (p.batch.message) result.message_id = p.batch.message->id;
   // A batch that is one INSERT needs no savepoint: SQLite undoes a failed statement by itself
-  // and the transaction goes on. Skipping it saves the sub-journal copy of every page touched.
-  const bool savepoint = write_count(p.batch) > 1;
+  // and the transaction goes on.
+  const bool savepoint = isolated && write_count(p.batch) > 1;
   if (savepoint) savepoint_.query().run();
   try {
     apply_inside(p, now_ms, result);
@@ -232,7 +232,7 @@ void BatchWriter::resolve_persons(PreparedBatch& p, std::int64_t now_ms, WriteRe
     }
     const bool created = person_id.empty();
     if (created) {
-      person_id = core::new_uuid();
+      person_id = core::new_time_ordered_uuid();
       insert_person_.query().bind(1, person_id).bind(2, now_ms).run();
     }
     // Pass 2: attach the identifiers nobody held yet to the resolved person.
@@ -249,83 +249,46 @@ void BatchWriter::resolve_persons(PreparedBatch& p, std::int64_t now_ms, WriteRe
     }
     result.persons.push_back({ref, std::move(person_id), created});
   }
-  rewrite_person_refs(p, result.persons);
-}
-
-namespace {
-// A provenance record may cover several persons (a roster file): every person ref among its
-// target ids, and its own person_id, become the resolved person ids.
-void rewrite_provenance_refs(RecordEnvelope& r, const std::vector<PersonResolved>& persons) {
-  boost::json::value* targets = r.body.if_contains("target_ids");
-  for (const PersonResolved& resolved : persons) {
-    if (r.person_id == resolved.person_ref) {
-      r.person_id = resolved.person_id;
-      r.body["person_id"] = resolved.person_id;
-    }
-    if (targets == nullptr || !targets->is_array()) continue;
-    for (boost::json::value& t : targets->get_array()) {
-      if (t.is_string() && t.get_string() == resolved.person_ref) t = resolved.person_id;
-    }
-  }
-}
-}  // namespace
-
-void BatchWriter::rewrite_person_refs(PreparedBatch& p,
-                                      const std::vector<PersonResolved>& persons) {
-  const std::string_view person_kind = core::kind_name(core::RecordKind::person);
-  for (std::size_t i = 0; i < p.batch.records.size(); ++i) {
-    PreparedRecord& prepared = p.records[i];
-    if (!prepared.awaits_person) continue;
-    RecordEnvelope& r = p.batch.records[i];
-    if (r.kind == core::kind_name(core::RecordKind::provenance)) {
-      rewrite_provenance_refs(r, persons);
-      prepared.body_json = core::json_text(r.body);
-      prepared.awaits_person = false;
-      continue;
-    }
-    for (const PersonResolved& resolved : persons) {
-      if (!uses_person_ref(r, resolved.person_ref)) continue;
-      if (r.kind == person_kind) {
-        // The person record is filed under the person's id: a known person gets a new version.
-        r.id = resolved.person_id;
-        r.body["id"] = resolved.person_id;
-        prepared.fresh_id = false;
-      } else {
-        r.body["person_id"] = resolved.person_id;
-      }
-      r.person_id = resolved.person_id;
-      break;
-    }
-    prepared.body_json = core::json_text(r.body);
-    prepared.awaits_person = false;
-  }
 }
 
 void BatchWriter::insert_records(PreparedBatch& p, std::int64_t now_ms, WriteResult& result) {
   const std::string_view message_id = lineage_message_id(p.batch);
+  // person_ids_[k]: the person p.person_refs[k] was resolved to.
+  person_ids_.assign(p.person_refs.size(), std::string());
+  for (std::size_t k = 0; k < p.person_refs.size(); ++k) {
+    for (const PersonResolved& resolved : result.persons) {
+      if (resolved.person_ref == p.person_refs[k]) person_ids_[k] = resolved.person_id;
+    }
+  }
   result.records.reserve(p.batch.records.size());
   for (std::size_t i = 0; i < p.batch.records.size(); ++i) {
-    RecordEnvelope& r = p.batch.records[i];
-    const PreparedRecord& prepared = p.records[i];
+    const RecordEnvelope& r = p.batch.records[i];
+    PreparedRecord& prepared = p.records[i];
+    const std::string& id =
+        prepared.id_ref == PreparedRecord::kNoRef ? r.id : person_ids_[prepared.id_ref];
+    const std::string& person_id =
+        prepared.person_ref == PreparedRecord::kNoRef ? r.person_id : person_ids_[prepared.person_ref];
+    const std::string_view body = prepared.person_slots.empty()
+                                      ? std::string_view(prepared.body_json)
+                                      : body_with_persons(prepared, person_ids_, body_scratch_);
     std::int64_t version = 1;
     if (!prepared.fresh_id) {
       // A caller-chosen id may have been written before: the new row is the next version.
       Query q = current_version_.query();
-      q.bind(1, r.id);
+      q.bind(1, id);
       if (q.next() && !q.is_null(0)) version = q.int64(0) + 1;
     }
     insert_record_.query()
-        .bind(1, r.id)
+        .bind(1, id)
         .bind(2, version)
         .bind(3, r.kind)
-        .bind_or_null(4, r.person_id)
+        .bind_or_null(4, person_id)
         .bind_or_null(5, r.org_id)
-        .bind(6, prepared.body_json)
+        .bind(6, body)
         .bind_or_null(7, message_id)
         .bind(8, now_ms)
         .run();
-    // The id moves to the result: the batch is spent once its rows are in.
-    result.records.push_back({std::move(r.id), version, sqlite3_last_insert_rowid(db_.get())});
+    result.records.push_back({id, version, sqlite3_last_insert_rowid(db_.get())});
   }
 }
 

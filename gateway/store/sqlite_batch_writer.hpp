@@ -1,7 +1,8 @@
 #pragma once
 // Applies WriteBatches to the writer connection. Used only by the store's writer thread: it opens
-// one transaction per group, applies each batch inside its own SAVEPOINT (so a batch that breaks
-// a constraint is undone alone and the rest of the group still commits), then commits once.
+// one transaction per group, applies every batch, then commits once. When a batch fails (breaks
+// a constraint, contradicts the store), the group is rolled back and applied again with each
+// batch inside its own SAVEPOINT, so the failed batch is undone alone and the rest commit.
 #include <chrono>
 #include <cstdint>
 #include <stdexcept>
@@ -34,16 +35,20 @@ class BatchWriter {
   bool checkpoint_truncate(std::chrono::milliseconds wait,
                            std::chrono::milliseconds busy_timeout) noexcept;
 
-  // Never throws for a problem confined to this batch: that becomes a `failed` result and the
-  // savepoint is rolled back. Throws TransactionLost if the enclosing transaction is gone.
-  WriteResult apply(PreparedBatch& p, std::int64_t now_ms);
+  // Never throws for a problem confined to this batch: that becomes a `failed` result. With
+  // `isolated`, the batch runs inside a SAVEPOINT that is rolled back on failure, so the rest of
+  // the group can still commit. Without it nothing is undone: the caller must then roll the
+  // transaction back and apply the group again isolated. A savepoint copies every page the batch
+  // changes into the sub-journal first, so the common case (no batch fails) skips them.
+  // apply() leaves the batch as it was, so a batch can be applied again after a rollback.
+  // Throws TransactionLost if the enclosing transaction is gone.
+  WriteResult apply(PreparedBatch& p, std::int64_t now_ms, bool isolated);
 
  private:
   void apply_inside(PreparedBatch& p, std::int64_t now_ms, WriteResult& result);
   bool check_dedupe(const PreparedBatch& p, WriteResult& result);
   void insert_message(const RawMessage& m, std::int64_t now_ms);
   void resolve_persons(PreparedBatch& p, std::int64_t now_ms, WriteResult& result);
-  void rewrite_person_refs(PreparedBatch& p, const std::vector<PersonResolved>& persons);
   void insert_records(PreparedBatch& p, std::int64_t now_ms, WriteResult& result);
   void insert_extras(const PreparedBatch& p, std::int64_t now_ms);
   void load_records_of_message(const std::string& message_id, WriteResult& result);
@@ -57,6 +62,8 @@ class BatchWriter {
   Statement current_version_, insert_record_, records_of_message_;
   Statement insert_dead_letter_, insert_outbox_, insert_audit_;
   LinkWriter links_;  // person merges and reprocessing
+  std::vector<std::string> person_ids_;  // reused by insert_records
+  std::string body_scratch_;
 };
 
 }  // namespace kq::store::sqlite

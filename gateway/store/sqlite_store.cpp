@@ -13,6 +13,7 @@
 #include "gateway/log/log.hpp"
 #include "gateway/store/prepared_batch.hpp"
 #include "gateway/store/sqlite_batch_writer.hpp"
+#include "gateway/store/sqlite_checkpointer.hpp"
 #include "gateway/store/sqlite_reader.hpp"
 #include "gateway/store/sqlite_schema.hpp"
 #include "gateway/store/store.hpp"
@@ -47,6 +48,9 @@ class SqliteStore final : public Store {
       : options_(options),
         db_(sqlite::open_writer_connection(options)),
         writer_(std::make_unique<sqlite::BatchWriter>(db_)),
+        checkpointer_(std::make_unique<sqlite::Checkpointer>(db_, options.path,
+                                                             options.checkpoint_pages,
+                                                             options.busy_timeout)),
         pool_(std::make_shared<sqlite::ReaderPool>(options.path, options.busy_timeout,
                                                    options.reader_connections)),
         // Until a group has been seen, wait the full max_delay for company after the first write.
@@ -127,6 +131,7 @@ class SqliteStore final : public Store {
     s.last_commit_latency = std::chrono::microseconds(last_commit_us_.load());
     s.total_commit_latency = std::chrono::microseconds(total_commit_us_.load());
     s.db_size_bytes = db_size_bytes();
+    s.checkpoints = checkpointer_ ? checkpointer_->checkpoints() : 0;
     return s;
   }
 
@@ -141,6 +146,7 @@ class SqliteStore final : public Store {
     if (closed_) return;
     stop_intake();
     if (thread_.joinable()) thread_.join();
+    checkpointer_.reset();
     writer_.reset();  // statements first, then the connection they belong to
     db_ = sqlite::Connection();
     pool_->close();
@@ -229,7 +235,13 @@ class SqliteStore final : public Store {
     std::string group_error;
     try {
       writer_->begin();
-      for (PreparedBatch& p : group) results_.push_back(writer_->apply(p, now_ms));
+      if (!apply_all(group, now_ms, /*isolated=*/false)) {
+        // A batch failed and nothing undid its half-done writes: start over, each batch in a
+        // savepoint of its own. Rare (a constraint broken, a merge contradicting the store).
+        writer_->rollback();
+        writer_->begin();
+        apply_all(group, now_ms, /*isolated=*/true);
+      }
       writer_->commit();
     } catch (const std::exception& e) {
       group_error = e.what();
@@ -246,6 +258,16 @@ class SqliteStore final : public Store {
         log::error("store_done_callback_threw", {{"error", e.what()}});
       }
     }
+  }
+
+  // Applies every batch of the group into results_; false if one failed (see BatchWriter::apply).
+  bool apply_all(std::vector<PreparedBatch>& group, std::int64_t now_ms, bool isolated) {
+    results_.clear();
+    for (PreparedBatch& p : group) {
+      results_.push_back(writer_->apply(p, now_ms, isolated));
+      if (!isolated && results_.back().status == WriteStatus::failed) return false;
+    }
+    return true;
   }
 
   void record_outcome(const std::vector<PreparedBatch>& group, const std::string& group_error,
@@ -289,6 +311,7 @@ class SqliteStore final : public Store {
   SqliteOptions options_;
   sqlite::Connection db_;  // after start-up, touched by the writer thread only
   std::unique_ptr<sqlite::BatchWriter> writer_;
+  std::unique_ptr<sqlite::Checkpointer> checkpointer_;  // hooks db_: reset before db_ closes
   std::shared_ptr<sqlite::ReaderPool> pool_;
 
   mutable std::mutex mutex_;  // guards the queue and the flags below it

@@ -135,6 +135,7 @@ struct StoreStats {
   std::chrono::microseconds last_commit_latency{0};   // BEGIN .. COMMIT returned
   std::chrono::microseconds total_commit_latency{0};  // sum over `commits`
   std::uint64_t db_size_bytes = 0;                    // database + WAL file
+  std::uint64_t checkpoints = 0;  // background WAL checkpoints completed
 };
 
 class Store {
@@ -178,6 +179,9 @@ struct SqliteOptions {
   // Auto-checkpoints are PASSIVE, and readers that always hold a snapshot can starve them. When
   // the writer is idle and the WAL is larger than this, it runs a TRUNCATE checkpoint.
   std::uint64_t wal_truncate_bytes = 64ULL << 20;
+  // A background thread copies the WAL into the database once it holds this many pages (see
+  // sqlite_checkpointer.hpp); SQLite's own default is 1000, run inside the writer's COMMIT.
+  int checkpoint_pages = 8192;
 };
 
 // Opens (creating and migrating if needed) the database at options.path. Throws StoreError.

@@ -79,43 +79,122 @@ std::string sha256_hex(std::string_view bytes) {
   return out;
 }
 
-bool uses_person_ref(const RecordEnvelope& r, std::string_view person_ref) {
-  if (r.kind == core::kind_name(core::RecordKind::person)) return r.id == person_ref;
-  if (r.person_id == person_ref) return true;
+namespace {
+
+constexpr std::size_t kPlaceholderLength = 36;  // a UUID's text, the length of every person id
+
+std::size_t ref_index(const PreparedBatch& p, std::string_view ref) {
+  for (std::size_t k = 0; k < p.person_refs.size(); ++k) {
+    if (p.person_refs[k] == ref) return k;
+  }
+  return PreparedRecord::kNoRef;
+}
+
+// Puts the placeholder of each person_ref the record names where the writer will put the
+// person's id: a person record's own id, any other record's person_id, and the persons among a
+// provenance record's target ids. Returns true if the record names one.
+bool mark_person_places(RecordEnvelope& r, const PreparedBatch& p, PreparedRecord& out) {
+  if (p.person_refs.empty()) return false;
+  bool marked = false;
+  if (r.kind == core::kind_name(core::RecordKind::person)) {
+    const std::size_t k = ref_index(p, r.id);
+    if (k == PreparedRecord::kNoRef) return false;
+    out.id_ref = out.person_ref = k;
+    out.fresh_id = false;  // a known person gets a new version of its record
+    r.body["id"] = p.placeholders[k];
+    return true;
+  }
+  if (const std::size_t k = ref_index(p, r.person_id); k != PreparedRecord::kNoRef) {
+    out.person_ref = k;
+    r.body["person_id"] = p.placeholders[k];
+    marked = true;
+  }
   if (r.kind == core::kind_name(core::RecordKind::provenance)) {
-    // A provenance record names the records it covers, persons among them.
-    if (const auto* targets = r.body.if_contains("target_ids"); targets && targets->is_array()) {
-      for (const auto& t : targets->get_array()) {
-        if (t.is_string() && t.get_string() == person_ref) return true;
+    if (auto* targets = r.body.if_contains("target_ids"); targets && targets->is_array()) {
+      for (auto& t : targets->get_array()) {
+        if (!t.is_string()) continue;
+        const std::size_t k = ref_index(p, t.get_string());
+        if (k == PreparedRecord::kNoRef) continue;
+        t = p.placeholders[k];
+        marked = true;
       }
     }
   }
-  return false;
+  return marked;
+}
+
+// Finds every quoted placeholder in the serialised body, in text order.
+void find_person_slots(const PreparedBatch& p, PreparedRecord& out) {
+  const std::string& text = out.body_json;
+  for (std::size_t pos = text.find('"'); pos != std::string::npos; pos = text.find('"', pos + 1)) {
+    if (pos + kPlaceholderLength + 1 >= text.size() || text[pos + kPlaceholderLength + 1] != '"') {
+      continue;
+    }
+    const std::string_view candidate(text.data() + pos + 1, kPlaceholderLength);
+    for (std::size_t k = 0; k < p.placeholders.size(); ++k) {
+      if (candidate == p.placeholders[k]) {
+        out.person_slots.push_back({pos + 1, k});
+        pos += kPlaceholderLength + 1;  // past the closing quote
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view body_with_persons(PreparedRecord& record,
+                                   const std::vector<std::string>& person_ids,
+                                   std::string& scratch) {
+  bool same_length = true;
+  for (const PersonSlot& slot : record.person_slots) {
+    const std::string& id = person_ids.at(slot.ref);
+    if (id.find_first_of("\"\\") != std::string::npos || id.empty()) {
+      throw std::logic_error("person id is not plain text: cannot place it in JSON");
+    }
+    same_length = same_length && id.size() == kPlaceholderLength;
+  }
+  if (same_length) {
+    // Overwriting in place can be repeated: the writer may apply a batch twice (see apply()).
+    for (const PersonSlot& slot : record.person_slots) {
+      record.body_json.replace(slot.offset, kPlaceholderLength, person_ids[slot.ref]);
+    }
+    return record.body_json;
+  }
+  scratch.clear();
+  std::size_t copied = 0;
+  for (const PersonSlot& slot : record.person_slots) {
+    scratch.append(record.body_json, copied, slot.offset - copied);
+    scratch += person_ids[slot.ref];
+    copied = slot.offset + kPlaceholderLength;
+  }
+  scratch.append(record.body_json, copied);
+  return scratch;
 }
 
 PreparedBatch prepare_batch(WriteBatch batch) {
   PreparedBatch p;
   if (batch.message) {
     RawMessage& m = *batch.message;
-    if (m.id.empty()) m.id = core::new_uuid();
+    if (m.id.empty()) m.id = core::new_time_ordered_uuid();
     if (m.sha256.empty()) m.sha256 = sha256_hex(m.payload);
+  }
+  for (const IdentityLink& link : batch.identities) {
+    if (ref_index(p, link.person_ref) != PreparedRecord::kNoRef) continue;
+    p.person_refs.push_back(link.person_ref);
+    p.placeholders.push_back(core::new_uuid());
   }
   p.records.resize(batch.records.size());
   for (std::size_t i = 0; i < batch.records.size(); ++i) {
     RecordEnvelope& r = batch.records[i];
     PreparedRecord& out = p.records[i];
     if (r.id.empty()) {
-      core::assign_id(r, core::new_uuid());  // also writes the id into the body
+      core::assign_id(r, core::new_time_ordered_uuid());  // also writes the id into the body
       out.fresh_id = true;
     }
-    for (const IdentityLink& link : batch.identities) {
-      if (uses_person_ref(r, link.person_ref)) {
-        out.awaits_person = true;
-        break;
-      }
-    }
-    if (out.awaits_person) continue;
+    const bool names_person = mark_person_places(r, p, out);
     out.body_json = core::json_text(r.body);
+    if (names_person) find_person_slots(p, out);
     // The writer needs only the text. Freeing the tree here keeps its many small frees off the
     // single writer thread. Destroy and rebuild rather than assign or swap: those keep (or copy
     // into) the body's memory resource, which would then be released on the writer thread.

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <algorithm>
+#include <chrono>
 #include <set>
+#include <string>
 
 #include "gateway/core/json_codec.hpp"
 #include "gateway/core/record.hpp"
@@ -229,6 +232,27 @@ TEST(Uuid, RandomVersion4) {
   EXPECT_FALSE(is_uuid("11111111-2222-4333-8444-55555555555"));
   EXPECT_FALSE(is_uuid("11111111-2222-4333-8444_555555555555"));
   EXPECT_FALSE(is_uuid("g1111111-2222-4333-8444-555555555555"));
+}
+
+TEST(Uuid, TimeOrderedVersion7CarriesTheMillisecond) {
+  using namespace std::chrono;
+  const auto before = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  std::string previous;
+  std::set<std::string> seen;
+  for (int i = 0; i < 200; ++i) {
+    const std::string id = new_time_ordered_uuid();
+    ASSERT_TRUE(is_uuid(id)) << id;
+    EXPECT_EQ(id[14], '7');
+    EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;
+    // The first 12 hex digits are the Unix time in milliseconds, so ids sort by time.
+    const long long ms = std::stoll(id.substr(0, 8) + id.substr(9, 4), nullptr, 16);
+    EXPECT_GE(ms, before);
+    EXPECT_LE(ms, duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+    EXPECT_GE(id.substr(0, 13), previous.substr(0, std::min<std::size_t>(13, previous.size())));
+    previous = id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 200u);
 }
 
 }  // namespace

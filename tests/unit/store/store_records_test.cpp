@@ -169,6 +169,43 @@ TEST_F(RecordsTest, PersonRecordsAndReferencesTakeTheResolvedId) {
   EXPECT_EQ(reader->row_counts()["person"], 1);
 }
 
+// The writer puts the resolved person id wherever a body named the ref: a provenance record's
+// own person_id and its target ids; a string that merely resembles the ref stays as it was.
+TEST_F(RecordsTest, ProvenanceTargetsAndOnlyTheRefPlacesTakeTheResolvedId) {
+  auto store = open();
+  WriteBatch b;
+  b.identities = {{"ref:patient", "cn-student-no", "G8"}};
+  RecordEnvelope person;
+  person.kind = "person";
+  person.id = "ref:patient";
+  person.person_id = "ref:patient";
+  person.body = {{"id", "ref:patient"}, {"name", "ref:patient"}};
+  b.records.push_back(std::move(person));
+  RecordEnvelope provenance = make_record("provenance", {}, "ref:patient");
+  provenance.body = {{"person_id", "ref:patient"},
+                     {"target_ids", boost::json::array{"ref:patient", "obs-1"}},
+                     {"note", "about ref:patient"}};
+  b.records.push_back(std::move(provenance));
+  WriteResult r = submit_and_wait(*store, std::move(b));
+  ASSERT_EQ(r.status, WriteStatus::committed) << r.error;
+  const std::string person_id = r.persons.at(0).person_id;
+
+  auto reader = store->reader();
+  auto stored_person = reader->record(person_id);
+  ASSERT_TRUE(stored_person.has_value());
+  const auto person_body = boost::json::parse(stored_person->body_json).as_object();
+  EXPECT_EQ(person_body.at("id").as_string(), person_id);
+  EXPECT_EQ(person_body.at("name").as_string(), "ref:patient") << "data is never rewritten";
+  auto stored_provenance = reader->record(r.records.at(1).id);
+  ASSERT_TRUE(stored_provenance.has_value());
+  EXPECT_EQ(stored_provenance->person_id, person_id);
+  const auto body = boost::json::parse(stored_provenance->body_json).as_object();
+  EXPECT_EQ(body.at("person_id").as_string(), person_id);
+  EXPECT_EQ(body.at("target_ids").as_array().at(0).as_string(), person_id);
+  EXPECT_EQ(body.at("target_ids").as_array().at(1).as_string(), "obs-1");
+  EXPECT_EQ(body.at("note").as_string(), "about ref:patient");
+}
+
 TEST_F(RecordsTest, DedupeKeyGivesDuplicateForSameContentAndConflictForDifferent) {
   auto store = open();
   auto batch = [](std::string payload) {

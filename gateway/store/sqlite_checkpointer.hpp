@@ -1,0 +1,50 @@
+#pragma once
+// Copies the WAL back into the database file on a thread of its own, so the writer never does.
+//
+// SQLite's automatic checkpoint runs inside the COMMIT of whichever transaction pushed the WAL
+// past the threshold: the writer thread then copies megabytes of pages and fsyncs the database
+// file while every caller in the next group waits. Here the writer's WAL hook only notes the WAL
+// size after each commit and wakes this thread once it passes `checkpoint_pages`; the thread runs
+// a PASSIVE checkpoint on its own connection, which SQLite allows beside a writer in WAL mode.
+// The writer restarts the WAL from the beginning at its next transaction once every frame has
+// been copied and no reader still needs them.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "gateway/store/sqlite_handle.hpp"
+
+namespace kq::store::sqlite {
+
+class Checkpointer {
+ public:
+  // Installs the WAL hook on `writer` (which turns its auto-checkpoint off) and opens a
+  // connection of its own to `path`. Throws StoreError if that connection cannot be opened.
+  Checkpointer(Connection& writer, const std::filesystem::path& path, int checkpoint_pages,
+               std::chrono::milliseconds busy_timeout);
+  ~Checkpointer();  // stops the thread; removes the hook
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  std::uint64_t checkpoints() const { return checkpoints_.load(); }
+
+ private:
+  static int on_commit(void* self, sqlite3* db, const char* schema, int wal_pages);
+  void run();
+
+  Connection& writer_;
+  Connection own_;
+  const int checkpoint_pages_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool due_ = false;
+  bool stopping_ = false;
+  std::atomic<std::uint64_t> checkpoints_{0};
+  std::thread thread_;
+};
+
+}  // namespace kq::store::sqlite
