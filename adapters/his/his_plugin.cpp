@@ -140,7 +140,10 @@ class HisAdapter final : public kangqiao::Adapter {
       return;
     }
     kq::formats::ParseError error;
-    auto message = parse(in.payload(), error);
+    kq::formats::ParseOptions options;
+    options.charset = charset_;
+    // Only MSH is needed to address the reply; decode() has already parsed the whole message.
+    auto message = kq::formats::Hl7Message::parse_header(in.payload(), options, error);
     const kq::formats::Hl7Header* header = message ? &message->header() : nullptr;
     kq::his::AckContext context{application_, facility_, timestamp_now(), ack_control_id(outcome)};
     std::vector<kq::his::AckError> errors;

@@ -1,9 +1,10 @@
 #pragma once
-// Ids. Person ids are random (version 4): a person id is the pseudonym that travels furthest and
-// must not tell when the gateway first heard of the child. Message and record ids are
-// time-ordered (version 7): the store's indexes on them then grow at one end, so a commit touches
-// a few index pages instead of one page per id, and the time they reveal is the write time
-// every exported record carries anyway.
+// Ids. Everything the store files (raw messages, records, persons) gets a time-ordered id
+// (version 7): the indexes on those ids then grow at one end, so a commit dirties a few index
+// pages instead of one page per new id, which with random ids was most of the WAL written per
+// message. The price: an id tells when the gateway made it (to the millisecond) — for a record,
+// what its written_at says anyway; for a person, when the gateway first heard of them. Random
+// ids (version 4) remain for what must be unguessable.
 #include <string>
 #include <string_view>
 

@@ -57,6 +57,17 @@ std::unique_ptr<Hl7Message> Hl7Message::parse(std::string_view bytes, const Pars
   return message;
 }
 
+std::unique_ptr<Hl7Message> Hl7Message::parse_header(std::string_view bytes,
+                                                     const ParseOptions& options,
+                                                     ParseError& error) {
+  // Skip what parse() skips, then cut at the end of MSH. CR and LF never occur inside a
+  // character of the supported charsets (GB 18030 trail bytes are 0x30 or above).
+  std::size_t start = bytes.substr(0, kUtf8Bom.size()) == kUtf8Bom ? kUtf8Bom.size() : 0;
+  while (start < bytes.size() && is_line_end(bytes[start])) ++start;
+  const std::size_t end = bytes.find_first_of("\r\n", start);
+  return parse(bytes.substr(0, end), options, error);
+}
+
 bool Hl7Message::read_msh_prefix(std::string_view bytes, ParseError& error) {
   if (bytes.empty()) {
     error = {"segment 1", "message is empty"};

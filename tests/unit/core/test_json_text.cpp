@@ -41,5 +41,48 @@ TEST(JsonText, WholeDocumentsKeepOrderAndEscapes) {
   EXPECT_TRUE(back.at("a").at(1).is_double());
 }
 
+// Strings are scanned eight bytes at a time: a special byte at every position of a block, at
+// the ends, next to multi-byte UTF-8, must come out escaped exactly as a one-byte-at-a-time
+// reference would, and every other byte as it is.
+TEST(JsonText, EscapesEverySpecialByteWhereverItFalls) {
+  const auto reference = [](std::string_view text) {
+    std::string out = "\"";
+    for (unsigned char c : text) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default:
+          if (c < 0x20) {
+            static constexpr char kHex[] = "0123456789abcdef";
+            out += "\\u00";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+    }
+    return out + "\"";
+  };
+  const std::string specials[] = {"\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\x7f",
+                                  "\x20", "视", "\xff"};
+  for (std::size_t length = 0; length <= 19; ++length) {
+    for (std::size_t at = 0; at <= length; ++at) {
+      for (const std::string& special : specials) {
+        std::string text(length, 'a');
+        text.insert(at, special);
+        std::string out;
+        append_json_string(out, text);
+        ASSERT_EQ(out, reference(text)) << "length " << length << ", at " << at;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kq::core

@@ -104,6 +104,28 @@ TEST(Hl7Message, ReadsTheHeaderFromMsh) {
   EXPECT_EQ(m->charset(), "UTF-8");
 }
 
+TEST(Hl7Message, ParseHeaderReadsMshAloneAsParseDoes) {
+  const std::string msh =
+      "MSH|^~\\&|HIS|BJHD001|KANGQIAO|BJ-HEALTH|20240912103015+0800||ADT^A01^ADT_A01|MSG\\F\\7|P|"
+      "2.4|||AL|NE";
+  // A BOM and blank lines before MSH, LF endings, and a later segment parse() would refuse.
+  const std::string bytes = "\xEF\xBB\xBF\n\n" + msh + "\nPID|1||10007838\nZ|broken\n";
+  EXPECT_EQ(parse_error(bytes).location, "segment 3");
+  ParseError error;
+  const auto header_only = Hl7Message::parse_header(bytes, {}, error);
+  ASSERT_NE(header_only, nullptr) << error.location << ": " << error.message;
+  const auto full = parse(join({msh, "PID|1||10007838"}));
+  ASSERT_NE(full, nullptr);
+  EXPECT_EQ(header_only->header().control_id, "MSG|7");
+  EXPECT_EQ(header_only->header().sending_facility, full->header().sending_facility);
+  EXPECT_EQ(header_only->header().date_time, full->header().date_time);
+  EXPECT_TRUE(header_only->header().enhanced_ack_mode());
+  EXPECT_EQ(header_only->segment_count(), 1u);
+  // What is wrong with MSH itself is still found.
+  EXPECT_EQ(Hl7Message::parse_header("MSH", {}, error), nullptr);
+  EXPECT_EQ(error.location, "MSH-1");
+}
+
 TEST(Hl7Message, OriginalAckModeWhenMsh15And16AreEmpty) {
   const auto m = parse(join({kMsh}));
   ASSERT_NE(m, nullptr);
