@@ -37,6 +37,50 @@ void fields(auto& io, Of<FieldLineage> auto& s) {
   io.field("source_location", s.source_location);
 }
 
+}  // namespace
+
+json::value write(const std::vector<FieldLineage>& lineage) {
+  json::object out;
+  out.reserve(lineage.size());
+  for (const FieldLineage& l : lineage) {
+    json::value& place = out[l.target_path];
+    if (place.is_string() && !place.get_string().empty()) {
+      // The same field written from two places: keep both rather than lose one.
+      json::string& both = place.get_string();
+      both.append(", ");
+      both.append(l.source_location);
+    } else {
+      place = l.source_location;
+    }
+  }
+  return out;
+}
+
+void read(const json::value& v, const std::string& path, std::vector<FieldLineage>& out, Errors& errors) {
+  if (!v.is_object()) return type_error(v, path, "an object from target path to source place", errors);
+  out.clear();
+  out.reserve(v.get_object().size());
+  for (const auto& entry : v.get_object()) {
+    FieldLineage l;
+    l.target_path.assign(entry.key().data(), entry.key().size());
+    read(entry.value(), join_path(path, l.target_path), l.source_location, errors);
+    out.push_back(std::move(l));
+  }
+}
+
+bool same(const std::vector<FieldLineage>& lineage, const json::value& j) {
+  const json::object* object = j.if_object();
+  if (object == nullptr || object->size() != lineage.size()) return false;
+  auto entry = object->begin();
+  for (const FieldLineage& l : lineage) {
+    if (entry->key() != l.target_path || !same(l.source_location, entry->value())) return false;
+    ++entry;
+  }
+  return true;
+}
+
+namespace {
+
 void fields(auto& io, Of<Provenance> auto& s) {
   io.field("id", s.id);
   io.field("person_id", s.person_id);

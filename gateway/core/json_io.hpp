@@ -95,6 +95,14 @@ KQ_JSON_IO_DECLARE(AuditAgent)
 KQ_JSON_IO_DECLARE(AuditEvent)
 #undef KQ_JSON_IO_DECLARE
 
+// A provenance record's field lineage is one object from target path to source place,
+// {"target_ids[0].name.text": "PID-5.2", ...}, rather than an array of pairs: it is most of the
+// record, and a record is written with every message. A target path appears once; read() keeps
+// the object's order.
+json::value write(const std::vector<FieldLineage>& lineage);
+void read(const json::value& v, const std::string& path, std::vector<FieldLineage>& out, Errors& errors);
+bool same(const std::vector<FieldLineage>& lineage, const json::value& j);
+
 template <class T>
 json::value write(const std::vector<T>& items) {
   json::array out;

@@ -59,10 +59,12 @@ std::vector<FieldError> validate(const Provenance& record, const ValidationConte
   check.required("source_system", record.source_system);
   check.required("channel", record.channel);
   check.required("received_at", record.received_at);
-  for (std::size_t i = 0; i < record.lineage.size(); ++i) {
-    const std::string base = index_path("lineage", i);
-    check.required(join_path(base, "target_path"), record.lineage[i].target_path);
-    check.required(join_path(base, "source_location"), record.lineage[i].source_location);
+  for (const FieldLineage& l : record.lineage) {
+    if (l.target_path.empty()) {
+      check.error("lineage", "a target path is empty");
+      continue;
+    }
+    check.required(join_path("lineage", l.target_path), l.source_location);
   }
   return check.take();
 }

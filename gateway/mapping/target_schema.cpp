@@ -26,7 +26,7 @@ struct Schema {
   ObjectType value_quantity, value_coded, value_string, value_boolean, value_integer, observation_value;
   ObjectType interpretation, cost_line, inpatient_costs;
   ObjectType fitness_item, eye_exam, scale_score, risk_flag;
-  ObjectType consent_grantor, field_lineage, audit_agent;
+  ObjectType consent_grantor, audit_agent;
   std::array<ObjectType, 14> records;  // indexed by RecordKind
 
   ObjectType& record(core::RecordKind kind) { return records[static_cast<std::size_t>(kind)]; }
@@ -99,7 +99,6 @@ void build_school(Schema& s) {
 void build_governance(Schema& s) {
   s.consent_grantor = {"ConsentGrantor",
                        {leaf("person_id", L::id), leaf("name", L::text), leaf("relationship", L::code)}, {}, {}};
-  s.field_lineage = {"FieldLineage", {leaf("target_path", L::text), leaf("source_location", L::text)}, {}, {}};
   s.audit_agent = {"AuditAgent",
                    {leaf("user", L::text), leaf("role", L::code), leaf("org_id", L::id), leaf("ip", L::text)}, {}, {}};
 }
@@ -209,8 +208,9 @@ void build_records(Schema& s) {
       "Provenance",
       with_ids({leaf("mapping_name", L::text), leaf("mapping_version", L::text), leaf("source_system", L::text),
                 leaf("channel", L::code), leaf("message_id", L::text), leaf("received_at", L::datetime),
-                leaf("activity", L::code), leaf("raw_payload_hash", L::text), leaves("target_ids", L::id),
-                objects("lineage", s.field_lineage)}),
+                // No `lineage`: the gateway writes it (an object keyed by target path, which a
+                // field list cannot describe) for every message a mapping maps.
+                leaf("activity", L::code), leaf("raw_payload_hash", L::text), leaves("target_ids", L::id)}),
       {}, {}};
   s.record(K::audit_event) = {
       "AuditEvent",

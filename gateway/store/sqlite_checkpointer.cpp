@@ -43,7 +43,12 @@ Checkpointer::~Checkpointer() {
 // Runs on the writer thread inside every COMMIT, after the transaction is durable.
 int Checkpointer::on_commit(void* self, sqlite3* db, const char* schema, int wal_pages) {
   auto* c = static_cast<Checkpointer*>(self);
-  if (wal_pages >= c->checkpoint_pages_ * kWriterTakesOverAt) {
+  // The WAL starts over from its beginning only at a write transaction that finds every frame
+  // copied. The thread's checkpoint copies what was committed when it began, and the writer has
+  // usually committed more by the time it ends; so after each one the writer copies that short
+  // rest itself, and its next transaction reuses the WAL instead of growing it.
+  const bool catch_up = c->caught_up_.exchange(false);
+  if (catch_up || wal_pages >= c->checkpoint_pages_ * kWriterTakesOverAt) {
     sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     return SQLITE_OK;
   }
@@ -69,6 +74,7 @@ void Checkpointer::run() {
                                              &logged, &copied);
     if (rc == SQLITE_OK) {
       ++checkpoints_;
+      caught_up_ = true;
     } else if (rc != SQLITE_BUSY) {  // BUSY: another checkpoint is running; the next commit retries
       log::warn("store_checkpoint_failed", {{"error", sqlite3_errmsg(own_.get())}});
     }

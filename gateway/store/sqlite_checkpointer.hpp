@@ -6,8 +6,9 @@
 // file while every caller in the next group waits. Here the writer's WAL hook only notes the WAL
 // size after each commit and wakes this thread once it passes `checkpoint_pages`; the thread runs
 // a PASSIVE checkpoint on its own connection, which SQLite allows beside a writer in WAL mode.
-// The writer restarts the WAL from the beginning at its next transaction once every frame has
-// been copied and no reader still needs them.
+// After each such checkpoint the writer copies the few frames committed while it ran, so that
+// its next transaction finds every frame copied and restarts the WAL from the beginning (if no
+// reader still needs the old frames); otherwise the WAL would keep growing under steady load.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -44,6 +45,7 @@ class Checkpointer {
   bool due_ = false;
   bool stopping_ = false;
   std::atomic<std::uint64_t> checkpoints_{0};
+  std::atomic<bool> caught_up_{false};  // a checkpoint finished: the writer copies the rest
   std::thread thread_;
 };
 

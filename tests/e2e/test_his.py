@@ -86,7 +86,7 @@ class HisOverMllp(unittest.TestCase):
         self.assertEqual(set(p["target_ids"]), set(others))
         person = next(r for r in others.values() if r["kind"] == "person")
         self.assertEqual(p["person_id"], person["id"])
-        sources = {l["target_path"]: l["source_location"] for l in p["lineage"]}
+        sources = p["lineage"]  # target path → source place
         index = p["target_ids"].index(person["id"])
         self.assertEqual(sources[f"target_ids[{index}].name.text"], "PID-5.2")
         self.assertEqual(len(p["raw_payload_hash"]), 64)

@@ -44,6 +44,20 @@ TEST(JsonRoundTrip, Consent) { expect_round_trip(sample_consent()); }
 TEST(JsonRoundTrip, Provenance) { expect_round_trip(sample_provenance()); }
 TEST(JsonRoundTrip, AuditEvent) { expect_round_trip(sample_audit_event()); }
 
+TEST(JsonRoundTrip, ProvenanceLineageIsOneObjectFromTargetToSource) {
+  const json::object object = to_json(sample_provenance());
+  EXPECT_EQ(json::serialize(object.at("lineage")),
+            R"({"identifiers[0].value":"PID-3[1].1","name.text":"PID-5.1"})");
+  // A source place that is not text is an error at that target path.
+  json::object bad = object;
+  bad["lineage"] = json::object{{"name.text", 5}};
+  const Decoded<Provenance> decoded = from_json<Provenance>(json::value(bad));
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.errors.front().path, "lineage.name.text");
+  bad["lineage"] = json::array{};
+  EXPECT_FALSE(from_json<Provenance>(json::value(bad)).ok());
+}
+
 TEST(JsonRoundTrip, MinimalRecordsStayMinimal) {
   Person bare;
   EXPECT_TRUE(to_json(bare).empty());  // nothing known, nothing written

@@ -301,7 +301,7 @@ TEST(GovernanceValidation, ProvenanceAndAudit) {
   Provenance p = sample_provenance();
   p.received_at.reset();
   p.lineage[1].source_location.clear();
-  const Errors provenance_expected = {{"received_at", "is required"}, {"lineage[1].source_location", "is required"}};
+  const Errors provenance_expected = {{"received_at", "is required"}, {"lineage.name.text", "is required"}};
   EXPECT_EQ(validate(p, fixed_context()), provenance_expected);
 
   AuditEvent a = sample_audit_event();
