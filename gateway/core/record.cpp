@@ -6,6 +6,7 @@
 #include "gateway/core/json_io.hpp"
 #include "gateway/core/record_validation.hpp"
 #include "gateway/core/text_util.hpp"
+#include "gateway/core/uuid.hpp"
 
 namespace kq::core {
 
@@ -267,6 +268,11 @@ void assign_id(RecordEnvelope& rec, std::string id) {
   if (rec.kind == kind_name(RecordKind::person)) rec.person_id = id;
   if (rec.kind == kind_name(RecordKind::organization)) rec.org_id = id;
   rec.id = std::move(id);
+}
+
+void assign_new_id(RecordEnvelope& rec) {
+  assign_id(rec, new_time_ordered_uuid());
+  rec.new_id = true;
 }
 
 RecordEnvelope to_envelope(const Person& record) { return make_envelope(record); }

@@ -33,6 +33,9 @@ struct RecordEnvelope {
   std::string person_id;    // may be empty
   std::string org_id;       // may be empty
   boost::json::object body;  // the typed record serialised, including its id/person_id/org_id
+  // True when `id` was minted just now (assign_new_id) rather than derived from a key or taken
+  // from the sender: no earlier version can exist, so the store need not look one up.
+  bool new_id = false;
 };
 
 // Checks the kind, parses the body as that kind (unknown keys are errors), validates the record
@@ -70,6 +73,8 @@ boost::json::object envelope_to_json(const RecordEnvelope& rec);
 // Sets the record id in the envelope and in the body (and person_id / org_id for a Person /
 // an Organization): what the store does for an envelope that arrives without an id.
 void assign_id(RecordEnvelope& rec, std::string id);
+// assign_id with a new time-ordered UUID, marking the envelope's id as new.
+void assign_new_id(RecordEnvelope& rec);
 
 struct Person;
 struct Organization;

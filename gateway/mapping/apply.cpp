@@ -524,6 +524,8 @@ class Applier {
       }
       MappedRecord record;
       record.envelope = std::move(checked.envelope);
+      // record_id() minted it (see there): a new id, with no earlier version to look up.
+      record.envelope.new_id = !rule.key && rule.kind != core::RecordKind::person && rule.referenced;
       record.rule = rule.name;
       if (options_.lineage) record.lineage = std::move(pending.lineage);
       result_.records.push_back(std::move(record));

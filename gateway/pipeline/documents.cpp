@@ -79,7 +79,7 @@ void add_mapped(const plugin_host::DecodedDocument& doc, const std::string& pref
     std::size_t persons = 0;
     for (mapping::MappedRecord& r : result.records) {
       // Every record gets its id now, so the provenance can name it.
-      if (r.envelope.id.empty()) core::assign_id(r.envelope, core::new_time_ordered_uuid());
+      if (r.envelope.id.empty()) core::assign_new_id(r.envelope);
       collect_identities(r.envelope, out.identities);
       if (r.envelope.kind == core::kind_name(core::RecordKind::person)) {
         ++persons;
@@ -141,7 +141,7 @@ void add_provenance(RecordsOrErrors& converted, const MessageOrigin& origin) {
     if (!origin.payload_sha256.empty()) p.raw_payload_hash = origin.payload_sha256;
     p.activity = "transform";
     store::RecordEnvelope envelope = core::to_envelope(p);
-    core::assign_id(envelope, core::new_time_ordered_uuid());
+    core::assign_new_id(envelope);
     converted.records.push_back(std::move(envelope));
   }
   converted.provenance.clear();

@@ -188,10 +188,8 @@ PreparedBatch prepare_batch(WriteBatch batch) {
   for (std::size_t i = 0; i < batch.records.size(); ++i) {
     RecordEnvelope& r = batch.records[i];
     PreparedRecord& out = p.records[i];
-    if (r.id.empty()) {
-      core::assign_id(r, core::new_time_ordered_uuid());  // also writes the id into the body
-      out.fresh_id = true;
-    }
+    if (r.id.empty()) core::assign_new_id(r);  // also writes the id into the body
+    out.fresh_id = r.new_id;
     const bool names_person = mark_person_places(r, p, out);
     out.body_json = core::json_text(r.body);
     if (names_person) find_person_slots(p, out);

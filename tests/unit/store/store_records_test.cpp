@@ -81,6 +81,30 @@ TEST_F(RecordsTest, WritingAnIdAgainBumpsTheVersionAndSeqOnlyRises) {
   EXPECT_EQ(page[0].seq, changes[2].seq);
 }
 
+// A caller that minted an id (new_id) is trusted to have made a new one: the store writes
+// version 1 without looking for an earlier version, and a clash is a constraint error, never a
+// silent second "version 1".
+TEST_F(RecordsTest, NewIdsSkipTheVersionLookUpAndAClashFails) {
+  auto store = open();
+  WriteBatch b;
+  b.records.push_back(make_record("observation"));
+  core::assign_new_id(b.records.back());
+  const std::string id = b.records.back().id;
+  EXPECT_TRUE(b.records.back().new_id);
+  WriteResult first = submit_and_wait(*store, std::move(b));
+  ASSERT_EQ(first.status, WriteStatus::committed) << first.error;
+  EXPECT_EQ(first.records.at(0).id, id);
+  EXPECT_EQ(first.records[0].version, 1);
+
+  WriteBatch again;
+  again.records.push_back(make_record("observation", id));
+  again.records.back().new_id = true;  // wrongly: the id exists
+  WriteResult clash = submit_and_wait(*store, std::move(again));
+  EXPECT_EQ(clash.status, WriteStatus::failed);
+  EXPECT_NE(clash.error.find("UNIQUE"), std::string::npos) << clash.error;
+  EXPECT_EQ(store->reader()->record(id)->version, 1);
+}
+
 TEST_F(RecordsTest, ResolvesPersonsThroughTheirIdentifiers) {
   auto store = open();
   WriteBatch first;
