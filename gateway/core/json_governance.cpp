@@ -57,6 +57,17 @@ json::value write(const std::vector<FieldLineage>& lineage) {
 }
 
 void read(const json::value& v, const std::string& path, std::vector<FieldLineage>& out, Errors& errors) {
+  if (v.is_array()) {
+    // The form written before 2026-11-22 (a list of {target_path, source_location}): still read,
+    // so that provenance stored then stays readable; written back as an object.
+    out.clear();
+    for (std::size_t i = 0; i < v.get_array().size(); ++i) {
+      FieldLineage l;
+      read(v.get_array()[i], index_path(path, i), l, errors);
+      out.push_back(std::move(l));
+    }
+    return;
+  }
   if (!v.is_object()) return type_error(v, path, "an object from target path to source place", errors);
   out.clear();
   out.reserve(v.get_object().size());

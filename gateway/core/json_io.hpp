@@ -97,8 +97,9 @@ KQ_JSON_IO_DECLARE(AuditEvent)
 
 // A provenance record's field lineage is one object from target path to source place,
 // {"target_ids[0].name.text": "PID-5.2", ...}, rather than an array of pairs: it is most of the
-// record, and a record is written with every message. A target path appears once; read() keeps
-// the object's order.
+// record, and a record is written with every message. A target path appears once: write()
+// joins the places of a path given twice ("PV1-3.1, PV1-3.2"). read() keeps the object's order
+// and also accepts the older array form.
 json::value write(const std::vector<FieldLineage>& lineage);
 void read(const json::value& v, const std::string& path, std::vector<FieldLineage>& out, Errors& errors);
 bool same(const std::vector<FieldLineage>& lineage, const json::value& j);

@@ -268,6 +268,7 @@ void assign_id(RecordEnvelope& rec, std::string id) {
   if (rec.kind == kind_name(RecordKind::person)) rec.person_id = id;
   if (rec.kind == kind_name(RecordKind::organization)) rec.org_id = id;
   rec.id = std::move(id);
+  rec.new_id = false;  // whoever chose this id may be reusing one (reprocessing does)
 }
 
 void assign_new_id(RecordEnvelope& rec) {

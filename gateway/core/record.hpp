@@ -71,7 +71,8 @@ EnvelopeResult envelope_from_body(RecordKind kind, boost::json::object&& body, c
 boost::json::object envelope_to_json(const RecordEnvelope& rec);
 
 // Sets the record id in the envelope and in the body (and person_id / org_id for a Person /
-// an Organization): what the store does for an envelope that arrives without an id.
+// an Organization): what the store does for an envelope that arrives without an id. Clears
+// new_id: an id given here may have been used before.
 void assign_id(RecordEnvelope& rec, std::string id);
 // assign_id with a new time-ordered UUID, marking the envelope's id as new.
 void assign_new_id(RecordEnvelope& rec);

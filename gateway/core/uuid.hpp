@@ -1,8 +1,9 @@
 #pragma once
-// Ids. Everything the store files (raw messages, records, persons) gets a time-ordered id
-// (version 7): the indexes on those ids then grow at one end, so a commit dirties a few index
-// pages instead of one page per new id, which with random ids was most of the WAL written per
-// message. The price: an id tells when the gateway made it (to the millisecond) — for a record,
+// Ids. What the gateway mints for the store (raw message, record and person ids) is
+// time-ordered (version 7; a record with a business key gets a name-based id instead, see
+// mapping/name_uuid.hpp): the indexes on those ids then grow at one end, so a commit dirties a
+// few index pages instead of one page per new id, which with random ids was most of the WAL
+// written per message. The price: an id tells when the gateway made it (to the millisecond) — for a record,
 // what its written_at says anyway; for a person, when the gateway first heard of them. Random
 // ids (version 4) remain for what must be unguessable.
 #include <string>

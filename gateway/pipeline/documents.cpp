@@ -17,6 +17,7 @@ namespace {
 // Person records name their identifiers; the store resolves them to one person id.
 void collect_identities(store::RecordEnvelope& rec, std::vector<store::IdentityLink>& out) {
   if (rec.kind != "person") return;
+  // Only a reference within the batch: the store files the person under the id it resolves.
   if (rec.id.empty()) core::assign_id(rec, core::new_uuid());
   const json::value* ids = rec.body.if_contains("identifiers");
   if (ids == nullptr || !ids->is_array()) return;

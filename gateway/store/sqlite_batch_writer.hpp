@@ -40,7 +40,8 @@ class BatchWriter {
   // the group can still commit. Without it nothing is undone: the caller must then roll the
   // transaction back and apply the group again isolated. A savepoint copies every page the batch
   // changes into the sub-journal first, so the common case (no batch fails) skips them.
-  // apply() leaves the batch as it was, so a batch can be applied again after a rollback.
+  // apply() changes nothing in the batch but the person ids it writes over the bodies'
+  // placeholders, which a second run writes again: a batch can be applied again after a rollback.
   // Throws TransactionLost if the enclosing transaction is gone.
   WriteResult apply(PreparedBatch& p, std::int64_t now_ms, bool isolated);
 

@@ -8,9 +8,9 @@
 namespace kq::store::sqlite {
 
 namespace {
-// Past this many times the threshold the checkpointer is not keeping up (a reader holding an
-// old snapshot, a slow disk): the writer then checkpoints itself, which holds new writes back
-// instead of letting the WAL grow without bound.
+// Past this many times the threshold the thread is not keeping up (a slow disk): the writer then
+// copies frames itself after its commits, which holds new writes back a little. Neither can
+// copy past a reader that holds an old snapshot; the WAL grows until it lets go.
 constexpr int kWriterTakesOverAt = 4;
 }  // namespace
 
@@ -26,11 +26,14 @@ Checkpointer::Checkpointer(Connection& writer, const std::filesystem::path& path
   } catch (const SqliteError& e) {
     throw StoreError("cannot open the checkpoint connection to " + path.string() + ": " + e.what());
   }
-  sqlite3_wal_hook(writer_.get(), &Checkpointer::on_commit, this);
   thread_ = std::thread([this] { run(); });
+  sqlite3_wal_hook(writer_.get(), &Checkpointer::on_commit, this);  // last: nothing can throw now
 }
 
-Checkpointer::~Checkpointer() {
+Checkpointer::~Checkpointer() { stop(); }
+
+void Checkpointer::stop() {
+  if (!own_) return;
   sqlite3_wal_hook(writer_.get(), nullptr, nullptr);
   {
     std::lock_guard lock(mutex_);
@@ -38,6 +41,7 @@ Checkpointer::~Checkpointer() {
   }
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
+  own_ = Connection();
 }
 
 // Runs on the writer thread inside every COMMIT, after the transaction is durable.
@@ -75,7 +79,9 @@ void Checkpointer::run() {
     if (rc == SQLITE_OK) {
       ++checkpoints_;
       caught_up_ = true;
-    } else if (rc != SQLITE_BUSY) {  // BUSY: another checkpoint is running; the next commit retries
+      failing_ = false;
+    } else if (rc != SQLITE_BUSY && !failing_) {  // BUSY: another checkpoint is running
+      failing_ = true;
       log::warn("store_checkpoint_failed", {{"error", sqlite3_errmsg(own_.get())}});
     }
     lock.lock();

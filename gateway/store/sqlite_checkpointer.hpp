@@ -1,5 +1,6 @@
 #pragma once
-// Copies the WAL back into the database file on a thread of its own, so the writer never does.
+// Copies the WAL back into the database file on a thread of its own, so that the writer copies
+// only the little that was committed while that ran.
 //
 // SQLite's automatic checkpoint runs inside the COMMIT of whichever transaction pushed the WAL
 // past the threshold: the writer thread then copies megabytes of pages and fsyncs the database
@@ -27,7 +28,11 @@ class Checkpointer {
   // connection of its own to `path`. Throws StoreError if that connection cannot be opened.
   Checkpointer(Connection& writer, const std::filesystem::path& path, int checkpoint_pages,
                std::chrono::milliseconds busy_timeout);
-  ~Checkpointer();  // stops the thread; removes the hook
+  ~Checkpointer();  // stop()
+
+  // Removes the hook, stops the thread and closes the connection; checkpoints() stays readable.
+  // Call before the writer connection closes. Idempotent.
+  void stop();
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
 
@@ -43,6 +48,7 @@ class Checkpointer {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool due_ = false;
+  bool failing_ = false;  // thread only: log a failure once, not at every commit
   bool stopping_ = false;
   std::atomic<std::uint64_t> checkpoints_{0};
   std::atomic<bool> caught_up_{false};  // a checkpoint finished: the writer copies the rest

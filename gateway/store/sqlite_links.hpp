@@ -1,7 +1,7 @@
 #pragma once
 // The writer's handling of person merges (person_link) and of reprocessed raw messages (dead-letter
 // history). Kept apart from BatchWriter so the group-commit path stays small; BatchWriter calls
-// into it from inside the batch's savepoint, on the writer thread only.
+// into it from inside the group's transaction, on the writer thread only.
 #include <cstdint>
 #include <stdexcept>
 #include <string>

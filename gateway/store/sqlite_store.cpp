@@ -131,7 +131,7 @@ class SqliteStore final : public Store {
     s.last_commit_latency = std::chrono::microseconds(last_commit_us_.load());
     s.total_commit_latency = std::chrono::microseconds(total_commit_us_.load());
     s.db_size_bytes = db_size_bytes();
-    s.checkpoints = checkpointer_ ? checkpointer_->checkpoints() : 0;
+    s.checkpoints = checkpointer_->checkpoints();
     return s;
   }
 
@@ -146,7 +146,7 @@ class SqliteStore final : public Store {
     if (closed_) return;
     stop_intake();
     if (thread_.joinable()) thread_.join();
-    checkpointer_.reset();
+    checkpointer_->stop();  // stays allocated: stats() may still read its count
     writer_.reset();  // statements first, then the connection they belong to
     db_ = sqlite::Connection();
     pool_->close();
@@ -210,7 +210,7 @@ class SqliteStore final : public Store {
     }
   }
 
-  // Auto-checkpoints are PASSIVE: readers that always hold a snapshot can keep them from ever
+  // Background checkpoints are PASSIVE: readers that always hold a snapshot can keep them from ever
   // finishing, and the WAL then grows without bound. So when the writer is idle and the WAL is
   // larger than wal_truncate_bytes, it runs a TRUNCATE checkpoint (briefly waiting for readers).
   void maybe_checkpoint() {
@@ -311,7 +311,7 @@ class SqliteStore final : public Store {
   SqliteOptions options_;
   sqlite::Connection db_;  // after start-up, touched by the writer thread only
   std::unique_ptr<sqlite::BatchWriter> writer_;
-  std::unique_ptr<sqlite::Checkpointer> checkpointer_;  // hooks db_: reset before db_ closes
+  std::unique_ptr<sqlite::Checkpointer> checkpointer_;  // hooks db_: stopped before db_ closes
   std::shared_ptr<sqlite::ReaderPool> pool_;
 
   mutable std::mutex mutex_;  // guards the queue and the flags below it

@@ -176,8 +176,8 @@ struct SqliteOptions {
   std::size_t reader_connections = 4;    // idle read connections kept open
   std::size_t writer_cache_kib = 16384;  // page cache of the writer connection (store.cache_size)
   std::size_t max_queue = 100000;        // beyond this, submit fails fast (back-pressure)
-  // Auto-checkpoints are PASSIVE, and readers that always hold a snapshot can starve them. When
-  // the writer is idle and the WAL is larger than this, it runs a TRUNCATE checkpoint.
+  // Checkpoints are PASSIVE, and readers that always hold a snapshot can starve them. When the
+  // writer is idle and the WAL is larger than this, it runs a TRUNCATE checkpoint.
   std::uint64_t wal_truncate_bytes = 64ULL << 20;
   // A background thread copies the WAL into the database once it holds this many pages (see
   // sqlite_checkpointer.hpp); SQLite's own default is 1000, run inside the writer's COMMIT.

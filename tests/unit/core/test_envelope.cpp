@@ -218,6 +218,17 @@ TEST(Envelope, AssignIdFillsEnvelopeAndBody) {
   EXPECT_TRUE(validate_envelope(obs, fixed_context()).empty());
 }
 
+TEST(Envelope, OnlyAMintedIdIsMarkedNew) {
+  RecordEnvelope obs = to_envelope(sample_observation());
+  assign_new_id(obs);
+  EXPECT_TRUE(obs.new_id);
+  EXPECT_TRUE(is_uuid(obs.id));
+  EXPECT_EQ(obs.body.at("id").as_string(), obs.id);
+  // An id given by someone else (reprocessing reuses the earlier version's) may exist already.
+  assign_id(obs, "obs-earlier");
+  EXPECT_FALSE(obs.new_id);
+}
+
 TEST(Uuid, RandomVersion4) {
   std::set<std::string> seen;
   for (int i = 0; i < 200; ++i) {

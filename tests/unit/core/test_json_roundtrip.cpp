@@ -54,8 +54,15 @@ TEST(JsonRoundTrip, ProvenanceLineageIsOneObjectFromTargetToSource) {
   const Decoded<Provenance> decoded = from_json<Provenance>(json::value(bad));
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.errors.front().path, "lineage.name.text");
-  bad["lineage"] = json::array{};
+  bad["lineage"] = "PID-5.1";
   EXPECT_FALSE(from_json<Provenance>(json::value(bad)).ok());
+  // The array form written before is still read, as the same lineage.
+  json::object legacy = object;
+  legacy["lineage"] = json::array{json::object{{"target_path", "identifiers[0].value"}, {"source_location", "PID-3[1].1"}},
+                                  json::object{{"target_path", "name.text"}, {"source_location", "PID-5.1"}}};
+  const Decoded<Provenance> old = from_json<Provenance>(json::value(legacy));
+  ASSERT_TRUE(old.ok()) << old.errors.front().path << ": " << old.errors.front().message;
+  EXPECT_EQ(old.value->lineage, sample_provenance().lineage);
 }
 
 TEST(JsonRoundTrip, MinimalRecordsStayMinimal) {
