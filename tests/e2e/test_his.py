@@ -2,33 +2,11 @@
 by MSH-3|MSH-4|MSH-10, GB 18030 senders, hostile control ids, never a positive ACK for junk."""
 import json
 import os
-import subprocess
-import tempfile
 import unittest
 
-from harness import CR, FS, VT, Gateway, SOURCE_DIR, mllp_exchange
+from harness import Gateway, GatewayCase, SOURCE_DIR, his_mllp_config, mllp_exchange, mllp_send, msa
 
-CONFIG = """
-data_dir: {data}
-log: {{ level: info }}
-listeners:
-  - name: admin
-    port: {admin_port}
-  - name: hl7
-    protocol: mllp
-    port: {extra_port}
-    limits: {{ max_body_bytes: 1MiB, read_timeout: 5s, idle_timeout: 30s }}
-plugins:
-  directory: {plugins}
-mappings:
-  directory: """ + os.path.join(SOURCE_DIR, "mappings") + """
-adapters:
-  - name: hospital-a
-    plugin: his
-    listener: hl7
-    config:
-      facility: E2E
-"""
+CONFIG = his_mllp_config(limits="max_body_bytes: 1MiB, read_timeout: 5s, idle_timeout: 30s")
 
 FIXTURES = os.path.join(SOURCE_DIR, "tests/fixtures/hl7v2")
 
@@ -38,23 +16,8 @@ def fixture(name):
         return f.read().replace(b"\r\n", b"\r").replace(b"\n", b"\r")
 
 
-def msa(ack):
-    for seg in ack.split("\r"):
-        if seg.startswith("MSA|"):
-            return seg.split("|")
-    raise AssertionError("no MSA in %r" % ack)
-
-
-class HisOverMllp(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.gw = Gateway()
-        cls.gw.write_config(text=CONFIG)
-        cls.gw.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gw.cleanup()
+class HisOverMllp(GatewayCase):
+    CONFIG = CONFIG
 
     def send(self, payload):
         return mllp_exchange(self.gw.extra_port, payload)
@@ -153,14 +116,9 @@ class HisOverMllp(unittest.TestCase):
         self.assertIn(msa(ack)[1], ("AR", "AE"), ack)
 
     def test_mllp_send_client(self):
-        with tempfile.NamedTemporaryFile("wb", suffix=".hl7", delete=False) as f:
-            f.write(VT + fixture("oru_r01.hl7") + FS + CR)
-        self.addCleanup(os.unlink, f.name)
-        r = subprocess.run(["mllp_send", "--file", f.name, "--port", str(self.gw.extra_port), "127.0.0.1"],
-                           capture_output=True, text=True, timeout=30)
-        self.assertEqual(r.returncode, 0, r.stderr)
+        ack = mllp_send(self.gw.extra_port, fixture("oru_r01.hl7"))
         # Its results are coded in LOINC (OBX-3.3 LN): accepted without the local code table.
-        self.assertIn("MSA|AA|LIS20240915010044", r.stdout)
+        self.assertIn("MSA|AA|LIS20240915010044", ack)
         rows = self.gw.sql("SELECT count(*) AS n FROM record r JOIN raw_message m ON r.message_id = m.id"
                            " WHERE r.kind = 'observation' AND CAST(m.payload AS TEXT) LIKE '%LIS20240915010044%'")
         self.assertEqual(7, rows[0]["n"])
@@ -174,7 +132,7 @@ class MappingReload(unittest.TestCase):
         self.addCleanup(gw.cleanup)
         mappings = os.path.join(gw.dir, "mappings")
         shutil.copytree(os.path.join(SOURCE_DIR, "mappings"), mappings)
-        gw.write_config(text=CONFIG.replace(os.path.join(SOURCE_DIR, "mappings"), mappings))
+        gw.write_config(text=his_mllp_config(mappings=mappings))
         gw.start()
         adt = os.path.join(mappings, "his/adt_a01.yaml")
         with open(adt) as f:

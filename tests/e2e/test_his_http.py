@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from harness import Gateway, SOURCE_DIR, issue_client_cert
+from harness import GatewayCase, SOURCE_DIR, issue_client_cert
 
 ORG_A = "12110000MB0000001X"   # hospital-a's organisation (its client certificate's principal)
 ORG_B = "12110000MB0000002Y"   # a second hospital, using the province-platform certificate here
@@ -85,20 +85,16 @@ def read(path):
         return f.read()
 
 
-class HisOverHttps(unittest.TestCase):
+class HisOverHttps(GatewayCase):
+    CONFIG = CONFIG
+
     @classmethod
-    def setUpClass(cls):
-        cls.gw = Gateway()
-        cls.gw.write_config(text=CONFIG)
-        cls.extra_certs = tempfile.mkdtemp(prefix="kq-e2e-his-certs-")
+    def prepare(cls):
+        cls.extra_certs = os.path.join(cls.gw.dir, "extra-certs")  # removed with the gateway's folder
+        os.makedirs(cls.extra_certs)
         issue_client_cert(cls.gw.certs, cls.extra_certs, "clinic-c", "/C=CN/O=Demo Clinic/CN=clinic-c")
         issue_client_cert(cls.gw.certs, cls.extra_certs, "stranger", "/C=CN/O=Nobody/CN=stranger")
         issue_client_cert(cls.gw.certs, cls.extra_certs, "reader", "/C=CN/O=Demo Statistics Office/CN=reader")
-        cls.gw.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gw.cleanup()
 
     # -- helpers ---------------------------------------------------------------------------------
 

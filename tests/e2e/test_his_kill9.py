@@ -16,29 +16,9 @@ import threading
 import time
 import unittest
 
-from harness import CR, FS, VT, Gateway, SOURCE_DIR, read_mllp_frame
+from harness import CR, FS, VT, Gateway, his_mllp_config, read_mllp_frame
 
-CONFIG = """
-data_dir: {data}
-log: {{ level: warn }}
-listeners:
-  - name: admin
-    port: {admin_port}
-  - name: hl7
-    protocol: mllp
-    port: {extra_port}
-    limits: {{ max_body_bytes: 1MiB, read_timeout: 10s, idle_timeout: 60s }}
-plugins:
-  directory: {plugins}
-mappings:
-  directory: """ + os.path.join(SOURCE_DIR, "mappings") + """
-adapters:
-  - name: hospital-a
-    plugin: his
-    listener: hl7
-    config:
-      facility: E2E
-"""
+CONFIG = his_mllp_config(log_level="warn", limits="max_body_bytes: 1MiB, read_timeout: 10s, idle_timeout: 60s")
 
 MESSAGES = int(os.environ.get("KQ_KILL9_MESSAGES", "20000"))
 KILLS = int(os.environ.get("KQ_KILL9_KILLS", "4"))

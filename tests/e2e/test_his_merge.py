@@ -2,38 +2,15 @@
 MRNs, then the hospital's merge. The identity index links the two persons, nothing is lost, later
 messages with either MRN land on the surviving person, a repeated merge changes nothing, and a
 merge of a person into itself is a content error (AE, dead letter)."""
-import os
-import subprocess
-import tempfile
 import unittest
 
-from harness import Gateway, SOURCE_DIR
+from harness import GatewayCase, his_mllp_config, mllp_send, msa
 
-CONFIG = """
-data_dir: {data}
-log: {{ level: info }}
-listeners:
-  - name: admin
-    port: {admin_port}
-  - name: hl7
-    protocol: mllp
-    port: {extra_port}
-plugins:
-  directory: {plugins}
-mappings:
-  directory: """ + os.path.join(SOURCE_DIR, "mappings") + """
-adapters:
-  - name: hospital-a
-    plugin: his
-    listener: hl7
-    config:
-      facility: E2E
-"""
+CONFIG = his_mllp_config()
 
 # MRNs are indexed per assigning hospital (here MSH-4: no sender organisation is configured).
 MRN = "urn:oid:2.16.156.10011.1.13^H001"
 RESIDENT_ID = "110108201605010029"
-VT, FS, CR = b"\x0b", b"\x1c", b"\r"
 
 
 def hl7(*segments):
@@ -57,30 +34,16 @@ def merge(control, surviving_mrn, prior_ids):
                f"MRG|{prior_ids}||||||WANG XIAOMING^王小明")
 
 
-class HisMerge(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.gw = Gateway()
-        cls.gw.write_config(text=CONFIG)
-        cls.gw.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gw.cleanup()
+class HisMerge(GatewayCase):
+    CONFIG = CONFIG
 
     def send(self, payload):
         """Sends one message with mllp_send and returns (MSA-1, the raw message id it was stored as)."""
-        with tempfile.NamedTemporaryFile("wb", suffix=".hl7", delete=False) as f:
-            f.write(VT + payload + FS + CR)
-        self.addCleanup(os.unlink, f.name)
-        r = subprocess.run(["mllp_send", "--file", f.name, "--port", str(self.gw.extra_port), "127.0.0.1"],
-                           capture_output=True, text=True, timeout=30)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        msa = next(seg.split("|") for seg in r.stdout.replace("\n", "\r").split("\r") if seg.startswith("MSA|"))
+        code = msa(mllp_send(self.gw.extra_port, payload))[1]
         control = payload.split(b"\r")[0].split(b"|")[9].decode()
         rows = self.gw.sql(f"SELECT id FROM raw_message WHERE CAST(payload AS TEXT) LIKE '%|{control}|%' "
                            "ORDER BY stored_at_ms DESC LIMIT 1")
-        return msa[1], rows[0]["id"] if rows else None
+        return code, rows[0]["id"] if rows else None
 
     def owner(self, value):
         rows = self.gw.sql(f"SELECT person_id FROM person_identifier WHERE system = '{MRN}' AND value = '{value}'")

@@ -1,12 +1,9 @@
 """The host's MLLP transport: real MLLP clients (python-hl7's mllp_send and raw sockets) against
 the real binary, frames acknowledged only after commit, in order per connection, limits."""
-import os
 import socket
-import subprocess
-import tempfile
 import unittest
 
-from harness import Gateway, read_mllp_frame
+from harness import CR, FS, VT, GatewayCase, mllp_send, read_mllp_frame
 
 CONFIG = """
 data_dir: {data}
@@ -26,24 +23,14 @@ adapters:
     listener: hl7
 """
 
-VT, FS, CR = b"\x0b", b"\x1c", b"\r"
-
 
 def message(control_id, patient="P123"):
     return (f"MSH|^~\\&|HIS|HOSP_A|KQ|KQ|20260101120000||ADT^A01|{control_id}|P|2.5\r"
             f"PID|1||{patient}^^^HOSP_A^MR||ZHANG^SAN\r")
 
 
-class MllpTransport(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.gw = Gateway()
-        cls.gw.write_config(text=CONFIG)
-        cls.gw.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gw.cleanup()
+class MllpTransport(GatewayCase):
+    CONFIG = CONFIG
 
     def connect(self):
         s = socket.create_connection(("127.0.0.1", self.gw.extra_port), timeout=10)
@@ -61,13 +48,7 @@ class MllpTransport(unittest.TestCase):
         return frame.decode()
 
     def test_mllp_send_gets_aa_after_commit(self):
-        with tempfile.NamedTemporaryFile("wb", suffix=".hl7", delete=False) as f:
-            f.write(VT + message("CTRL-SEND-1").encode() + FS + CR)
-        self.addCleanup(os.unlink, f.name)
-        r = subprocess.run(["mllp_send", "--file", f.name, "--port", str(self.gw.extra_port), "127.0.0.1"],
-                           capture_output=True, text=True, timeout=30)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("MSA|AA|CTRL-SEND-1", r.stdout)
+        self.assertIn("MSA|AA|CTRL-SEND-1", mllp_send(self.gw.extra_port, message("CTRL-SEND-1").encode()))
         rows = self.gw.sql("SELECT status, channel FROM raw_message WHERE CAST(payload AS TEXT) LIKE '%CTRL-SEND-1%'")
         self.assertEqual(rows, [{"status": "accepted", "channel": "hl7"}])
         body = self.gw.sql("SELECT body FROM record WHERE id = 'org-CTRL-SEND-1'")[0]["body"]

@@ -5,10 +5,9 @@ read, and a frame beyond the default 16 MiB limit closes the connection without 
 import os
 import socket
 import ssl
-import time
 import unittest
 
-from harness import CR, FS, VT, Gateway, SOURCE_DIR, issue_client_cert, read_mllp_frame
+from harness import CR, FS, VT, GatewayCase, SOURCE_DIR, issue_client_cert, read_mllp_frame
 
 CONFIG = """
 data_dir: {data}
@@ -53,17 +52,12 @@ def adt(control_id):
     return text.replace(b"HIS20240912000001", control_id.encode())
 
 
-class MllpOverMutualTls(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.gw = Gateway()
-        cls.gw.write_config(text=CONFIG)
-        issue_client_cert(cls.gw.certs, cls.gw.dir, "stranger", "/C=CN/O=Nobody/CN=stranger")
-        cls.gw.start()
+class MllpOverMutualTls(GatewayCase):
+    CONFIG = CONFIG
 
     @classmethod
-    def tearDownClass(cls):
-        cls.gw.cleanup()
+    def prepare(cls):
+        issue_client_cert(cls.gw.certs, cls.gw.dir, "stranger", "/C=CN/O=Nobody/CN=stranger")
 
     def context(self, cert=None, key=None):
         ctx = ssl.create_default_context(cafile=os.path.join(self.gw.certs, "ca.crt"))

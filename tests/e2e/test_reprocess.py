@@ -10,28 +10,8 @@ import signal
 import subprocess
 import unittest
 
-from harness import BIN, Gateway, SOURCE_DIR, mllp_exchange
+from harness import BIN, Gateway, SOURCE_DIR, his_mllp_config, mllp_exchange
 
-CONFIG = """
-data_dir: {data}
-log: {{ level: info }}
-listeners:
-  - name: admin
-    port: {admin_port}
-  - name: hl7
-    protocol: mllp
-    port: {extra_port}
-plugins:
-  directory: {plugins}
-mappings:
-  directory: MAPPINGS
-adapters:
-  - name: hospital-a
-    plugin: his
-    listener: hl7
-    config:
-      facility: E2E
-"""
 
 GOOD_REQUIRED = "required: [encounter_class, source_visit_no]"
 # An admission has no discharge time (PV1-45), so requiring it makes every A01 a dead letter.
@@ -59,7 +39,7 @@ class Reprocess(unittest.TestCase):
         shutil.copytree(os.path.join(SOURCE_DIR, "mappings"), self.mappings)
         self.adt = os.path.join(self.mappings, "his/adt_a01.yaml")
         self.edit_mapping(GOOD_REQUIRED, BROKEN_REQUIRED)
-        self.gw.write_config(text=CONFIG.replace("MAPPINGS", self.mappings))
+        self.gw.write_config(text=his_mllp_config(mappings=self.mappings))
         self.gw.start()
 
     def edit_mapping(self, old, new, version=None):
