@@ -1,6 +1,8 @@
 #pragma once
 // Plumbing for the store writer benchmark: the baseline's SQL, a typical record body, scratch
 // files, and the report (medians, ratio, latency percentiles).
+#include "bench_stats.hpp"
+
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -184,15 +186,6 @@ struct RunResult {
   double rate() const { return seconds > 0 ? static_cast<double>(records) / seconds : 0; }
   double mean_group() const { return commits > 0 ? static_cast<double>(records) / commits : 0; }
 };
-
-inline double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
-}
-
-inline double median(std::vector<double> v) { return percentile(std::move(v), 0.5); }
 
 inline void print_run(std::size_t run, const RunResult& base, const RunResult& w) {
   std::printf(

@@ -1,6 +1,6 @@
 #pragma once
 // What the two single-threaded HL7 v2 benchmarks share: the benchmark message, the split-only
-// baseline both compare against, and timing in thread CPU time with medians.
+// baseline both compare against, and timing in thread CPU time, interleaved, with medians.
 #include <time.h>
 
 #include <algorithm>
@@ -8,10 +8,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "bench_stats.hpp"
 
 namespace kq::bench::hl7 {
 
@@ -94,9 +97,40 @@ Rate measure(double seconds, Work&& work, std::size_t batch = 256) {
   return {static_cast<double>(messages) / cpu, static_cast<double>(messages) / wall};
 }
 
-inline double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
+// One way of handling the message, measured against the others in the same runs.
+struct Variant {
+  const char* label;
+  std::function<std::size_t()> work;  // handles one message; returns a checksum
+};
+
+struct Medians {
+  std::vector<double> per_cpu_second;   // per variant
+  std::vector<double> per_wall_second;  // per variant
+};
+
+// Measures every variant for `seconds` of CPU time per run, in turn (a, b, c, a, b, c, ...) so
+// that all see the same machine noise; prints one line per run with the ratio of variant
+// `ratio_of` to the first (the baseline), and returns the medians over the runs.
+inline Medians measure_interleaved(const std::vector<Variant>& variants, std::size_t runs,
+                                   double seconds, std::size_t ratio_of, std::size_t batch) {
+  std::vector<std::vector<double>> cpu(variants.size()), wall(variants.size());
+  for (std::size_t r = 1; r <= runs; ++r) {
+    std::printf("run %zu:", r);
+    for (std::size_t v = 0; v < variants.size(); ++v) {
+      const Rate rate = measure(seconds, variants[v].work, batch);
+      cpu[v].push_back(rate.per_cpu_second);
+      wall[v].push_back(rate.per_wall_second);
+      std::printf("%s %s %8.0f msgs/s", v == 0 ? "" : " |", variants[v].label, rate.per_cpu_second);
+    }
+    std::printf(" | ratio %.2f   (wall clock: %.0f, %.0f)\n", cpu[ratio_of].back() / cpu[0].back(),
+                wall[0].back(), wall[ratio_of].back());
+  }
+  Medians m;
+  for (std::size_t v = 0; v < variants.size(); ++v) {
+    m.per_cpu_second.push_back(median(cpu[v]));
+    m.per_wall_second.push_back(median(wall[v]));
+  }
+  return m;
 }
 
 inline std::string read_file(const std::string& path) {

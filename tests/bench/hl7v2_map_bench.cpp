@@ -111,23 +111,13 @@ int run(int argc, char** argv) {
         check.records.size(), body_bytes, lineage, runs, seconds);
   }
 
-  std::vector<double> base, mapped, traced, base_wall, mapped_wall;
-  for (std::size_t r = 1; r <= runs; ++r) {
-    const Rate b = measure(seconds, [&] { return split_baseline(message); }, 64);
-    const Rate m = measure(seconds, [&] { return parse_and_map(*compiled, message, pipeline); }, 64);
-    const Rate t = measure(seconds, [&] { return parse_and_map(*compiled, message, with_lineage); }, 64);
-    base.push_back(b.per_cpu_second);
-    mapped.push_back(m.per_cpu_second);
-    traced.push_back(t.per_cpu_second);
-    base_wall.push_back(b.per_wall_second);
-    mapped_wall.push_back(m.per_wall_second);
-    std::printf(
-        "run %zu: baseline %8.0f msgs/s | parse+map %8.0f msgs/s | with lineage %8.0f msgs/s"
-        " | ratio %.2f   (wall clock: %.0f, %.0f)\n",
-        r, b.per_cpu_second, m.per_cpu_second, t.per_cpu_second,
-        m.per_cpu_second / b.per_cpu_second, b.per_wall_second, m.per_wall_second);
-  }
-  const double b = median(base), m = median(mapped), t = median(traced);
+  const Medians medians = measure_interleaved(
+      {{"baseline", [&] { return split_baseline(message); }},
+       {"parse+map", [&] { return parse_and_map(*compiled, message, pipeline); }},
+       {"with lineage", [&] { return parse_and_map(*compiled, message, with_lineage); }}},
+      runs, seconds, /*ratio_of=*/1, /*batch=*/64);
+  const double b = medians.per_cpu_second[0], m = medians.per_cpu_second[1],
+               t = medians.per_cpu_second[2];
   std::printf("median of %zu runs, messages per CPU second (one thread):\n", runs);
   std::printf("  (a) baseline split (segments, fields):  %9.0f msgs/s  (%.2f us/msg)\n", b,
               1e6 / b);
@@ -137,8 +127,8 @@ int run(int argc, char** argv) {
               1e6 / t);
   std::printf("  ratio (b)/(a):                          %9.2f   (target >= 0.30)\n", m / b);
   std::printf("  (b) >= 300000 msgs/s:                   %9s\n", m >= 300000 ? "met" : "NOT met");
-  std::printf("  wall clock, for reference: (a) %.0f msgs/s, (b) %.0f msgs/s\n", median(base_wall),
-              median(mapped_wall));
+  std::printf("  wall clock, for reference: (a) %.0f msgs/s, (b) %.0f msgs/s\n",
+              medians.per_wall_second[0], medians.per_wall_second[1]);
   return 0;
 }
 

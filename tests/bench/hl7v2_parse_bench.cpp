@@ -97,23 +97,13 @@ int run(int argc, char** argv) {
   std::printf("message: %zu bytes; %zu paths selecting %zu values; %zu runs of %.1f s each\n",
               message.size(), paths.size(), matches, runs, seconds);
 
-  std::vector<double> base, parsed, selected, base_wall, selected_wall;
-  for (std::size_t r = 1; r <= runs; ++r) {
-    const Rate b = measure(seconds, [&] { return split_baseline(message); });
-    const Rate p = measure(seconds, [&] { return parse_only(message, options); });
-    const Rate s = measure(seconds, [&] { return parse_and_select(message, options, paths); });
-    base.push_back(b.per_cpu_second);
-    parsed.push_back(p.per_cpu_second);
-    selected.push_back(s.per_cpu_second);
-    base_wall.push_back(b.per_wall_second);
-    selected_wall.push_back(s.per_wall_second);
-    std::printf(
-        "run %zu: baseline %8.0f msgs/s | parse %8.0f msgs/s | parse+select %8.0f msgs/s"
-        " | ratio %.2f   (wall clock: %.0f, %.0f)\n",
-        r, b.per_cpu_second, p.per_cpu_second, s.per_cpu_second,
-        s.per_cpu_second / b.per_cpu_second, b.per_wall_second, s.per_wall_second);
-  }
-  const double b = median(base), p = median(parsed), s = median(selected);
+  const Medians medians = measure_interleaved(
+      {{"baseline", [&] { return split_baseline(message); }},
+       {"parse", [&] { return parse_only(message, options); }},
+       {"parse+select", [&] { return parse_and_select(message, options, paths); }}},
+      runs, seconds, /*ratio_of=*/2, /*batch=*/256);
+  const double b = medians.per_cpu_second[0], p = medians.per_cpu_second[1],
+               s = medians.per_cpu_second[2];
   std::printf("median of %zu runs, messages per CPU second (one thread):\n", runs);
   std::printf("  (a) baseline split (segments, fields):  %9.0f msgs/s  (%.2f us/msg)\n", b,
               1e6 / b);
@@ -123,8 +113,8 @@ int run(int argc, char** argv) {
               paths.size(), s, 1e6 / s);
   std::printf("  ratio (c)/(a):                          %9.2f   (target >= 0.30)\n", s / b);
   std::printf("  (c) >= 300000 msgs/s:                   %9s\n", s >= 300000 ? "met" : "NOT met");
-  std::printf("  wall clock, for reference: (a) %.0f msgs/s, (c) %.0f msgs/s\n", median(base_wall),
-              median(selected_wall));
+  std::printf("  wall clock, for reference: (a) %.0f msgs/s, (c) %.0f msgs/s\n",
+              medians.per_wall_second[0], medians.per_wall_second[2]);
   return 0;
 }
 
