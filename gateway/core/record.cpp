@@ -276,6 +276,16 @@ void assign_new_id(RecordEnvelope& rec) {
   rec.new_id = true;
 }
 
+void for_each_person_reference(RecordEnvelope& rec,
+                               const std::function<void(json::value&)>& visit) {
+  const bool person = rec.kind == kind_name(RecordKind::person);
+  if (json::value* v = rec.body.if_contains(person ? "id" : "person_id")) visit(*v);
+  if (rec.kind != kind_name(RecordKind::provenance)) return;
+  if (json::value* targets = rec.body.if_contains("target_ids"); targets && targets->is_array()) {
+    for (json::value& id : targets->get_array()) visit(id);
+  }
+}
+
 RecordEnvelope to_envelope(const Person& record) { return make_envelope(record); }
 RecordEnvelope to_envelope(const Organization& record) { return make_envelope(record); }
 RecordEnvelope to_envelope(const Enrollment& record) { return make_envelope(record); }

@@ -9,6 +9,7 @@
 // validate_envelope accepts those two self-ids empty (not filled in yet); any other difference
 // between envelope and body is an error, because the store indexes and filters by these ids.
 #include <optional>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +77,12 @@ boost::json::object envelope_to_json(const RecordEnvelope& rec);
 void assign_id(RecordEnvelope& rec, std::string id);
 // assign_id with a new time-ordered UUID, marking the envelope's id as new.
 void assign_new_id(RecordEnvelope& rec);
+
+// Calls `visit` for every value in the body that names a person by id, as the model places
+// them: a person record's own `id`, any other record's `person_id`, and the ids among a
+// provenance record's `target_ids` (some of which are persons). `visit` may replace the value.
+void for_each_person_reference(RecordEnvelope& rec,
+                               const std::function<void(boost::json::value&)>& visit);
 
 struct Person;
 struct Organization;

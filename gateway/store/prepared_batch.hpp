@@ -27,9 +27,6 @@ struct PreparedRecord {
   static constexpr std::size_t kNoRef = static_cast<std::size_t>(-1);
   std::size_t id_ref = kNoRef;      // filed under this ref's person id (a person record)
   std::size_t person_ref = kNoRef;  // its person_id column is this ref's person id
-  // The store chose the id just now, so no earlier version can exist and the writer can skip
-  // the version look-up.
-  bool fresh_id = false;
 };
 
 struct PreparedBatch {

@@ -272,8 +272,8 @@ void BatchWriter::insert_records(PreparedBatch& p, std::int64_t now_ms, WriteRes
                                       ? std::string_view(prepared.body_json)
                                       : body_with_persons(prepared, person_ids_, body_scratch_);
     std::int64_t version = 1;
-    if (!prepared.fresh_id) {
-      // A caller-chosen id may have been written before: the new row is the next version.
+    if (!r.new_id || prepared.id_ref != PreparedRecord::kNoRef) {
+      // An id not minted just now may have been written before: the new row is the next version.
       Query q = current_version_.query();
       q.bind(1, id);
       if (q.next() && !q.is_null(0)) version = q.int64(0) + 1;

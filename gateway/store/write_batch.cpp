@@ -91,35 +91,21 @@ std::size_t ref_index(const PreparedBatch& p, std::string_view ref) {
 }
 
 // Puts the placeholder of each person_ref the record names where the writer will put the
-// person's id: a person record's own id, any other record's person_id, and the persons among a
-// provenance record's target ids. Returns true if the record names one.
+// person's id (core::for_each_person_reference), and notes which ref its id and person_id
+// columns take. Returns true if the body names one.
 bool mark_person_places(RecordEnvelope& r, const PreparedBatch& p, PreparedRecord& out) {
   if (p.person_refs.empty()) return false;
+  // A person record is filed under its person's id: a known person gets a new version of it.
+  if (r.kind == core::kind_name(core::RecordKind::person)) out.id_ref = ref_index(p, r.id);
+  out.person_ref = out.id_ref != PreparedRecord::kNoRef ? out.id_ref : ref_index(p, r.person_id);
   bool marked = false;
-  if (r.kind == core::kind_name(core::RecordKind::person)) {
-    const std::size_t k = ref_index(p, r.id);
-    if (k == PreparedRecord::kNoRef) return false;
-    out.id_ref = out.person_ref = k;
-    out.fresh_id = false;  // a known person gets a new version of its record
-    r.body["id"] = p.placeholders[k];
-    return true;
-  }
-  if (const std::size_t k = ref_index(p, r.person_id); k != PreparedRecord::kNoRef) {
-    out.person_ref = k;
-    r.body["person_id"] = p.placeholders[k];
+  core::for_each_person_reference(r, [&](boost::json::value& v) {
+    if (!v.is_string()) return;
+    const std::size_t k = ref_index(p, v.get_string());
+    if (k == PreparedRecord::kNoRef) return;
+    v = p.placeholders[k];
     marked = true;
-  }
-  if (r.kind == core::kind_name(core::RecordKind::provenance)) {
-    if (auto* targets = r.body.if_contains("target_ids"); targets && targets->is_array()) {
-      for (auto& t : targets->get_array()) {
-        if (!t.is_string()) continue;
-        const std::size_t k = ref_index(p, t.get_string());
-        if (k == PreparedRecord::kNoRef) continue;
-        t = p.placeholders[k];
-        marked = true;
-      }
-    }
-  }
+  });
   return marked;
 }
 
@@ -189,7 +175,6 @@ PreparedBatch prepare_batch(WriteBatch batch) {
     RecordEnvelope& r = batch.records[i];
     PreparedRecord& out = p.records[i];
     if (r.id.empty()) core::assign_new_id(r);  // also writes the id into the body
-    out.fresh_id = r.new_id;
     const bool names_person = mark_person_places(r, p, out);
     out.body_json = core::json_text(r.body);
     if (names_person) find_person_slots(p, out);

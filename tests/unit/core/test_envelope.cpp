@@ -229,6 +229,22 @@ TEST(Envelope, OnlyAMintedIdIsMarkedNew) {
   EXPECT_FALSE(obs.new_id);
 }
 
+TEST(Envelope, PersonReferencesAreWhereTheModelPutsThem) {
+  const auto references = [](RecordEnvelope rec) {
+    std::vector<std::string> seen;
+    for_each_person_reference(rec, [&](boost::json::value& v) { seen.emplace_back(v.as_string()); });
+    return seen;
+  };
+  EXPECT_EQ(references(to_envelope(sample_person())), std::vector<std::string>{"p-1"});
+  EXPECT_EQ(references(to_envelope(sample_observation())), std::vector<std::string>{"p-1"});
+  EXPECT_EQ(references(to_envelope(sample_provenance())),
+            (std::vector<std::string>{"p-1", "p-1", "enc-1"}));  // person_id, then target_ids
+  // The visitor may replace what it is shown.
+  RecordEnvelope obs = to_envelope(sample_observation());
+  for_each_person_reference(obs, [](boost::json::value& v) { v = "p-2"; });
+  EXPECT_EQ(obs.body.at("person_id").as_string(), "p-2");
+}
+
 TEST(Uuid, RandomVersion4) {
   std::set<std::string> seen;
   for (int i = 0; i < 200; ++i) {
