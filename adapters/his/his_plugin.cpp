@@ -115,8 +115,12 @@ class HisAdapter final : public kangqiao::Adapter {
       push_->decode(in, out);
       return;
     }
+    // The whole message, not just MSH: a structure or charset error is refused here (AR) with
+    // its exact place, where the mapping engine would report it once per candidate mapping.
     kq::formats::ParseError error;
-    auto message = parse(in.payload(), error);
+    kq::formats::ParseOptions options;
+    options.charset = charset_;
+    auto message = kq::formats::Hl7Message::parse(in.payload(), options, error);
     if (!message) {
       out.reject((error.location.empty() ? std::string() : error.location + ": ") + error.message);
       return;
@@ -140,10 +144,7 @@ class HisAdapter final : public kangqiao::Adapter {
       return;
     }
     kq::formats::ParseError error;
-    kq::formats::ParseOptions options;
-    options.charset = charset_;
-    // Only MSH is needed to address the reply; decode() has already parsed the whole message.
-    auto message = kq::formats::Hl7Message::parse_header(in.payload(), options, error);
+    auto message = parse_header(in.payload(), error);  // MSH addresses the reply
     const kq::formats::Hl7Header* header = message ? &message->header() : nullptr;
     kq::his::AckContext context{application_, facility_, timestamp_now(), ack_control_id(outcome)};
     std::vector<kq::his::AckError> errors;
@@ -183,10 +184,11 @@ class HisAdapter final : public kangqiao::Adapter {
   }
 
  private:
-  std::unique_ptr<kq::formats::Hl7Message> parse(std::string_view payload, kq::formats::ParseError& error) const {
+  std::unique_ptr<kq::formats::Hl7Message> parse_header(std::string_view payload,
+                                                        kq::formats::ParseError& error) const {
     kq::formats::ParseOptions options;
     options.charset = charset_;
-    return kq::formats::Hl7Message::parse(payload, options, error);
+    return kq::formats::Hl7Message::parse_header(payload, options, error);
   }
 
   std::string ack_control_id(const kangqiao::Outcome& outcome) {

@@ -113,7 +113,12 @@ class HisOverMllp(GatewayCase):
     def test_invalid_utf8_is_rejected_never_aa(self):
         msg = b"MSH|^~\\&|HIS|HOSP_A|KQ|KQ|20260101120000||ADT^A01|BAD-UTF8|P|2.5|||||||UNICODE UTF-8\rPID|1||\xff\xfe^^^H^MR\r"
         ack = self.send(msg)
-        self.assertIn(msa(ack)[1], ("AR", "AE"), ack)
+        # Refused where it stands, in the sender's terms, and the raw bytes kept as rejected.
+        self.assertEqual(msa(ack)[1:3], ["AR", "BAD-UTF8"], ack)
+        self.assertIn("ERR||PID^1^3|", ack)
+        self.assertIn("bytes not valid in UTF-8", ack)
+        rows = self.gw.sql("SELECT status FROM raw_message WHERE CAST(payload AS TEXT) LIKE '%BAD-UTF8%'")
+        self.assertEqual(rows, [{"status": "rejected"}])
 
     def test_mllp_send_client(self):
         ack = mllp_send(self.gw.extra_port, fixture("oru_r01.hl7"))
