@@ -48,6 +48,7 @@ class RunningGateway(unittest.TestCase):
         self.assertIn('kangqiao_message_duration_seconds_bucket{adapter="demo-records",le="+Inf"}', text)
         self.assertRegex(text, r"kangqiao_store_queue_depth \d+")
         self.assertRegex(text, r"kangqiao_store_size_bytes [1-9]\d*")
+        self.assertRegex(text, r"kangqiao_store_checkpoints \d+")  # the background WAL copier
 
     def test_post_is_stored_before_201(self):
         status, ctype, body = self.gw.post("/v1/records", json.dumps(PERSON), headers={"Idempotency-Key": "k-201"})
