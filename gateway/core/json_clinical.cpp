@@ -132,29 +132,40 @@ void fields(auto& io, Of<InpatientSummary> auto& s) {
 //   {"type": "quantity", "value": 172.5, "unit": "cm"}
 //   {"type": "coded", "system": "…", "code": "…", "display": "…"}
 //   {"type": "string" | "boolean" | "integer", "value": …}
-json::value write(const ObservationValue& v) {
-  FieldWriter w;
+namespace {
+
+// The fields of the alternative held, for FieldWriter and FieldComparer alike (as fields()
+// is for the other types), so that writing and comparing cannot drift apart.
+void value_fields(auto& io, const ObservationValue& v) {
+  static const std::string kQuantity = "quantity", kCoded = "coded", kString = "string",
+                           kBoolean = "boolean", kInteger = "integer";
   std::visit(
-      [&w](const auto& alternative) {
+      [&io](const auto& alternative) {
         using A = std::decay_t<decltype(alternative)>;
         if constexpr (std::is_same_v<A, Quantity>) {
-          w.field("type", std::string("quantity"));
-          w.required("value", alternative.value);
-          w.field("unit", alternative.unit);
+          io.field("type", kQuantity);
+          io.required("value", alternative.value);
+          io.field("unit", alternative.unit);
         } else if constexpr (std::is_same_v<A, Coding>) {
-          w.field("type", std::string("coded"));
-          w.field("system", alternative.system);
-          w.field("code", alternative.code);
-          w.field("display", alternative.display);
+          io.field("type", kCoded);
+          io.field("system", alternative.system);
+          io.field("code", alternative.code);
+          io.field("display", alternative.display);
         } else {
-          const char* type = std::is_same_v<A, std::string> ? "string"
-                             : std::is_same_v<A, bool>      ? "boolean"
-                                                            : "integer";
-          w.field("type", std::string(type));
-          w.required("value", alternative);
+          io.field("type", std::is_same_v<A, std::string> ? kString
+                           : std::is_same_v<A, bool>      ? kBoolean
+                                                          : kInteger);
+          io.required("value", alternative);
         }
       },
       v);
+}
+
+}  // namespace
+
+json::value write(const ObservationValue& v) {
+  FieldWriter w;
+  value_fields(w, v);
   return w.take();
 }
 
@@ -197,9 +208,12 @@ void read(const json::value& v, const std::string& path, ObservationValue& out, 
   }
 }
 
-// Written by hand like write() above; compared as text, which is exact (order included).
 bool same(const ObservationValue& v, const json::value& j) {
-  return j.is_object() && json::serialize(write(v)) == json::serialize(j);
+  const json::object* object = j.if_object();
+  if (!object) return false;
+  FieldComparer comparer(*object);
+  value_fields(comparer, v);
+  return comparer.same();
 }
 
 KQ_JSON_IO_DEFINE(Encounter)

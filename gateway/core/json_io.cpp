@@ -116,10 +116,22 @@ bool ObjectReader::read_plain(const json::value& v, std::optional<DateTime>& out
   return true;
 }
 
+namespace {
+
+// One of 64 bits for a key: from its length and its last character, which between them tell
+// apart most keys of one object ("code" and "unit" and "value" differ in both).
+std::uint64_t key_bit(std::string_view key) {
+  const unsigned last = key.empty() ? 0U : static_cast<unsigned char>(key.back());
+  return std::uint64_t{1} << ((key.size() * 7U + last) & 63U);
+}
+
+}  // namespace
+
 ObjectReader::ObjectReader(const json::value& v, std::string path, Errors& errors)
     : path_(std::move(path)), errors_(errors) {
   if (v.is_object()) {
     object_ = &v.get_object();
+    for (const auto& entry : *object_) key_bits_ |= key_bit(entry.key());
   } else {
     type_error(v, path_, "an object", errors_);
   }
@@ -149,10 +161,15 @@ const json::value* ObjectReader::find(std::string_view key) {
   } else {
     known_more_.push_back(key);
   }
-  if (!object_) return nullptr;
-  const json::value* v = object_->if_contains(key);
-  if (v) ++present_;
-  return v && !v->is_null() ? v : nullptr;
+  if (!object_ || (key_bits_ & key_bit(key)) == 0) return nullptr;
+  auto at = object_->begin() + static_cast<std::ptrdiff_t>(next_);
+  if (next_ >= object_->size() || at->key() != key) {
+    at = object_->find(key);
+    if (at == object_->end()) return nullptr;
+  }
+  next_ = static_cast<std::size_t>(at - object_->begin()) + 1;
+  ++present_;
+  return at->value().is_null() ? nullptr : &at->value();
 }
 
 }  // namespace kq::core::json_io

@@ -309,6 +309,12 @@ class ObjectReader {
   std::size_t known_count_ = 0;
   std::vector<std::string_view> known_more_;
   std::size_t present_ = 0;  // keys asked for that the object has (each is asked for once)
+  // Finding a key without scanning the object. Bodies are written in the order their fields
+  // are listed (core's writer, the mapping engine), which is the order they are asked for, so
+  // the entry after the last one found is usually the one; and most keys asked for are
+  // absent, which a one-bit-per-key summary of the keys present mostly tells at once.
+  std::size_t next_ = 0;
+  std::uint64_t key_bits_ = 0;
 };
 
 // `Of<Coding> auto& s` matches a Coding and a const Coding: the field lists are written once

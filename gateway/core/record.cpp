@@ -1,5 +1,7 @@
 #include "gateway/core/record.hpp"
 
+#include <memory>
+
 #include <boost/json.hpp>
 
 #include "gateway/core/json_codec.hpp"
@@ -182,7 +184,7 @@ EnvelopeResult envelope_from_body(RecordKind kind, json::object&& body, const Va
     if (!decoded.ok()) {
       result.errors = std::move(decoded.errors);
       set_ids(result.envelope, raw_ids(kind, owned.get_object()));
-      result.envelope.body = std::move(owned.get_object());
+      adopt_body(result.envelope, std::move(owned.get_object()));
       return;
     }
     const T& record = *decoded.value;
@@ -193,7 +195,7 @@ EnvelopeResult envelope_from_body(RecordKind kind, json::object&& body, const Va
     if (result.errors.empty() && !json_io::same(record, owned)) {
       result.envelope.body = to_json(record);
     } else {
-      result.envelope.body = std::move(owned.get_object());
+      adopt_body(result.envelope, std::move(owned.get_object()));
     }
   });
   return result;
@@ -252,6 +254,11 @@ EnvelopeResult parse_envelope(std::string_view json_text, RecordKind kind, const
   errors.insert(errors.end(), result.errors.begin(), result.errors.end());
   result.errors = std::move(errors);
   return result;
+}
+
+void adopt_body(RecordEnvelope& rec, json::object&& body) {
+  std::destroy_at(&rec.body);
+  std::construct_at(&rec.body, std::move(body));
 }
 
 json::object envelope_to_json(const RecordEnvelope& rec) {

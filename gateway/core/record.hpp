@@ -78,6 +78,11 @@ void assign_id(RecordEnvelope& rec, std::string id);
 // assign_id with a new time-ordered UUID, marking the envelope's id as new.
 void assign_new_id(RecordEnvelope& rec);
 
+// Makes `body` the envelope's body together with its memory resource (the mapping engine
+// builds bodies in one arena per document). Assignment would not do: a JSON container keeps
+// the resource it was made with, so assigning copies element by element into it.
+void adopt_body(RecordEnvelope& rec, boost::json::object&& body);
+
 // Calls `visit` for every value in the body that names a person by id, as the model places
 // them: a person record's own `id`, any other record's `person_id`, and the ids among a
 // provenance record's `target_ids` (some of which are persons). `visit` may replace the value.

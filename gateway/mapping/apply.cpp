@@ -107,11 +107,12 @@ bool write_leaf(LeafType type, const Value& v, json::value& out, std::string& er
   return false;
 }
 
-json::object coding_object(const Coded& c) {
-  json::object o;
-  if (!c.system.empty()) o["system"] = c.system;
-  if (!c.code.empty()) o["code"] = c.code;
-  if (!c.display.empty()) o["display"] = c.display;
+json::object coding_object(const Coded& c, const json::storage_ptr& arena) {
+  json::object o(arena);
+  o.reserve(3);
+  if (!c.system.empty()) o.emplace("system", c.system);
+  if (!c.code.empty()) o.emplace("code", c.code);
+  if (!c.display.empty()) o.emplace("display", c.display);
   return o;
 }
 
@@ -127,6 +128,7 @@ bool related(const std::string& a, const std::string& b) {
 
 // One record being made: its body, where each of its values came from, and what went wrong.
 struct Pending {
+  explicit Pending(const json::storage_ptr& arena) : body(arena) {}
   const RecordRule* rule = nullptr;
   json::object body;
   std::vector<core::FieldLineage> lineage;
@@ -138,7 +140,12 @@ class Applier {
  public:
   Applier(const CompiledMapping& mapping, const formats::Document& document, const ApplyOptions& options,
           MapResult& result)
-      : plan_(mapping.plan()), document_(document), options_(options), result_(result), ev_(mapping, document, options) {}
+      : plan_(mapping.plan()),
+        document_(document),
+        options_(options),
+        result_(result),
+        ev_(mapping, document, options),
+        arena_(json::make_shared_resource<json::monotonic_resource>(kArenaBlock)) {}
 
   void run() {
     check_document(plan_, document_, result_.errors);
@@ -172,7 +179,7 @@ class Applier {
   }
 
   void run_instance(const RecordRule& rule, int index, const formats::Match* scope) {
-    Pending pending;
+    Pending pending(arena_);
     pending.rule = &rule;
     pending.lineage.reserve(16);  // one allocation for a typical record (errors read it too)
     run_lets(rule.spec.lets, scope, &pending);
@@ -201,7 +208,7 @@ class Applier {
     }
     auto& produced = ev_.produced()[static_cast<std::size_t>(index)];
     std::string id = record_id(rule, scope, produced.size(), pending);
-    if (!id.empty()) slots_.push_back({id_order(rule.kind), &kIdKey, json::value(id)});
+    if (!id.empty()) slots_.push_back({id_order(rule.kind), &kIdKey, json::value(id, arena_)});
     emit_slots(mark, pending.body);
     check_required(rule.spec, pending.body, pending);
     ev_.hit(rule.spec.rule);
@@ -343,10 +350,17 @@ class Applier {
   bool leaf(const FieldPlan& field, const formats::Match* scope, Pending& pending) {
     Values& values = scratch_;
     for (const ValueExpr& expr : field.values) {
+      if (expr.constant && expr.constant->is_text() && expr.steps.empty() && !expr.when) {
+        // Text as the compiler left it, a system name already resolved to its URI
+        // (Compiler::constant_for): written as it is.
+        put(field, json::value(expr.constant->text(), arena_));
+        ev_.hit(expr.rule);
+        return expr.from_document;
+      }
       ev_.evaluate(expr, scope, values);
       if (report_failures(&pending, path_)) return true;  // an alternative must not hide a bad value
       if (values.empty()) continue;
-      json::value written;
+      json::value written(arena_);
       std::string error;
       if (!write_leaf(field.target->leaf, values.front(), written, error)) {
         pending.errors.push_back({pending.rule->name, path_, values.front().location, std::move(error)});
@@ -362,7 +376,7 @@ class Applier {
   }
 
   bool leaf_list(const FieldPlan& field, const formats::Match* scope, Pending& pending) {
-    json::array items;
+    json::array items(arena_);
     bool sourced = false;
     const std::size_t mark = path_.size();
     Values& values = scratch_;
@@ -371,7 +385,7 @@ class Applier {
       sourced = report_failures(&pending, path_) || sourced;
       for (Value& v : values) {
         append_index(items.size());
-        json::value written;
+        json::value written(arena_);
         std::string error;
         if (write_leaf(field.target->leaf, v, written, error)) {
           items.push_back(std::move(written));
@@ -399,7 +413,7 @@ class Applier {
         pending.failed.resize(failed);
         continue;
       }
-      json::object sub;
+      json::object sub(arena_);
       const bool sourced = build_fields(spec, scope, sub, pending);
       if (!sourced && spec.document_sources) continue;
       check_required(spec, sub, pending);
@@ -412,7 +426,7 @@ class Applier {
       if (report_failures(&pending, path_)) return true;
       if (values.empty()) continue;
       const Value& v = values.front();
-      put(field, coding_object(v.kind() == Kind::coding ? std::get<Coded>(v.payload) : Coded{{}, to_text(v), {}}));
+      put(field, coding_object(v.kind() == Kind::coding ? std::get<Coded>(v.payload) : Coded{{}, to_text(v), {}}, arena_));
       add_lineage(pending, std::string(v.location));
       ev_.hit(expr.rule);
       return expr.from_document;
@@ -421,7 +435,7 @@ class Applier {
   }
 
   bool object_list(const FieldPlan& field, const formats::Match* scope, Pending& pending) {
-    json::array items;
+    json::array items(arena_);
     bool sourced = false;
     for (const ObjectSpec& spec : field.objects) {
       if (spec.each) {
@@ -445,7 +459,7 @@ class Applier {
       pending.errors.resize(errors);
       pending.failed.resize(failed);
     } else {
-      json::object sub;
+      json::object sub(arena_);
       sourced = build_fields(spec, scope, sub, pending);
       // An entry equal to one already in the list is not added again: the same identifier
       // sent in PID-3 and in PID-19 is one identifier.
@@ -522,21 +536,26 @@ class Applier {
           continue;
         }
       }
-      MappedRecord record;
-      record.envelope = std::move(checked.envelope);
+      // Constructed, not assigned, so that the body keeps its arena (core::adopt_body).
+      MappedRecord record{std::move(checked.envelope), rule.name,
+                          options_.lineage ? std::move(pending.lineage) : std::vector<core::FieldLineage>()};
       // record_id() minted it (see there): a new id, with no earlier version to look up.
       record.envelope.new_id = !rule.key && rule.kind != core::RecordKind::person && rule.referenced;
-      record.rule = rule.name;
-      if (options_.lineage) record.lineage = std::move(pending.lineage);
       result_.records.push_back(std::move(record));
     }
   }
+
+  // Every JSON value of the document's records is allocated here: one block of memory for
+  // the lot instead of a heap allocation per key, string and container, all released
+  // together when the last record made from this document is gone.
+  static constexpr std::size_t kArenaBlock = 4096;
 
   const Plan& plan_;
   const formats::Document& document_;
   const ApplyOptions& options_;
   MapResult& result_;
   Evaluator ev_;
+  json::storage_ptr arena_;
   std::vector<Pending> pending_;
   // Values waiting to be written into the object being built, nested objects above their
   // parents' (see fill_slots and emit_slots).

@@ -17,7 +17,7 @@ Evaluator::Evaluator(const CompiledMapping& mapping, const formats::Document& do
   env_.failures = &failures_;
   env_.coverage = options.coverage;
   env_.mapping = &mapping;
-  env_.today = options.today ? *options.today : core::PartialDate::today();
+  env_.fixed_today = options.today;
 }
 
 void Evaluator::hit(int rule) const {

@@ -36,11 +36,20 @@ struct StepEnv {
   std::vector<StepFailure>* failures = nullptr;
   Coverage* coverage = nullptr;
   const CompiledMapping* mapping = nullptr;
-  core::PartialDate today = core::PartialDate::ymd(1970, 1, 1);
+  std::optional<core::PartialDate> fixed_today;  // ApplyOptions::today
+
+  // Today's date, read from the clock only by the steps that ask (most documents have none).
+  const core::PartialDate& today() const {
+    if (!today_) today_ = fixed_today ? *fixed_today : core::PartialDate::today();
+    return *today_;
+  }
 
   void fail(const Value& value, std::string message) const {
     failures->push_back({value.location, std::move(message)});
   }
+
+ private:
+  mutable std::optional<core::PartialDate> today_;
 };
 
 class Step {

@@ -270,7 +270,7 @@ class ResidentId final : public Step {
         auto upgraded = core::upgrade_legacy_resident_id(id);
         if (upgraded) id = *upgraded;
       }
-      auto checked = core::check_resident_id(id, env.today);
+      auto checked = core::check_resident_id(id, env.today());
       if (!checked) {
         env.fail(v, v.text() + ": " + checked.error());
         return false;

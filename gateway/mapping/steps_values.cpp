@@ -193,7 +193,7 @@ class NotFuture final : public Step {
     each_value(values, [&](Value& v) {
       const core::PartialDate date = v.kind() == Kind::datetime ? std::get<core::DateTime>(v.payload).local_date()
                                                                 : std::get<core::PartialDate>(v.payload);
-      if (date.first_day_number() <= env.today.last_day_number()) return true;
+      if (date.first_day_number() <= env.today().last_day_number()) return true;
       env.fail(v, to_text(v) + " is in the future");
       return false;
     });

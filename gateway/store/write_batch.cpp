@@ -179,10 +179,9 @@ PreparedBatch prepare_batch(WriteBatch batch) {
     out.body_json = core::json_text(r.body);
     if (names_person) find_person_slots(p, out);
     // The writer needs only the text. Freeing the tree here keeps its many small frees off the
-    // single writer thread. Destroy and rebuild rather than assign or swap: those keep (or copy
-    // into) the body's memory resource, which would then be released on the writer thread.
-    std::destroy_at(&r.body);
-    std::construct_at(&r.body);
+    // single writer thread; adopting an empty object rather than assigning one also lets go of
+    // the body's memory resource here.
+    core::adopt_body(r, boost::json::object());
   }
   p.batch = std::move(batch);
   p.enqueued_at = std::chrono::steady_clock::now();
