@@ -9,6 +9,10 @@
 // Runs alternate baseline and gateway per connection count so both see the same machine noise;
 // medians of the runs are printed, with ACK latency p50/p99 and the gateway's resident set.
 //
+// Last, the storage floor (store_floor.hpp): raw SQLite writing exactly the rows the gateway
+// wrote in these runs, 1000 messages per transaction, one thread. No ingest with this schema
+// can be faster on this machine; the gateway's rate divided by it says how close ingest comes.
+//
 // Usage: kq_bench_mllp_ingest [--seconds S] [--warmup S] [--runs N] [--connections 1,8,64]
 //                            [--gateway PATH] [--plugins DIR] [--source DIR] [--keep]
 //                            [--wrap "valgrind --tool=callgrind"]   (profile the gateway)
@@ -27,6 +31,7 @@
 
 #include "bench_support.hpp"
 #include "mllp_load.hpp"
+#include "store_floor.hpp"
 
 namespace kq::bench {
 namespace {
@@ -193,6 +198,18 @@ int run(int argc, char** argv) {
   std::printf("  gateway resident set: %.1f MiB idle, %.1f MiB peak\n", idle_rss / 1024.0,
               peak_rss / 1024.0);
   const int status = gateway.stop(std::chrono::seconds(30));
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    const FloorResult floor =
+        replay_store_rows(dir.path() / "data" / "kangqiao.db", dir.fresh_file("floor"));
+    const double best = median_of(levels.rbegin()->second.gateway, rate);
+    std::printf("  storage floor: raw SQLite writing the gateway's own rows (%zu messages, %.1f "
+                "records each; 1000 messages per transaction, one thread): %.0f msg/s, %.0f us "
+                "CPU/msg; gateway at %u connections: %.2f of it\n",
+                floor.messages,
+                floor.messages ? static_cast<double>(floor.records) / static_cast<double>(floor.messages) : 0,
+                floor.rate(), floor.cpu_us_per_message(), levels.rbegin()->first,
+                floor.rate() > 0 ? best / floor.rate() : 0);
+  }
   if (o.keep) {
     std::filesystem::path kept = dir.path().string() + "-kept";
     std::filesystem::rename(dir.path(), kept);
