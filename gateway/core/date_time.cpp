@@ -1,5 +1,6 @@
 // DateTime parsing and formatting. HL7 v2 and ISO 8601 are read by one scanner because feeds mix
 // them freely (an HIS sends TS in MSH and ISO in a JSON side channel).
+#include <algorithm>
 #include <chrono>
 
 #include "gateway/core/dates.hpp"
@@ -220,14 +221,32 @@ std::int64_t DateTime::utc_millis() const {
   return local - offset_minutes_ * kMillisPerMinute;
 }
 
-std::string DateTime::iso() const {
-  std::string out;
-  out.reserve(32);  // "2024-03-05T08:30:00.000+08:00" in one allocation
-  const auto part = [&out](char before, int value, int width) {
-    out += before;
-    append_padded(out, value, width);
+namespace {
+
+// `value` (0 <= value < 10^width) as exactly `width` digits.
+char* put_digits(char* p, int value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return p + width;
+}
+
+}  // namespace
+
+std::size_t DateTime::write_iso(char* out) const {
+  char* p = out;
+  if (year_ >= 0 && year_ <= 9999) {
+    p = put_digits(p, year_, 4);
+  } else {  // outside what a date is parsed as; kept readable rather than truncated
+    std::string year;
+    append_padded(year, year_, 4);
+    p = std::copy(year.begin(), year.end(), p);
+  }
+  const auto part = [&p](char before, int value, int width) {
+    *p++ = before;
+    p = put_digits(p, value, width);
   };
-  append_padded(out, year_, 4);
   part('-', month_, 2);
   part('-', day_, 2);
   part('T', hour_, 2);
@@ -235,13 +254,18 @@ std::string DateTime::iso() const {
   if (precision_ != TimePrecision::minute) part(':', second_, 2);
   if (precision_ == TimePrecision::millisecond) part('.', millisecond_, 3);
   if (offset_minutes_ == 0) {
-    out += 'Z';
+    *p++ = 'Z';
   } else {
     const int magnitude = offset_minutes_ < 0 ? -offset_minutes_ : offset_minutes_;
-    part(offset_minutes_ < 0 ? '-' : '+', magnitude / 60, 2);
+    part(offset_minutes_ < 0 ? '-' : '+', magnitude / 60 % 100, 2);
     part(':', magnitude % 60, 2);
   }
-  return out;
+  return static_cast<std::size_t>(p - out);
+}
+
+std::string DateTime::iso() const {
+  char text[kIsoMax];
+  return std::string(text, write_iso(text));
 }
 
 PartialDate DateTime::local_date() const { return PartialDate::ymd(year_, month_, day_); }

@@ -108,6 +108,10 @@ class DateTime {
   // Local wall time with its offset, at the stored precision:
   // "2024-03-05T08:30+08:00", "2024-03-05T08:30:00Z", "2024-03-05T08:30:00.120+08:00".
   std::string iso() const;
+  // The same text into `out` (at least kIsoMax chars, not terminated); returns its length.
+  // For comparing with stored text without building a string.
+  static constexpr std::size_t kIsoMax = 40;
+  std::size_t write_iso(char* out) const;
   PartialDate local_date() const;
 
   // Same wall time, offset and precision. Two texts for one instant in different offsets are

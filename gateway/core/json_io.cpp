@@ -98,7 +98,11 @@ bool same(double v, const json::value& j) {
   return j.is_double() && std::bit_cast<std::uint64_t>(j.get_double()) == std::bit_cast<std::uint64_t>(v);
 }
 bool same(const PartialDate& v, const json::value& j) { return j.is_string() && j.get_string() == v.iso(); }
-bool same(const DateTime& v, const json::value& j) { return j.is_string() && j.get_string() == v.iso(); }
+bool same(const DateTime& v, const json::value& j) {
+  if (!j.is_string()) return false;
+  char text[DateTime::kIsoMax];
+  return j.get_string() == std::string_view(text, v.write_iso(text));
+}
 
 bool ObjectReader::read_plain(const json::value& v, std::optional<PartialDate>& out) {
   if (!v.is_string()) return false;

@@ -145,7 +145,14 @@ class Applier {
         options_(options),
         result_(result),
         ev_(mapping, document, options),
-        arena_(json::make_shared_resource<json::monotonic_resource>(kArenaBlock)) {}
+        arena_(json::make_shared_resource<json::monotonic_resource>(kArenaBlock)) {
+    // Room for a typical document at once, rather than growing step by step on every one.
+    slots_.reserve(64);
+    scratch_.reserve(4);
+    let_scratch_.reserve(4);
+    pending_.reserve(plan_.rules.size());
+    result_.records.reserve(plan_.rules.size());
+  }
 
   void run() {
     check_document(plan_, document_, result_.errors);
