@@ -88,8 +88,9 @@ std::optional<ValueExpr> Compiler::compile_value(const YAML::Node& node, YamlFil
     if (value) {
       auto text = file.scalar(value, "value");
       if (!text) return std::nullopt;
-      // With steps the constant is text that the steps work on; without, it is the final value.
-      auto constant = node["then"] ? std::optional<Value>(Value(*text, "")) : constant_for(value, file, target, *text);
+      // With steps the constant is text that the steps work on; without (`then: []` too), it is
+      // the final value, converted for its target here once.
+      auto constant = steps.empty() ? constant_for(value, file, target, *text) : std::optional<Value>(Value(*text, ""));
       if (!constant) return std::nullopt;
       expr.constant = std::move(constant);
     } else if (from.IsSequence()) {

@@ -377,6 +377,42 @@ records:
       << errors_text(unknown);
 }
 
+// A constant is converted for its target once, when the mapping is compiled: a system name
+// becomes its URI, a date its ISO form, a number a JSON number — also when `then:` is given
+// but empty, and whether the runtime writes it directly (text) or through the leaf writer.
+TEST_F(MappingTest, ConstantsAreConvertedForTheirTarget) {
+  auto mapping = compile(R"(
+mapping: t
+version: "1"
+source: {format: toy}
+records:
+  p:
+    kind: person
+    each: PAT
+    fields:
+      identifiers[]:
+        - fields:
+            system: {value: cn-resident-id, then: []}
+            value: {from: .1}
+        - fields:
+            system: hospital-mrn
+            value: {value: "000123"}
+            assigner: org-h001
+      birth_date: {value: "20120315", then: []}
+      name.text: {value: "张三"}
+)");
+  const MapResult result = map(*mapping, "PAT=11010519491231002X\n");
+  ASSERT_TRUE(result.ok()) << errors_text(result);
+  const json::object& person = body(result, 0);
+  const json::array& ids = person.at("identifiers").as_array();
+  ASSERT_EQ(ids.size(), 2U);
+  EXPECT_EQ(ids[0].at("system").as_string(), "urn:oid:2.16.156.10011.1.3");
+  EXPECT_EQ(ids[1].at("system").as_string(), "urn:oid:2.16.156.10011.1.13");
+  EXPECT_EQ(ids[1].at("value").as_string(), "000123");
+  EXPECT_EQ(person.at("birth_date").as_string(), "2012-03-15");
+  EXPECT_EQ(person.at("name").at("text").as_string(), "张三");
+}
+
 TEST_F(MappingTest, SameKeyTwiceGivesOneRecord) {
   auto mapping = compile(R"(
 mapping: t
