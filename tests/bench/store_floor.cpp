@@ -70,6 +70,11 @@ FloorResult replay_store_rows(const std::filesystem::path& gateway_db,
   exec_or_die(db, attach.c_str());
   copy_schema(db);
   exec_or_die(db, "CREATE TEMP TABLE chunk_ids (id TEXT PRIMARY KEY)");
+  // Finding a transaction's rows in the gateway's file must not cost a scan per transaction:
+  // the tables the store never looks up by message get an index here, in the copy being read.
+  exec_or_die(db,
+              "CREATE INDEX IF NOT EXISTS old.floor_dedupe_message ON dedupe_key(message_id);"
+              "CREATE INDEX IF NOT EXISTS old.floor_audit_message ON audit_log(message_id);");
 
   const std::vector<std::int64_t> messages =
       int_column(db, "SELECT rowid FROM old.raw_message ORDER BY rowid");

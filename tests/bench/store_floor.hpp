@@ -7,8 +7,8 @@
 // share of the persons and identifiers the run created), each table copied with one
 // INSERT … SELECT. No parsing, mapping, identity look-ups, networking or per-row statements:
 // only the B-tree work the schema asks for. Whatever the gateway does, it cannot ingest faster
-// than this on this machine with this schema. (Reading the rows back is included; it is small
-// next to writing them, but makes the floor if anything a little low.)
+// than this on this machine with this schema. (Reading the rows back, through indexes, is
+// included: small next to writing them, it makes the floor if anything a little low.)
 #include <cstddef>
 #include <filesystem>
 
