@@ -38,22 +38,6 @@ class RandomPool {
   pid_t owner_ = 0;
 };
 
-}  // namespace
-
-namespace {
-
-std::string canonical_text(const std::array<unsigned char, 16>& bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[bytes[i] >> 4];
-    out += kHex[bytes[i] & 0x0f];
-  }
-  return out;
-}
-
 std::array<unsigned char, 16> random_bytes() {
   thread_local RandomPool pool;
   std::array<unsigned char, 16> bytes{};
@@ -64,10 +48,22 @@ std::array<unsigned char, 16> random_bytes() {
 
 }  // namespace
 
+std::string uuid_text(const unsigned char* bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char text[36];
+  char* p = text;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
+    *p++ = kHex[bytes[i] >> 4];
+    *p++ = kHex[bytes[i] & 0x0f];
+  }
+  return std::string(text, sizeof text);
+}
+
 std::string new_uuid() {
   std::array<unsigned char, 16> bytes = random_bytes();
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
-  return canonical_text(bytes);
+  return uuid_text(bytes.data());
 }
 
 std::string new_time_ordered_uuid() {
@@ -78,7 +74,7 @@ std::string new_time_ordered_uuid() {
           .count());
   for (int i = 0; i < 6; ++i) bytes[i] = static_cast<unsigned char>(ms >> (40 - 8 * i));
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x70);  // version 7
-  return canonical_text(bytes);
+  return uuid_text(bytes.data());
 }
 
 bool is_uuid(std::string_view text) {

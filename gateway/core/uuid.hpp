@@ -19,6 +19,10 @@ std::string new_uuid();
 // the same generator. Ids made in one millisecond are not ordered among themselves.
 std::string new_time_ordered_uuid();
 
+// 16 bytes in lower-case canonical form, as the functions above return them (and the
+// name-based ids of mapping/name_uuid.hpp).
+std::string uuid_text(const unsigned char* bytes);
+
 // True for the canonical 36-character form (any version, lower- or upper-case hex).
 bool is_uuid(std::string_view text);
 

@@ -6,6 +6,8 @@
 
 #include <openssl/evp.h>
 
+#include "gateway/core/uuid.hpp"
+
 namespace kq::mapping::detail {
 
 namespace {
@@ -41,15 +43,7 @@ std::string name_uuid(std::string_view name) {
   if (!ok || length < 16) throw std::runtime_error("SHA-1 is not available for record keys");
   digest[6] = static_cast<unsigned char>((digest[6] & 0x0f) | 0x50);  // version 5
   digest[8] = static_cast<unsigned char>((digest[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0x0f];
-  }
-  return out;
+  return core::uuid_text(digest);
 }
 
 }  // namespace kq::mapping::detail
