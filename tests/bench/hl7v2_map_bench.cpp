@@ -10,6 +10,9 @@
 //       normalised body the store writes.
 //   (c) the same with lineage (which source location produced which field), as
 //       `kangqiao map --lineage` and the mapping tests run it.
+//   (d) for the default message and mapping only: the same records mapped by hand-written C++
+//       (adt_by_hand.hpp) — parse, extract, core's typed records, validation and JSON bodies,
+//       no engine. Checked to give the engine's bodies and ids before anything is timed.
 // All single-threaded, timed in thread CPU time. Runs alternate (a, b, c, a, b, c, ...) so they
 // see the same machine noise; medians are reported, with the ratio (b)/(a).
 // Usage: kq_bench_hl7v2_map [--seconds S] [--runs N] [--message FILE] [--mapping FILE]
@@ -27,6 +30,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "adt_by_hand.hpp"
 #include "hl7v2_bench_common.hpp"
 #include "gateway/config/source_location.hpp"
 #include "gateway/mapping/mapping.hpp"
@@ -55,12 +59,51 @@ std::size_t parse_and_map(const mapping::CompiledMapping& compiled, std::string_
   return checksum;
 }
 
+// (d): parse as the pipeline does, then the hand-written mapping.
+std::size_t parse_and_map_by_hand(const mapping::CompiledMapping& compiled, std::string_view message,
+                                  const mapping::ApplyOptions& options) {
+  formats::ParseError error;
+  const auto document = compiled.format().parse(message, compiled.parse_options(), error);
+  if (document == nullptr) die("parse failed: " + error.location + ": " + error.message);
+  HandMapped out;
+  std::string why;
+  if (!map_adt_by_hand(static_cast<const formats::Hl7Message&>(*document), options.sender_org, *options.today,
+                       out, why)) {
+    die("the hand-written mapping failed: " + why);
+  }
+  return out.person.size() + out.encounter.size();
+}
+
+// The hand-written mapping must give exactly the engine's records, or (d) means nothing.
+void check_by_hand(const mapping::CompiledMapping& compiled, std::string_view message,
+                   const mapping::ApplyOptions& options) {
+  const mapping::MapResult engine = mapping::map_payload(compiled, message, options);
+  formats::ParseError error;
+  const auto document = compiled.format().parse(message, compiled.parse_options(), error);
+  HandMapped hand;
+  std::string why;
+  if (document == nullptr || !map_adt_by_hand(static_cast<const formats::Hl7Message&>(*document),
+                                              options.sender_org, *options.today, hand, why)) {
+    die("the hand-written mapping failed: " + why);
+  }
+  if (engine.records.size() != 2 || engine.records[0].envelope.body != hand.person ||
+      engine.records[1].envelope.body != hand.encounter) {
+    die("the hand-written mapping does not give the engine's records:\n  engine: " +
+        (engine.records.size() == 2 ? boost::json::serialize(engine.records[0].envelope.body) + "\n          " +
+                                          boost::json::serialize(engine.records[1].envelope.body)
+                                    : std::string("(") + std::to_string(engine.records.size()) + " records)") +
+        "\n  by hand: " + boost::json::serialize(hand.person) + "\n           " +
+        boost::json::serialize(hand.encounter));
+  }
+}
+
 int run(int argc, char** argv) {
   g_program = "kq_bench_hl7v2_map";
   double seconds = 1.5;
   std::size_t runs = 5;
   std::string message(kAdtA01);
-  std::string mapping_file = std::string(KQ_SOURCE_DIR) + "/mappings/his/adt_a01.yaml";
+  const std::string default_mapping = std::string(KQ_SOURCE_DIR) + "/mappings/his/adt_a01.yaml";
+  std::string mapping_file = default_mapping;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (i + 1 >= argc) die("missing value after " + std::string(arg));
@@ -111,11 +154,16 @@ int run(int argc, char** argv) {
         check.records.size(), body_bytes, lineage, runs, seconds);
   }
 
-  const Medians medians = measure_interleaved(
-      {{"baseline", [&] { return split_baseline(message); }},
-       {"parse+map", [&] { return parse_and_map(*compiled, message, pipeline); }},
-       {"with lineage", [&] { return parse_and_map(*compiled, message, with_lineage); }}},
-      runs, seconds, /*ratio_of=*/1, /*batch=*/64);
+  std::vector<Variant> variants = {
+      {"baseline", [&] { return split_baseline(message); }},
+      {"parse+map", [&] { return parse_and_map(*compiled, message, pipeline); }},
+      {"with lineage", [&] { return parse_and_map(*compiled, message, with_lineage); }}};
+  const bool by_hand = message == kAdtA01 && mapping_file == default_mapping;
+  if (by_hand) {
+    check_by_hand(*compiled, message, pipeline);
+    variants.push_back({"by hand", [&] { return parse_and_map_by_hand(*compiled, message, pipeline); }});
+  }
+  const Medians medians = measure_interleaved(variants, runs, seconds, /*ratio_of=*/1, /*batch=*/64);
   const double b = medians.per_cpu_second[0], m = medians.per_cpu_second[1],
                t = medians.per_cpu_second[2];
   std::printf("median of %zu runs, messages per CPU second (one thread):\n", runs);
@@ -125,6 +173,11 @@ int run(int argc, char** argv) {
               1e6 / m);
   std::printf("  (c) parse + map with lineage:           %9.0f msgs/s  (%.2f us/msg)\n", t,
               1e6 / t);
+  if (by_hand) {
+    const double h = medians.per_cpu_second[3];
+    std::printf("  (d) parse + map by hand-written C++:     %9.0f msgs/s  (%.2f us/msg)\n", h, 1e6 / h);
+    std::printf("  ratio (d)/(a), the same work without an engine: %.2f; (b)/(d): %.2f\n", h / b, m / h);
+  }
   std::printf("  ratio (b)/(a):                          %9.2f   (target >= 0.30)\n", m / b);
   std::printf("  (b) >= 300000 msgs/s:                   %9s\n", m >= 300000 ? "met" : "NOT met");
   std::printf("  wall clock, for reference: (a) %.0f msgs/s, (b) %.0f msgs/s\n",
