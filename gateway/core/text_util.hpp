@@ -64,6 +64,31 @@ inline std::string describe_char(char c) {
   return std::string("byte 0x") + kHex[byte >> 4] + kHex[byte & 0x0f];
 }
 
+// `s` without leading and trailing white space: ASCII white space and the ideographic space
+// U+3000 (E3 80 80), which Chinese forms pad with. The mapping's `trim` step.
+inline std::string_view trim_space(std::string_view s) {
+  constexpr std::string_view kWide = "\xE3\x80\x80";
+  const auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  for (;;) {
+    if (!s.empty() && space(s.front())) {
+      s.remove_prefix(1);
+    } else if (s.starts_with(kWide)) {
+      s.remove_prefix(kWide.size());
+    } else {
+      break;
+    }
+  }
+  for (;;) {
+    if (!s.empty() && space(s.back())) {
+      s.remove_suffix(1);
+    } else if (s.ends_with(kWide)) {
+      s.remove_suffix(kWide.size());
+    } else {
+      return s;
+    }
+  }
+}
+
 // Field paths as FieldError uses them: join_path("a", "b") == "a.b", join_path("", "b") == "b",
 // index_path("a", 2) == "a[2]".
 std::string join_path(std::string_view base, std::string_view key);

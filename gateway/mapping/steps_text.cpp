@@ -3,43 +3,18 @@
 #include <charconv>
 
 #include "gateway/core/resident_id.hpp"
+#include "gateway/core/text_util.hpp"
 #include "gateway/mapping/steps_internal.hpp"
 
 namespace kq::mapping::detail {
 
 namespace {
 
-bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
-
-// ASCII white space and the ideographic space U+3000 (E3 80 80), which Chinese forms pad with.
-std::string_view trimmed(std::string_view s) {
-  constexpr std::string_view kWide = "\xE3\x80\x80";
-  for (;;) {
-    if (!s.empty() && is_ascii_space(s.front())) {
-      s.remove_prefix(1);
-    } else if (s.substr(0, 3) == kWide) {
-      s.remove_prefix(3);
-    } else {
-      break;
-    }
-  }
-  for (;;) {
-    if (!s.empty() && is_ascii_space(s.back())) {
-      s.remove_suffix(1);
-    } else if (s.size() >= 3 && s.substr(s.size() - 3) == kWide) {
-      s.remove_suffix(3);
-    } else {
-      break;
-    }
-  }
-  return s;
-}
-
 class Trim final : public Step {
  public:
   void run(Values& values, const StepEnv&) const override {
     each_value(values, [](Value& v) {
-      const std::string_view t = trimmed(v.text());
+      const std::string_view t = core::trim_space(v.text());
       if (t.size() != v.text().size()) v.text().assign(t);  // in place: no new buffer
       return !v.text().empty();
     });

@@ -8,36 +8,13 @@
 #include "gateway/core/model.hpp"
 #include "gateway/core/record_validation.hpp"
 #include "gateway/core/resident_id.hpp"
+#include "gateway/core/text_util.hpp"
 #include "gateway/mapping/name_uuid.hpp"
 
 namespace kq::bench {
 namespace {
 
 using formats::Hl7Message;
-
-// The `trim` step: ASCII white space and the ideographic space U+3000.
-std::string_view trimmed(std::string_view s) {
-  constexpr std::string_view kWide = "\xE3\x80\x80";
-  const auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
-  for (;;) {
-    if (!s.empty() && space(s.front())) {
-      s.remove_prefix(1);
-    } else if (s.starts_with(kWide)) {
-      s.remove_prefix(3);
-    } else {
-      break;
-    }
-  }
-  for (;;) {
-    if (!s.empty() && space(s.back())) {
-      s.remove_suffix(1);
-    } else if (s.ends_with(kWide)) {
-      s.remove_suffix(3);
-    } else {
-      return s;
-    }
-  }
-}
 
 // Reads SEG-field[.component] of one segment (first repetition, escapes resolved), as the
 // engine's paths do; an HL7 null ("") reads as empty.
@@ -146,7 +123,7 @@ bool map_adt_by_hand(const Hl7Message& message, std::string_view sender_org, con
         if (!resident_id(value, today, id.value, why)) return false;
         person.identifiers.push_back(std::move(id));
       } else if (!resident && (type == "MR" || type == "PI")) {
-        const std::string_view mrn = trimmed(value);
+        const std::string_view mrn = core::trim_space(value);
         if (mrn.empty()) continue;
         person.identifiers.push_back({std::string(core::id_system::kHospitalMrn), std::string(mrn), {}, hospital});
       }
@@ -160,8 +137,8 @@ bool map_adt_by_hand(const Hl7Message& message, std::string_view sender_org, con
     if (!seen) person.identifiers.push_back(std::move(id));
   }
   core::HumanName name;
-  if (auto pinyin = trimmed(pid.get(5, 1)); !pinyin.empty()) name.pinyin = std::string(pinyin);
-  if (auto text = trimmed(pid.get(5, 2)); !text.empty()) name.text = std::string(text);
+  if (auto pinyin = core::trim_space(pid.get(5, 1)); !pinyin.empty()) name.pinyin = std::string(pinyin);
+  if (auto text = core::trim_space(pid.get(5, 2)); !text.empty()) name.text = std::string(text);
   if (name.pinyin || name.text) person.name = std::move(name);
   if (const std::string sex = pid.get(8); !sex.empty()) {
     person.sex = sex_code(sex);
@@ -202,7 +179,7 @@ bool map_adt_by_hand(const Hl7Message& message, std::string_view sender_org, con
     location += part;
   }
   if (!location.empty()) visit.location_text = std::move(location);
-  if (auto no = trimmed(visit_no); !no.empty()) visit.source_visit_no = std::string(no);
+  if (auto no = core::trim_space(visit_no); !no.empty()) visit.source_visit_no = std::string(no);
   if (!visit.source_visit_no) return fail(why, "source_visit_no: is required");
   core::TimePeriod period;
   for (const std::size_t field : {std::size_t{44}, std::size_t{45}}) {
@@ -216,7 +193,7 @@ bool map_adt_by_hand(const Hl7Message& message, std::string_view sender_org, con
     (field == 44 ? period.start : period.end) = *at;
   }
   if (period.start || period.end) visit.period = period;
-  if (std::string target = std::string(trimmed(pv1.get(37, 1))); !target.empty()) {
+  if (std::string target = std::string(core::trim_space(pv1.get(37, 1))); !target.empty()) {
     visit.discharge_target_org = std::move(target);
   }
 
