@@ -86,4 +86,13 @@ std::string normalise_resident_id(std::string_view text) {
   return out;
 }
 
+Parsed<std::string> resident_id_from_source(std::string_view text, std::optional<PartialDate> today) {
+  std::string id = normalise_resident_id(text);
+  if (id.size() == 15) {
+    if (auto upgraded = upgrade_legacy_resident_id(id)) id = std::move(upgraded).value();
+  }
+  if (auto checked = check_resident_id(id, today); !checked) return Parsed<std::string>::failure(checked.error());
+  return Parsed<std::string>::success(std::move(id));
+}
+
 }  // namespace kq::core

@@ -42,4 +42,9 @@ Parsed<std::string> upgrade_legacy_resident_id(std::string_view legacy15);
 // value and upper-cases a trailing 'x'. Nothing else is changed.
 std::string normalise_resident_id(std::string_view text);
 
+// Source text to the number a record stores, or why not: normalise_resident_id, a 15-digit
+// number upgraded to 18, then check_resident_id. The mapping's `resident_id` step.
+Parsed<std::string> resident_id_from_source(std::string_view text,
+                                            std::optional<PartialDate> today = std::nullopt);
+
 }  // namespace kq::core

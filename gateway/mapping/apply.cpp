@@ -134,6 +134,7 @@ struct Pending {
   std::vector<core::FieldLineage> lineage;
   std::vector<MapError> errors;
   std::vector<std::string> failed;  // target paths whose value failed; core's complaints about them are echoes
+  bool minted_id = false;  // record_id() made a new id: no earlier version of the record can exist
 };
 
 class Applier {
@@ -247,7 +248,9 @@ class Applier {
       if (rule.multi) id += "#" + std::to_string(made_before + 1);
       return id;
     }
-    return rule.referenced ? core::new_time_ordered_uuid() : std::string();
+    if (!rule.referenced) return {};  // the pipeline gives it one (core::assign_new_id)
+    pending.minted_id = true;
+    return core::new_time_ordered_uuid();
   }
 
   void keep_errors(Pending& pending) {
@@ -546,8 +549,7 @@ class Applier {
       // Constructed, not assigned, so that the body keeps its arena (core::adopt_body).
       MappedRecord record{std::move(checked.envelope), rule.name,
                           options_.lineage ? std::move(pending.lineage) : std::vector<core::FieldLineage>()};
-      // record_id() minted it (see there): a new id, with no earlier version to look up.
-      record.envelope.new_id = !rule.key && rule.kind != core::RecordKind::person && rule.referenced;
+      record.envelope.new_id = pending.minted_id;
       result_.records.push_back(std::move(record));
     }
   }

@@ -240,17 +240,12 @@ class ResidentId final : public Step {
  public:
   void run(Values& values, const StepEnv& env) const override {
     each_value(values, [&](Value& v) {
-      std::string id = core::normalise_resident_id(v.text());
-      if (id.size() == 15) {
-        auto upgraded = core::upgrade_legacy_resident_id(id);
-        if (upgraded) id = *upgraded;
-      }
-      auto checked = core::check_resident_id(id, env.today());
-      if (!checked) {
-        env.fail(v, v.text() + ": " + checked.error());
+      auto id = core::resident_id_from_source(v.text(), env.today());
+      if (!id) {
+        env.fail(v, v.text() + ": " + id.error());
         return false;
       }
-      v.text() = std::move(id);
+      v.text() = std::move(id).value();
       return true;
     });
   }

@@ -9,6 +9,7 @@
 #include "gateway/core/record_validation.hpp"
 #include "gateway/core/resident_id.hpp"
 #include "gateway/core/text_util.hpp"
+#include "gateway/formats/hl7v2_encoding.hpp"
 #include "gateway/mapping/name_uuid.hpp"
 
 namespace kq::bench {
@@ -21,45 +22,32 @@ using formats::Hl7Message;
 class Reader {
  public:
   Reader(const Hl7Message& m, std::size_t segment) : m_(m), segment_(segment) {}
-  bool present() const { return segment_ != Hl7Message::npos; }
 
-  std::string get(std::size_t field, std::size_t component = 0, std::size_t repetition = 1) const {
-    std::string out;
-    if (!present()) return out;
-    const Hl7Message::FieldView view = m_.field(segment_, field);
-    std::string_view raw = part(view.raw, m_.separators().repetition, repetition);
-    if (component != 0) raw = part(raw, m_.separators().component, component);
-    if (raw != "\"\"") m_.append_decoded(out, raw, view);
-    return out;
+  std::string get(std::size_t field, std::size_t component = 0) const {
+    if (segment_ == Hl7Message::npos) return {};
+    return component_of(part(m_.field(segment_, field).raw, m_.separators().repetition, 1), component);
   }
   // Every repetition of a field, as written.
   std::vector<std::string_view> repetitions(std::size_t field) const {
+    if (segment_ == Hl7Message::npos) return {};
+    const std::string_view raw = m_.field(segment_, field).raw;
     std::vector<std::string_view> out;
-    if (!present()) return out;
-    std::string_view raw = m_.field(segment_, field).raw;
-    for (std::size_t begin = 0; begin <= raw.size();) {
-      std::size_t end = raw.find(m_.separators().repetition, begin);
-      if (end == std::string_view::npos) end = raw.size();
-      out.push_back(raw.substr(begin, end - begin));
-      begin = end + 1;
-    }
+    const std::size_t count = formats::hl7v2::count_parts(raw, m_.separators().repetition);
+    for (std::size_t r = 1; r <= count; ++r) out.push_back(part(raw, m_.separators().repetition, r));
     return out;
   }
-  std::string component_of(std::string_view repetition, std::size_t component) const {
+  // Component `component` of a value (0: the whole value).
+  std::string component_of(std::string_view value, std::size_t component) const {
     std::string out;
-    const std::string_view raw = part(repetition, m_.separators().component, component);
-    if (raw != "\"\"") m_.append_decoded(out, raw);
+    const std::string_view raw = component == 0 ? value : part(value, m_.separators().component, component);
+    if (!formats::hl7v2::is_hl7_null(raw)) m_.append_decoded(out, raw);
     return out;
   }
 
  private:
   static std::string_view part(std::string_view text, char separator, std::size_t n) {
-    for (std::size_t i = 1; i < n; ++i) {
-      const std::size_t at = text.find(separator);
-      if (at == std::string_view::npos) return {};
-      text.remove_prefix(at + 1);
-    }
-    return text.substr(0, text.find(separator));
+    bool found = false;
+    return formats::hl7v2::nth_part(text, separator, n, found);
   }
   const Hl7Message& m_;
   std::size_t segment_;
@@ -67,15 +55,12 @@ class Reader {
 
 // The `resident_id` step.
 bool resident_id(std::string_view text, const core::PartialDate& today, std::string& out, std::string& why) {
-  std::string id = core::normalise_resident_id(text);
-  if (id.size() == 15) {
-    if (auto upgraded = core::upgrade_legacy_resident_id(id)) id = *upgraded;
-  }
-  if (auto checked = core::check_resident_id(id, today); !checked) {
-    why = std::string(text) + ": " + checked.error();
+  auto id = core::resident_id_from_source(text, today);
+  if (!id) {
+    why = std::string(text) + ": " + id.error();
     return false;
   }
-  out = std::move(id);
+  out = std::move(id).value();
   return true;
 }
 
@@ -163,7 +148,9 @@ bool map_adt_by_hand(const Hl7Message& message, std::string_view sender_org, con
   if (!pv1.get(36, 1).empty()) return fail(why, "PV1-36 is not covered by the hand-written reference");
   core::Encounter visit;
   const std::string visit_no = pv1.get(19);
-  visit.id = mapping::detail::name_uuid("encounter\x1fvisit\x1f" + hospital + '\x1f' + visit_no);
+  // As the mapping derives a keyed id: kind, rule name, then each part of the key.
+  visit.id = mapping::detail::name_uuid(std::string(core::kind_name(core::RecordKind::encounter)) +
+                                        "\x1fvisit\x1f" + hospital + '\x1f' + visit_no);
   visit.person_id = person.id;
   visit.org_id = hospital;
   const std::string klass = pv1.get(2);

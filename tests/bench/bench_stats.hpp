@@ -2,6 +2,7 @@
 // Percentiles and medians of benchmark figures, shared by every benchmark here.
 #include <algorithm>
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 namespace kq::bench {

@@ -7,7 +7,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <cstdio>
@@ -90,6 +89,19 @@ class Statement {
       die(std::string("baseline insert failed: ") + sqlite3_errmsg(db));
     }
     sqlite3_reset(stmt_);
+  }
+  // For queries: true while there is a row to read (column_*), false (and reset) at the end.
+  bool next(sqlite3* db) {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) die(std::string("baseline query failed: ") + sqlite3_errmsg(db));
+    sqlite3_reset(stmt_);
+    return false;
+  }
+  std::int64_t column_int64(int i) const { return sqlite3_column_int64(stmt_, i); }
+  std::string column_text(int i) const {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
+    return text != nullptr ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))) : "";
   }
 
  private:

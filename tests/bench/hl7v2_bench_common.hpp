@@ -3,7 +3,6 @@
 // baseline both compare against, and timing in thread CPU time, interleaved, with medians.
 #include <time.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>

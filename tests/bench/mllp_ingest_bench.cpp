@@ -205,13 +205,15 @@ int run(int argc, char** argv) {
     // group the gateway's writer can form from closed-loop senders.
     const unsigned most = levels.rbegin()->first;
     const double best = median_of(levels.rbegin()->second.gateway, rate);
-    for (const std::size_t per_transaction : {std::size_t{1000}, std::size_t{most}}) {
-      const FloorResult floor = replay_store_rows(dir.path() / "data" / "kangqiao.db",
-                                                  dir.fresh_file("floor"), per_transaction);
+    const std::vector<FloorResult> floors = replay_store_rows(
+        dir.path() / "data" / "kangqiao.db",
+        {{dir.fresh_file("floor-1000"), 1000}, {dir.fresh_file("floor-group"), most}});
+    for (const FloorResult& floor : floors) {
       std::printf("  storage floor, %4zu messages per transaction: %6.0f msg/s, %4.0f us CPU/msg "
                   "(raw SQLite writing the gateway's own rows: %zu messages, %.1f records each); "
                   "gateway at %u connections: %.2f of it\n",
-                  per_transaction, floor.rate(), floor.cpu_us_per_message(), floor.messages,
+                  floor.per_transaction, floor.rate(),
+                  floor.cpu_us_per_message(), floor.messages,
                   floor.messages ? static_cast<double>(floor.records) / static_cast<double>(floor.messages) : 0,
                   most, floor.rate() > 0 ? best / floor.rate() : 0);
     }

@@ -11,10 +11,12 @@
 // included: small next to writing them, it makes the floor if anything a little low.)
 #include <cstddef>
 #include <filesystem>
+#include <vector>
 
 namespace kq::bench {
 
 struct FloorResult {
+  std::size_t per_transaction = 0;
   std::size_t messages = 0;
   std::size_t records = 0;
   double seconds = 0;
@@ -25,10 +27,14 @@ struct FloorResult {
   }
 };
 
-// Replays `gateway_db` into `fresh_file` (which must not exist), `per_transaction` messages at
-// a time. Dies on any SQL error.
-FloorResult replay_store_rows(const std::filesystem::path& gateway_db,
-                              const std::filesystem::path& fresh_file,
-                              std::size_t per_transaction = 1000);
+struct FloorRun {
+  std::filesystem::path fresh_file;  // must not exist
+  std::size_t per_transaction = 1000;
+};
+
+// Replays `gateway_db` once per run, each into its own fresh file with that many messages per
+// transaction. Dies on any SQL error.
+std::vector<FloorResult> replay_store_rows(const std::filesystem::path& gateway_db,
+                                           const std::vector<FloorRun>& runs);
 
 }  // namespace kq::bench

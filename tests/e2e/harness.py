@@ -320,11 +320,10 @@ class GatewayCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.gw = Gateway()
+        # Registered first: it also runs when prepare() or start() fails, which tearDownClass
+        # would not.
+        cls.addClassCleanup(cls.gw.cleanup)
         if cls.CONFIG is not None:
             cls.gw.write_config(text=cls.CONFIG)
         cls.prepare()
         cls.gw.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gw.cleanup()

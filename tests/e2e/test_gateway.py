@@ -8,7 +8,7 @@ import subprocess
 import threading
 import unittest
 
-from harness import Gateway
+from harness import Gateway, GatewayCase
 
 RESIDENT_ID = "urn:oid:2.16.156.10011.1.3"
 PERSON = {
@@ -20,14 +20,7 @@ PERSON = {
 }
 
 
-class RunningGateway(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.gw = Gateway().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gw.cleanup()
+class RunningGateway(GatewayCase):
 
     def test_healthz_and_readyz_with_curl(self):
         out = subprocess.run(["curl", "-sS", "-w", "\n%{http_code}", f"http://127.0.0.1:{self.gw.admin_port}/healthz"],

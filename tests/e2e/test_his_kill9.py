@@ -16,7 +16,7 @@ import threading
 import time
 import unittest
 
-from harness import CR, FS, VT, Gateway, his_mllp_config, read_mllp_frame
+from harness import CR, FS, VT, Gateway, his_mllp_config, msa, read_mllp_frame
 
 CONFIG = his_mllp_config(log_level="warn", limits="max_body_bytes: 1MiB, read_timeout: 10s, idle_timeout: 60s")
 
@@ -82,9 +82,9 @@ class Sender(threading.Thread):
                     self.resends += 1
                     continue
                 ack = frame.decode("utf-8", "replace")
-                msa = next(s.split("|") for s in ack.split("\r") if s.startswith("MSA|"))
+                fields = msa(ack)
                 control = "K%02d%06d" % (self.index, n)
-                if msa[1] not in ("AA", "CA") or msa[2] != control:
+                if fields[1] not in ("AA", "CA") or fields[2] != control:
                     self.negative.append((control, ack))
                     return
                 self.acked.append(control)

@@ -245,14 +245,19 @@ TEST(Envelope, PersonReferencesAreWhereTheModelPutsThem) {
   EXPECT_EQ(obs.body.at("person_id").as_string(), "p-2");
 }
 
+// Canonical lower-case form, the given version digit, the RFC 9562 variant.
+void expect_uuid_version(const std::string& id, char version) {
+  ASSERT_TRUE(is_uuid(id)) << id;
+  EXPECT_EQ(id[14], version) << id;
+  EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;
+  EXPECT_EQ(id.find_first_of("ABCDEF"), std::string::npos) << "canonical form is lower-case: " << id;
+}
+
 TEST(Uuid, RandomVersion4) {
   std::set<std::string> seen;
   for (int i = 0; i < 200; ++i) {
     const std::string id = new_uuid();
-    ASSERT_TRUE(is_uuid(id)) << id;
-    EXPECT_EQ(id[14], '4');
-    EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;
-    EXPECT_EQ(id.find_first_of("ABCDEF"), std::string::npos) << "canonical form is lower-case";
+    expect_uuid_version(id, '4');
     seen.insert(id);
   }
   EXPECT_EQ(seen.size(), 200u);
@@ -268,9 +273,7 @@ TEST(Uuid, TimeOrderedVersion7CarriesTheMillisecond) {
   std::set<std::string> seen;
   for (int i = 0; i < 200; ++i) {
     const std::string id = new_time_ordered_uuid();
-    ASSERT_TRUE(is_uuid(id)) << id;
-    EXPECT_EQ(id[14], '7');
-    EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;
+    expect_uuid_version(id, '7');
     // The first 12 hex digits are the Unix time in milliseconds, so ids sort by time.
     const long long ms = std::stoll(id.substr(0, 8) + id.substr(9, 4), nullptr, 16);
     EXPECT_GE(ms, before);

@@ -63,6 +63,11 @@ TEST(JsonRoundTrip, ProvenanceLineageIsOneObjectFromTargetToSource) {
   const Decoded<Provenance> old = from_json<Provenance>(json::value(legacy));
   ASSERT_TRUE(old.ok()) << old.errors.front().path << ": " << old.errors.front().message;
   EXPECT_EQ(old.value->lineage, sample_provenance().lineage);
+  // One field written from two places keeps both (location_text from PV1-3.1 and PV1-3.2).
+  Provenance joined = sample_provenance();
+  joined.lineage = {{"location_text", "PV1-3.1"}, {"location_text", "PV1-3.2"}, {"dept", "PV1-3.1"}};
+  EXPECT_EQ(json::serialize(to_json(joined).at("lineage")),
+            R"({"location_text":"PV1-3.1, PV1-3.2","dept":"PV1-3.1"})");
 }
 
 TEST(JsonRoundTrip, MinimalRecordsStayMinimal) {

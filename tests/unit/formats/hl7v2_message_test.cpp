@@ -121,6 +121,18 @@ TEST(Hl7Message, ParseHeaderReadsMshAloneAsParseDoes) {
   EXPECT_EQ(header_only->header().date_time, full->header().date_time);
   EXPECT_TRUE(header_only->header().enhanced_ack_mode());
   EXPECT_EQ(header_only->segment_count(), 1u);
+  // GB 18030: the cut at the end of MSH cannot fall inside a character (no trail byte is CR
+  // or LF), and the header reads as the full parse's. 北京 is B1 B1 BE A9 in GB 18030.
+  ParseOptions gb;
+  gb.charset = "GB18030";
+  const std::string gb_msh = "MSH|^~\\&|HIS|\xB1\xB1\xBE\xA9|K|B|20240912||ADT^A01|G1|P|2.4";
+  const std::string gb_bytes = gb_msh + "\rPID|1||1^^^\xB1\xB1\xBE\xA9\r";
+  const auto gb_header = Hl7Message::parse_header(gb_bytes, gb, error);
+  ASSERT_NE(gb_header, nullptr) << error.location << ": " << error.message;
+  const auto gb_full = Hl7Message::parse(gb_bytes, gb, error);
+  ASSERT_NE(gb_full, nullptr) << error.location << ": " << error.message;
+  EXPECT_EQ(gb_header->header().sending_facility, "北京");
+  EXPECT_EQ(gb_header->header().sending_facility, gb_full->header().sending_facility);
   // What is wrong with MSH itself is still found.
   EXPECT_EQ(Hl7Message::parse_header("MSH", {}, error), nullptr);
   EXPECT_EQ(error.location, "MSH-1");

@@ -89,6 +89,7 @@ TEST_F(MappingTest, MapsPersonAndEncounterWithReference) {
   const std::string id(visit.at("id").as_string());
   EXPECT_EQ(id.size(), 36u);
   EXPECT_EQ(id, std::string(body(map(*mapping, kGoodMessage), 1).at("id").as_string()));
+  EXPECT_FALSE(result.records[1].envelope.new_id);  // a keyed id may have earlier versions
 }
 
 TEST_F(MappingTest, RecordsLineageInSenderTerms) {
@@ -241,6 +242,14 @@ TEST_F(MappingTest, GroupsScopeIterationAndReferences) {
   ASSERT_EQ(second_summary.at("derived_from").as_array().size(), 1u);
   EXPECT_EQ(second_summary.at("derived_from").as_array()[0], body(result, 4).at("id"));
   EXPECT_EQ(body(result, 4).at("effective_time").as_string(), "2024-01-02T04:00+08:00");
+  // The results' ids were minted by the mapping (others refer to them), so the store need not
+  // look up an earlier version; the person's is a reference it resolves, the summaries get
+  // theirs from the pipeline.
+  EXPECT_FALSE(result.records[0].envelope.new_id);
+  EXPECT_TRUE(result.records[1].envelope.new_id);
+  EXPECT_TRUE(result.records[2].envelope.new_id);
+  EXPECT_FALSE(result.records[3].envelope.new_id);
+  EXPECT_TRUE(result.records[3].envelope.id.empty());
 }
 
 TEST_F(MappingTest, CoreValidationErrorsPointAtTheSource) {
@@ -378,8 +387,8 @@ records:
 }
 
 // A constant is converted for its target once, when the mapping is compiled: a system name
-// becomes its URI, a date its ISO form, a number a JSON number — also when `then:` is given
-// but empty, and whether the runtime writes it directly (text) or through the leaf writer.
+// becomes its URI, a date its ISO form — also when `then:` is given but empty, and whether the
+// runtime writes it directly (text) or through the leaf writer (a date).
 TEST_F(MappingTest, ConstantsAreConvertedForTheirTarget) {
   auto mapping = compile(R"(
 mapping: t
@@ -409,6 +418,7 @@ records:
   EXPECT_EQ(ids[0].at("system").as_string(), "urn:oid:2.16.156.10011.1.3");
   EXPECT_EQ(ids[1].at("system").as_string(), "urn:oid:2.16.156.10011.1.13");
   EXPECT_EQ(ids[1].at("value").as_string(), "000123");
+  EXPECT_EQ(ids[1].at("assigner").as_string(), "org-h001");
   EXPECT_EQ(person.at("birth_date").as_string(), "2012-03-15");
   EXPECT_EQ(person.at("name").at("text").as_string(), "张三");
 }

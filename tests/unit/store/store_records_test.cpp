@@ -90,7 +90,6 @@ TEST_F(RecordsTest, NewIdsSkipTheVersionLookUpAndAClashFails) {
   b.records.push_back(make_record("observation"));
   core::assign_new_id(b.records.back());
   const std::string id = b.records.back().id;
-  EXPECT_TRUE(b.records.back().new_id);
   WriteResult first = submit_and_wait(*store, std::move(b));
   ASSERT_EQ(first.status, WriteStatus::committed) << first.error;
   EXPECT_EQ(first.records.at(0).id, id);

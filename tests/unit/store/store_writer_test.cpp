@@ -32,9 +32,10 @@ TEST_F(WriterTest, OneBadBatchIsRolledBackAloneAndTheGroupCommits) {
   std::latch all_done(kBatches);
   for (int i = 0; i < kBatches; ++i) {
     WriteBatch b = one_record();
-    if (i == 1 || i == 3) {
-      // Batches that resolve a person: applied twice (the group is redone once batch 2 fails),
-      // they must still name one person each, the one their identifier resolved to.
+    if (i == 0 || i == 1) {
+      // Batches that resolve a person, ahead of the failing batch 2: both are applied twice (the
+      // group is redone, isolated, once batch 2 fails) and must still name one person each, the
+      // one their identifier resolved to.
       const std::string ref = "ref:p" + std::to_string(i);
       b.identities = {{ref, "cn-student-no", "S" + std::to_string(i)}};
       b.records[0].person_id = ref;
@@ -76,7 +77,7 @@ TEST_F(WriterTest, OneBadBatchIsRolledBackAloneAndTheGroupCommits) {
     }
   }
   auto reader = store->reader();
-  for (int i : {1, 3}) {
+  for (int i : {0, 1}) {
     const WriteResult& r = results[static_cast<std::size_t>(i)];
     ASSERT_EQ(r.persons.size(), 1u);
     auto stored = reader->record(r.records.at(0).id);
@@ -259,7 +260,9 @@ TEST_F(WriterTest, CheckpointsInTheBackgroundWhileWritesGoOn) {
   // header counts the restarts (the checkpoint sequence number, bytes 12-15, big-endian). A
   // restart happens at the first write that finds every frame copied; when that is depends on
   // how the threads were scheduled (on a loaded machine the checkpoint thread may still be
-  // copying), so the test keeps writing, one record at a time, until one has happened.
+  // copying), so the test keeps writing, one record at a time, until one has happened. Which
+  // copy made it possible — the writer catching up after the thread's checkpoint, or taking
+  // over past four times the threshold — is not told apart here: either keeps the WAL bounded.
   int more = 0;
   const auto restart_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (restarts() == restarts_before && std::chrono::steady_clock::now() < restart_deadline) {
