@@ -17,7 +17,7 @@
 
 #include "adapters/his/hl7_ack.hpp"
 #include "adapters/his/http_push.hpp"
-#include "gateway/formats/hl7v2_message.hpp"
+#include "gateway/formats/hl7v2/message.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "gateway/formats/hl7v2_encoding.hpp"
+#include "gateway/formats/hl7v2/encoding.hpp"
 
 namespace kq::his {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "gateway/formats/hl7v2_message.hpp"
+#include "gateway/formats/hl7v2/message.hpp"
 
 namespace kq::his {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "gateway/formats/json.hpp"
-#include "gateway/formats/xml.hpp"
+#include "gateway/formats/json/format.hpp"
+#include "gateway/formats/xml/format.hpp"
 
 namespace kq::his {
 

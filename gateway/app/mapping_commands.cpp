@@ -13,7 +13,7 @@
 #include "gateway/core/record.hpp"
 #include "gateway/mapping/mapping.hpp"
 #include "gateway/mapping/mapping_set.hpp"
-#include "gateway/mapping/mapping_tests.hpp"
+#include "gateway/mapping/test_runner/mapping_tests.hpp"
 
 namespace kq::app {
 

@@ -17,6 +17,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "gateway/core/error_kind.hpp"
 #include "gateway/core/record_kind.hpp"
 #include "gateway/core/validation_context.hpp"
 
@@ -25,6 +26,7 @@ namespace kq::core {
 struct FieldError {
   std::string path;  // like "identifiers[0].value"; envelope fields are "kind", "id", …; "" is the whole input
   std::string message;
+  ErrorKind kind = ErrorKind::unspecified;
   bool operator==(const FieldError&) const = default;
 };
 

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/core/error_kind.hpp"
+
 namespace kq::formats {
 
 struct Match {
@@ -103,6 +105,7 @@ struct ParseOptions {
 struct ParseError {
   std::string location;  // where in the payload ("MSH-1", "line 3", "byte 120", "row 7")
   std::string message;
+  core::ErrorKind kind = core::ErrorKind::structure;  // what a sender's protocol calls it
 };
 
 class Format {

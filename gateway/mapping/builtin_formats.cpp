@@ -3,7 +3,7 @@
 // pull in every format.
 #include "gateway/mapping/mapping.hpp"
 #include "gateway/mapping/mapping_set.hpp"
-#include "gateway/mapping/mapping_tests.hpp"
+#include "gateway/mapping/test_runner/mapping_tests.hpp"
 
 namespace kq::mapping {
 

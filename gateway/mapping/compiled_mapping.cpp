@@ -1,7 +1,7 @@
 // CompiledMapping and the compile entry points.
 #include "gateway/config/source_location.hpp"
-#include "gateway/mapping/compiler.hpp"
-#include "gateway/mapping/evaluate.hpp"
+#include "gateway/mapping/compiler/compiler.hpp"
+#include "gateway/mapping/runtime/evaluate.hpp"
 
 namespace kq::mapping {
 

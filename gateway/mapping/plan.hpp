@@ -13,9 +13,9 @@
 #include "gateway/config/source_location.hpp"
 #include "gateway/core/record_kind.hpp"
 #include "gateway/formats/source.hpp"
-#include "gateway/mapping/steps.hpp"
-#include "gateway/mapping/target_schema.hpp"
-#include "gateway/mapping/value.hpp"
+#include "gateway/mapping/runtime/steps.hpp"
+#include "gateway/mapping/compiler/target_schema.hpp"
+#include "gateway/mapping/runtime/value.hpp"
 #include "gateway/mapping/value_set.hpp"
 
 namespace kq::mapping::detail {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "gateway/mapping/target_schema.hpp"
-#include "gateway/mapping/yaml_file.hpp"
+#include "gateway/mapping/compiler/target_schema.hpp"
+#include "gateway/mapping/compiler/yaml_file.hpp"
 
 namespace kq::mapping {
 

@@ -15,7 +15,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "gateway/config/source_location.hpp"
-#include "gateway/mapping/value.hpp"
+#include "gateway/mapping/runtime/value.hpp"
 
 namespace kq::mapping {
 

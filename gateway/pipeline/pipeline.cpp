@@ -15,9 +15,8 @@ using plugin_host::Outcome;
 
 namespace {
 
-// DICOM audit event IDs (DCM part 16, CID 400/403); the hash chain comes with the audit issue.
-constexpr const char* kEventImport = "110107";
-constexpr const char* kEventSecurityAlert = "110113";
+using store::AuditOutcome;
+namespace audit_event = store::audit_event;
 
 const char* outcome_name(kq_outcome_kind kind) {
   switch (kind) {
@@ -31,7 +30,7 @@ const char* outcome_name(kq_outcome_kind kind) {
   return "unknown";
 }
 
-store::AuditEntry audit_entry(const std::string& event, int outcome, const plugin_host::Inbound& in,
+store::AuditEntry audit_entry(std::string_view event, AuditOutcome outcome, const plugin_host::Inbound& in,
                               const std::string& adapter, const std::string& detail) {
   boost::json::object d;
   d["adapter"] = adapter;
@@ -39,8 +38,8 @@ store::AuditEntry audit_entry(const std::string& event, int outcome, const plugi
   d["peer"] = in.peer_address;
   if (!detail.empty()) d["detail"] = detail;
   store::AuditEntry a;
-  a.event_type = event;
-  a.action = "C";
+  a.event_type = std::string(event);
+  a.action = store::AuditAction::create;
   a.outcome = outcome;
   a.actor = in.peer_principal.empty() ? "anonymous" : in.peer_principal;
   a.org_id = in.peer_organisation;
@@ -115,7 +114,7 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
     job->reason = *decoded.rejection;
     raw.status = store::MessageStatus::rejected;
     raw.error = *decoded.rejection;
-    batch.audit.push_back(audit_entry(kEventImport, 4, in, adapter, "rejected: " + job->reason));
+    batch.audit.push_back(audit_entry(audit_event::import, AuditOutcome::minor_failure, in, adapter, "rejected: " + job->reason));
   } else {
     const auto mapping_set = mappings_ ? mappings_() : nullptr;
     RecordsOrErrors converted =
@@ -133,7 +132,7 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
       if (!decoded.message_key.empty()) {
         batch.dedupe = store::DedupeKey{adapter, decoded.message_key, /*claim=*/false};
       }
-      batch.audit.push_back(audit_entry(kEventImport, 4, in, adapter, job->reason));
+      batch.audit.push_back(audit_entry(audit_event::import, AuditOutcome::minor_failure, in, adapter, job->reason));
     } else {
       raw.sha256 = store::sha256_hex(raw.payload);  // once: the provenance and the store share it
       add_provenance(converted, MessageOrigin{source_system_of(in, adapter), in.received_at_ms,
@@ -142,7 +141,7 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
       batch.identities = std::move(converted.identities);
       batch.merges = merges_of(batch.records);
       if (!decoded.message_key.empty()) batch.dedupe = store::DedupeKey{adapter, decoded.message_key};
-      batch.audit.push_back(audit_entry(kEventImport, 0, in, adapter, ""));
+      batch.audit.push_back(audit_entry(audit_event::import, AuditOutcome::success, in, adapter, ""));
     }
   }
   batch.message = std::move(raw);
@@ -181,7 +180,7 @@ void Pipeline::on_written(std::shared_ptr<Job> job, store::WriteResult result) {
       raw.status = store::MessageStatus::rejected;
       raw.error = outcome.reason;
       batch.message = std::move(raw);
-      batch.audit.push_back(audit_entry(kEventSecurityAlert, 8, in, job->adapter->name(), outcome.reason));
+      batch.audit.push_back(audit_entry(audit_event::security_alert, AuditOutcome::serious_failure, in, job->adapter->name(), outcome.reason));
       log::warn("message_key_conflict", {{"adapter", job->adapter->name()},
                                          {"original_message_id", result.original_message_id}});
       store_.submit(std::move(batch), [this, job, outcome](store::WriteResult second) mutable {
@@ -230,7 +229,7 @@ void Pipeline::keep_as_dead_letter(std::shared_ptr<Job> job, std::string error) 
   raw.error = errors_to_json(outcome.errors);
   batch.dead_letter = store::DeadLetter{"", raw.error, job->mappings};
   batch.message = std::move(raw);
-  batch.audit.push_back(audit_entry(kEventImport, 4, in, adapter, outcome.reason));
+  batch.audit.push_back(audit_entry(audit_event::import, AuditOutcome::minor_failure, in, adapter, outcome.reason));
   store_.submit(std::move(batch), [this, job, outcome](store::WriteResult second) mutable {
     outcome.message_id = second.ok() ? second.message_id : std::string();
     if (!second.ok()) {

@@ -19,7 +19,6 @@ using Kind = ReprocessResult::Kind;
 
 namespace {
 
-constexpr const char* kEventImport = "110107";  // DICOM Import: reprocessing is a re-import
 
 std::string first_error_of(const std::vector<plugin_host::FieldError>& errors) {
   if (errors.empty()) return {};
@@ -52,13 +51,13 @@ void rename_references(json::value& v, const std::map<std::string, std::string>&
   }
 }
 
-store::AuditEntry reprocess_audit(const std::string& actor, const store::RawMessage& m, int outcome,
+store::AuditEntry reprocess_audit(const std::string& actor, const store::RawMessage& m, store::AuditOutcome outcome,
                                   json::object detail) {
   detail["action"] = "reprocess";
   detail["adapter"] = m.source;
   store::AuditEntry a;
-  a.event_type = kEventImport;
-  a.action = "U";
+  a.event_type = std::string(store::audit_event::import);  // reprocessing is a re-import
+  a.action = store::AuditAction::update;
   a.outcome = outcome;
   a.actor = actor;
   a.org_id = m.org_id;
@@ -124,7 +123,7 @@ ReprocessResult Reprocessor::run(const std::string& message_id, bool dry_run) {
     detail["result"] = "still failing";
     detail["errors"] = errors.size();
     detail["mapping"] = converted.mappings;
-    batch.audit.push_back(reprocess_audit(actor_, raw, 4, std::move(detail)));
+    batch.audit.push_back(reprocess_audit(actor_, raw, store::AuditOutcome::minor_failure, std::move(detail)));
     store::WriteResult written = submit_and_wait(std::move(batch));
     if (!written.ok()) {
       out.kind = Kind::store_failed;
@@ -148,7 +147,7 @@ ReprocessResult Reprocessor::run(const std::string& message_id, bool dry_run) {
   detail["result"] = "accepted";
   detail["records"] = batch.records.size();
   detail["mapping"] = converted.mappings;
-  batch.audit.push_back(reprocess_audit(actor_, raw, 0, std::move(detail)));
+  batch.audit.push_back(reprocess_audit(actor_, raw, store::AuditOutcome::success, std::move(detail)));
   store::WriteResult written = submit_and_wait(std::move(batch));
   switch (written.status) {
     case store::WriteStatus::committed:
@@ -172,7 +171,7 @@ ReprocessResult Reprocessor::run(const std::string& message_id, bool dry_run) {
         json::object d;
         d["result"] = "still failing";
         d["mapping"] = out.mappings;
-        attempt.audit.push_back(reprocess_audit(actor_, raw, 4, std::move(d)));
+        attempt.audit.push_back(reprocess_audit(actor_, raw, store::AuditOutcome::minor_failure, std::move(d)));
         (void)submit_and_wait(std::move(attempt));
       }
       break;

@@ -50,10 +50,8 @@ BatchWriter::BatchWriter(Connection& db)
       insert_outbox_(
           db.prepare("INSERT INTO outbox (destination, payload, idempotency_key, message_id, "
                      "next_attempt_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")),
-      insert_audit_(db.prepare(
-          "INSERT INTO audit_log (at_ms, event_type, action, outcome, actor, org_id, detail, "
-          "message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")),
-      links_(db) {}
+      audit_(db),
+      links_(db, audit_) {}
 
 void BatchWriter::begin() { begin_.query().run(); }
 
@@ -314,18 +312,7 @@ void BatchWriter::insert_extras(const PreparedBatch& p, std::int64_t now_ms) {
         .bind(6, now_ms)
         .run();
   }
-  for (const AuditEntry& a : b.audit) {
-    insert_audit_.query()
-        .bind(1, a.at_ms != 0 ? a.at_ms : now_ms)
-        .bind(2, a.event_type)
-        .bind(3, a.action)
-        .bind(4, std::int64_t{a.outcome})
-        .bind_or_null(5, a.actor)
-        .bind_or_null(6, a.org_id)
-        .bind(7, a.detail_json.empty() ? std::string_view("{}") : std::string_view(a.detail_json))
-        .bind_or_null(8, message_id)
-        .run();
-  }
+  for (const AuditEntry& a : b.audit) audit_.append(a, message_id, now_ms);
 }
 
 }  // namespace kq::store::sqlite

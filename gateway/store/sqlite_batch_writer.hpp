@@ -11,6 +11,7 @@
 
 #include "gateway/store/prepared_batch.hpp"
 #include "gateway/store/sqlite_handle.hpp"
+#include "gateway/store/sqlite_audit.hpp"
 #include "gateway/store/sqlite_links.hpp"
 
 namespace kq::store::sqlite {
@@ -61,8 +62,9 @@ class BatchWriter {
   Statement insert_message_;
   Statement find_identifier_, insert_person_, insert_identifier_;
   Statement current_version_, insert_record_, records_of_message_;
-  Statement insert_dead_letter_, insert_outbox_, insert_audit_;
-  LinkWriter links_;  // person merges and reprocessing
+  Statement insert_dead_letter_, insert_outbox_;
+  AuditWriter audit_;
+  LinkWriter links_;  // person merges and reprocessing; audits through audit_
   std::vector<std::string> person_ids_;  // reused by insert_records
   std::string body_scratch_;
 };

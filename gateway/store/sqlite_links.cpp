@@ -7,15 +7,12 @@ namespace kq::store::sqlite {
 
 namespace {
 
-// DICOM audit events (DCM part 16, CID 400): Patient Record, Import.
-constexpr std::string_view kEventPatientRecord = "110110";
-constexpr std::string_view kEventImport = "110107";
 // A link chain longer than this means a broken table, not a real history of merges.
 constexpr int kMaxLinkDepth = 64;
 
 }  // namespace
 
-LinkWriter::LinkWriter(Connection& db)
+LinkWriter::LinkWriter(Connection& db, AuditWriter& audit)
     : find_identifier_(
           db.prepare("SELECT person_id FROM person_identifier WHERE system = ?1 AND value = ?2")),
       find_link_(
@@ -38,9 +35,7 @@ LinkWriter::LinkWriter(Connection& db)
           "UPDATE dead_letter SET attempts = attempts + 1, last_attempt_at_ms = ?2, "
           "last_errors = ?3 WHERE message_id = ?1 AND resolved_at_ms IS NULL")),
       mark_accepted_(db.prepare("UPDATE raw_message SET status = 'accepted' WHERE id = ?1")),
-      insert_audit_(db.prepare(
-          "INSERT INTO audit_log (at_ms, event_type, action, outcome, actor, org_id, detail, "
-          "message_id) VALUES (?1, ?2, ?3, ?4, 'kangqiao', NULL, ?5, ?6)")) {}
+      audit_(audit) {}
 
 std::string LinkWriter::surviving_person(std::string person_id) {
   for (int depth = 0; depth < kMaxLinkDepth; ++depth) {
@@ -100,7 +95,7 @@ void LinkWriter::apply_merges(const WriteBatch& batch, std::string_view message_
     detail["merged_person_id"] = merged;
     detail["surviving_person_id"] = surviving;
     detail["identifier_system"] = m.system;  // never the value: it may be an ID number
-    audit(kEventPatientRecord, "U", 0, boost::json::serialize(detail), message_id, now_ms);
+    audit(audit_event::patient_record, boost::json::serialize(detail), message_id, now_ms);
     result.merges.push_back({merged, surviving, false});
   }
 }
@@ -141,7 +136,7 @@ bool LinkWriter::begin_reprocess(const WriteBatch& batch, std::int64_t now_ms, W
   boost::json::object detail;
   detail["reprocess"] = "superseded";
   detail["superseded_by"] = holder;
-  audit(kEventImport, "U", 0, boost::json::serialize(detail), r.message_id, now_ms);
+  audit(audit_event::import, boost::json::serialize(detail), r.message_id, now_ms);
   return false;
 }
 
@@ -163,16 +158,14 @@ void LinkWriter::resolve_dead_letters(const std::string& message_id, const std::
   resolve_dead_letters_.query().bind(1, message_id).bind(2, now_ms).bind(3, resolved_by).run();
 }
 
-void LinkWriter::audit(std::string_view event, std::string_view action, int outcome,
-                       std::string_view detail, std::string_view message_id, std::int64_t now_ms) {
-  insert_audit_.query()
-      .bind(1, now_ms)
-      .bind(2, event)
-      .bind(3, action)
-      .bind(4, std::int64_t{outcome})
-      .bind(5, detail)
-      .bind_or_null(6, message_id)
-      .run();
+void LinkWriter::audit(std::string_view event, std::string detail, std::string_view message_id,
+                       std::int64_t now_ms) {
+  AuditEntry entry;
+  entry.event_type = std::string(event);
+  entry.action = AuditAction::update;
+  entry.actor = std::string(kGatewayActor);
+  entry.detail_json = std::move(detail);
+  audit_.append(entry, message_id, now_ms);
 }
 
 }  // namespace kq::store::sqlite

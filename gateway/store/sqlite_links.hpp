@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "gateway/store/prepared_batch.hpp"
+#include "gateway/store/sqlite_audit.hpp"
 #include "gateway/store/sqlite_handle.hpp"
 
 namespace kq::store::sqlite {
@@ -21,7 +22,7 @@ class BatchContentError : public std::runtime_error {
 
 class LinkWriter {
  public:
-  explicit LinkWriter(Connection& db);
+  LinkWriter(Connection& db, AuditWriter& audit);
 
   // The person an identifier names today: the person it was first attached to, followed along
   // person_link to the surviving person.
@@ -41,12 +42,12 @@ class LinkWriter {
  private:
   void resolve_dead_letters(const std::string& message_id, const std::string& resolved_by,
                             std::int64_t now_ms);
-  void audit(std::string_view event, std::string_view action, int outcome, std::string_view detail,
-             std::string_view message_id, std::int64_t now_ms);
+  void audit(std::string_view event, std::string detail, std::string_view message_id, std::int64_t now_ms);
 
   Statement find_identifier_, find_link_, insert_link_, insert_identifier_;
   Statement message_hash_, find_dedupe_, insert_dedupe_;
-  Statement resolve_dead_letters_, record_attempt_, mark_accepted_, insert_audit_;
+  Statement resolve_dead_letters_, record_attempt_, mark_accepted_;
+  AuditWriter& audit_;
 };
 
 }  // namespace kq::store::sqlite

@@ -6,6 +6,7 @@
 // queue and applied by the single writer without sharing anything with the caller.
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -95,11 +96,27 @@ struct OutboxItem {
   std::int64_t next_attempt_ms = 0;
 };
 
+// What an audit entry says happened, in the codes of DICOM PS3.15 / FHIR AuditEvent.
+enum class AuditOutcome : std::uint8_t {
+  success = 0,
+  minor_failure = 4,    // the action did not complete as asked (a rejected message, a dead letter)
+  serious_failure = 8,  // a security event (a reused message key, an identity conflict)
+  major_failure = 12,
+};
+enum class AuditAction : char { create = 'C', read = 'R', update = 'U', erase = 'D', execute = 'E' };
+
+// Audit event ids (DICOM PS3.16, CID 400 "Audit Event ID").
+namespace audit_event {
+inline constexpr std::string_view import = "110107";          // data came in (or was run again)
+inline constexpr std::string_view patient_record = "110110";  // a person's identity changed
+inline constexpr std::string_view security_alert = "110113";  // something that needs a look
+}  // namespace audit_event
+
 struct AuditEntry {
   std::int64_t at_ms = 0;  // 0: commit time
-  std::string event_type;  // DICOM code, e.g. "110107" (Import)
-  std::string action;      // C | R | U | D | E
-  int outcome = 0;         // 0 success, 4 minor, 8 serious, 12 major failure
+  std::string event_type;  // an audit_event id
+  AuditAction action = AuditAction::create;
+  AuditOutcome outcome = AuditOutcome::success;
   std::string actor;
   std::string org_id;
   std::string detail_json;  // JSON object; empty means {}

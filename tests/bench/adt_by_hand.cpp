@@ -9,8 +9,8 @@
 #include "gateway/core/record_validation.hpp"
 #include "gateway/core/resident_id.hpp"
 #include "gateway/core/text_util.hpp"
-#include "gateway/formats/hl7v2_encoding.hpp"
-#include "gateway/mapping/name_uuid.hpp"
+#include "gateway/formats/hl7v2/encoding.hpp"
+#include "gateway/mapping/runtime/name_uuid.hpp"
 
 namespace kq::bench {
 namespace {

@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "gateway/core/dates.hpp"
-#include "gateway/formats/hl7v2_message.hpp"
+#include "gateway/formats/hl7v2/message.hpp"
 
 namespace kq::bench {
 

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "hl7v2_bench_common.hpp"
-#include "gateway/formats/hl7v2_format.hpp"
+#include "gateway/formats/hl7v2/format.hpp"
 
 namespace kq::bench {
 namespace {

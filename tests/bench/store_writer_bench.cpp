@@ -152,7 +152,7 @@ store::WriteBatch make_batch(const Config& c, const boost::json::object& body,
     b.message->payload = boost::json::serialize(body);
     b.message->received_at_ms = 1700000000000;
     b.dedupe = store::DedupeKey{"bench", std::to_string(n) + "-" + person};
-    b.audit.push_back({0, "110107", "C", 0, "bench", "org-1", {}});
+    b.audit.push_back({0, "110107", kq::store::AuditAction::create, kq::store::AuditOutcome::success, "bench", "org-1", {}});
   }
   return b;
 }

@@ -8,14 +8,14 @@
 // Every path is then selected, scoped and unscoped, and every match and error message must be
 // valid UTF-8: a raw GB 18030 byte in a message would corrupt the sender's error report.
 //
-// Sources: gateway/formats/fixed.cpp, gateway/formats/fixed_fields.cpp, gateway/formats/charset.cpp.
+// Sources: gateway/formats/fixed/format.cpp, gateway/formats/fixed/fields.cpp, gateway/formats/charset.cpp.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "gateway/formats/charset.hpp"
-#include "gateway/formats/fixed.hpp"
+#include "gateway/formats/fixed/format.hpp"
 
 namespace {
 

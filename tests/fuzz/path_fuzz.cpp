@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "gateway/formats/hl7v2_format.hpp"
+#include "gateway/formats/hl7v2/format.hpp"
 
 namespace {
 

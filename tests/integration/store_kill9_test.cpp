@@ -61,7 +61,7 @@ constexpr auto kRunBeforeKill = std::chrono::milliseconds(1500);
           r.id = id;
           r.org_id = "org-1";
           r.body = {{"value", n}, {"id", id}};
-          b.audit.push_back({0, "110107", "C", 0, "kill9", "org-1", {}});
+          b.audit.push_back({0, "110107", kq::store::AuditAction::create, kq::store::AuditOutcome::success, "kill9", "org-1", {}});
           WriteResult result;
           store->submit(std::move(b), [&](WriteResult done) {
             result = std::move(done);

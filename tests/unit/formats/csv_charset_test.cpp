@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "gateway/formats/charset.hpp"
-#include "gateway/formats/csv.hpp"
+#include "gateway/formats/tabular/csv.hpp"
 
 namespace kq::formats {
 namespace {

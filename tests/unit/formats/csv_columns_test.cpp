@@ -4,8 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "gateway/formats/csv.hpp"
-#include "gateway/formats/tabular.hpp"
+#include "gateway/formats/tabular/csv.hpp"
+#include "gateway/formats/tabular/tabular.hpp"
 
 namespace kq::formats {
 namespace {

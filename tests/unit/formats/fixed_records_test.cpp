@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "gateway/formats/fixed.hpp"
+#include "gateway/formats/fixed/format.hpp"
 
 namespace kq::formats {
 namespace {

@@ -1,7 +1,7 @@
 // Fixed-width field types: string, digits, number, date, time; charsets of text fields.
 #include <gtest/gtest.h>
 
-#include "gateway/formats/fixed.hpp"
+#include "gateway/formats/fixed/format.hpp"
 
 namespace kq::formats {
 namespace {

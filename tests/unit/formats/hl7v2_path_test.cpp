@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "gateway/formats/hl7v2_format.hpp"
+#include "gateway/formats/hl7v2/format.hpp"
 
 namespace kq::formats {
 namespace {

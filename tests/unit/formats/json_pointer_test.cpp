@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "gateway/formats/json.hpp"
+#include "gateway/formats/json/format.hpp"
 
 namespace kq::formats {
 namespace {

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "gateway/formats/xlsx.hpp"
+#include "gateway/formats/tabular/xlsx.hpp"
 
 namespace kq::formats {
 namespace {

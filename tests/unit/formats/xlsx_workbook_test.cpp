@@ -4,9 +4,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "gateway/formats/tabular.hpp"
-#include "gateway/formats/xlsx.hpp"
-#include "gateway/formats/xlsx_parts.hpp"
+#include "gateway/formats/tabular/tabular.hpp"
+#include "gateway/formats/tabular/xlsx.hpp"
+#include "gateway/formats/tabular/xlsx_parts.hpp"
 
 namespace kq::formats {
 namespace {

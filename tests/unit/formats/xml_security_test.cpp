@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "gateway/formats/xml.hpp"
+#include "gateway/formats/xml/format.hpp"
 
 namespace kq::formats {
 namespace {

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <thread>
 
-#include "gateway/formats/xml.hpp"
+#include "gateway/formats/xml/format.hpp"
 
 namespace kq::formats {
 namespace {

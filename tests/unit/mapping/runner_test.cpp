@@ -2,7 +2,7 @@
 #include <sstream>
 
 #include "gateway/mapping/mapping_set.hpp"
-#include "gateway/mapping/mapping_tests.hpp"
+#include "gateway/mapping/test_runner/mapping_tests.hpp"
 #include "tests/unit/mapping/mapping_test_support.hpp"
 
 namespace kq::mapping::testing {

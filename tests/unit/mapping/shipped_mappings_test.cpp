@@ -8,7 +8,7 @@
 #include <boost/json.hpp>
 
 #include "gateway/mapping/mapping_set.hpp"
-#include "gateway/mapping/mapping_tests.hpp"
+#include "gateway/mapping/test_runner/mapping_tests.hpp"
 
 namespace kq::mapping {
 namespace {

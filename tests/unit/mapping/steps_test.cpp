@@ -1,6 +1,6 @@
 // Steps and their building blocks: date patterns, units, text steps, conversions.
-#include "gateway/mapping/date_pattern.hpp"
-#include "gateway/mapping/units.hpp"
+#include "gateway/mapping/runtime/date_pattern.hpp"
+#include "gateway/mapping/runtime/units.hpp"
 #include "tests/unit/mapping/mapping_test_support.hpp"
 
 namespace kq::mapping::testing {

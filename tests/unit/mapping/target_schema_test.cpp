@@ -9,7 +9,7 @@
 
 #include "gateway/core/json_codec.hpp"
 #include "gateway/core/record.hpp"
-#include "gateway/mapping/target_schema.hpp"
+#include "gateway/mapping/compiler/target_schema.hpp"
 
 namespace kq::mapping {
 namespace {

@@ -236,7 +236,7 @@ TEST_F(RecordsTest, DedupeKeyGivesDuplicateForSameContentAndConflictForDifferent
     b.message = make_message(std::move(payload));
     b.dedupe = DedupeKey{"mllp:HIS|H1", "MSG0001"};
     b.records.push_back(make_record("observation"));
-    b.audit.push_back({0, "110107", "C", 0, "his-1", "org-1", {}});
+    b.audit.push_back({0, "110107", kq::store::AuditAction::create, kq::store::AuditOutcome::success, "his-1", "org-1", {}});
     return b;
   };
   WriteResult original = submit_and_wait(*store, batch("MSH|^~\\&|HIS|H1|...|MSG0001"));
@@ -296,7 +296,7 @@ TEST_F(RecordsTest, StoresDeadLettersOutboxAndAudit) {
   b.message->error = R"([{"field":"PID-7","reason":"not a date"}])";
   b.dead_letter = DeadLetter{{}, b.message->error, "his_oru@3"};
   b.outbox.push_back({"direct_report", "{}", "report-1", 1700000000000});
-  b.audit.push_back({0, "110107", "C", 4, "his-1", "org-1", R"({"reason":"mapping failed"})"});
+  b.audit.push_back({0, "110107", kq::store::AuditAction::create, kq::store::AuditOutcome::minor_failure, "his-1", "org-1", R"({"reason":"mapping failed"})"});
   WriteResult r = submit_and_wait(*store, std::move(b));
   ASSERT_EQ(r.status, WriteStatus::committed) << r.error;
 
@@ -323,7 +323,7 @@ TEST_F(RecordsTest, InvalidBatchesFailWithoutWritingAnything) {
 
   WriteBatch bad_audit;  // violates the CHECK on action, after the record was inserted
   bad_audit.records.push_back(make_record("observation"));
-  bad_audit.audit.push_back({0, "110107", "Z", 0, {}, {}, {}});
+  bad_audit.audit.push_back({0, "110107", static_cast<kq::store::AuditAction>('Z'), kq::store::AuditOutcome::success, {}, {}, {}});
   WriteResult r2 = submit_and_wait(*store, std::move(bad_audit));
   EXPECT_EQ(r2.status, WriteStatus::failed);
   EXPECT_EQ(store->reader()->row_counts()["record"], 0);

@@ -82,7 +82,7 @@ TEST_F(SchemaTest, AuditLogRefusesUpdateAndDelete) {
   {
     auto store = open();
     WriteBatch b;
-    b.audit.push_back({0, "110107", "C", 0, "his-1", "org-1", R"({"k":"v"})"});
+    b.audit.push_back({0, "110107", kq::store::AuditAction::create, kq::store::AuditOutcome::success, "his-1", "org-1", R"({"k":"v"})"});
     ASSERT_EQ(submit_and_wait(*store, std::move(b)).status, WriteStatus::committed);
   }
   RawDb raw(db_path());

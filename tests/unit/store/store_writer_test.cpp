@@ -49,7 +49,7 @@ TEST_F(WriterTest, OneBadBatchIsRolledBackAloneAndTheGroupCommits) {
     if (i == 4) {
       // A batch of a single statement (no savepoint needed) that breaks a CHECK constraint.
       b.records.clear();
-      b.audit.push_back({0, "110107", "Z", 0, {}, {}, {}});
+      b.audit.push_back({0, "110107", static_cast<kq::store::AuditAction>('Z'), kq::store::AuditOutcome::success, {}, {}, {}});
     }
     store->submit(std::move(b), [&, i](WriteResult r) {
       std::lock_guard lock(mutex);

@@ -1,0 +1,118 @@
+#include "gateway/formats/xml/reader.hpp"
+
+#include <climits>
+
+#include "gateway/formats/xml/document.hpp"
+
+namespace kq::formats {
+
+namespace {
+
+const char* chars(const xmlChar* s) { return reinterpret_cast<const char*>(s); }
+
+}  // namespace
+
+XmlReader::XmlReader(std::string_view bytes, std::string part, std::size_t max_depth)
+    : part_(std::move(part)), max_depth_(max_depth) {
+  ensure_libxml_initialised();
+  if (bytes.size() > static_cast<std::size_t>(INT_MAX)) {
+    fail("too large to read");
+    return;
+  }
+  if (bytes.find("<!DOCTYPE") != std::string_view::npos) {
+    fail("a DOCTYPE is not allowed here (DTDs and entity declarations are refused)");
+    return;
+  }
+  // Forcing UTF-8 keeps the DOCTYPE scan above exact: no declared encoding can hide the marker.
+  const int flags = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES;
+  reader_ = xmlReaderForMemory(bytes.data(), static_cast<int>(bytes.size()), nullptr, "UTF-8", flags);
+  if (reader_ == nullptr) {
+    fail("cannot create an XML reader");
+    return;
+  }
+  xmlTextReaderSetStructuredErrorHandler(reader_, on_error, this);
+}
+
+XmlReader::~XmlReader() {
+  if (reader_ != nullptr) xmlFreeTextReader(reader_);
+}
+
+void XmlReader::fail(const std::string& message) {
+  if (failed()) return;  // the first error is the cause; later ones are consequences
+  location_ = part_;
+  if (reader_ != nullptr) {
+    const int line = xmlTextReaderGetParserLineNumber(reader_);
+    if (line > 0) location_ += ", line " + std::to_string(line);
+  }
+  message_ = message;
+}
+
+void XmlReader::on_error(void* self, xmlErrorPtr error) {
+  auto* reader = static_cast<XmlReader*>(self);
+  if (error == nullptr || error->level < XML_ERR_ERROR || reader->failed()) return;
+  std::string message = error->message != nullptr ? error->message : "not well-formed XML";
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  if (message.rfind("Excessive depth in document", 0) == 0) {
+    message = "elements are nested more than 256 levels deep";  // libxml2's own ceiling; its advice is for programmers
+  }
+  reader->location_ = reader->part_ + (error->line > 0 ? ", line " + std::to_string(error->line) : "");
+  reader->message_ = message;
+}
+
+bool XmlReader::next() {
+  if (reader_ == nullptr || failed()) return false;
+  const int rc = xmlTextReaderRead(reader_);
+  if (rc != 1) {
+    if (rc < 0) fail("not well-formed XML");
+    type_ = XML_READER_TYPE_NONE;
+    return false;
+  }
+  type_ = xmlTextReaderNodeType(reader_);
+  if (type_ == XML_READER_TYPE_DOCUMENT_TYPE || type_ == XML_READER_TYPE_ENTITY_REFERENCE) {
+    fail("DTDs and entity references are not allowed");
+    return false;
+  }
+  if (is_start() && static_cast<std::size_t>(xmlTextReaderDepth(reader_)) >= max_depth_) {
+    fail("elements are nested more than " + std::to_string(max_depth_) + " levels deep");
+    return false;
+  }
+  return true;
+}
+
+bool XmlReader::is_empty_element() const { return is_start() && xmlTextReaderIsEmptyElement(reader_) == 1; }
+
+bool XmlReader::is_text() const {
+  return type_ == XML_READER_TYPE_TEXT || type_ == XML_READER_TYPE_CDATA ||
+         type_ == XML_READER_TYPE_SIGNIFICANT_WHITESPACE || type_ == XML_READER_TYPE_WHITESPACE;
+}
+
+int XmlReader::depth() const { return reader_ == nullptr ? 0 : xmlTextReaderDepth(reader_); }
+
+std::string_view XmlReader::local_name() const {
+  const xmlChar* name = reader_ == nullptr ? nullptr : xmlTextReaderConstLocalName(reader_);
+  return name == nullptr ? std::string_view() : std::string_view(chars(name));
+}
+
+std::string XmlReader::value() const {
+  const xmlChar* v = reader_ == nullptr ? nullptr : xmlTextReaderConstValue(reader_);
+  return v == nullptr ? "" : chars(v);
+}
+
+std::optional<std::string> XmlReader::attribute(std::string_view local_name) const {
+  if (reader_ == nullptr || !is_start()) return std::nullopt;
+  std::optional<std::string> found;
+  if (xmlTextReaderMoveToFirstAttribute(reader_) == 1) {
+    do {
+      const xmlChar* name = xmlTextReaderConstLocalName(reader_);
+      if (name != nullptr && local_name == chars(name)) {
+        const xmlChar* v = xmlTextReaderConstValue(reader_);
+        found = v == nullptr ? "" : chars(v);
+        break;
+      }
+    } while (xmlTextReaderMoveToNextAttribute(reader_) == 1);
+    xmlTextReaderMoveToElement(reader_);
+  }
+  return found;
+}
+
+}  // namespace kq::formats

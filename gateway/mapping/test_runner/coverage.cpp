@@ -1,0 +1,55 @@
+#include "gateway/mapping/test_runner/coverage.hpp"
+
+#include "gateway/mapping/mapping.hpp"
+#include "gateway/mapping/plan.hpp"
+#include "gateway/mapping/value_set.hpp"
+
+namespace kq::mapping {
+
+namespace {
+
+void mark(std::vector<bool>& hits, int index) {
+  if (index < 0) return;
+  const auto i = static_cast<std::size_t>(index);
+  if (hits.size() <= i) hits.resize(i + 1, false);
+  hits[i] = true;
+}
+
+bool marked(const std::vector<bool>& hits, int index) {
+  return index >= 0 && static_cast<std::size_t>(index) < hits.size() && hits[static_cast<std::size_t>(index)];
+}
+
+}  // namespace
+
+void Coverage::hit_rule(const CompiledMapping* mapping, int rule) { mark(rules_[mapping], rule); }
+void Coverage::hit_code(const ValueSet* set, int entry) { mark(codes_[set], entry); }
+
+bool Coverage::rule_hit(const CompiledMapping* mapping, int rule) const {
+  auto it = rules_.find(mapping);
+  return it != rules_.end() && marked(it->second, rule);
+}
+
+bool Coverage::code_hit(const ValueSet* set, int entry) const {
+  auto it = codes_.find(set);
+  return it != codes_.end() && marked(it->second, entry);
+}
+
+std::vector<Coverage::Gap> Coverage::unused_rules(const CompiledMapping& mapping) const {
+  std::vector<Gap> gaps;
+  const auto& infos = mapping.plan().rule_infos;
+  for (std::size_t i = 0; i < infos.size(); ++i) {
+    if (!rule_hit(&mapping, static_cast<int>(i))) gaps.push_back({infos[i].what, infos[i].where});
+  }
+  return gaps;
+}
+
+std::vector<Coverage::Gap> Coverage::unused_codes(const ValueSet& set) const {
+  std::vector<Gap> gaps;
+  const auto& entries = set.entries();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (!code_hit(&set, static_cast<int>(i))) gaps.push_back({set.name() + ": " + entries[i].source, entries[i].where});
+  }
+  return gaps;
+}
+
+}  // namespace kq::mapping
