@@ -1,20 +1,10 @@
-#include "adapters/his/hl7_ack.hpp"
+#include "hl7_ack.hpp"
 
 #include <cctype>
 
-#include "gateway/formats/hl7v2/encoding.hpp"
-
-namespace kq::his {
+namespace his {
 
 namespace {
-
-std::string escaped(std::string_view text, const formats::Hl7Separators& sep) {
-  // Segment breaks can never be echoed, whatever the escaping rules say.
-  std::string clean;
-  clean.reserve(text.size());
-  for (char c : text) clean += (c == '\r' || c == '\n') ? ' ' : c;
-  return formats::hl7v2::escape_value(clean, sep);
-}
 
 const char* code_text(AckCode code, bool enhanced) {
   switch (code) {
@@ -25,9 +15,79 @@ const char* code_text(AckCode code, bool enhanced) {
   return "AR";
 }
 
+const char* condition_text(int code) {
+  switch (code) {
+    case 100: return "Segment sequence error";
+    case 101: return "Required field missing";
+    case 102: return "Data type error";
+    case 103: return "Table value not found";
+    case 104: return "Value too long";
+    case 200: return "Unsupported message type";
+    case 201: return "Unsupported event code";
+    case 204: return "Unknown key identifier";
+    case 205: return "Duplicate key identifier";
+    default: return "Application internal error";
+  }
+}
+
+// An HD field (MSH-3/4) from its components, each escaped.
+std::string hd(const std::vector<std::string>& components) {
+  std::string out;
+  std::size_t used = components.size();
+  while (used > 0 && components[used - 1].empty()) --used;  // no trailing ^
+  for (std::size_t i = 0; i < used; ++i) {
+    if (i > 0) out += '^';
+    out += escaped(components[i]);
+  }
+  return out;
+}
+
+std::string err_segment(const kangqiao::ErrorDetail& e) {
+  const int code = condition_code(e.kind);
+  // ERR-2 location, ERR-3 condition (HL7 table 0357), ERR-4 severity, ERR-8 user message.
+  return "\rERR||" + error_location(e.location) + "|" + std::to_string(code) + "^" + condition_text(code) +
+         "^HL70357|E||||" + escaped(e.location.empty() ? e.reason : e.location + ": " + e.reason);
+}
+
 }  // namespace
 
-std::string error_location(std::string_view location, const formats::Hl7Separators& sep) {
+std::string escaped(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '|': out += "\\F\\"; break;
+      case '^': out += "\\S\\"; break;
+      case '~': out += "\\R\\"; break;
+      case '\\': out += "\\E\\"; break;
+      case '&': out += "\\T\\"; break;
+      case '\r':
+      case '\n': out += ' '; break;  // a segment break can never be echoed
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+int condition_code(kq_error_kind kind) {
+  switch (kind) {
+    case KQ_ERROR_REQUIRED: return 101;
+    case KQ_ERROR_DATA_TYPE: return 102;
+    case KQ_ERROR_CODE_UNKNOWN: return 103;
+    case KQ_ERROR_TOO_LONG: return 104;
+    case KQ_ERROR_STRUCTURE: return 100;
+    case KQ_ERROR_UNSUPPORTED: return 200;
+    case KQ_ERROR_UNSUPPORTED_EVENT: return 201;
+    case KQ_ERROR_UNKNOWN_KEY: return 204;
+    case KQ_ERROR_DUPLICATE_KEY: return 205;
+    case KQ_ERROR_INTERNAL:
+    case KQ_ERROR_NOT_PERMITTED: return 207;
+    case KQ_ERROR_UNSPECIFIED: return 102;  // a content problem the gateway did not classify
+  }
+  return 102;
+}
+
+std::string error_location(std::string_view location) {
   // segment [ "[" occurrence "]" ] [ "-" field [ "." component [ "." subcomponent ] ] ]
   std::string segment;
   std::size_t i = 0;
@@ -42,7 +102,7 @@ std::string error_location(std::string_view location, const formats::Hl7Separato
     occurrence = std::string(location.substr(i + 1, close - i - 1));
     i = close + 1;
   }
-  std::string out = segment + sep.component + occurrence;
+  std::string out = segment + "^" + occurrence;
   if (i < location.size() && location[i] == '-') {
     ++i;
     std::string number;
@@ -51,7 +111,7 @@ std::string error_location(std::string_view location, const formats::Hl7Separato
       if (std::isdigit(static_cast<unsigned char>(c)) != 0) {
         number += c;
       } else if (c == '.' && !number.empty()) {
-        out += sep.component + number;
+        out += "^" + number;
         number.clear();
       } else if (c == '[') {  // a repetition: ERL has no place for it here; skip "[n]"
         const std::size_t close = location.find(']', i);
@@ -65,39 +125,33 @@ std::string error_location(std::string_view location, const formats::Hl7Separato
   return out;
 }
 
-std::string build_ack(const formats::Hl7Header* request, AckCode code, std::string_view text,
-                      const std::vector<AckError>& errors, const AckContext& context) {
-  const formats::Hl7Separators sep;  // the ACK always uses the standard separators
-  const bool enhanced = request != nullptr && request->enhanced_ack_mode();
-  const std::string trigger = request != nullptr ? request->trigger_event : std::string();
+std::string build_ack(const AckHeader& request, AckCode code, std::string_view text,
+                      const std::vector<kangqiao::ErrorDetail>& errors, const AckContext& context) {
   std::string ack = "MSH|^~\\&|";
-  ack += escaped(context.sending_application, sep) + "|" + escaped(context.sending_facility, sep) + "|";
-  if (request != nullptr) {
-    // The receiver of the ACK is the sender of the message (MSH-3/4 are HD: keep components).
-    ack += request->sending_application + "|" + request->sending_facility + "|";
-  } else {
-    ack += "||";
-  }
+  ack += escaped(context.sending_application) + "|" + escaped(context.sending_facility) + "|";
+  // The receiver of the ACK is the sender of the message.
+  ack += hd(request.sending_application) + "|" + hd(request.sending_facility) + "|";
   ack += context.timestamp + "||ACK";
-  if (!trigger.empty()) ack += "^" + escaped(trigger, sep) + "^ACK";
-  ack += "|" + escaped(context.control_id, sep) + "|";
-  ack += request != nullptr && !request->processing_id.empty() ? escaped(request->processing_id, sep) : "P";
+  if (!request.trigger_event.empty()) ack += "^" + escaped(request.trigger_event) + "^ACK";
+  ack += "|" + escaped(context.control_id) + "|";
+  ack += request.processing_id.empty() ? "P" : escaped(request.processing_id);
   ack += "|";
-  ack += request != nullptr && !request->version.empty() ? escaped(request->version, sep) : "2.5";
+  ack += request.version.empty() ? "2.5" : escaped(request.version);
   ack += "\rMSA|";
-  ack += code_text(code, enhanced);
-  ack += "|";
-  if (request != nullptr) ack += escaped(request->control_id, sep);
-  if (!text.empty()) ack += "|" + escaped(text.substr(0, 80), sep);
-  for (const AckError& e : errors) {
-    // ERR-2 location, ERR-3 code (HL7 table 0357), ERR-4 severity, ERR-8 user message.
-    ack += "\rERR||" + error_location(e.location, sep) + "|" + std::to_string(e.code) + "^" +
-           (e.code == 101 ? "Required field missing" : e.code == 102 ? "Data type error"
-            : e.code == 103 ? "Table value not found" : e.code == 200 ? "Unsupported message type"
-            : "Application internal error") +
-           "^HL70357|E||||" + escaped(e.location.empty() ? e.message : e.location + ": " + e.message, sep);
+  ack += code_text(code, request.enhanced);
+  ack += "|" + escaped(request.control_id);
+  if (!text.empty()) ack += "|" + escaped(text.substr(0, 80));
+  // A message can carry thousands of errors; the reply stays bounded, the dead letter keeps all.
+  const bool capped = context.max_errors > 0 && errors.size() > context.max_errors;
+  const std::size_t shown = capped ? context.max_errors - 1 : errors.size();
+  for (std::size_t i = 0; i < shown; ++i) ack += err_segment(errors[i]);
+  if (capped) {
+    const std::size_t left_out = errors.size() - shown;
+    ack += err_segment({errors[shown].kind, "",
+                        std::to_string(left_out) + " more errors not shown; the gateway keeps them all with "
+                                                   "the stored message"});
   }
   return ack;
 }
 
-}  // namespace kq::his
+}  // namespace his

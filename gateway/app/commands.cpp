@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "gateway/config/loader.hpp"
+#include "gateway/mapping/mapping_set.hpp"
 #include "gateway/net/tls.hpp"
 #include "gateway/log/log.hpp"
 #include "gateway/plugin_host/config_fields.hpp"
@@ -48,7 +49,8 @@ Options:
 
 constexpr const char* kPluginsHelp = R"(Usage: kangqiao plugins [--dir DIR | --config FILE]
 
-Lists the plugins in the plugin folder: name, plugin version, ABI version, file, description and
+Lists the plugins in the plugin folder: name, plugin version, the ABI version it requires and the
+SDK it was built with, file, description and
 the config fields each accepts (type, default, description). Files that are not valid plugins
 are listed with the reason; the exit code is 1 when there is any.
 
@@ -135,9 +137,13 @@ int cmd_check(const Args& args) {
       errors.push_back({l.where, "listener '" + l.name + "': " + e.what()});
     }
   }
-  const std::size_t mappings = cfg.mappings_directory.empty() ? 0 : check_mappings(cfg.mappings_directory, errors);
+  std::shared_ptr<const mapping::MappingSet> mapping_set;
+  if (!cfg.mappings_directory.empty()) {
+    mapping_set = mapping::load_mapping_dir(cfg.mappings_directory, mapping::builtin_formats(), errors);
+  }
+  const std::size_t mappings = mapping_set ? mapping_set->mappings().size() : 0;
   const auto registry = plugin_host::PluginRegistry::scan(runtime::plugin_directory_of(cfg));
-  const runtime::AdapterSet set = runtime::build_adapters(cfg, registry, errors);
+  const runtime::AdapterSet set = runtime::build_adapters(cfg, registry, errors, mapping_set.get());
   if (!errors.empty()) {
     print_errors(errors);
     return 2;
@@ -172,8 +178,9 @@ int cmd_plugins(const Args& args) {
   std::printf("Plugins in %s (gateway plugin ABI %d.%d)\n", dir.c_str(), KQ_PLUGIN_ABI_MAJOR,
               KQ_PLUGIN_ABI_MINOR);
   for (const auto& [name, lib] : registry.plugins()) {
-    std::printf("\n%s %s  (ABI %u.%u)  %s\n  %s\n", name.c_str(), lib->version().c_str(),
-                lib->abi_major(), lib->abi_minor(), lib->path().c_str(), lib->description().c_str());
+    std::printf("\n%s %s  (requires ABI %u.%u, built with SDK %u.%u)  %s\n  %s\n", name.c_str(),
+                lib->version().c_str(), lib->abi_major(), lib->abi_minor(), lib->abi_major(), lib->sdk_minor(),
+                lib->path().c_str(), lib->description().c_str());
     if (lib->fields().empty()) {
       std::printf("  config: none\n");
       continue;

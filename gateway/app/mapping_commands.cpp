@@ -228,9 +228,4 @@ int cmd_map(const std::vector<std::string>& args) {
   return 0;
 }
 
-std::size_t check_mappings(const std::string& dir, std::vector<config::ConfigError>& errors) {
-  auto set = mapping::load_mapping_dir(dir, mapping::builtin_formats(), errors);
-  return set ? set->mappings().size() : 0;
-}
-
 }  // namespace kq::app

@@ -202,7 +202,7 @@ int cmd_reprocess(const Args& args) {
       mappings = mapping::load_mapping_dir(cfg.mappings_directory, mapping::builtin_formats(), errors);
     }
     const auto registry = plugin_host::PluginRegistry::scan(runtime::plugin_directory_of(cfg));
-    adapters = runtime::build_adapters(cfg, registry, errors);
+    adapters = runtime::build_adapters(cfg, registry, errors, mappings.get());
   } catch (const config::ConfigErrors& e) {
     errors = e.errors();
   }
@@ -236,21 +236,13 @@ int cmd_reprocess(const Args& args) {
 
   std::map<std::string, std::shared_ptr<const plugin_host::AdapterInstance>> by_name;
   for (const auto& a : adapters.instances) by_name[a->name()] = a;
-  std::set<std::string> mllp_listeners;
-  for (const auto& l : cfg.listeners) {
-    if (l.protocol == "mllp") mllp_listeners.insert(l.name);
-  }
   pipeline::Reprocessor reprocessor(
       *store,
       [&](const std::string& name) -> std::shared_ptr<const plugin_host::AdapterInstance> {
         auto it = by_name.find(name);
         return it == by_name.end() ? nullptr : it->second;
       },
-      [&](const store::RawMessage& m) {
-        if (!m.channel.empty() && m.channel.front() == '/') return KQ_TRANSPORT_HTTP;
-        return mllp_listeners.contains(m.channel) ? KQ_TRANSPORT_MLLP : KQ_TRANSPORT_SCHEDULE;
-      },
-      mappings, actor_name());
+      mappings, actor_name(), cfg.mappings_lineage);
 
   // One line per message for short runs; a progress line every second for long ones.
   const bool each_line = ids.size() <= 50;

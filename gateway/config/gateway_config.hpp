@@ -60,8 +60,14 @@ struct AdapterConfig {
   YAML::Node block;                    // the raw `config:` block, validated later against the plugin's fields
   std::string listener;                // listener that serves this adapter's HTTP routes ("" = first one)
   std::vector<std::string> roles;      // a principal needs one of these; empty = anyone the listener lets in
+  // Mappings the adapter may apply: names, or folders of mappings.directory ending in '/'.
+  // Absent in the file: the folder named after the plugin ("his/").
+  std::vector<std::string> mappings;
+  bool mappings_given = false;  // written in the file (then every entry must name something)
+  std::map<std::string, std::string> mapping_variables;  // $name values its mappings read
   SourceLocation where;
   SourceLocation block_where;
+  SourceLocation mappings_where;
 };
 
 struct PrincipalConfig {

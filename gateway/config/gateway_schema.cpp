@@ -126,7 +126,15 @@ std::vector<Field> adapter_fields() {
             "Listener that serves this adapter's HTTP routes or MLLP frames; default: the first listener."),
       field("roles", T::string_list,
             "Roles that may use this adapter: a client's principal needs one of them, or it gets 403 "
-            "(HTTP) or a closed connection (MLLP). Empty: any client the listener accepts."),
+            "(HTTP) or a closed connection (MLLP). Required on a listener that requires client "
+            "certificates (default deny); elsewhere, absent means anyone the listener lets in."),
+      field("mappings", T::string_list,
+            "Mappings this adapter may apply: mapping names, or folders of `mappings.directory` "
+            "written with a trailing `/` (e.g. `his/`). A document that only other mappings would "
+            "take is refused. Default: the folder named after the plugin (`<plugin>/`)."),
+      field("mapping_variables", T::any,
+            "Values its mappings read as `$name` (a mapping of names to text), e.g. "
+            "`{name_order: pinyin_hanzi}` for a sender with its own conventions."),
       field("config", T::any, "The plugin's own settings, checked against the fields the plugin declares."),
   };
 }

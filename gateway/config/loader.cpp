@@ -133,6 +133,10 @@ class Builder {
     a.block = b.get_node("config");
     a.where = b.where();
     a.block_where = b.location("config");
+    a.mappings_given = b.written("mappings");
+    a.mappings_where = a.mappings_given ? b.location("mappings") : b.where();
+    a.mappings = a.mappings_given ? b.get_string_list("mappings") : std::vector<std::string>{a.plugin + "/"};
+    mapping_variables(b, a);
     unique(adapter_names_, b, "adapter");
     if (b.has("listener") && !listener_names_.count(a.listener)) {
       std::vector<std::string> names;
@@ -146,7 +150,43 @@ class Builder {
       }
       error(b.location("listener"), std::move(message));
     }
+    const ListenerConfig* served = nullptr;
+    for (const ListenerConfig& l : config_.listeners) {
+      if (a.listener.empty() ? served == nullptr : l.name == a.listener) served = &l;
+    }
+    if (served != nullptr && served->tls && served->tls->require_client_certificate && a.roles.empty()) {
+      // Default deny: a trusted certificate proves who the client is, not what it may do. (On a
+      // listener where a certificate is optional, no roles is the operator's way to say "anyone".)
+      error(b.where(), "adapter '" + a.name + "' is served on listener '" + served->name +
+                           "', which requires client certificates, but says no `roles:`; name the roles "
+                           "that may use it (e.g. roles: [his.push]), so that a certificate for "
+                           "another purpose (a pull-only platform, say) cannot send through it");
+    }
     config_.adapters.push_back(std::move(a));
+  }
+
+  // `mapping_variables: {name: text, …}`: names as mappings write them after `$`.
+  void mapping_variables(const Block& b, AdapterConfig& a) {
+    if (!b.written("mapping_variables")) return;
+    const YAML::Node node = b.get_node("mapping_variables");
+    if (!node.IsMap()) {
+      error(b.location("mapping_variables"), "mapping_variables: expected a mapping of names to text");
+      return;
+    }
+    for (const auto& item : node) {
+      const std::string name = item.first.as<std::string>("");
+      const SourceLocation where = location_of(item.first, b.where().file);
+      const bool good_name = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      }) && !(name[0] >= '0' && name[0] <= '9');
+      if (!good_name) {
+        error(where, "mapping_variables: '" + name + "' is not a variable name (lower-case letters, digits, _)");
+      } else if (!item.second.IsScalar()) {
+        error(location_of(item.second, b.where().file), "mapping_variables." + name + ": expected text");
+      } else {
+        a.mapping_variables[name] = item.second.Scalar();
+      }
+    }
   }
 
   void principal(const Block& b) {

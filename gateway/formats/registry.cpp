@@ -1,6 +1,7 @@
 #include "gateway/formats/source.hpp"
 
 #include <array>
+#include <atomic>
 
 namespace kq::formats {
 
@@ -14,24 +15,53 @@ const Format& fixed_format();
 
 namespace {
 
-const std::array<const Format*, 6>& all_formats() {
-  static const std::array<const Format*, 6> formats{&hl7v2_format(), &xml_format(), &json_format(),
-                                                    &csv_format(),   &xlsx_format(), &fixed_format()};
+// A built-in format as the gateway hands it out: the same format, counting what it parses, so
+// that "a payload is parsed once per message" is a figure anyone can read (/metrics), not a hope.
+class CountingFormat final : public Format {
+ public:
+  explicit CountingFormat(const Format& inner) : inner_(inner) {}
+  std::string_view name() const override { return inner_.name(); }
+  std::unique_ptr<Path> compile_path(std::string_view text, std::string& error) const override {
+    return inner_.compile_path(text, error);
+  }
+  std::unique_ptr<Document> parse(std::string_view bytes, const ParseOptions& options,
+                                  ParseError& error) const override {
+    parses_.fetch_add(1, std::memory_order_relaxed);
+    return inner_.parse(bytes, options, error);
+  }
+  std::uint64_t parses() const { return parses_.load(std::memory_order_relaxed); }
+
+ private:
+  const Format& inner_;
+  mutable std::atomic<std::uint64_t> parses_{0};
+};
+
+const std::array<CountingFormat, 6>& all_formats() {
+  static const std::array<CountingFormat, 6> formats{
+      CountingFormat(hl7v2_format()), CountingFormat(xml_format()),  CountingFormat(json_format()),
+      CountingFormat(csv_format()),   CountingFormat(xlsx_format()), CountingFormat(fixed_format())};
   return formats;
 }
 
 }  // namespace
 
 const Format* find_format(std::string_view name) {
-  for (const Format* f : all_formats()) {
-    if (f->name() == name) return f;
+  for (const CountingFormat& f : all_formats()) {
+    if (f.name() == name) return &f;
   }
   return nullptr;
 }
 
+std::uint64_t parse_count(std::string_view name) {
+  for (const CountingFormat& f : all_formats()) {
+    if (f.name() == name) return f.parses();
+  }
+  return 0;
+}
+
 std::vector<std::string_view> format_names() {
   std::vector<std::string_view> names;
-  for (const Format* f : all_formats()) names.push_back(f->name());
+  for (const CountingFormat& f : all_formats()) names.push_back(f.name());
   return names;
 }
 

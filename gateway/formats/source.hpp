@@ -122,6 +122,8 @@ class Format {
 
 // The formats built into the gateway, by name; nullptr for an unknown name.
 const Format* find_format(std::string_view name);
+// Payloads the format returned by find_format(name) has parsed since the process started.
+std::uint64_t parse_count(std::string_view name);
 std::vector<std::string_view> format_names();
 
 }  // namespace kq::formats

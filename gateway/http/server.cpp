@@ -159,15 +159,18 @@ asio::awaitable<Response> HttpServer::handle(Request request, const net::Session
     co_return principal == nullptr ? problem(401, "Unauthorized", denied) : problem(403, "Forbidden", denied);
   }
   plugin_host::Inbound inbound;
-  inbound.transport = KQ_TRANSPORT_HTTP;
+  inbound.adapter = it->second->name();
+  inbound.transport = core::Transport::http;
+  inbound.listener = request.listener;
   inbound.channel = request.path;
   inbound.method = request.method;
   inbound.content_type = request.content_type;
+  inbound.charset = core::charset_of_content_type(request.content_type);
   inbound.payload = std::move(request.body);
   inbound.peer_address = session.peer;
   if (principal != nullptr) {
-    inbound.peer_organisation = principal->organisation;
-    inbound.peer_principal = principal->name;
+    inbound.organisation = principal->organisation;
+    inbound.principal = principal->name;
   }
   inbound.idempotency_key = request.idempotency_key;
   inbound.received_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

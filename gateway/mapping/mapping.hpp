@@ -10,6 +10,7 @@
 // the canonical field they were meant for.
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -77,6 +78,7 @@ struct ApplyOptions {
   std::optional<core::PartialDate> today;  // for not_future and core validation; default: today, UTC+8
   bool lineage = true;                     // fill MappedRecord::lineage
   Coverage* coverage = nullptr;            // mapping tests: which rules and codes were used
+  std::map<std::string, std::string> variables;  // $name values an adapter sets (mapping_variables:)
 };
 
 struct MatchResult {

@@ -53,21 +53,35 @@ std::vector<const CompiledMapping*> MappingSet::select(std::string_view format, 
 
 std::vector<MapResult> MappingSet::map(std::string_view format, std::string_view bytes, const ApplyOptions& options,
                                        std::string_view charset) const {
+  MapInput input;
+  input.format = format;
+  input.bytes = bytes;
+  input.charset = charset;
+  return map(input, options, nullptr);
+}
+
+std::vector<MapResult> MappingSet::map(const MapInput& input, const ApplyOptions& options,
+                                       const MappingBinding* binding) const {
   std::vector<MapResult> results;
   std::string reasons;
-  // Mappings that parse alike share one parse of the payload.
+  std::vector<std::string> unbound;  // mappings that would apply but the adapter may not use
+  // Mappings that parse alike share one parse of the payload; the adapter's own parse counts.
   std::vector<std::pair<formats::ParseOptions, std::unique_ptr<formats::Document>>> parsed;
   for (const auto& m : mappings_) {
-    if (m->format().name() != format) continue;
+    if (m->format().name() != input.format) continue;
+    const bool bound = binding == nullptr || binds(*binding, *m);
     formats::ParseOptions po = m->parse_options();
-    if (!charset.empty()) po.charset = std::string(charset);
+    if (!input.charset.empty()) po.charset = std::string(input.charset);
     const formats::Document* document = nullptr;
+    if (input.parsed != nullptr && input.parsed_with != nullptr && same_options(*input.parsed_with, po)) {
+      document = input.parsed;
+    }
     for (const auto& [o, d] : parsed) {
-      if (same_options(o, po)) document = d.get();
+      if (document == nullptr && same_options(o, po)) document = d.get();
     }
     if (!document) {
       formats::ParseError error;
-      auto doc = m->format().parse(bytes, po, error);
+      auto doc = m->format().parse(input.bytes, po, error);
       if (!doc) {
         reasons += (reasons.empty() ? "" : "; ") + m->name() + ": " + error.location + ": " + error.message;
         parsed.emplace_back(po, nullptr);
@@ -78,18 +92,54 @@ std::vector<MapResult> MappingSet::map(std::string_view format, std::string_view
     }
     const MatchResult match = m->matches(*document);
     if (!match.matched) {
-      reasons += (reasons.empty() ? "" : "; ") + m->name() + ": " + match.reason;
+      if (bound) reasons += (reasons.empty() ? "" : "; ") + m->name() + ": " + match.reason;
+      continue;
+    }
+    if (!bound) {
+      unbound.push_back(m->name());
       continue;
     }
     results.push_back(apply(*m, *document, options));
   }
   if (results.empty()) {
     MapResult none;
-    none.errors.push_back({"", "", "", reasons.empty() ? "no mapping is configured for format '" + std::string(format) + "'"
-                                                       : "no mapping applies (" + reasons + ")"});
+    std::string message;
+    if (!unbound.empty()) {
+      std::string names;
+      for (const auto& n : unbound) names += (names.empty() ? "'" : ", '") + n + "'";
+      std::string allowed;
+      for (const auto& e : binding->entries) allowed += (allowed.empty() ? "" : ", ") + e;
+      message = "no mapping of adapter '" + binding->adapter + "' applies to this " + std::string(input.format) +
+                " document; " + names + " would, but " + (unbound.size() > 1 ? "they are" : "it is") +
+                " not among the adapter's mappings (" + (allowed.empty() ? "none" : allowed) + ")";
+    } else if (reasons.empty()) {
+      message = "no mapping is configured for format '" + std::string(input.format) + "'";
+    } else {
+      message = "no mapping applies (" + reasons + ")";
+    }
+    none.errors.push_back({"", "", "", std::move(message), core::ErrorKind::unsupported});
     results.push_back(std::move(none));
   }
   return results;
+}
+
+bool MappingSet::binds(const MappingBinding& binding, const CompiledMapping& mapping) const {
+  const std::string relative = fs::path(mapping.file()).lexically_relative(dir_).generic_string();
+  for (const std::string& entry : binding.entries) {
+    if (entry == mapping.name()) return true;
+    if (!entry.empty() && entry.back() == '/' && relative.compare(0, entry.size(), entry) == 0) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> MappingSet::unknown_entries(const MappingBinding& binding) const {
+  std::vector<std::string> unknown;
+  for (const std::string& entry : binding.entries) {
+    const MappingBinding one{binding.adapter, {entry}};
+    const bool any = std::any_of(mappings_.begin(), mappings_.end(), [&](const auto& m) { return binds(one, *m); });
+    if (!any) unknown.push_back(entry);
+  }
+  return unknown;
 }
 
 std::vector<fs::path> mapping_files(const fs::path& dir) {

@@ -22,6 +22,24 @@
 
 namespace kq::mapping {
 
+// One document to map, as an adapter handed it on.
+struct MapInput {
+  std::string_view format;
+  std::string_view bytes;
+  std::string_view charset;  // what the channel says the bytes are in; empty: each mapping's own
+  // The host's parse of `bytes`, when the adapter had it parsed: used by every mapping whose
+  // parse options equal `parsed_with`, so the payload is not parsed again.
+  const formats::Document* parsed = nullptr;
+  const formats::ParseOptions* parsed_with = nullptr;
+};
+
+// The mappings an adapter may apply (its `mappings:` setting): mapping names, or folders of the
+// mapping directory written with a trailing '/', like "his/". An empty list binds nothing.
+struct MappingBinding {
+  std::string adapter;  // for the messages: "not bound to adapter 'x'"
+  std::vector<std::string> entries;
+};
+
 class MappingSet {
  public:
   MappingSet(std::filesystem::path dir, std::vector<std::shared_ptr<const CompiledMapping>> mappings,
@@ -39,6 +57,16 @@ class MappingSet {
   // one result with an error that gives each candidate's reason ("adt: MSH-9.2 is 'A03', …").
   std::vector<MapResult> map(std::string_view format, std::string_view bytes, const ApplyOptions& options = {},
                              std::string_view charset = {}) const;
+  // The same for a document an adapter handed on, with only the mappings `binding` allows (all
+  // when it is nullptr). A document that only unbound mappings would take is refused with an
+  // error that names them and the binding.
+  std::vector<MapResult> map(const MapInput& input, const ApplyOptions& options,
+                             const MappingBinding* binding) const;
+
+  // Whether `binding` allows `mapping`; and the entries of `binding` that name no mapping or folder
+  // of this set (for a config check).
+  bool binds(const MappingBinding& binding, const CompiledMapping& mapping) const;
+  std::vector<std::string> unknown_entries(const MappingBinding& binding) const;
 
  private:
   std::filesystem::path dir_;

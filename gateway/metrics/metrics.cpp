@@ -123,7 +123,13 @@ HistogramFamily& Registry::histogram(const std::string& name, const std::string&
 
 void Registry::gauge(const std::string& name, const std::string& help, std::function<double()> read) {
   std::lock_guard lock(mutex_);
-  gauges_.push_back(GaugeFn{name, help, std::move(read)});
+  gauges_.push_back(GaugeFn{name, help, std::move(read), {}, {}});
+}
+
+void Registry::gauge(const std::string& name, const std::string& help, const std::string& label,
+                     const std::string& label_value, std::function<double()> read) {
+  std::lock_guard lock(mutex_);
+  gauges_.push_back(GaugeFn{name, help, std::move(read), label, label_value});
 }
 
 void Registry::clear_gauges() {
@@ -136,9 +142,13 @@ std::string Registry::render() const {
   std::string out;
   for (const auto& [name, c] : counters_) c->render(out);
   for (const auto& [name, h] : histograms_) h->render(out);
+  const GaugeFn* previous = nullptr;
   for (const auto& g : gauges_) {
-    header(out, g.name, g.help, "gauge");
-    out += g.name + " " + number(g.read()) + "\n";
+    if (previous == nullptr || previous->name != g.name) header(out, g.name, g.help, "gauge");
+    previous = &g;
+    out += g.name;
+    if (!g.label.empty()) out += "{" + g.label + "=\"" + escape_label(g.label_value) + "\"}";
+    out += " " + number(g.read()) + "\n";
   }
   return out;
 }

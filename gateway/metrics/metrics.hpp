@@ -51,10 +51,11 @@ class HistogramFamily {
   std::map<Labels, Series> series_;
 };
 
-// A gauge without labels whose value is read when /metrics is scraped.
+// A gauge whose value is read when /metrics is scraped; `label` empty: no label.
 struct GaugeFn {
   std::string name, help;
   std::function<double()> read;
+  std::string label, label_value;
 };
 
 class Registry {
@@ -64,6 +65,10 @@ class Registry {
   HistogramFamily& histogram(const std::string& name, const std::string& help,
                              std::vector<std::string> label_names, std::vector<double> bounds);
   void gauge(const std::string& name, const std::string& help, std::function<double()> read);
+  // One series of a gauge family with one label, e.g. kangqiao_payload_parses_total{format="xml"}.
+  // Series of one family are registered one after another, with the same help.
+  void gauge(const std::string& name, const std::string& help, const std::string& label,
+             const std::string& label_value, std::function<double()> read);
   // Removes every gauge (their readers may point at objects that are going away).
   void clear_gauges();
   std::string render() const;

@@ -83,14 +83,16 @@ asio::awaitable<void> MllpServer::serve_frames(Stream& stream, net::Session& ses
       co_return;
     }
     plugin_host::Inbound inbound;
-    inbound.transport = KQ_TRANSPORT_MLLP;
+    inbound.adapter = it->second->name();
+    inbound.transport = core::Transport::mllp;
+    inbound.listener = config().name;
     inbound.channel = config().name;
     inbound.content_type = "application/hl7-v2";
     inbound.payload = std::move(*message);
     inbound.peer_address = session.peer;
     if (principal != nullptr) {
-      inbound.peer_organisation = principal->organisation;
-      inbound.peer_principal = principal->name;
+      inbound.organisation = principal->organisation;
+      inbound.principal = principal->name;
     }
     inbound.received_at_ms = now_ms();
     auto adapter = it->second;
@@ -99,6 +101,12 @@ asio::awaitable<void> MllpServer::serve_frames(Stream& stream, net::Session& ses
       context().ingest->ingest(adapter, std::move(inbound), std::move(done));
     };
     plugin_host::AckReply reply = co_await net::await_callback<plugin_host::AckReply>(std::move(start));
+    if (reply.close_connection) {
+      // The adapter could not build an acknowledgement; the sender resends on a new connection
+      // and the message key makes the resend safe.
+      session.busy = false;
+      co_return;
+    }
     if (!reply.body.empty()) {
       const std::string framed = frame(reply.body);
       lowest.expires_after(limits.read_timeout);

@@ -14,54 +14,64 @@ namespace json = boost::json;
 
 namespace {
 
-// Person records name their identifiers; the store resolves them to one person id.
-void collect_identities(store::RecordEnvelope& rec, std::vector<store::IdentityLink>& out) {
-  if (rec.kind != "person") return;
+// Person records name their identifiers; the store resolves them to one person id. Returns false
+// for a person with no usable identifier: the identity index could never find it again, so every
+// message about it would make another person.
+bool collect_identities(store::RecordEnvelope& rec, std::vector<store::IdentityLink>& out) {
+  if (rec.kind != "person") return true;
   // Only a reference within the batch: the store files the person under the id it resolves.
   if (rec.id.empty()) core::assign_id(rec, core::new_uuid());
+  const std::size_t before = out.size();
   const json::value* ids = rec.body.if_contains("identifiers");
-  if (ids == nullptr || !ids->is_array()) return;
-  for (const json::value& id : ids->as_array()) {
-    if (!id.is_object()) continue;
-    if (auto key = identity_key(id.as_object())) {
-      out.push_back({rec.id, std::move(key->system), std::move(key->value)});
+  if (ids != nullptr && ids->is_array()) {
+    for (const json::value& id : ids->as_array()) {
+      if (!id.is_object()) continue;
+      if (auto key = identity_key(id.as_object())) {
+        out.push_back({rec.id, std::move(key->system), std::move(key->value)});
+      }
     }
   }
+  return out.size() > before;
 }
+
+constexpr const char* kNoIdentifier =
+    "a person needs at least one identifier (resident ID, student number, MRN, …) to be found again";
 
 void add_record(const json::value& v, const std::string& where, RecordsOrErrors& out) {
   core::EnvelopeResult parsed = core::envelope_from_json(v);
   for (const auto& e : parsed.errors) {
-    out.errors.push_back({where + e.path, e.message});
+    out.errors.push_back({where + e.path, e.message, e.kind});
   }
   if (!parsed.ok()) return;
-  collect_identities(parsed.envelope, out.identities);
+  if (!collect_identities(parsed.envelope, out.identities)) {
+    out.errors.push_back({where + "identifiers", kNoIdentifier, core::ErrorKind::required});
+    return;
+  }
   out.records.push_back(std::move(parsed.envelope));
 }
 
-// "hl7v2;charset=GB18030" → ("hl7v2", "GB18030")
-std::pair<std::string, std::string> split_format(const std::string& format) {
-  const std::size_t semi = format.find(';');
-  if (semi == std::string::npos) return {format, {}};
-  std::string charset;
-  const std::string params = format.substr(semi + 1);
-  if (params.rfind("charset=", 0) == 0) charset = params.substr(8);
-  return {format.substr(0, semi), charset};
-}
-
-void add_mapped(const plugin_host::DecodedDocument& doc, const std::string& prefix,
-                const mapping::MappingSet* mappings, const std::string& sender_org, bool field_lineage,
-                RecordsOrErrors& out) {
-  const auto [format, charset] = split_format(doc.format);
-  if (mappings == nullptr) {
+void add_mapped(const plugin_host::DecodedDocument& doc, const plugin_host::Inbound& in, const std::string& prefix,
+                const MappingContext& context, RecordsOrErrors& out) {
+  const std::string& format = doc.format;
+  if (context.mappings == nullptr) {
     out.errors.push_back({prefix.empty() ? "document" : prefix,
-                          "no mappings are configured (mappings.directory) for format '" + format + "'"});
+                          "no mappings are configured (mappings.directory) for format '" + format + "'",
+                          core::ErrorKind::internal});
     return;
   }
   mapping::ApplyOptions options;
-  options.sender_org = sender_org;
-  options.lineage = field_lineage;  // kept in the provenance record
-  for (mapping::MapResult& result : mappings->map(format, doc.body, options, charset)) {
+  options.sender_org = context.sender_org;
+  options.lineage = context.field_lineage;  // kept in the provenance record
+  if (context.variables != nullptr) options.variables = *context.variables;
+  mapping::MapInput input;
+  input.format = format;
+  input.bytes = doc.bytes(in);
+  input.charset = doc.charset;
+  if (doc.parsed) {
+    input.parsed = doc.parsed.get();
+    input.parsed_with = &doc.parsed_with;
+  }
+  for (mapping::MapResult& result : context.mappings->map(input, options, context.binding)) {
     if (!result.mapping.empty()) {
       if (!out.mappings.empty()) out.mappings += ",";
       out.mappings += result.mapping + "@" + result.version;
@@ -69,19 +79,23 @@ void add_mapped(const plugin_host::DecodedDocument& doc, const std::string& pref
     for (const mapping::MapError& e : result.errors) {
       std::string message = e.message;
       if (!e.target.empty()) message += " (" + (e.record.empty() ? "" : e.record + ".") + e.target + ")";
-      out.errors.push_back({prefix + e.location, std::move(message)});
+      out.errors.push_back({prefix + e.location, std::move(message), e.kind});
     }
     if (result.records.empty()) continue;
     core::Provenance provenance;
     provenance.mapping_name = result.mapping;
     provenance.mapping_version = result.version;
     provenance.channel = format;
-    provenance.org_id = sender_org;
+    provenance.org_id = context.sender_org;
     std::size_t persons = 0;
     for (mapping::MappedRecord& r : result.records) {
       // Every record gets its id now, so the provenance can name it.
       if (r.envelope.id.empty()) core::assign_new_id(r.envelope);
-      collect_identities(r.envelope, out.identities);
+      if (!collect_identities(r.envelope, out.identities)) {
+        out.errors.push_back({prefix, std::string(kNoIdentifier) + " (" + r.rule + ".identifiers)",
+                              core::ErrorKind::required});
+        continue;
+      }
       if (r.envelope.kind == core::kind_name(core::RecordKind::person)) {
         ++persons;
         provenance.person_id = r.envelope.id;
@@ -101,29 +115,30 @@ void add_mapped(const plugin_host::DecodedDocument& doc, const std::string& pref
 }  // namespace
 
 RecordsOrErrors records_from_documents(const std::vector<plugin_host::DecodedDocument>& documents,
-                                       const mapping::MappingSet* mappings, const std::string& sender_org,
-                                       bool field_lineage) {
+                                       const plugin_host::Inbound& in, const MappingContext& context) {
   RecordsOrErrors out;
   if (documents.empty()) {
-    out.errors.push_back({"", "the adapter produced no document"});
+    out.errors.push_back({"", "the adapter produced no document", core::ErrorKind::internal});
     return out;
   }
   for (std::size_t d = 0; d < documents.size(); ++d) {
     const auto& doc = documents[d];
     const std::string prefix = documents.size() > 1 ? "documents[" + std::to_string(d) + "]." : "";
     if (doc.format != "canonical+json") {
-      add_mapped(doc, prefix, mappings, sender_org, field_lineage, out);
+      add_mapped(doc, in, prefix, context, out);
       continue;
     }
     boost::system::error_code ec;
-    json::value v = json::parse(doc.body, ec);
+    json::value v = json::parse(doc.bytes(in), ec);
     if (ec) {
-      out.errors.push_back({prefix.empty() ? "body" : prefix, "not valid JSON: " + ec.message()});
+      out.errors.push_back({prefix.empty() ? "body" : prefix, "not valid JSON: " + ec.message(), core::ErrorKind::structure});
       continue;
     }
     if (v.is_array()) {
       const auto& arr = v.as_array();
-      if (arr.empty()) out.errors.push_back({prefix.empty() ? "body" : prefix, "the array holds no record"});
+      if (arr.empty()) {
+        out.errors.push_back({prefix.empty() ? "body" : prefix, "the array holds no record", core::ErrorKind::required});
+      }
       for (std::size_t i = 0; i < arr.size(); ++i) {
         add_record(arr[i], prefix + "[" + std::to_string(i) + "].", out);
       }
@@ -148,12 +163,13 @@ void add_provenance(RecordsOrErrors& converted, const MessageOrigin& origin) {
   converted.provenance.clear();
 }
 
-std::string errors_to_json(const std::vector<plugin_host::FieldError>& errors) {
+std::string errors_to_json(const std::vector<core::FieldError>& errors) {
   json::array arr;
   for (const auto& e : errors) {
     json::object o;
-    o["field"] = e.location;
+    o["field"] = e.path;
     o["reason"] = e.message;
+    o["kind"] = core::to_string(e.kind);
     arr.push_back(std::move(o));
   }
   return json::serialize(arr);

@@ -1,5 +1,6 @@
 #pragma once
 // Turns the documents a plugin decoded into canonical records, or into field errors.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,7 @@ namespace kq::pipeline {
 struct RecordsOrErrors {
   std::vector<store::RecordEnvelope> records;
   std::vector<store::IdentityLink> identities;
-  std::vector<plugin_host::FieldError> errors;
+  std::vector<core::FieldError> errors;  // in the sender's terms: path is the source location
   std::string mappings;  // names@versions of the mappings applied, for the dead-letter row
   // One per mapping applied, covering the records it made: mapping name and version, the source
   // format as channel, and which source value produced which field ("target_ids[1].name.text" ←
@@ -33,16 +34,23 @@ struct MessageOrigin {
 // every stored record can be traced to the mapping version and the source fields it came from.
 void add_provenance(RecordsOrErrors& converted, const MessageOrigin& origin);
 
-// "canonical+json" documents hold one record object or an array of them, taken as they are after
-// validation. Every other format ("hl7v2", "xml", "csv", …, optionally "hl7v2;charset=GB18030"
-// for a channel's charset override) goes through the mappings of `mappings` whose source.match
-// holds; field errors come back in the sender's terms ("PID-19: …").
-// `field_lineage`: record which source place produced each field (in the provenance records).
-RecordsOrErrors records_from_documents(const std::vector<plugin_host::DecodedDocument>& documents,
-                                       const mapping::MappingSet* mappings, const std::string& sender_org,
-                                       bool field_lineage = true);
+// What the documents of one message are mapped with.
+struct MappingContext {
+  const mapping::MappingSet* mappings = nullptr;       // nullptr: none configured
+  const mapping::MappingBinding* binding = nullptr;    // the adapter's; nullptr: every mapping
+  const std::map<std::string, std::string>* variables = nullptr;  // the adapter's mapping_variables
+  std::string sender_org;
+  bool field_lineage = true;  // record which source place produced each field (provenance)
+};
 
-// Field errors as a JSON array [{"field": ..., "reason": ...}].
-std::string errors_to_json(const std::vector<plugin_host::FieldError>& errors);
+// "canonical+json" documents hold one record object or an array of them, taken as they are after
+// validation. Every other format goes through the bound mappings whose source.match holds, using
+// the adapter's parse of the document when it made one; field errors come back in the sender's
+// terms ("PID-19: …") with their kind.
+RecordsOrErrors records_from_documents(const std::vector<plugin_host::DecodedDocument>& documents,
+                                       const plugin_host::Inbound& in, const MappingContext& context);
+
+// Errors as a JSON array [{"field": ..., "reason": ..., "kind": ...}], as dead letters keep them.
+std::string errors_to_json(const std::vector<core::FieldError>& errors);
 
 }  // namespace kq::pipeline

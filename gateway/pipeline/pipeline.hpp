@@ -43,7 +43,7 @@ class Pipeline {
   struct Job;
   void decode_and_submit(std::shared_ptr<Job> job);
   void on_written(std::shared_ptr<Job> job, store::WriteResult result);
-  void keep_as_dead_letter(std::shared_ptr<Job> job, std::string error);
+  void store_refusal(std::shared_ptr<Job> job, plugin_host::Outcome outcome);
   void finish(std::shared_ptr<Job> job, plugin_host::Outcome outcome);
 
   store::Store& store_;

@@ -9,8 +9,7 @@
 
 #include "gateway/core/record.hpp"
 #include "gateway/core/record_kind.hpp"
-#include "gateway/pipeline/documents.hpp"
-#include "gateway/pipeline/merges.hpp"
+#include "gateway/pipeline/batch_builder.hpp"
 
 namespace kq::pipeline {
 
@@ -20,22 +19,10 @@ using Kind = ReprocessResult::Kind;
 namespace {
 
 
-std::string first_error_of(const std::vector<plugin_host::FieldError>& errors) {
+std::string first_error_of(const std::vector<core::FieldError>& errors) {
   if (errors.empty()) return {};
   const auto& e = errors.front();
-  return e.location.empty() ? e.message : e.location + ": " + e.message;
-}
-
-plugin_host::Inbound inbound_of(const store::RawMessage& m, kq_transport transport) {
-  plugin_host::Inbound in;
-  in.transport = transport;
-  in.channel = m.channel;
-  in.content_type = m.content_type;
-  in.payload = m.payload;
-  in.peer_address = m.peer;
-  in.peer_organisation = m.org_id;
-  in.received_at_ms = m.received_at_ms;
-  return in;
+  return e.path.empty() ? e.message : e.path + ": " + e.message;
 }
 
 // Replaces, anywhere in `v`, a string equal to a key of `renamed` by its value: records of one
@@ -54,14 +41,10 @@ void rename_references(json::value& v, const std::map<std::string, std::string>&
 store::AuditEntry reprocess_audit(const std::string& actor, const store::RawMessage& m, store::AuditOutcome outcome,
                                   json::object detail) {
   detail["action"] = "reprocess";
-  detail["adapter"] = m.source;
-  store::AuditEntry a;
-  a.event_type = std::string(store::audit_event::import);  // reprocessing is a re-import
-  a.action = store::AuditAction::update;
-  a.outcome = outcome;
+  // Reprocessing is a re-import, by whoever ran it, of what the original sender sent.
+  store::AuditEntry a = message_audit(store::audit_event::import, store::AuditAction::update, outcome, m.inbound,
+                                      json::serialize(detail));
   a.actor = actor;
-  a.org_id = m.org_id;
-  a.detail_json = json::serialize(detail);
   return a;
 }
 
@@ -78,13 +61,13 @@ std::string_view to_string(Kind kind) {
   return "unknown";
 }
 
-Reprocessor::Reprocessor(store::Store& store, AdapterLookup adapters, TransportOf transport_of,
-                         std::shared_ptr<const mapping::MappingSet> mappings, std::string actor)
+Reprocessor::Reprocessor(store::Store& store, AdapterLookup adapters,
+                         std::shared_ptr<const mapping::MappingSet> mappings, std::string actor, bool field_lineage)
     : store_(store),
       adapters_(std::move(adapters)),
-      transport_of_(std::move(transport_of)),
       mappings_(std::move(mappings)),
-      actor_(std::move(actor)) {}
+      actor_(std::move(actor)),
+      field_lineage_(field_lineage) {}
 
 ReprocessResult Reprocessor::run(const std::string& message_id, bool dry_run) {
   ReprocessResult out;
@@ -95,34 +78,30 @@ ReprocessResult Reprocessor::run(const std::string& message_id, bool dry_run) {
     return out;
   }
   const store::RawMessage& raw = stored->message;
-  const auto adapter = adapters_(raw.source);
+  const auto adapter = adapters_(raw.inbound.adapter);
   if (!adapter) {
-    out.first_error = "adapter '" + raw.source + "' that received it is not in this config";
+    out.first_error = "adapter '" + raw.inbound.adapter + "' that received it is not in this config";
     return out;
   }
-  const plugin_host::Inbound in = inbound_of(raw, transport_of_(raw));
-  plugin_host::DecodeResult decoded = adapter->decode(in);
-  std::vector<plugin_host::FieldError> errors = std::move(decoded.errors);
-  RecordsOrErrors converted;
-  if (decoded.rejection) {
-    errors.insert(errors.begin(), {"", "rejected by the adapter: " + *decoded.rejection});
-  } else {
-    converted = records_from_documents(decoded.documents, mappings_.get(), raw.org_id);
-    errors.insert(errors.end(), converted.errors.begin(), converted.errors.end());
+  // Exactly as it arrived (the store keeps the whole inbound message), flagged as a replay.
+  const plugin_host::DecodeResult decoded = adapter->decode(raw.inbound, /*replay=*/true);
+  MessagePlan plan = plan_message(*adapter, raw.inbound, decoded, mappings_.get(), raw.sha256, field_lineage_);
+  out.mappings = plan.mappings;
+  if (plan.intended == KQ_OUTCOME_REJECTED) {
+    plan.errors.front().message = "rejected by the adapter: " + plan.errors.front().message;
   }
-  out.mappings = converted.mappings;
 
   store::WriteBatch batch;
-  batch.reprocess = store::Reprocess{message_id, converted.mappings, errors.empty(), ""};
-  if (!errors.empty()) {
+  batch.reprocess = store::Reprocess{message_id, plan.mappings, plan.errors.empty(), ""};
+  if (!plan.errors.empty()) {
     out.kind = Kind::still_failing;
-    out.first_error = first_error_of(errors);
+    out.first_error = first_error_of(plan.errors);
     if (dry_run) return out;
-    batch.reprocess->errors_json = errors_to_json(errors);
+    batch.reprocess->errors_json = errors_to_json(plan.errors);
     json::object detail;
     detail["result"] = "still failing";
-    detail["errors"] = errors.size();
-    detail["mapping"] = converted.mappings;
+    detail["errors"] = plan.errors.size();
+    detail["mapping"] = plan.mappings;
     batch.audit.push_back(reprocess_audit(actor_, raw, store::AuditOutcome::minor_failure, std::move(detail)));
     store::WriteResult written = submit_and_wait(std::move(batch));
     if (!written.ok()) {
@@ -132,12 +111,11 @@ ReprocessResult Reprocessor::run(const std::string& message_id, bool dry_run) {
     return out;
   }
 
-  add_provenance(converted, MessageOrigin{raw.source, raw.received_at_ms, decoded.message_key, raw.sha256});
-  reuse_record_ids(message_id, converted.records);
-  batch.records = std::move(converted.records);
-  batch.identities = std::move(converted.identities);
-  batch.merges = merges_of(batch.records);
-  if (!decoded.message_key.empty()) batch.dedupe = store::DedupeKey{raw.source, decoded.message_key};
+  reuse_record_ids(message_id, plan.records);
+  batch.records = std::move(plan.records);
+  batch.identities = std::move(plan.identities);
+  batch.merges = std::move(plan.merges);
+  batch.dedupe = plan.dedupe;
   out.kind = Kind::accepted;
   out.records = batch.records.size();
   out.merges = batch.merges.size();
@@ -146,7 +124,7 @@ ReprocessResult Reprocessor::run(const std::string& message_id, bool dry_run) {
   json::object detail;
   detail["result"] = "accepted";
   detail["records"] = batch.records.size();
-  detail["mapping"] = converted.mappings;
+  detail["mapping"] = plan.mappings;
   batch.audit.push_back(reprocess_audit(actor_, raw, store::AuditOutcome::success, std::move(detail)));
   store::WriteResult written = submit_and_wait(std::move(batch));
   switch (written.status) {
@@ -162,12 +140,11 @@ ReprocessResult Reprocessor::run(const std::string& message_id, bool dry_run) {
     case store::WriteStatus::failed:
       out.kind = written.content_error ? Kind::still_failing : Kind::store_failed;
       out.records = 0;
-      out.first_error = written.error;
+      out.first_error = written.content_error ? first_error_of(written.errors) : written.error;
       if (written.content_error) {
         // Nothing was written by the failed batch: record the attempt on its own.
         store::WriteBatch attempt;
-        attempt.reprocess = store::Reprocess{message_id, out.mappings, false,
-                                             errors_to_json({{"", written.error}})};
+        attempt.reprocess = store::Reprocess{message_id, out.mappings, false, errors_to_json(written.errors)};
         json::object d;
         d["result"] = "still failing";
         d["mapping"] = out.mappings;

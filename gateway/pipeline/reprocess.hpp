@@ -31,7 +31,7 @@ struct ReprocessResult {
   std::string message_id;
   std::size_t records = 0;
   std::size_t merges = 0;
-  std::string first_error;    // "field: reason"
+  std::string first_error;    // "field: reason", for the operator's terminal
   std::string mappings;       // names@versions that ran
   std::string superseded_by;  // the message that holds the message key
 };
@@ -42,12 +42,10 @@ class Reprocessor {
  public:
   using AdapterLookup =
       std::function<std::shared_ptr<const plugin_host::AdapterInstance>(const std::string& name)>;
-  // How a stored message arrived (MLLP, HTTP, schedule), from its channel name: the raw message
-  // keeps the channel, and the adapter's decode may look at the transport.
-  using TransportOf = std::function<kq_transport(const store::RawMessage&)>;
-
-  Reprocessor(store::Store& store, AdapterLookup adapters, TransportOf transport_of,
-              std::shared_ptr<const mapping::MappingSet> mappings, std::string actor);
+  // `field_lineage` as the gateway's mappings.lineage: reprocessed records carry the same
+  // provenance as they would have on arrival.
+  Reprocessor(store::Store& store, AdapterLookup adapters, std::shared_ptr<const mapping::MappingSet> mappings,
+              std::string actor, bool field_lineage = true);
 
   // Blocks until the store has committed (or, with dry_run, writes nothing at all).
   ReprocessResult run(const std::string& message_id, bool dry_run);
@@ -58,9 +56,9 @@ class Reprocessor {
 
   store::Store& store_;
   AdapterLookup adapters_;
-  TransportOf transport_of_;
   std::shared_ptr<const mapping::MappingSet> mappings_;
   std::string actor_;
+  bool field_lineage_;
 };
 
 }  // namespace kq::pipeline

@@ -1,8 +1,10 @@
 #pragma once
 // One configured adapter: a plugin instance plus the transports it asked for.
-// The pipeline calls decode() and acknowledge(); both translate between C++ values and the C ABI.
+// The pipeline calls decode() and acknowledge(); both translate between C++ values and the C ABI
+// (plugins/sdk/include/kangqiao/plugin.h), whatever minor version the plugin was built for.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -11,6 +13,9 @@
 
 #include <kangqiao/plugin.h>
 
+#include "gateway/core/inbound_message.hpp"
+#include "gateway/core/record.hpp"
+#include "gateway/formats/source.hpp"
 #include "gateway/plugin_host/plugin_library.hpp"
 
 namespace kq::config {
@@ -19,41 +24,66 @@ class Block;
 
 namespace kq::plugin_host {
 
-struct Inbound {
-  kq_transport transport = KQ_TRANSPORT_HTTP;
-  std::string channel;
-  std::string method;
-  std::string content_type;
-  std::string payload;
-  std::string peer_address;
-  std::string peer_organisation;
-  std::string peer_principal;
-  std::string idempotency_key;
-  std::int64_t received_at_ms = 0;
-};
+// What a plugin receives: the message as the listener got it (core/inbound_message.hpp).
+using Inbound = core::InboundMessage;
 
+// A document the plugin handed on for mapping: its bytes, and the host's parse of them when the
+// plugin had the host parse it (parse_document + emit_parsed), so the mapping engine does not
+// parse the payload a second time.
 struct DecodedDocument {
   std::string format;
-  std::string body;
+  std::string charset;  // what the channel says the bytes are in; empty: the format's own rule
+  std::string body;     // empty when body_is_payload
+  bool body_is_payload = false;  // the bytes are the inbound payload itself (not copied)
+  std::shared_ptr<const formats::Document> parsed;
+  formats::ParseOptions parsed_with;  // the options `parsed` was made with
+
+  std::string_view bytes(const Inbound& in) const { return body_is_payload ? std::string_view(in.payload) : std::string_view(body); }
 };
 
-struct FieldError {
-  std::string location;
-  std::string message;
+// What on_decode kept for on_acknowledge (set_state): released exactly once, when this object
+// goes — after on_acknowledge, or without it (a replay, a shutdown).
+class PluginState {
+ public:
+  PluginState() = default;
+  PluginState(void* state, void (*release)(void*)) : state_(state), release_(release) {}
+  PluginState(PluginState&& other) noexcept { *this = std::move(other); }
+  PluginState& operator=(PluginState&& other) noexcept;
+  PluginState(const PluginState&) = delete;
+  PluginState& operator=(const PluginState&) = delete;
+  ~PluginState() { reset(); }
+  void reset();
+  void* get() const { return state_; }
+
+ private:
+  void* state_ = nullptr;
+  void (*release_)(void*) = nullptr;
 };
+
+// Documents parsed for one message and the strings read from them: they live as long as the
+// message (kq_document handles point into this).
+struct MessageDocuments;
 
 struct DecodeResult {
+  DecodeResult();
+  ~DecodeResult();
+  DecodeResult(DecodeResult&&) noexcept;
+  DecodeResult& operator=(DecodeResult&&) noexcept;
+
   std::vector<DecodedDocument> documents;
   std::string message_key;
-  std::vector<FieldError> errors;
-  std::optional<std::string> rejection;
+  std::vector<core::FieldError> errors;      // content errors, with their kind
+  std::optional<core::FieldError> rejection;
+  std::unique_ptr<MessageDocuments> parsed;
+  // Declared last, so released first: the plugin's release hook may still read its documents.
+  PluginState state;
 };
 
 struct Outcome {
   kq_outcome_kind kind = KQ_OUTCOME_TRANSIENT;
   std::string message_id;
   std::vector<std::string> record_ids;
-  std::vector<FieldError> errors;
+  std::vector<core::FieldError> errors;  // CONTENT_ERROR: every error; REJECTED: the rejection
   std::string reason;
 };
 
@@ -61,6 +91,9 @@ struct AckReply {
   int http_status = 200;
   std::string content_type = "text/plain";
   std::string body;
+  // The plugin failed to build a reply for a stream protocol (MLLP): nothing it could be sent
+  // would be understood, so the connection is closed and the sender resends.
+  bool close_connection = false;
 };
 
 struct HttpRoute {
@@ -78,38 +111,51 @@ struct AdapterCreateError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What the host decides about an adapter, beyond the plugin's own block (config `adapters:`).
+struct AdapterSettings {
+  // Mappings the adapter may apply: names, or folders of the mappings directory ending in '/'.
+  std::vector<std::string> mappings;
+  // $name values its mappings read (mapping_variables:), e.g. a sender's name order.
+  std::map<std::string, std::string> mapping_variables;
+};
+
+struct CompiledPath;  // a kq_path: the host's compiled path with its format
+
 class AdapterInstance {
  public:
   // Calls the plugin's create hook with the validated block. Throws AdapterCreateError.
   static std::shared_ptr<AdapterInstance> create(std::string name,
                                                  std::shared_ptr<const PluginLibrary> plugin,
-                                                 const config::Block& block);
+                                                 const config::Block& block,
+                                                 AdapterSettings settings = {});
   ~AdapterInstance();
   AdapterInstance(const AdapterInstance&) = delete;
   AdapterInstance& operator=(const AdapterInstance&) = delete;
 
   const std::string& name() const { return name_; }
   const PluginLibrary& plugin() const { return *plugin_; }
+  const AdapterSettings& settings() const { return settings_; }
   const std::vector<HttpRoute>& routes() const { return routes_; }
   const std::vector<Schedule>& schedules() const { return schedules_; }
   bool wants_mllp() const { return mllp_; }
 
-  DecodeResult decode(const Inbound& in) const;
+  // Never throws: a failing plugin becomes a rejection of kind `internal` with its reason.
+  DecodeResult decode(const Inbound& in, bool replay = false) const;
   // Never fails: a plugin that cannot produce a reply gets a generic one from the host.
-  AckReply acknowledge(const Inbound& in, const Outcome& outcome) const;
+  AckReply acknowledge(const Inbound& in, const Outcome& outcome, DecodeResult& decoded) const;
 
  private:
-  AdapterInstance(std::string name, std::shared_ptr<const PluginLibrary> plugin);
-  friend struct HostApiAccess;
+  AdapterInstance(std::string name, std::shared_ptr<const PluginLibrary> plugin, AdapterSettings settings);
+  friend struct HostAccess;
 
   std::string name_;
   std::shared_ptr<const PluginLibrary> plugin_;
+  AdapterSettings settings_;
   std::unique_ptr<kq_host_instance> handle_;  // what the plugin keeps to call the host
   void* instance_ = nullptr;
-  bool configuring_ = false;
-  std::string last_error_;
   std::vector<HttpRoute> routes_;
   std::vector<Schedule> schedules_;
+  std::vector<std::unique_ptr<CompiledPath>> paths_;  // compile_path results, until destroy
   bool mllp_ = false;
 };
 

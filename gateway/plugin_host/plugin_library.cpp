@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstring>
 #include <fstream>
+#include <optional>
 
 namespace kq::plugin_host {
 namespace {
@@ -23,6 +24,39 @@ bool looks_like_elf(const std::string& path) {
 }
 
 std::string copy_c(const char* s) { return s != nullptr ? std::string(s) : std::string(); }
+
+// The field specs, walked with the element size the plugin was built with: a later SDK may have
+// grown kq_field_spec, and an older one may know fewer of its fields. Returns what is wrong.
+std::optional<std::string> copy_fields(const kq_plugin_info& info, std::vector<FieldSpec>& out) {
+  if (info.field_count == 0) return std::nullopt;
+  if (info.fields == nullptr) return "declares config fields but no table of them";
+  const std::size_t stride = KQ_HAS_FIELD(&info, kq_plugin_info, field_spec_size) && info.field_spec_size != 0
+                                 ? info.field_spec_size
+                                 : info.fields[0].struct_size;
+  constexpr std::size_t kFirstVersionSize = offsetof(kq_field_spec, enum_values) + sizeof(void*);
+  if (stride < kFirstVersionSize) return "declares config fields of " + std::to_string(stride) + " bytes each, fewer than any ABI version has";
+  for (std::size_t i = 0; i < info.field_count; ++i) {
+    const kq_field_spec* raw = KQ_ELEMENT(kq_field_spec, info.fields, stride, i);
+    kq_field_spec in{};  // fields the plugin's SDK did not have stay zero
+    std::memcpy(&in, raw, std::min<std::size_t>({stride, raw->struct_size, sizeof(kq_field_spec)}));
+    FieldSpec f;
+    f.name = copy_c(in.name);
+    f.type = in.type;
+    f.required = in.required != 0;
+    f.has_default = in.default_value != nullptr;
+    f.default_value = copy_c(in.default_value);
+    f.description = copy_c(in.description);
+    f.has_range = in.has_range != 0;
+    f.min = in.min;
+    f.max = in.max;
+    if (in.enum_values != nullptr) {
+      for (const char* const* e = in.enum_values; *e != nullptr; ++e) f.enum_values.emplace_back(*e);
+    }
+    if (f.name.empty()) return std::string("declares a config field without a name");
+    out.push_back(std::move(f));
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -66,24 +100,24 @@ struct LibraryLoader {
                                  version_text(host->abi_major, host->abi_minor) +
                                  "); it needs a newer gateway"};
     }
-    const std::size_t min_size = offsetof(kq_plugin_info, vtable) + sizeof(info->vtable);
     if (info->struct_size < offsetof(kq_plugin_info, abi_minor) + sizeof(info->abi_minor)) {
       return LoadError{path, "plugin info table is truncated (struct_size " +
                                  std::to_string(info->struct_size) + ")"};
     }
-    const std::string found = version_text(info->abi_major, info->abi_minor);
-    const std::string expected = version_text(KQ_PLUGIN_ABI_MAJOR, KQ_PLUGIN_ABI_MINOR);
-    if (info->abi_major != KQ_PLUGIN_ABI_MAJOR) {
-      return LoadError{path, "plugin ABI " + found + " is incompatible with this gateway's ABI " +
-                                 expected + " (the major version must be " +
-                                 std::to_string(KQ_PLUGIN_ABI_MAJOR) +
+    const std::string host_version = version_text(host->abi_major, host->abi_minor);
+    if (info->abi_major != host->abi_major) {
+      return LoadError{path, "plugin ABI " + version_text(info->abi_major, info->abi_minor) +
+                                 " is incompatible with this gateway's ABI " + host_version +
+                                 " (the major version must be " + std::to_string(host->abi_major) +
                                  "); rebuild the plugin against this gateway's SDK"};
     }
-    if (info->abi_minor > KQ_PLUGIN_ABI_MINOR) {
-      return LoadError{path, "plugin ABI " + found + " is newer than this gateway's ABI " +
-                                 expected + "; upgrade the gateway or rebuild the plugin "
-                                 "against SDK " + expected};
+    if (info->abi_minor > host->abi_minor) {
+      return LoadError{path, "plugin needs ABI " + version_text(info->abi_major, info->abi_minor) +
+                                 " or later, this gateway offers " + host_version +
+                                 "; upgrade the gateway, or build the plugin to require at most " +
+                                 host_version};
     }
+    const std::size_t min_size = offsetof(kq_plugin_info, vtable) + sizeof(info->vtable);
     if (info->struct_size < min_size || info->vtable == nullptr) {
       return LoadError{path, "plugin info table has no hook table"};
     }
@@ -98,6 +132,7 @@ struct LibraryLoader {
     lib->description_ = copy_c(info->description);
     lib->abi_major_ = info->abi_major;
     lib->abi_minor_ = info->abi_minor;
+    lib->sdk_minor_ = KQ_HAS_FIELD(info, kq_plugin_info, sdk_minor) ? info->sdk_minor : info->abi_minor;
     // Copy only what the plugin's table holds; later hooks stay null.
     std::memcpy(&lib->vtable_, info->vtable,
                 std::min<std::size_t>(info->vtable->struct_size, sizeof(kq_plugin_vtable)));
@@ -109,25 +144,8 @@ struct LibraryLoader {
                                  "' leaves a required hook empty (create, destroy, on_decode "
                                  "and on_acknowledge are required)"};
     }
-    for (std::size_t i = 0; i < info->field_count; ++i) {
-      const kq_field_spec& in = info->fields[i];
-      FieldSpec f;
-      f.name = copy_c(in.name);
-      f.type = in.type;
-      f.required = in.required != 0;
-      f.has_default = in.default_value != nullptr;
-      f.default_value = copy_c(in.default_value);
-      f.description = copy_c(in.description);
-      f.has_range = in.has_range != 0;
-      f.min = in.min;
-      f.max = in.max;
-      if (in.enum_values != nullptr) {
-        for (const char* const* e = in.enum_values; *e != nullptr; ++e) f.enum_values.emplace_back(*e);
-      }
-      if (f.name.empty()) {
-        return LoadError{path, "plugin '" + lib->name_ + "' declares a config field without a name"};
-      }
-      lib->fields_.push_back(std::move(f));
+    if (auto error = copy_fields(*info, lib->fields_)) {
+      return LoadError{path, "plugin '" + lib->name_ + "' " + *error};
     }
     return std::shared_ptr<const PluginLibrary>(std::move(lib));
   }

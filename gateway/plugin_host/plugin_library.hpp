@@ -37,7 +37,10 @@ class PluginLibrary {
   const std::string& version() const { return version_; }
   const std::string& description() const { return description_; }
   unsigned abi_major() const { return abi_major_; }
+  // The lowest host minor the plugin works with (kq_plugin_info.abi_minor).
   unsigned abi_minor() const { return abi_minor_; }
+  // The minor of the SDK header it was built with (before 1.2 plugins did not say: abi_minor).
+  unsigned sdk_minor() const { return sdk_minor_; }
   const std::vector<FieldSpec>& fields() const { return fields_; }
   const kq_plugin_vtable& vtable() const { return vtable_; }
 
@@ -49,6 +52,7 @@ class PluginLibrary {
   std::string description_;
   unsigned abi_major_ = 0;
   unsigned abi_minor_ = 0;
+  unsigned sdk_minor_ = 0;
   std::vector<FieldSpec> fields_;
   kq_plugin_vtable vtable_{};  // copied and zero-extended to the host's size
 };
@@ -61,6 +65,8 @@ struct LoadError {
 using LoadResult = std::variant<std::shared_ptr<const PluginLibrary>, LoadError>;
 
 // Opens `path`, finds the entry symbol, performs the handshake and copies the declaration.
+// The handshake compares the plugin with the ABI version `host` declares (its abi_major and
+// abi_minor), which is the gateway's own except in tests that play an older host.
 LoadResult load_plugin_library(const std::string& path, const kq_host_api* host);
 
 }  // namespace kq::plugin_host

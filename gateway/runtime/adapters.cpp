@@ -25,6 +25,18 @@ std::string listener_of(const config::GatewayConfig& config, const config::Adapt
 }
 
 // Creates one adapter; on failure appends the reasons and returns nullptr.
+// An adapter's `mappings:` entries that name nothing in the mapping folder.
+void check_bindings(const config::AdapterConfig& a, const mapping::MappingSet& mappings,
+                    std::vector<config::ConfigError>& problems) {
+  const mapping::MappingBinding binding{a.name, a.mappings};
+  for (const std::string& entry : mappings.unknown_entries(binding)) {
+    problems.push_back({a.mappings_where, "adapter '" + a.name + "': mappings: '" + entry + "' names no mapping " +
+                                              (entry.empty() || entry.back() != '/' ? "" : "folder ") + "in " +
+                                              mappings.dir().string() +
+                                              " (a mapping's name, or a folder written with a trailing '/')"});
+  }
+}
+
 std::shared_ptr<plugin_host::AdapterInstance> create_one(const config::GatewayConfig& config,
                                                          const config::AdapterConfig& a,
                                                          const plugin_host::PluginRegistry& registry,
@@ -51,7 +63,8 @@ std::shared_ptr<plugin_host::AdapterInstance> create_one(const config::GatewayCo
   config::Block block = config::validate_block(a.block, fields, a.block_where, context, problems);
   if (problems.size() != before) return nullptr;
   try {
-    return plugin_host::AdapterInstance::create(a.name, plugin, block);
+    return plugin_host::AdapterInstance::create(a.name, plugin, block,
+                                                plugin_host::AdapterSettings{a.mappings, a.mapping_variables});
   } catch (const std::exception& e) {
     problems.push_back({a.block_where, "adapter '" + a.name + "': " + e.what()});
     return nullptr;
@@ -62,12 +75,16 @@ std::shared_ptr<plugin_host::AdapterInstance> create_one(const config::GatewayCo
 
 AdapterSet build_adapters(const config::GatewayConfig& config,
                           const plugin_host::PluginRegistry& registry,
-                          std::vector<config::ConfigError>& errors) {
+                          std::vector<config::ConfigError>& errors,
+                          const mapping::MappingSet* mappings) {
   AdapterSet set;
   set.routes = std::make_shared<net::RouteTable>();
   set.routes->principals = config.principals;
   for (const auto& a : config.adapters) {
     std::vector<config::ConfigError> problems;
+    // The default binding (the plugin's own folder) may name nothing for a plugin that maps
+    // nothing, like one that receives canonical records; only what the file says must exist.
+    if (mappings != nullptr && a.mappings_given) check_bindings(a, *mappings, problems);
     auto instance = create_one(config, a, registry, problems);
     if (instance) {
       set.routes->adapter_roles[a.name] = a.roles;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gateway/config/gateway_config.hpp"
+#include "gateway/mapping/mapping_set.hpp"
 #include "gateway/net/routes.hpp"
 #include "gateway/plugin_host/adapter.hpp"
 #include "gateway/plugin_host/plugin_registry.hpp"
@@ -25,8 +26,10 @@ std::string plugin_directory_of(const config::GatewayConfig& config);
 
 // Errors that must stop start-up (adapters with on_error: stop) go to `errors` with the
 // adapter's config location; adapters with on_error: skip are logged and listed in `skipped`.
+// With `mappings`, each adapter's `mappings:` entries must name mappings or folders of that set.
 AdapterSet build_adapters(const config::GatewayConfig& config,
                           const plugin_host::PluginRegistry& registry,
-                          std::vector<config::ConfigError>& errors);
+                          std::vector<config::ConfigError>& errors,
+                          const mapping::MappingSet* mappings = nullptr);
 
 }  // namespace kq::runtime

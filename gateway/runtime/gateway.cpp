@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "gateway/config/loader.hpp"
+#include "gateway/formats/source.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/mllp/server.hpp"
 #include "gateway/net/await_callback.hpp"
@@ -75,7 +76,7 @@ Gateway::Gateway(config::GatewayConfig config)
   if (!config_.mappings_directory.empty()) {
     mappings_.reload(config_.mappings_directory, mapping::builtin_formats(), errors);
   }
-  adapters_ = build_adapters(config_, registry_, errors);
+  adapters_ = build_adapters(config_, registry_, errors, mappings_.current().get());
   throw_if_errors(std::move(errors));
   store_ = open_store(config_);
   pipeline_ = std::make_unique<pipeline::Pipeline>(*store_, blocking_, metrics_,
@@ -103,6 +104,13 @@ void Gateway::register_metrics() {
                  [this] { return static_cast<double>(store_->stats().checkpoints); });
   metrics_.gauge("kangqiao_store_writable", "1 when the store accepts writes.",
                  [this] { return store_->health().writable ? 1.0 : 0.0; });
+  for (const std::string_view format : {"hl7v2", "xml", "json", "csv", "xlsx", "fixed"}) {
+    metrics_.gauge("kangqiao_payload_parses_total",
+                   "Payloads parsed by each source format since start: one per message that the adapter "
+                   "or a mapping reads, however many mappings apply.",
+                   "format", std::string(format),
+                   [format] { return static_cast<double>(formats::parse_count(format)); });
+  }
   metrics_.gauge("kangqiao_pipeline_in_flight", "Messages received and not yet acknowledged.",
                  [this] { return static_cast<double>(pipeline_->in_flight()); });
   metrics_.gauge("kangqiao_adapters_up", "Adapter instances running.", [this] {
@@ -187,7 +195,8 @@ asio::awaitable<void> Gateway::run_schedule(std::shared_ptr<const plugin_host::A
     }
     if (!alive->load()) co_return;
     plugin_host::Inbound in;
-    in.transport = KQ_TRANSPORT_SCHEDULE;
+    in.adapter = adapter->name();
+    in.transport = core::Transport::schedule;
     in.channel = schedule.name;
     in.received_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
@@ -290,7 +299,7 @@ void Gateway::reload() {
     next_mappings = mapping::load_mapping_dir(next.mappings_directory, mapping::builtin_formats(), errors);
   }
   auto registry = plugin_host::PluginRegistry::scan(plugin_directory_of(config_));
-  AdapterSet set = build_adapters(next, registry, errors);
+  AdapterSet set = build_adapters(next, registry, errors, next_mappings.get());
   if (!errors.empty()) {
     for (const auto& err : errors) log::error("reload_rejected", {{"error", err.str()}});
     log::warn("reload_kept_old_config", {{"errors", errors.size()}});

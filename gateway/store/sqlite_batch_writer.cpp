@@ -28,8 +28,9 @@ BatchWriter::BatchWriter(Connection& db)
           "VALUES (?1, ?2, ?3, ?4, ?5)")),
       insert_message_(
           db.prepare("INSERT INTO raw_message (id, source, channel, content_type, payload, sha256, "
-                     "received_at_ms, status, error, peer, org_id, stored_at_ms) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")),
+                     "received_at_ms, status, error, peer, org_id, stored_at_ms, transport, listener, "
+                     "method, charset, principal, idempotency_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                     "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)")),
       find_identifier_(
           db.prepare("SELECT person_id FROM person_identifier WHERE system = ?1 AND value = ?2")),
       insert_person_(db.prepare("INSERT INTO person (id, created_at_ms) VALUES (?1, ?2)")),
@@ -108,7 +109,7 @@ WriteResult BatchWriter::apply(PreparedBatch& p, std::int64_t now_ms, bool isola
     if (savepoint) release_.query().run();
     return result;
   } catch (const std::exception& e) {
-    const bool content_error = dynamic_cast<const BatchContentError*>(&e) != nullptr;
+    const auto* content_error = dynamic_cast<const BatchContentError*>(&e);
     if (!db_.in_transaction()) {
       throw TransactionLost(std::string("transaction rolled back by SQLite: ") + e.what());
     }
@@ -120,7 +121,8 @@ WriteResult BatchWriter::apply(PreparedBatch& p, std::int64_t now_ms, bool isola
     failed.status = WriteStatus::failed;
     failed.message_id = std::move(result.message_id);
     failed.error = e.what();
-    failed.content_error = content_error;
+    failed.content_error = content_error != nullptr;
+    if (content_error != nullptr) failed.errors.push_back(content_error->error());
     return failed;
   }
 }
@@ -190,19 +192,26 @@ void BatchWriter::load_records_of_message(const std::string& message_id, WriteRe
 }
 
 void BatchWriter::insert_message(const RawMessage& m, std::int64_t now_ms) {
+  const core::InboundMessage& in = m.inbound;
   insert_message_.query()
       .bind(1, m.id)
-      .bind(2, m.source)
-      .bind(3, m.channel)
-      .bind(4, m.content_type)
-      .bind_blob(5, m.payload)
+      .bind(2, in.adapter)
+      .bind(3, in.channel)
+      .bind(4, in.content_type)
+      .bind_blob(5, in.payload)
       .bind(6, m.sha256)
-      .bind(7, m.received_at_ms)
+      .bind(7, in.received_at_ms)
       .bind(8, to_string(m.status))
       .bind_or_null(9, m.error)
-      .bind_or_null(10, m.peer)
-      .bind_or_null(11, m.org_id)
+      .bind_or_null(10, in.peer_address)
+      .bind_or_null(11, in.organisation)
       .bind(12, now_ms)
+      .bind(13, core::to_string(in.transport))
+      .bind_or_null(14, in.listener)
+      .bind_or_null(15, in.method)
+      .bind_or_null(16, in.charset)
+      .bind_or_null(17, in.principal)
+      .bind_or_null(18, in.idempotency_key)
       .run();
 }
 

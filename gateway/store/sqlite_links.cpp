@@ -56,8 +56,8 @@ void LinkWriter::apply_merges(const WriteBatch& batch, std::string_view message_
       if (p.person_ref == m.person_ref) surviving = p.person_id;
     }
     if (surviving.empty()) {
-      throw BatchContentError(
-          "merged_identifiers: the surviving person has no identifiers to be found by");
+      throw BatchContentError({"merged_identifiers", "the surviving person has no identifiers to be found by",
+                               core::ErrorKind::required});
     }
     std::string owner;
     {
@@ -75,9 +75,10 @@ void LinkWriter::apply_merges(const WriteBatch& batch, std::string_view message_
     const std::string merged = surviving_person(owner);
     if (merged == surviving) {
       if (owner == surviving) {
-        throw BatchContentError("merged_identifiers: the " + m.system +
-                                " identifier belongs to the surviving person itself; a person "
-                                "cannot be merged into itself");
+        throw BatchContentError({"merged_identifiers",
+                                 "the " + m.system + " identifier belongs to the surviving person itself; a person "
+                                 "cannot be merged into itself",
+                                 core::ErrorKind::unspecified});
       }
       result.merges.push_back({owner, surviving, true});  // linked before: nothing to do
       continue;

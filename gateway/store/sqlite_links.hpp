@@ -17,7 +17,13 @@ namespace kq::store::sqlite {
 // alone, and WriteResult::content_error tells the caller that sending it again cannot help.
 class BatchContentError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit BatchContentError(core::FieldError error)
+      : std::runtime_error(error.path.empty() ? error.message : error.path + ": " + error.message),
+        error_(std::move(error)) {}
+  const core::FieldError& error() const { return error_; }
+
+ private:
+  core::FieldError error_;
 };
 
 class LinkWriter {

@@ -42,7 +42,8 @@ const std::array<std::string, kSqlCount>& sql_text() {
       std::string(kRecordColumns) + "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
       std::string(kRecordColumns) + "WHERE message_id = ?1 ORDER BY seq",
       "SELECT id, source, channel, content_type, payload, sha256, received_at_ms, status, error, "
-      "peer, org_id, stored_at_ms FROM raw_message WHERE id = ?1",
+      "peer, org_id, stored_at_ms, transport, listener, method, charset, principal, idempotency_key "
+      "FROM raw_message WHERE id = ?1",
       "SELECT scope, key, message_id, payload_sha256 FROM dedupe_key WHERE scope = ?1 AND key = ?2",
       // Follows person_link from the identifier's first owner to the surviving person.
       "WITH RECURSIVE chain(id, depth) AS ("
@@ -155,17 +156,32 @@ class SqliteReader final : public Reader {
     if (!q.next()) return std::nullopt;
     StoredMessage s;
     RawMessage& m = s.message;
+    core::InboundMessage& in = m.inbound;
     m.id = q.text(0);
-    m.source = q.text(1);
-    m.channel = q.text(2);
-    m.content_type = q.text(3);
-    m.payload = q.text(4);
+    in.adapter = q.text(1);
+    in.channel = q.text(2);
+    in.content_type = q.text(3);
+    in.payload = q.text(4);
     m.sha256 = q.text(5);
-    m.received_at_ms = q.int64(6);
+    in.received_at_ms = q.int64(6);
     parse_message_status(q.text(7), m.status);
     m.error = q.text(8);
-    m.peer = q.text(9);
-    m.org_id = q.text(10);
+    in.peer_address = q.text(9);
+    in.organisation = q.text(10);
+    if (auto transport = core::parse_transport(q.text(12))) {
+      in.transport = *transport;
+    } else {
+      // Stored before schema 3, which did not record the transport: MLLP frames were the only
+      // HL7 v2 content type, everything else came over HTTP (POST routes).
+      const bool hl7 = in.content_type == "application/hl7-v2";
+      in.transport = hl7 ? core::Transport::mllp : core::Transport::http;
+      if (!hl7) in.method = "POST";
+    }
+    in.listener = q.text(13);
+    if (!q.is_null(14)) in.method = q.text(14);
+    in.charset = q.text(15);
+    in.principal = q.text(16);
+    in.idempotency_key = q.text(17);
     s.stored_at_ms = q.int64(11);
     return s;
   }

@@ -176,6 +176,17 @@ ALTER TABLE dead_letter ADD COLUMN last_errors TEXT;
 ALTER TABLE dead_letter ADD COLUMN resolved_by TEXT;
 CREATE INDEX dead_letter_unresolved ON dead_letter(mapping) WHERE resolved_at_ms IS NULL;
 )sql"},
+    {3, "the whole inbound message", R"sql(
+-- Everything the listener knew about how a message arrived, so that reprocessing runs it again
+-- exactly as it came (an HTTPS push needs its principal and Idempotency-Key to be accepted).
+-- Rows stored before this version have NULLs here; reprocessing falls back to what it can infer.
+ALTER TABLE raw_message ADD COLUMN transport TEXT CHECK (transport IN ('http', 'schedule', 'mllp'));
+ALTER TABLE raw_message ADD COLUMN listener TEXT;
+ALTER TABLE raw_message ADD COLUMN method TEXT;
+ALTER TABLE raw_message ADD COLUMN charset TEXT;
+ALTER TABLE raw_message ADD COLUMN principal TEXT;
+ALTER TABLE raw_message ADD COLUMN idempotency_key TEXT;
+)sql"},
 };
 
 int user_version(Connection& db) {

@@ -163,7 +163,7 @@ PreparedBatch prepare_batch(WriteBatch batch) {
   if (batch.message) {
     RawMessage& m = *batch.message;
     if (m.id.empty()) m.id = core::new_time_ordered_uuid();
-    if (m.sha256.empty()) m.sha256 = sha256_hex(m.payload);
+    if (m.sha256.empty()) m.sha256 = sha256_hex(m.inbound.payload);
   }
   for (const IdentityLink& link : batch.identities) {
     if (ref_index(p, link.person_ref) != PreparedRecord::kNoRef) continue;

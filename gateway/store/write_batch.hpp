@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/core/inbound_message.hpp"
 #include "gateway/core/record.hpp"
 
 namespace kq::store {
@@ -22,20 +23,15 @@ std::string_view to_string(MessageStatus status);
 // Parses the stored text form; returns false for anything else.
 bool parse_message_status(std::string_view text, MessageStatus& out);
 
-// The inbound message exactly as it arrived; kept so that any record can be traced back to its
-// source and any source can be reprocessed with a newer mapping.
+// The inbound message exactly as it arrived, with everything known about how it arrived; kept so
+// that any record can be traced back to its source and any source can be reprocessed, as it came,
+// with a newer mapping.
 struct RawMessage {
-  std::string id;            // empty: the store assigns a UUID
-  std::string source;        // adapter instance that received it
-  std::string channel;       // e.g. "mllp", "http", "file"
-  std::string content_type;  // e.g. "application/hl7-v2"
-  std::string payload;       // raw bytes (may contain NUL)
-  std::string sha256;        // lowercase hex; empty: the store computes it from payload
-  std::int64_t received_at_ms = 0;
+  std::string id;              // empty: the store assigns a UUID
+  core::InboundMessage inbound;
+  std::string sha256;          // of inbound.payload, lowercase hex; empty: the store computes it
   MessageStatus status = MessageStatus::accepted;
-  std::string error;   // free text or JSON; empty when accepted
-  std::string peer;    // remote address as seen by the listener
-  std::string org_id;  // organisation the sender is mapped to
+  std::string error;           // JSON array of errors, or the rejection; empty when accepted
 };
 
 // "The person this batch calls `person_ref` is known under system|value". The writer resolves
@@ -181,8 +177,10 @@ struct WriteResult {
   std::vector<PersonLinked> merges;
   std::string error;
   // failed because of what the batch says, not because of the store (e.g. a person merged into
-  // itself): sending it again cannot help, so the caller treats it as a content error.
+  // itself): sending it again cannot help, so the caller treats it as a content error; `errors`
+  // says which field and why.
   bool content_error = false;
+  std::vector<core::FieldError> errors;
 
   bool ok() const { return status == WriteStatus::committed || status == WriteStatus::duplicate; }
 };

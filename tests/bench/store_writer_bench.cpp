@@ -146,11 +146,11 @@ store::WriteBatch make_batch(const Config& c, const boost::json::object& body,
       body, boost::json::make_shared_resource<boost::json::monotonic_resource>());
   if (c.with_message) {
     b.message = store::RawMessage{};
-    b.message->source = "bench";
-    b.message->channel = "mllp";
-    b.message->content_type = "application/hl7-v2";
-    b.message->payload = boost::json::serialize(body);
-    b.message->received_at_ms = 1700000000000;
+    b.message->inbound.adapter = "bench";
+    b.message->inbound.channel = "mllp";
+    b.message->inbound.content_type = "application/hl7-v2";
+    b.message->inbound.payload = boost::json::serialize(body);
+    b.message->inbound.received_at_ms = 1700000000000;
     b.dedupe = store::DedupeKey{"bench", std::to_string(n) + "-" + person};
     b.audit.push_back({0, "110107", kq::store::AuditAction::create, kq::store::AuditOutcome::success, "bench", "org-1", {}});
   }

@@ -162,13 +162,14 @@ adapters:
   - name: demo-records
     plugin: example_echo
     listener: ingest
+    roles: [records.write]
     config:
       path: {route}
 {extra_adapters}
 principals:
   - name: hospital-a
     organisation: "12110000MB0000001X"
-    roles: [his.push]
+    roles: [his.push, records.write]
     subject: "CN=hospital-a,O=Demo District Hospital,C=CN"
 """
 

@@ -99,7 +99,7 @@ class RunningGateway(GatewayCase):
 
     def test_wrong_content_type_is_rejected_and_kept(self):
         status, _, body = self.gw.post("/v1/records", "<xml/>", content_type="application/xml")
-        self.assertEqual(status, 400, body)
+        self.assertEqual(status, 415, body)
         self.assertIn("Content-Type", body["detail"])
         self.assertEqual(self.gw.sql(f"SELECT status FROM raw_message WHERE id = '{body['message_id']}'"),
                          [{"status": "rejected"}])

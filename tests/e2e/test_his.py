@@ -92,10 +92,16 @@ class HisOverMllp(GatewayCase):
         self.assertEqual([r["status"] for r in rows], ["dead_letter", "accepted"])
 
     def test_unknown_message_type_is_ar_with_err_200(self):
-        msg = b"MSH|^~\\&|HIS|HOSP_A|KQ|KQ|20260101120000||ADT^A99|UNK-1|P|2.5\rPID|1||X\r"
+        msg = b"MSH|^~\\&|HIS|HOSP_A|KQ|KQ|20260101120000||SIU^S12|UNK-1|P|2.5\rPID|1||X\r"
         ack = self.send(msg)
         self.assertEqual(msa(ack)[1:3], ["AR", "UNK-1"], ack)
         self.assertIn("ERR||MSH^1^9|200^Unsupported message type^HL70357|E", ack)
+
+    def test_unknown_event_of_a_known_type_is_ar_with_err_201(self):
+        msg = b"MSH|^~\\&|HIS|HOSP_A|KQ|KQ|20260101120000||ADT^A99|UNK-2|P|2.5\rPID|1||X\r"
+        ack = self.send(msg)
+        self.assertEqual(msa(ack)[1:3], ["AR", "UNK-2"], ack)
+        self.assertIn("ERR||MSH^1^9^2|201^Unsupported event code^HL70357|E||||MSH-9.2: trigger event A99", ack)
 
     def test_not_hl7_is_ar_and_kept(self):
         ack = self.send(b"GET / HTTP/1.1\r\n\r\n")

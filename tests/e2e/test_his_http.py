@@ -309,7 +309,8 @@ class HisOverHttps(GatewayCase):
         self.assertEqual(self.raw(body["message_id"])["payload"], cda)
         status, headers, body = self.post_record(json.dumps(self.visit()).encode(), content_type="application/xml")
         self.assert_problem(status, headers, body, 415, "unsupported-media-type")
-        self.assertEqual(body["errors"], [{"location": "Content-Type", "message": "must be application/json"}])
+        self.assertEqual(body["errors"], [{"location": "Content-Type", "message": "must be application/json",
+                                           "kind": "unsupported"}])
         # A charset parameter is fine, and so is text/xml for documents.
         status, _, body = self.post_record(self.visit("MZ-CHARSET"), content_type="application/json; charset=utf-8")
         self.assertEqual(status, 201, body)

@@ -1,21 +1,25 @@
 // A plugin with one field of each kind, for config validation and create() failure tests.
-// `fail_with` makes create fail with that message; `route` is served if set.
+// `fail_with` makes create fail with that message; `route` is served if set. Built with the
+// current SDK and requiring ABI 1.0 only, it also shows what the wrapper does on older hosts.
 #include <kangqiao/plugin.hpp>
 
 #include <string>
 
 namespace {
 
-const char* const kModes[] = {"strict", "lenient", nullptr};
+using kangqiao::Field;
 
-const kq_field_spec kFields[] = {
-    {sizeof(kq_field_spec), "route", KQ_FIELD_STRING, 0, nullptr, "POST route to serve.", 0, 0, 0, nullptr},
-    {sizeof(kq_field_spec), "port", KQ_FIELD_INT, 1, nullptr, "A required integer.", 1, 1, 65535, nullptr},
-    {sizeof(kq_field_spec), "enabled", KQ_FIELD_BOOL, 0, "true", "A boolean.", 0, 0, 0, nullptr},
-    {sizeof(kq_field_spec), "timeout", KQ_FIELD_DURATION, 0, "5s", "A duration.", 0, 0, 0, nullptr},
-    {sizeof(kq_field_spec), "mode", KQ_FIELD_ENUM, 0, "strict", "An enumeration.", 0, 0, 0, kModes},
-    {sizeof(kq_field_spec), "tags", KQ_FIELD_STRING_LIST, 0, nullptr, "A list.", 0, 0, 0, nullptr},
-    {sizeof(kq_field_spec), "fail_with", KQ_FIELD_STRING, 0, nullptr, "Fail create with this.", 0, 0, 0, nullptr},
+constexpr const char* kModes[] = {"strict", "lenient", nullptr};
+
+constexpr kq_field_spec kFields[] = {
+    Field::string("route").describe("POST route to serve."),
+    Field::integer("port").required().range(1, 65535).describe("A required integer."),
+    Field::boolean("enabled").defaults("true").describe("A boolean."),
+    Field::duration("timeout").defaults("5s").describe("A duration."),
+    Field::enumeration("mode", kModes).defaults("strict").describe("An enumeration."),
+    Field::string_list("tags").describe("A list."),
+    Field::string("fail_with").describe("Fail create with this."),
+    Field::boolean("mllp").defaults("false").describe("Ask for MLLP frames (ABI 1.1), to test the wrapper's guard."),
 };
 
 class Configurable final : public kangqiao::Adapter {
@@ -30,6 +34,7 @@ class Configurable final : public kangqiao::Adapter {
     // A wrong-typed read must answer "absent", not crash the host.
     if (config.string("port")) summary_ += " BUG";
     if (auto route = config.string("route")) host.add_http_route("POST", route->c_str());
+    if (config.boolean("mllp").value_or(false)) host.add_mllp_route();
   }
   void decode(const kangqiao::Inbound&, kangqiao::DecodeSink& out) override {
     out.emit("canonical+json", summary_);
@@ -43,6 +48,9 @@ class Configurable final : public kangqiao::Adapter {
   std::string summary_;
 };
 
+constexpr kangqiao::PluginInfo kInfo{
+    .name = "test_configurable", .version = "0.0.1", .description = "Config test plugin", .fields = kFields};
+
 }  // namespace
 
-KQ_DEFINE_PLUGIN(Configurable, "test_configurable", "0.0.1", "Config test plugin", kFields)
+KQ_DEFINE_PLUGIN(kInfo, Configurable)

@@ -29,7 +29,7 @@ static const kq_plugin_vtable vtable = {sizeof(kq_plugin_vtable), create, destro
                                         on_acknowledge};
 static const kq_plugin_info info = {sizeof(kq_plugin_info), TEST_ABI_MAJOR, TEST_ABI_MINOR,
                                     TEST_PLUGIN_NAME, "0.0.1", "handshake test plugin", 0, 0,
-                                    &vtable};
+                                    &vtable, TEST_ABI_MINOR, sizeof(kq_field_spec)};
 
 KQ_PLUGIN_EXPORT const kq_plugin_info* kq_plugin_entry(const kq_host_api* host) {
 #ifdef TEST_REFUSE_HOST

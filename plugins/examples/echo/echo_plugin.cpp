@@ -2,52 +2,29 @@
 //
 // It serves one HTTP route. The request body is one canonical record or an array of them
 // (JSON); the plugin hands the body to the host as a "canonical+json" document, uses the
-// Idempotency-Key header as the message key, and answers the sender after the host's commit:
-// 201 with the stored ids, 200 for an identical resend, RFC 7807 problem JSON otherwise.
-// Everything else (TLS, limits, the transaction, dedupe, audit) is the host's work.
+// Idempotency-Key header as the message key (the host scopes it to the sender's organisation),
+// and answers the sender after the host's commit: 201 with the stored ids, 200 for an identical
+// resend, problem JSON otherwise. Everything else (TLS, roles, limits, the transaction, dedupe,
+// audit) is the host's work.
+#include <kangqiao/json.hpp>
 #include <kangqiao/plugin.hpp>
 
 #include <string>
 
 namespace {
 
-const char* const kNoEnum[] = {nullptr};
+using kangqiao::Field;
 
-const kq_field_spec kFields[] = {
-    {sizeof(kq_field_spec), "path", KQ_FIELD_STRING, 0, "/example/records",
-     "URL path of the POST route that receives records.", 0, 0, 0, nullptr},
-    {sizeof(kq_field_spec), "require_organisation", KQ_FIELD_BOOL, 0, "true",
-     "Reject requests that did not authenticate with a client certificate mapped to an "
-     "organisation.", 0, 0, 0, nullptr},
-    {sizeof(kq_field_spec), "max_body_bytes", KQ_FIELD_BYTES, 0, "1MiB",
-     "Largest request body the route accepts.", 1, 1, 64 * 1024 * 1024, nullptr},
+constexpr kq_field_spec kFields[] = {
+    Field::string("path").defaults("/example/records").describe("URL path of the POST route that receives records."),
+    Field::boolean("require_organisation")
+        .defaults("true")
+        .describe("Reject requests that did not authenticate with a client certificate mapped to an organisation."),
+    Field::bytes("max_body_bytes")
+        .defaults("1MiB")
+        .range(1, 64 * 1024 * 1024)
+        .describe("Largest request body the route accepts."),
 };
-
-std::string json_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static const char* hex = "0123456789abcdef";
-          out += "\\u00";
-          out += hex[(c >> 4) & 0xF];
-          out += hex[c & 0xF];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
-
-std::string quoted(std::string_view s) { return "\"" + json_escape(s) + "\""; }
 
 class EchoAdapter final : public kangqiao::Adapter {
  public:
@@ -62,43 +39,39 @@ class EchoAdapter final : public kangqiao::Adapter {
   }
 
   void decode(const kangqiao::Inbound& in, kangqiao::DecodeSink& out) override {
-    if (require_organisation_ && in.peer_organisation().empty()) {
-      out.reject("this route needs a client certificate mapped to an organisation");
+    if (require_organisation_ && in.organisation().empty()) {
+      out.reject(KQ_ERROR_NOT_PERMITTED, "", "this route needs a client certificate mapped to an organisation");
       return;
     }
     if (in.payload().size() > static_cast<std::size_t>(max_body_bytes_)) {
-      out.reject("body is larger than max_body_bytes");
+      out.reject(KQ_ERROR_TOO_LONG, "", "body is larger than max_body_bytes");
       return;
     }
     if (in.content_type().find("json") == std::string_view::npos) {
-      out.reject("Content-Type must be application/json");
+      out.reject(KQ_ERROR_UNSUPPORTED, "Content-Type", "must be application/json");
       return;
     }
     if (!in.idempotency_key().empty()) out.set_message_key(in.idempotency_key());
     out.emit("canonical+json", in.payload());
   }
 
-  void acknowledge(const kangqiao::Inbound&, const kangqiao::Outcome& outcome,
-                   kangqiao::AckSink& out) override {
+  void acknowledge(const kangqiao::Inbound&, const kangqiao::Outcome& outcome, kangqiao::AckSink& out) override {
     switch (outcome.kind()) {
       case KQ_OUTCOME_COMMITTED:
       case KQ_OUTCOME_DUPLICATE: {
-        std::string body = "{\"message_id\":" + quoted(outcome.message_id()) + ",\"record_ids\":[";
-        bool first = true;
-        for (const kq_str& id : outcome.record_ids()) {
-          if (!first) body += ",";
-          body += quoted(kangqiao::view(id));
-          first = false;
-        }
-        body += "],\"duplicate\":";
-        body += outcome.kind() == KQ_OUTCOME_DUPLICATE ? "true}" : "false}";
+        kangqiao::json::Array ids;
+        for (const kq_str& id : outcome.record_ids()) ids.add(kangqiao::view(id));
+        kangqiao::json::Object body;
+        body.add("message_id", outcome.message_id())
+            .add("record_ids", ids)
+            .add_raw("duplicate", outcome.kind() == KQ_OUTCOME_DUPLICATE ? "true" : "false");
         out.status(outcome.kind() == KQ_OUTCOME_DUPLICATE ? 200 : 201);
         out.content_type("application/json");
-        out.write(body);
+        out.write(body.str());
         return;
       }
       case KQ_OUTCOME_CONTENT_ERROR: problem(out, 422, "Unprocessable record", outcome); return;
-      case KQ_OUTCOME_REJECTED: problem(out, 400, "Request rejected", outcome); return;
+      case KQ_OUTCOME_REJECTED: problem(out, rejected_status(outcome), "Request rejected", outcome); return;
       case KQ_OUTCOME_CONFLICT: problem(out, 409, "Idempotency-Key reused", outcome); return;
       case KQ_OUTCOME_TRANSIENT: problem(out, 503, "Not stored, retry later", outcome); return;
     }
@@ -106,32 +79,44 @@ class EchoAdapter final : public kangqiao::Adapter {
   }
 
  private:
-  static void problem(kangqiao::AckSink& out, int status, const char* title,
-                      const kangqiao::Outcome& outcome) {
-    std::string body = "{\"type\":\"about:blank\",\"title\":" + quoted(title) +
-                       ",\"status\":" + std::to_string(status);
-    if (!outcome.reason().empty()) body += ",\"detail\":" + quoted(outcome.reason());
-    if (!outcome.message_id().empty()) body += ",\"message_id\":" + quoted(outcome.message_id());
-    body += ",\"errors\":[";
-    bool first = true;
-    for (const kq_field_error& e : outcome.errors()) {
-      if (!first) body += ",";
-      body += "{\"field\":" + quoted(kangqiao::view(e.location)) +
-              ",\"reason\":" + quoted(kangqiao::view(e.message)) + "}";
-      first = false;
+  static int rejected_status(const kangqiao::Outcome& outcome) {
+    const auto errors = outcome.errors();
+    if (errors.empty()) return 400;
+    switch (errors.front().kind) {
+      case KQ_ERROR_NOT_PERMITTED: return 403;
+      case KQ_ERROR_TOO_LONG: return 413;
+      case KQ_ERROR_UNSUPPORTED: return 415;
+      case KQ_ERROR_INTERNAL: return 500;
+      default: return 400;
     }
-    body += "]}";
+  }
+
+  static void problem(kangqiao::AckSink& out, int status, const char* title, const kangqiao::Outcome& outcome) {
+    kangqiao::json::Object body;
+    body.add("type", "about:blank").add("title", title).add("status", status);
+    if (!outcome.reason().empty()) body.add("detail", outcome.reason());
+    if (!outcome.message_id().empty()) body.add("message_id", outcome.message_id());
+    kangqiao::json::Array errors;
+    for (const kangqiao::ErrorDetail& e : outcome.errors()) {
+      errors.add_raw(kangqiao::json::Object().add("field", e.location).add("reason", e.reason).str());
+    }
+    body.add("errors", errors);
     out.status(status);
     out.content_type("application/problem+json");
-    out.write(body);
+    out.write(body.str());
   }
 
   bool require_organisation_;
   std::int64_t max_body_bytes_;
 };
 
+constexpr kangqiao::PluginInfo kInfo{
+    .name = "example_echo",
+    .version = "1.1.0",
+    .description = "Receives canonical records as JSON over HTTPS and answers after commit.",
+    .fields = kFields,
+};
+
 }  // namespace
 
-KQ_DEFINE_PLUGIN(EchoAdapter, "example_echo", "1.0.0",
-                 "Receives canonical records as JSON over HTTPS and answers after commit.",
-                 kFields)
+KQ_DEFINE_PLUGIN(kInfo, EchoAdapter)

@@ -90,7 +90,7 @@ TEST(Loader, FullConfigLoadsEveryValueAsWritten) {
   EXPECT_EQ(c.adapters[1].on_error, AdapterConfig::OnError::stop);
   EXPECT_EQ(c.adapters[1].listener, "");
   EXPECT_TRUE(c.adapters[1].block.IsNull());
-  EXPECT_EQ(c.adapters[1].block_where.str(), kFixtures + "/full.yaml:40:5");
+  EXPECT_EQ(c.adapters[1].block_where.str(), kFixtures + "/full.yaml:41:5");
 
   ASSERT_EQ(c.principals.size(), 2u);
   EXPECT_EQ(c.principals[0].name, "demo-hospital");
@@ -314,7 +314,7 @@ TEST(Loader, AdapterBlocksValidateLaterAgainstPluginFields) {
   const AdapterConfig& b = c.adapters[1];
   validate_block(b.block, plugin, b.block_where, b.block_where.file, errors);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].str(), kFixtures + "/full.yaml:40:5: missing required key 'greeting'");
+  EXPECT_EQ(errors[0].str(), kFixtures + "/full.yaml:41:5: missing required key 'greeting'");
 }
 
 }  // namespace

@@ -22,8 +22,16 @@ std::string fixture(const std::string& name) {
 
 RecordsOrErrors map_adt(bool field_lineage) {
   static const auto mappings = mapping::load_mapping_dir(std::string(KQ_SOURCE_DIR) + "/mappings");
-  RecordsOrErrors out = records_from_documents({{"hl7v2", fixture("adt_a01.hl7")}}, mappings.get(),
-                                               "org-h001", field_lineage);
+  plugin_host::Inbound in;
+  in.payload = fixture("adt_a01.hl7");
+  plugin_host::DecodedDocument document;
+  document.format = "hl7v2";
+  document.body_is_payload = true;
+  MappingContext context;
+  context.mappings = mappings.get();
+  context.sender_org = "org-h001";
+  context.field_lineage = field_lineage;
+  RecordsOrErrors out = records_from_documents({document}, in, context);
   add_provenance(out, MessageOrigin{"hospital-a@his", 1726108215000, "HIS|BJHD001|C1", "ab12"});
   return out;
 }

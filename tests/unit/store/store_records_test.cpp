@@ -263,12 +263,48 @@ TEST_F(RecordsTest, DedupeKeyGivesDuplicateForSameContentAndConflictForDifferent
   EXPECT_EQ(entry->message_id, original.message_id);
 }
 
+TEST_F(RecordsTest, KeepsEverythingNeededToRunAMessageAgain) {
+  auto store = open();
+  WriteBatch b;
+  b.message = make_message("<ClinicalDocument/>");
+  core::InboundMessage& in = b.message->inbound;
+  in.adapter = "his-https";
+  in.transport = core::Transport::http;
+  in.listener = "ingest";
+  in.channel = "/v1/his/documents";
+  in.method = "POST";
+  in.content_type = "application/xml; charset=GB18030";
+  in.charset = "GB18030";
+  in.principal = "hospital-a";
+  in.organisation = "12110000MB0000001X";
+  in.idempotency_key = "cda-7";
+  const core::InboundMessage sent = in;
+  WriteResult r = submit_and_wait(*store, std::move(b));
+  ASSERT_EQ(r.status, WriteStatus::committed) << r.error;
+  auto m = store->reader()->message(r.message_id);
+  ASSERT_TRUE(m.has_value());
+  const core::InboundMessage& got = m->message.inbound;
+  EXPECT_EQ(got.adapter, sent.adapter);
+  EXPECT_EQ(got.transport, core::Transport::http);
+  EXPECT_EQ(got.listener, sent.listener);
+  EXPECT_EQ(got.channel, sent.channel);
+  EXPECT_EQ(got.method, "POST");
+  EXPECT_EQ(got.content_type, sent.content_type);
+  EXPECT_EQ(got.charset, "GB18030");
+  EXPECT_EQ(got.payload, sent.payload);
+  EXPECT_EQ(got.peer_address, sent.peer_address);
+  EXPECT_EQ(got.principal, "hospital-a");
+  EXPECT_EQ(got.organisation, sent.organisation);
+  EXPECT_EQ(got.idempotency_key, "cda-7");
+  EXPECT_EQ(got.received_at_ms, sent.received_at_ms);
+}
+
 TEST_F(RecordsTest, KeepsTheRawMessageAndItsLineage) {
   auto store = open();
   WriteBatch b;
   b.message = make_message(std::string("abc"));
-  b.message->payload.push_back('\0');  // binary-safe
-  b.message->payload += "def";
+  b.message->inbound.payload.push_back('\0');  // binary-safe
+  b.message->inbound.payload += "def";
   b.records.push_back(make_record("observation"));
   b.records.push_back(make_record("encounter"));
   WriteResult r = submit_and_wait(*store, std::move(b));
@@ -278,10 +314,10 @@ TEST_F(RecordsTest, KeepsTheRawMessageAndItsLineage) {
   auto reader = store->reader();
   auto m = reader->message(r.message_id);
   ASSERT_TRUE(m.has_value());
-  EXPECT_EQ(m->message.payload, std::string("abc\0def", 7));
+  EXPECT_EQ(m->message.inbound.payload, std::string("abc\0def", 7));
   EXPECT_EQ(m->message.sha256, sha256_hex(std::string("abc\0def", 7)));
   EXPECT_EQ(m->message.status, MessageStatus::accepted);
-  EXPECT_EQ(m->message.peer, "127.0.0.1:5000");
+  EXPECT_EQ(m->message.inbound.peer_address, "127.0.0.1:5000");
   auto lineage = reader->records_of_message(r.message_id);
   ASSERT_EQ(lineage.size(), 2u);
   EXPECT_EQ(lineage[1].kind, "encounter");

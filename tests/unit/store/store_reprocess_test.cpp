@@ -101,8 +101,8 @@ TEST_F(ReprocessTest, SelectsMessagesBySourceAndTime) {
   for (int i = 0; i < 4; ++i) {
     WriteBatch b;
     b.message = make_message("m" + std::to_string(i));
-    b.message->received_at_ms = 1000 * (i + 1);
-    b.message->source = i == 3 ? "other" : "his-1";
+    b.message->inbound.received_at_ms = 1000 * (i + 1);
+    b.message->inbound.adapter = i == 3 ? "other" : "his-1";
     ASSERT_EQ(submit_and_wait(*store, std::move(b)).status, WriteStatus::committed);
   }
   auto reader = store->reader();

@@ -19,7 +19,7 @@ TEST_F(SchemaTest, MigratesAnEmptyDatabaseToTheLatestSchema) {
   store->shutdown();
 
   RawDb raw(db_path());
-  EXPECT_EQ(raw.text("PRAGMA user_version"), "2");
+  EXPECT_EQ(raw.text("PRAGMA user_version"), "3");
   EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");  // persistent, set by the store
   EXPECT_EQ(raw.text("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' "
                      "AND tbl_name = 'audit_log'"),

@@ -54,13 +54,15 @@ inline RecordEnvelope make_record(std::string kind, std::string id = {}, std::st
 
 inline RawMessage make_message(std::string payload) {
   RawMessage m;
-  m.source = "his-1";
-  m.channel = "mllp";
-  m.content_type = "application/hl7-v2";
-  m.payload = std::move(payload);
-  m.received_at_ms = 1700000000000;
-  m.peer = "127.0.0.1:5000";
-  m.org_id = "org-1";
+  m.inbound.adapter = "his-1";
+  m.inbound.transport = core::Transport::mllp;
+  m.inbound.listener = "hl7";
+  m.inbound.channel = "hl7";
+  m.inbound.content_type = "application/hl7-v2";
+  m.inbound.payload = std::move(payload);
+  m.inbound.received_at_ms = 1700000000000;
+  m.inbound.peer_address = "127.0.0.1:5000";
+  m.inbound.organisation = "org-1";
   return m;
 }
 

@@ -3,26 +3,33 @@
  *
  * A plugin is a shared library that exports exactly one symbol, `kq_plugin_entry`. The gateway
  * (the "host") dlopen()s it with RTLD_NOW | RTLD_LOCAL, calls the entry with its host API table,
- * and the plugin fills in a `kq_plugin_info` describing itself: ABI version, name, version, the
+ * and the plugin fills in a `kq_plugin_info` describing itself: ABI versions, name, version, the
  * configuration fields it accepts (as data) and a table of hooks.
  *
- * Division of labour: the host owns every socket, file, timer and transaction. A plugin owns
- * protocol logic only: it asks the host for transports while it is being configured, receives
- * payloads through `on_decode`, returns decoded documents, and turns the host's commit outcome
- * into an acknowledgement through `on_acknowledge`.
+ * Division of labour: the host owns every socket, file, timer, parser and transaction. A plugin
+ * owns protocol logic only: it asks the host for transports while it is being configured,
+ * receives payloads through `on_decode`, has the host parse them (1.2) and looks inside through
+ * paths compiled once, hands documents on for mapping, and turns the host's commit outcome into
+ * an acknowledgement through `on_acknowledge`.
  *
  * Rules for every item in this file:
  *  - Plain C. No C++ types, exceptions or allocator mixing cross the boundary.
- *  - Every table starts with `uint32_t struct_size` and is append-only: fields are only ever added
- *    at the end, with a minor version bump. A reader checks `struct_size` (KQ_HAS_FIELD) before it
- *    touches a field that a newer minor version added.
+ *  - Every struct starts with `uint32_t struct_size` and is append-only: fields are only ever
+ *    added at the end, with a minor version bump. A reader checks `struct_size` (KQ_HAS_FIELD)
+ *    before it touches a field that a later minor version added.
+ *  - ARRAYS of such structs are walked with the element size their writer declared
+ *    (`field_spec_size`, `detail_size`), never with the reader's own sizeof: a later minor may
+ *    have grown the element (KQ_ELEMENT).
+ *  - ERRORS: a hook returns KQ_OK, or calls `set_error` with one sentence and returns KQ_ERROR.
+ *    What the host does then is said at each hook. Sink functions return KQ_ERROR when called
+ *    outside the hook they belong to, or with arguments they cannot take.
  *  - OWNERSHIP: says who frees what. `kq_str` values handed to a hook are borrowed and valid only
- *    until the hook returns; copy what you keep. Strings a plugin hands to the host are copied by
- *    the host before the call returns.
+ *    until the hook returns unless stated; copy what you keep. Strings a plugin hands to the host
+ *    are copied by the host before the call returns.
  *  - THREADING: says on which thread a hook runs and what may run concurrently.
  *
  * Plugins run in the gateway's process and are trusted code: a plugin can crash the gateway.
- * See docs/plugin-abi.md for the full contract and a walk-through.
+ * See docs/plugin-abi.md for the full contract, the compatibility table and a walk-through.
  */
 #ifndef KANGQIAO_PLUGIN_H
 #define KANGQIAO_PLUGIN_H
@@ -34,10 +41,12 @@
 extern "C" {
 #endif
 
-/* ABI version. Major: incompatible change (the host refuses any other major). Minor: fields or
- * functions appended (the host accepts plugins built for the same or an older minor). */
+/* ABI version of this header. Major: incompatible change (a host refuses any other major).
+ * Minor: fields or functions appended. A plugin states two minors (kq_plugin_info): the lowest
+ * host minor it works with (`abi_minor`, what every host compares) and the minor of the header it
+ * was compiled with (`sdk_minor`, since 1.2). Compatibility table: docs/plugin-abi.md. */
 #define KQ_PLUGIN_ABI_MAJOR 1
-#define KQ_PLUGIN_ABI_MINOR 1
+#define KQ_PLUGIN_ABI_MINOR 2
 
 #define KQ_PLUGIN_ENTRY_SYMBOL "kq_plugin_entry"
 
@@ -47,10 +56,21 @@ extern "C" {
 #define KQ_PLUGIN_EXPORT
 #endif
 
-/* True when the table `ptr` (of type `type`, which starts with struct_size) is large enough to
+/* True when the struct `ptr` (of type `type`, which starts with struct_size) is large enough to
  * hold `field`: use it before reading a field that a later minor version appended. */
+/* Element `index` of an array whose writer declared `element_size` bytes per element. */
+#ifdef __cplusplus
+#define KQ_HAS_FIELD(ptr, type, field) \
+  ((ptr)->struct_size >= offsetof(type, field) + sizeof(static_cast<type*>(nullptr)->field))
+#define KQ_ELEMENT(type, array, element_size, index)                \
+  (reinterpret_cast<const type*>(reinterpret_cast<const char*>(array) + \
+                                 static_cast<size_t>(element_size) * static_cast<size_t>(index)))
+#else
 #define KQ_HAS_FIELD(ptr, type, field) \
   ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type*)0)->field))
+#define KQ_ELEMENT(type, array, element_size, index) \
+  ((const type*)((const char*)(array) + (size_t)(element_size) * (size_t)(index)))
+#endif
 
 /* A borrowed byte string: not NUL-terminated unless stated; may contain any bytes. */
 typedef struct kq_str {
@@ -60,7 +80,7 @@ typedef struct kq_str {
 
 typedef enum kq_status {
   KQ_OK = 0,
-  KQ_ERROR = 1 /* details go through kq_host_api.set_error before returning */
+  KQ_ERROR = 1 /* the reason goes through kq_host_api.set_error before returning */
 } kq_status;
 
 typedef enum kq_log_level {
@@ -107,6 +127,46 @@ typedef struct kq_host_instance kq_host_instance; /* one adapter instance; valid
 typedef struct kq_config_view kq_config_view;     /* the validated config block; valid during create */
 typedef struct kq_decode_sink kq_decode_sink;     /* where on_decode puts its results */
 typedef struct kq_ack_sink kq_ack_sink;           /* where on_acknowledge writes the reply */
+typedef struct kq_path kq_path;                   /* 1.2: a compiled path; valid until destroy */
+typedef struct kq_document kq_document;           /* 1.2: a parsed payload; see parse_document */
+
+/* ---------------------------------------------------------------------------------------------
+ * Errors in the sender's terms (1.2). The kind lets a plugin answer in its protocol's own
+ * vocabulary (HL7 table 0357 in ERR-3, an HTTP status) without reading the reason's text.
+ * ------------------------------------------------------------------------------------------- */
+typedef enum kq_error_kind {
+  KQ_ERROR_UNSPECIFIED = 0,   /* the sender's content is wrong in a way not listed below */
+  KQ_ERROR_REQUIRED = 1,      /* a required value is missing (HL7 0357: 101) */
+  KQ_ERROR_DATA_TYPE = 2,     /* a value has the wrong form or range: date, number, check digit (102) */
+  KQ_ERROR_CODE_UNKNOWN = 3,  /* a coded value is not in its table or value set (103) */
+  KQ_ERROR_TOO_LONG = 4,      /* a value is longer than allowed (104) */
+  KQ_ERROR_STRUCTURE = 5,     /* the envelope or a segment is malformed or out of place (100) */
+  KQ_ERROR_UNSUPPORTED = 6,   /* the message or document type is not accepted here (200) */
+  KQ_ERROR_UNSUPPORTED_EVENT = 7, /* the trigger event is not accepted here (201) */
+  KQ_ERROR_UNKNOWN_KEY = 8,   /* the message refers to something the gateway does not know (204) */
+  KQ_ERROR_DUPLICATE_KEY = 9, /* the message key was already used for other content (205) */
+  KQ_ERROR_NOT_PERMITTED = 10, /* the sender may not send this (organisation, role) */
+  KQ_ERROR_INTERNAL = 11      /* the gateway or the plugin failed; not the sender's fault (207) */
+} kq_error_kind;
+
+/* OWNERSHIP: whoever passes it keeps it; the receiver copies what it keeps. */
+typedef struct kq_error_detail {
+  uint32_t struct_size;
+  kq_error_kind kind;
+  kq_str location; /* in the sender's terms: "PID-19", "/name/0/family", "row 12, column 班级";
+                      empty for the message as a whole */
+  kq_str reason;   /* one sentence */
+} kq_error_detail;
+
+/* A payload in a source format (1.2). */
+typedef struct kq_source {
+  uint32_t struct_size;
+  kq_str format;  /* "hl7v2", "xml", "json", "csv", "xlsx", "fixed"; for emit_source also
+                     "canonical+json" (records in the canonical model, one object or an array) */
+  kq_str charset; /* empty: the format's own rule (MSH-18, the XML declaration, else UTF-8);
+                     "UTF-8", "GB18030" or "GBK": what the channel is known to send */
+  kq_str body;
+} kq_source;
 
 /* ---------------------------------------------------------------------------------------------
  * Inbound payloads and commit outcomes.
@@ -117,32 +177,43 @@ typedef enum kq_transport {
   KQ_TRANSPORT_MLLP = 3      /* since 1.1: one MLLP frame (without VT/FS/CR) */
 } kq_transport;
 
-/* OWNERSHIP: host-owned, borrowed for the duration of the hook call. */
+/* kq_inbound.flags (1.2) */
+#define KQ_INBOUND_REPLAY 1u /* a stored message run again (`kangqiao reprocess`): on_acknowledge
+                                is not called, nobody waits for a reply */
+
+/* Everything the host knows about one payload; the store keeps all of it with the raw bytes, so
+ * a message can be run again exactly as it arrived.
+ * OWNERSHIP: host-owned, borrowed for the duration of the hook call. */
 typedef struct kq_inbound {
   uint32_t struct_size;
   kq_transport transport;
   kq_str channel;            /* route path, schedule name or MLLP listener name */
   kq_str method;             /* HTTP method, empty otherwise */
-  kq_str content_type;
+  kq_str content_type;       /* as sent, parameters included */
   kq_str payload;            /* raw bytes as received */
   kq_str peer_address;       /* "ip:port", empty for schedules */
   kq_str peer_organisation;  /* from the client certificate's principal; empty when anonymous */
   kq_str peer_principal;     /* principal name from config; empty when anonymous */
   kq_str idempotency_key;    /* HTTP Idempotency-Key header, empty when absent */
   int64_t received_at_ms;    /* UTC milliseconds since the epoch */
+  /* ---- ABI 1.2 ---- */
+  kq_str listener;           /* the listener's name from config */
+  kq_str charset;            /* the charset parameter of content_type, empty when none */
+  uint32_t flags;            /* KQ_INBOUND_* */
 } kq_inbound;
 
 typedef enum kq_outcome_kind {
   KQ_OUTCOME_COMMITTED = 0,      /* raw message and records are durably committed */
   KQ_OUTCOME_DUPLICATE = 1,      /* identical resend of a committed message: nothing new stored */
   KQ_OUTCOME_CONTENT_ERROR = 2,  /* decoded but invalid: kept raw as a dead letter with errors */
-  KQ_OUTCOME_REJECTED = 3,       /* the plugin rejected it in on_decode: kept raw, status rejected */
+  KQ_OUTCOME_REJECTED = 3,       /* refused in on_decode (or on_decode failed): kept raw, rejected */
   KQ_OUTCOME_CONFLICT = 4,       /* same message key as a committed message, different content */
   KQ_OUTCOME_TRANSIENT = 5       /* nothing committed (store unavailable, shutting down): retry */
 } kq_outcome_kind;
 
+/* The 1.0 error shape, kept for plugins built before 1.2. Never grows. */
 typedef struct kq_field_error {
-  kq_str location; /* in the sender's terms: "PID-19", "/name/0/family", "row 12, column 班级" */
+  kq_str location;
   kq_str message;
 } kq_field_error;
 
@@ -153,9 +224,15 @@ typedef struct kq_outcome {
   kq_str message_id;              /* id of the stored raw message (empty for TRANSIENT) */
   const kq_str* record_ids;       /* ids of the records the message produced */
   size_t record_count;
-  const kq_field_error* errors;   /* CONTENT_ERROR / REJECTED details */
+  const kq_field_error* errors;   /* CONTENT_ERROR: the errors, 1.0 shape (details has them all) */
   size_t error_count;
   kq_str reason;                  /* one-line summary for REJECTED, CONFLICT and TRANSIENT */
+  /* ---- ABI 1.2 ---- */
+  const kq_error_detail* details; /* the same errors with their kind: every content error, the
+                                     rejection, the conflict; walk with detail_size */
+  size_t detail_count;
+  size_t detail_size;
+  void* state;                    /* what on_decode handed to set_state, or NULL */
 } kq_outcome;
 
 /* ---------------------------------------------------------------------------------------------
@@ -171,7 +248,8 @@ typedef struct kq_host_api {
    * names or identity numbers: the host masks what it recognises, but do not rely on it. */
   void (*log)(kq_host_instance* host, kq_log_level level, const char* event, const char* message);
 
-  /* From a hook that is about to return KQ_ERROR: the reason, in one sentence. */
+  /* From any hook that is about to return KQ_ERROR: the reason, in one sentence. (Hosts before
+   * 1.2 honour it in create only and log it elsewhere.) */
   void (*set_error)(kq_host_instance* host, const char* message);
 
   /* During create only. Return non-zero when the key has a value (given or defaulted). */
@@ -191,14 +269,18 @@ typedef struct kq_host_api {
 
   /* During on_decode only. `format` names the document format: "canonical+json" (records in the
    * canonical model, JSON object or array, committed as they are after validation) or a source
-   * format for the mapping engine ("hl7v2", "xml", "csv", "json", "fixed"). The body is copied. */
+   * format for the mapping engine ("hl7v2", "xml", "csv", "xlsx", "json", "fixed"), read with
+   * the format's own charset rule. The body is copied. (1.2: emit_source says the charset.) */
   kq_status (*emit_document)(kq_decode_sink* sink, const char* format, kq_str body);
-  /* The message's dedupe key (e.g. MSH-3|MSH-4|MSH-10): a resend with the same key and the same
-   * bytes gets DUPLICATE; the same key with other bytes gets CONFLICT. */
+  /* The message's dedupe key (e.g. MSH-3|MSH-4|MSH-10, an Idempotency-Key). The host scopes it
+   * to the adapter and the sender's organisation, so two senders never share a key. A resend
+   * with the same key and the same bytes gets DUPLICATE; the same key with other bytes CONFLICT. */
   void (*set_message_key)(kq_decode_sink* sink, kq_str key);
-  /* A content error in the sender's terms. Any error makes the outcome CONTENT_ERROR. */
+  /* A content error in the sender's terms. Any error makes the outcome CONTENT_ERROR.
+   * (1.2: add_error also says what kind of error it is.) */
   void (*add_field_error)(kq_decode_sink* sink, kq_str location, kq_str message);
-  /* The message cannot be accepted at all (unknown type, bad envelope): outcome REJECTED. */
+  /* The message cannot be accepted at all (unknown type, bad envelope): outcome REJECTED.
+   * (1.2: reject_with also says where and what kind.) */
   void (*reject)(kq_decode_sink* sink, kq_str reason);
 
   /* During on_acknowledge only: the reply to the sender. */
@@ -213,6 +295,49 @@ typedef struct kq_host_api {
    * MLLP with the frame's content; the bytes written in on_acknowledge are sent back framed.
    * Frames of one connection are processed in order, one at a time. */
   kq_status (*add_mllp_route)(kq_host_instance* host);
+
+  /* ---- ABI 1.2 ---- */
+
+  /* During create only: compile a path of a source format once, to read documents with
+   * document_value ("MSH-10", "PID-3[*].1", "/hl7:ClinicalDocument/hl7:id/@extension",
+   * "/hospital/creditCode"; the syntax is the mapping language's, docs/mapping-language.md).
+   * NULL when the format is unknown or the path does not compile; the reason is then what
+   * create reports if it fails. OWNERSHIP: host-owned, valid until destroy; paths are read-only
+   * and may be used from concurrent hooks. */
+  const kq_path* (*compile_path)(kq_host_instance* host, const char* format, const char* path);
+
+  /* During on_decode only: parse a payload with the gateway's parser for source->format, so the
+   * plugin can look inside it and hand the same parse to the mapping engine (emit_parsed): the
+   * payload is parsed once per message. On failure returns KQ_ERROR and fills *error (strings
+   * valid until on_decode returns) with where and why.
+   * OWNERSHIP: the document belongs to the message and stays valid until on_acknowledge has
+   * returned (or, for a replay, until on_decode has). THREADING: one hook at a time uses it. */
+  kq_status (*parse_document)(kq_decode_sink* sink, const kq_source* source,
+                              const kq_document** document_out, kq_error_detail* error);
+
+  /* While the document is valid: the n-th (from 0) value `path` selects in it, decoded to UTF-8
+   * with escapes resolved, and where it is. Returns 0 when there is no n-th value; an empty value
+   * that is present (HL7 "") returns 1 with size 0. The strings are valid as long as the
+   * document. `location` may be NULL. */
+  int (*document_value)(const kq_document* document, const kq_path* path, size_t n, kq_str* text,
+                        kq_str* location);
+
+  /* During on_decode only: hand a parsed document to the mapping engine (no second parse). */
+  kq_status (*emit_parsed)(kq_decode_sink* sink, const kq_document* document);
+  /* During on_decode only: hand an unparsed payload on, with its format and charset. */
+  kq_status (*emit_source)(kq_decode_sink* sink, const kq_source* source);
+
+  /* During on_decode only: a content error with its kind (outcome CONTENT_ERROR), and a
+   * rejection with its place and kind (outcome REJECTED). Both copy the strings. */
+  kq_status (*add_error)(kq_decode_sink* sink, const kq_error_detail* error);
+  kq_status (*reject_with)(kq_decode_sink* sink, const kq_error_detail* error);
+
+  /* During on_decode only: state for on_acknowledge of the same message (what was read from the
+   * envelope, say), so nothing is parsed twice. It arrives as kq_outcome.state. The host calls
+   * `release(state)` exactly once: after on_acknowledge returned, or, when on_acknowledge is not
+   * going to be called (a replay, a shutdown), after on_decode. A second call replaces the state
+   * and releases the first. `release` may be NULL. OWNERSHIP: the plugin's. */
+  kq_status (*set_state)(kq_decode_sink* sink, void* state, void (*release)(void* state));
 } kq_host_api;
 
 /* ---------------------------------------------------------------------------------------------
@@ -223,8 +348,9 @@ typedef struct kq_plugin_vtable {
 
   /* Configure one adapter instance from its validated block; ask for transports here.
    * THREADING: main thread, at start-up and on reload (SIGHUP), never concurrently with itself.
-   * OWNERSHIP: *instance_out is plugin-owned until destroy. On failure call set_error and return
-   * KQ_ERROR; the host reports it with the adapter's config location. */
+   * OWNERSHIP: *instance_out is plugin-owned until destroy.
+   * ERRORS: KQ_ERROR stops start-up (or skips the adapter, `on_error: skip`) with the reason
+   * given to set_error, at the adapter's config location. */
   kq_status (*create)(kq_host_instance* host, const kq_config_view* config, void** instance_out);
 
   /* THREADING: main thread, after no hook of this instance is running any more. */
@@ -232,12 +358,18 @@ typedef struct kq_plugin_vtable {
 
   /* Decode one payload into documents, a message key and errors. Must not block on I/O.
    * THREADING: a worker thread of the host's blocking pool. Calls for different payloads of the
-   * same instance may run concurrently: keep instance state read-only after create, or lock. */
+   * same instance may run concurrently: keep instance state read-only after create, or lock.
+   * ERRORS: KQ_ERROR means the plugin failed, not the sender: the payload is kept as rejected
+   * with kind KQ_ERROR_INTERNAL and the set_error reason, and on_acknowledge is called with
+   * REJECTED so the sender still gets an answer in its protocol. */
   kq_status (*on_decode)(void* instance, const kq_inbound* in, kq_decode_sink* out);
 
   /* Turn the outcome into the reply (HL7 ACK, HTTP status and body). Called exactly once per
-   * payload after on_decode, and only after the commit finished (or failed).
-   * THREADING: as on_decode. */
+   * payload after on_decode, and only after the commit finished (or failed); not for replays.
+   * THREADING: as on_decode.
+   * ERRORS: KQ_ERROR discards what was written; the host logs the reason and answers HTTP with
+   * 500 problem JSON, and closes an MLLP connection without a reply (the sender resends, and the
+   * dedupe key makes the resend safe). */
   kq_status (*on_acknowledge)(void* instance, const kq_inbound* in, const kq_outcome* outcome,
                               kq_ack_sink* out);
 } kq_plugin_vtable;
@@ -245,22 +377,28 @@ typedef struct kq_plugin_vtable {
 /* What the entry point fills in. OWNERSHIP: every pointer is static plugin data. */
 typedef struct kq_plugin_info {
   uint32_t struct_size;
-  uint32_t abi_major;          /* set to KQ_PLUGIN_ABI_MAJOR */
-  uint32_t abi_minor;          /* set to KQ_PLUGIN_ABI_MINOR */
+  uint32_t abi_major;          /* KQ_PLUGIN_ABI_MAJOR */
+  uint32_t abi_minor;          /* the LOWEST host minor the plugin works with: a host with an
+                                  older minor refuses it. (Plugins built before 1.2 set their
+                                  header's minor here.) */
   const char* name;            /* unique plugin name, snake_case: used in config `plugin:` */
   const char* version;         /* the plugin's own semver */
   const char* description;     /* one sentence */
-  const kq_field_spec* fields; /* config fields */
+  const kq_field_spec* fields; /* config fields, field_spec_size bytes apart */
   size_t field_count;
   const kq_plugin_vtable* vtable;
+  /* ---- ABI 1.2 ---- */
+  uint32_t sdk_minor;          /* KQ_PLUGIN_ABI_MINOR of the header it was compiled with */
+  uint32_t field_spec_size;    /* sizeof(kq_field_spec) as compiled: the stride of `fields`
+                                  (before 1.2 the host takes fields[0].struct_size) */
 } kq_plugin_info;
 
 /* The single exported symbol. The host passes its API table (valid for the process lifetime;
  * keep the pointer) and gets back the plugin's static description. The host reads only as much of
- * it as `struct_size` says, then checks the ABI version: the major must equal the host's and the
- * host's minor must be at least the plugin's; anything else is refused with both versions named.
- * A plugin that cannot work with this host (say it needs a host function the host's minor lacks,
- * see host->abi_minor) returns NULL.
+ * it as `struct_size` says, then checks the ABI version: the major must equal the host's, and the
+ * host's minor must be at least the plugin's `abi_minor`; anything else is refused with both
+ * versions named. A plugin that can work with older hosts checks host->abi_minor before it calls
+ * a function a later minor added (the C++ wrapper does), or returns NULL to refuse the host.
  * THREADING: main thread, once per process.
  * OWNERSHIP: the returned table is static plugin data. */
 typedef const kq_plugin_info* (*kq_plugin_entry_fn)(const kq_host_api* host);

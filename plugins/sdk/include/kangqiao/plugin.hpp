@@ -1,27 +1,42 @@
 // Header-only C++ wrapper over the C plugin ABI (kangqiao/plugin.h).
 //
-// A plugin author writes one class derived from kangqiao::Adapter and one line:
+// A plugin author writes one class derived from kangqiao::Adapter per transport it serves, a
+// table of config fields and one line:
 //
-//   KQ_DEFINE_PLUGIN(MyAdapter, "my_plugin", "1.0.0", "What it does", kFields)
+//   constexpr kq_field_spec kFields[] = {
+//       kangqiao::Field::string("path").defaults("/v1/records").describe("URL path of the route."),
+//   };
+//   constexpr kangqiao::PluginInfo kInfo{.name = "my_plugin", .version = "1.0.0",
+//                                        .description = "What it does", .fields = kFields};
+//   KQ_DEFINE_PLUGIN(kInfo, MyAdapter)
 //
-// The wrapper turns exceptions into KQ_ERROR with a message, so nothing C++ crosses the ABI.
-// It compiles into the plugin; the host never sees these types.
+// A plugin with one class per transport names the enum field that chooses, and each class says
+// which value it serves (`static constexpr std::string_view variant = "mllp";`):
+//
+//   constexpr kangqiao::PluginInfo kInfo{..., .variant_field = "transport"};
+//   KQ_DEFINE_PLUGIN(kInfo, HisMllp, HisHttps)
+//
+// The wrapper turns exceptions into KQ_ERROR with their message, so nothing C++ crosses the ABI,
+// and works on every host of major 1: functions a host's minor lacks throw PluginError with a
+// clear reason instead of being called. It compiles into the plugin; the host never sees it.
 #pragma once
 
 #include <kangqiao/plugin.h>
 
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace kangqiao {
 
-inline std::string_view view(kq_str s) { return {s.data, s.size}; }
+inline std::string_view view(kq_str s) { return s.data != nullptr ? std::string_view{s.data, s.size} : std::string_view{}; }
 inline kq_str str(std::string_view s) { return kq_str{s.data(), s.size()}; }
 
 // The host API table, kept by the entry point for the process lifetime.
@@ -30,10 +45,86 @@ inline const kq_host_api*& host_api() {
   return api;
 }
 
+// True when the host offers functions of ABI 1.`minor` (checked before calling any of them).
+inline bool host_has(std::uint32_t minor) { return host_api() != nullptr && host_api()->abi_minor >= minor; }
+
 // Thrown from an Adapter constructor (or anywhere in a hook) to fail with a clear reason.
 class PluginError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+namespace detail {
+inline void require_host(std::uint32_t minor, const char* what) {
+  if (!host_has(minor)) {
+    throw PluginError(std::string(what) + " needs a gateway with plugin ABI 1." + std::to_string(minor) +
+                      "; this gateway offers 1." + std::to_string(host_api()->abi_minor));
+  }
+}
+}  // namespace detail
+
+// ---- Config fields as data, written readably -------------------------------------------------
+//
+//   Field::enumeration("transport", kTransports).defaults("mllp").describe("...")
+//   Field::integer("batch").range(1, 1000).required().describe("...")
+struct Field {
+  kq_field_spec spec;
+
+  static constexpr Field of(const char* name, kq_field_type type) {
+    return Field{kq_field_spec{sizeof(kq_field_spec), name, type, 0, nullptr, nullptr, 0, 0, 0, nullptr}};
+  }
+  static constexpr Field string(const char* name) { return of(name, KQ_FIELD_STRING); }
+  static constexpr Field integer(const char* name) { return of(name, KQ_FIELD_INT); }
+  static constexpr Field boolean(const char* name) { return of(name, KQ_FIELD_BOOL); }
+  static constexpr Field duration(const char* name) { return of(name, KQ_FIELD_DURATION); }
+  static constexpr Field bytes(const char* name) { return of(name, KQ_FIELD_BYTES); }
+  static constexpr Field path(const char* name) { return of(name, KQ_FIELD_PATH); }
+  static constexpr Field string_list(const char* name) { return of(name, KQ_FIELD_STRING_LIST); }
+  // `values` is a NULL-terminated static array.
+  static constexpr Field enumeration(const char* name, const char* const* values) {
+    Field f = of(name, KQ_FIELD_ENUM);
+    f.spec.enum_values = values;
+    return f;
+  }
+
+  constexpr Field required() const {
+    Field f = *this;
+    f.spec.required = 1;
+    return f;
+  }
+  // YAML scalar text used when the key is absent ("5s", "64KiB", "true").
+  constexpr Field defaults(const char* value) const {
+    Field f = *this;
+    f.spec.default_value = value;
+    return f;
+  }
+  constexpr Field range(std::int64_t min, std::int64_t max) const {
+    Field f = *this;
+    f.spec.has_range = 1;
+    f.spec.min = min;
+    f.spec.max = max;
+    return f;
+  }
+  constexpr Field describe(const char* description) const {
+    Field f = *this;
+    f.spec.description = description;
+    return f;
+  }
+  constexpr operator kq_field_spec() const { return spec; }  // NOLINT: the point of the builder
+};
+
+// What a plugin says about itself (KQ_DEFINE_PLUGIN).
+struct PluginInfo {
+  const char* name = nullptr;         // unique, snake_case: config `plugin:`
+  const char* version = nullptr;      // the plugin's own semver
+  const char* description = nullptr;  // one sentence
+  std::span<const kq_field_spec> fields{};
+  // The lowest host ABI minor the plugin works with. Functions of later minors are guarded by
+  // the wrapper (PluginError at the call); raise this when the plugin cannot do without them,
+  // so that an older host refuses it at load time, naming both versions.
+  std::uint32_t requires_minor = 0;
+  // With several adapter classes: the enum field whose value chooses the class.
+  const char* variant_field = nullptr;
 };
 
 // Typed access to the validated config block (only during construction).
@@ -70,6 +161,18 @@ class Config {
   const kq_config_view* view_;
 };
 
+// A path compiled by the host during construction (ABI 1.2); valid until the adapter is destroyed.
+class Path {
+ public:
+  Path() = default;
+  explicit Path(const kq_path* handle) : handle_(handle) {}
+  const kq_path* handle() const { return handle_; }
+  explicit operator bool() const { return handle_ != nullptr; }
+
+ private:
+  const kq_path* handle_ = nullptr;
+};
+
 // The host as seen by one adapter instance.
 class Host {
  public:
@@ -90,9 +193,19 @@ class Host {
   }
   // Receive the frames of the adapter's MLLP listener (ABI 1.1).
   void add_mllp_route() const {
-    if (host_api()->abi_minor < 1 || host_api()->add_mllp_route(handle_) != KQ_OK) {
+    detail::require_host(1, "MLLP");
+    if (host_api()->add_mllp_route(handle_) != KQ_OK) {
       throw PluginError("cannot serve MLLP: the adapter's listener must have protocol: mllp");
     }
+  }
+  // A path of a source format, compiled once (ABI 1.2): "MSH-10", "/hospital/creditCode".
+  Path compile_path(const char* format, const char* path) const {
+    detail::require_host(2, "compile_path");
+    const kq_path* compiled = host_api()->compile_path(handle_, format, path);
+    if (compiled == nullptr) {
+      throw PluginError(std::string("cannot compile the ") + format + " path '" + path + "'");
+    }
+    return Path(compiled);
   }
   kq_host_instance* handle() const { return handle_; }
 
@@ -100,17 +213,134 @@ class Host {
   kq_host_instance* handle_;
 };
 
+// One error in the sender's terms.
+struct ErrorDetail {
+  kq_error_kind kind = KQ_ERROR_UNSPECIFIED;
+  std::string location;
+  std::string reason;
+};
+
+// A payload the host parsed (ABI 1.2). Valid as the header says: until on_acknowledge returned.
+class Document {
+ public:
+  explicit Document(const kq_document* handle) : handle_(handle) {}
+  const kq_document* handle() const { return handle_; }
+
+  // The n-th value the path selects, or nothing. Views stay valid as long as the document.
+  std::optional<std::string_view> value(const Path& path, std::size_t n = 0) const {
+    kq_str text{};
+    if (!host_api()->document_value(handle_, path.handle(), n, &text, nullptr)) return std::nullopt;
+    return view(text);
+  }
+  // The first value, or "" when there is none.
+  std::string_view text(const Path& path) const { return value(path).value_or(std::string_view{}); }
+  // Where the n-th value is, in the sender's terms ("/hospital/creditCode").
+  std::string_view location(const Path& path, std::size_t n = 0) const {
+    kq_str text{};
+    kq_str where{};
+    if (!host_api()->document_value(handle_, path.handle(), n, &text, &where)) return {};
+    return view(where);
+  }
+
+ private:
+  const kq_document* handle_;
+};
+
+// What a parse failure says (ABI 1.2).
+class ParseFailure : public std::runtime_error {
+ public:
+  explicit ParseFailure(ErrorDetail detail)
+      : std::runtime_error(detail.location.empty() ? detail.reason : detail.location + ": " + detail.reason),
+        detail_(std::move(detail)) {}
+  const ErrorDetail& detail() const { return detail_; }
+
+ private:
+  ErrorDetail detail_;
+};
+
+namespace detail {
+inline kq_error_detail c_detail(kq_error_kind kind, std::string_view location, std::string_view reason) {
+  return kq_error_detail{sizeof(kq_error_detail), kind, str(location), str(reason)};
+}
+inline void check(kq_status status, const char* what) {
+  if (status != KQ_OK) throw PluginError(std::string("the host refused ") + what);
+}
+// Deletes the state object the plugin kept for on_acknowledge.
+struct StateBase {
+  virtual ~StateBase() = default;
+};
+template <class T>
+struct StateBox final : StateBase {
+  explicit StateBox(std::unique_ptr<T> v) : value(std::move(v)) {}
+  std::unique_ptr<T> value;
+};
+inline void release_state(void* state) { delete static_cast<StateBase*>(state); }
+}  // namespace detail
+
 class DecodeSink {
  public:
   explicit DecodeSink(kq_decode_sink* sink) : sink_(sink) {}
+
+  // Hands a document on unparsed: "canonical+json", or a source format read with its own rule.
   void emit(const char* format, std::string_view body) const {
-    host_api()->emit_document(sink_, format, str(body));
+    detail::check(host_api()->emit_document(sink_, format, str(body)), "the document");
+  }
+  // A source payload with the charset the channel is known to send (ABI 1.2).
+  void emit(std::string_view format, std::string_view body, std::string_view charset) const {
+    detail::require_host(2, "emit with a charset");
+    const kq_source source{sizeof(kq_source), str(format), str(charset), str(body)};
+    detail::check(host_api()->emit_source(sink_, &source), "the document");
+  }
+  // A document parsed with parse(): the mapping engine uses this parse (ABI 1.2).
+  void emit(const Document& document) const {
+    detail::check(host_api()->emit_parsed(sink_, document.handle()), "the parsed document");
+  }
+  // Parses a payload with the gateway's parser (ABI 1.2). Throws ParseFailure with its place.
+  Document parse(std::string_view format, std::string_view body, std::string_view charset = {}) const {
+    detail::require_host(2, "parse");
+    const kq_source source{sizeof(kq_source), str(format), str(charset), str(body)};
+    const kq_document* document = nullptr;
+    kq_error_detail error{sizeof(kq_error_detail), KQ_ERROR_STRUCTURE, {}, {}};
+    if (host_api()->parse_document(sink_, &source, &document, &error) != KQ_OK || document == nullptr) {
+      throw ParseFailure({error.kind, std::string(view(error.location)), std::string(view(error.reason))});
+    }
+    return Document(document);
   }
   void set_message_key(std::string_view key) const { host_api()->set_message_key(sink_, str(key)); }
-  void field_error(std::string_view location, std::string_view message) const {
-    host_api()->add_field_error(sink_, str(location), str(message));
+
+  // A content error: the message is kept as a dead letter and answered with its errors.
+  void error(kq_error_kind kind, std::string_view location, std::string_view reason) const {
+    if (host_has(2)) {
+      const kq_error_detail d = detail::c_detail(kind, location, reason);
+      detail::check(host_api()->add_error(sink_, &d), "the error");
+    } else {
+      host_api()->add_field_error(sink_, str(location), str(reason));
+    }
   }
-  void reject(std::string_view reason) const { host_api()->reject(sink_, str(reason)); }
+  // The message cannot be accepted at all: kept as rejected and answered so.
+  void reject(kq_error_kind kind, std::string_view location, std::string_view reason) const {
+    if (host_has(2)) {
+      const kq_error_detail d = detail::c_detail(kind, location, reason);
+      detail::check(host_api()->reject_with(sink_, &d), "the rejection");
+    } else {
+      host_api()->reject(sink_, str(location.empty() ? std::string(reason) : std::string(location) + ": " +
+                                                                                  std::string(reason)));
+    }
+  }
+  void reject(const ErrorDetail& d) const { reject(d.kind, d.location, d.reason); }
+
+  // State for acknowledge() of the same message (ABI 1.2): read back with Outcome::state<T>().
+  template <class T>
+  T& keep(std::unique_ptr<T> state) const {
+    detail::require_host(2, "keeping state for the acknowledgement");
+    T& ref = *state;
+    auto* box = new detail::StateBox<T>(std::move(state));
+    if (host_api()->set_state(sink_, static_cast<detail::StateBase*>(box), &detail::release_state) != KQ_OK) {
+      delete box;
+      throw PluginError("the host refused the acknowledgement state");
+    }
+    return ref;
+  }
 
  private:
   kq_decode_sink* sink_;
@@ -121,23 +351,28 @@ class AckSink {
   explicit AckSink(kq_ack_sink* sink) : sink_(sink) {}
   void write(std::string_view bytes) const { host_api()->ack_write(sink_, str(bytes)); }
   void status(int http_status) const { host_api()->ack_set_status(sink_, http_status); }
-  void content_type(std::string_view type) const {
-    host_api()->ack_set_content_type(sink_, str(type));
-  }
+  void content_type(std::string_view type) const { host_api()->ack_set_content_type(sink_, str(type)); }
 
  private:
   kq_ack_sink* sink_;
 };
 
-// Read-only C++ views of the C structs.
+// Read-only C++ view of kq_inbound; fields a host's minor lacks read as empty.
 struct Inbound {
   const kq_inbound* raw;
+  kq_transport transport() const { return raw->transport; }
   std::string_view payload() const { return view(raw->payload); }
   std::string_view channel() const { return view(raw->channel); }
   std::string_view method() const { return view(raw->method); }
   std::string_view content_type() const { return view(raw->content_type); }
-  std::string_view peer_organisation() const { return view(raw->peer_organisation); }
+  std::string_view peer_address() const { return view(raw->peer_address); }
+  std::string_view organisation() const { return view(raw->peer_organisation); }
+  std::string_view principal() const { return view(raw->peer_principal); }
   std::string_view idempotency_key() const { return view(raw->idempotency_key); }
+  std::int64_t received_at_ms() const { return raw->received_at_ms; }
+  std::string_view listener() const { return KQ_HAS_FIELD(raw, kq_inbound, listener) ? view(raw->listener) : ""; }
+  std::string_view charset() const { return KQ_HAS_FIELD(raw, kq_inbound, charset) ? view(raw->charset) : ""; }
+  bool replay() const { return KQ_HAS_FIELD(raw, kq_inbound, flags) && (raw->flags & KQ_INBOUND_REPLAY) != 0; }
 };
 
 struct Outcome {
@@ -145,8 +380,31 @@ struct Outcome {
   kq_outcome_kind kind() const { return raw->kind; }
   std::string_view message_id() const { return view(raw->message_id); }
   std::span<const kq_str> record_ids() const { return {raw->record_ids, raw->record_count}; }
-  std::span<const kq_field_error> errors() const { return {raw->errors, raw->error_count}; }
   std::string_view reason() const { return view(raw->reason); }
+
+  // Every error with its kind; from a host before 1.2, the 1.0 errors with kind UNSPECIFIED.
+  std::vector<ErrorDetail> errors() const {
+    std::vector<ErrorDetail> out;
+    if (KQ_HAS_FIELD(raw, kq_outcome, detail_size) && raw->details != nullptr) {
+      for (std::size_t i = 0; i < raw->detail_count; ++i) {
+        const kq_error_detail* d = KQ_ELEMENT(kq_error_detail, raw->details, raw->detail_size, i);
+        out.push_back({d->kind, std::string(view(d->location)), std::string(view(d->reason))});
+      }
+      return out;
+    }
+    for (std::size_t i = 0; i < raw->error_count; ++i) {
+      out.push_back({KQ_ERROR_UNSPECIFIED, std::string(view(raw->errors[i].location)),
+                     std::string(view(raw->errors[i].message))});
+    }
+    return out;
+  }
+  // What decode() kept for this message, or nullptr.
+  template <class T>
+  T* state() const {
+    if (!KQ_HAS_FIELD(raw, kq_outcome, state) || raw->state == nullptr) return nullptr;
+    auto* box = dynamic_cast<detail::StateBox<T>*>(static_cast<detail::StateBase*>(raw->state));
+    return box != nullptr ? box->value.get() : nullptr;
+  }
 };
 
 // Base class of a plugin's adapter. The constructor is `create`: read config, ask for transports.
@@ -164,13 +422,41 @@ inline kq_status fail(kq_host_instance* host, const char* what) {
   return KQ_ERROR;
 }
 
+// The host handle of each instance, for set_error from decode and acknowledge.
+struct Instance {
+  kq_host_instance* host;
+  std::unique_ptr<Adapter> adapter;
+};
+
 template <class T>
+concept HasVariant = requires { T::variant; };
+
+// Constructs the class whose `variant` equals the chosen value, or the only class.
+template <class... Adapters>
+std::unique_ptr<Adapter> make_adapter(const PluginInfo& info, const Host& host, const Config& config) {
+  if constexpr (sizeof...(Adapters) == 1) {
+    return std::make_unique<Adapters...>(host, config);
+  } else {
+    static_assert((HasVariant<Adapters> && ...), "with several adapter classes, each says its `variant`");
+    const std::string chosen = config.string(info.variant_field).value_or("");
+    std::unique_ptr<Adapter> made;
+    ((made == nullptr && chosen == Adapters::variant ? (made = std::make_unique<Adapters>(host, config), 0) : 0), ...);
+    if (made == nullptr) {
+      std::string known;
+      ((known += (known.empty() ? "" : ", ") + std::string(Adapters::variant)), ...);
+      throw PluginError(std::string(info.variant_field) + ": '" + chosen + "' is not one of " + known);
+    }
+    return made;
+  }
+}
+
+template <const PluginInfo& Info, class... Adapters>
 struct Hooks {
   static kq_status create(kq_host_instance* host, const kq_config_view* config, void** out) {
     try {
       Host h(host);
       Config c(config);
-      *out = new T(h, c);
+      *out = new Instance{host, make_adapter<Adapters...>(Info, h, c)};
       return KQ_OK;
     } catch (const std::exception& e) {
       return fail(host, e.what());
@@ -178,33 +464,41 @@ struct Hooks {
       return fail(host, "unknown error while configuring");
     }
   }
-  static void destroy(void* instance) { delete static_cast<T*>(instance); }
+  static void destroy(void* instance) { delete static_cast<Instance*>(instance); }
   static kq_status decode(void* instance, const kq_inbound* in, kq_decode_sink* sink) {
+    auto* self = static_cast<Instance*>(instance);
     try {
       DecodeSink s(sink);
-      static_cast<T*>(instance)->decode(Inbound{in}, s);
+      self->adapter->decode(Inbound{in}, s);
       return KQ_OK;
     } catch (const std::exception& e) {
-      host_api()->reject(sink, str(e.what()));
-      return KQ_OK;
+      return fail(self->host, e.what());
     } catch (...) {
-      host_api()->reject(sink, str("plugin failed while decoding"));
-      return KQ_OK;
+      return fail(self->host, "the plugin failed while decoding");
     }
   }
   static kq_status acknowledge(void* instance, const kq_inbound* in, const kq_outcome* outcome,
                                kq_ack_sink* sink) {
+    auto* self = static_cast<Instance*>(instance);
     try {
       AckSink s(sink);
-      static_cast<T*>(instance)->acknowledge(Inbound{in}, Outcome{outcome}, s);
+      self->adapter->acknowledge(Inbound{in}, Outcome{outcome}, s);
       return KQ_OK;
+    } catch (const std::exception& e) {
+      return fail(self->host, e.what());
     } catch (...) {
-      return KQ_ERROR;  // the host answers with a generic failure reply
+      return fail(self->host, "the plugin failed while acknowledging");
     }
   }
   static const kq_plugin_vtable* vtable() {
-    static const kq_plugin_vtable table{sizeof(kq_plugin_vtable), &create, &destroy, &decode,
-                                        &acknowledge};
+    static const kq_plugin_vtable table{sizeof(kq_plugin_vtable), &create, &destroy, &decode, &acknowledge};
+    return &table;
+  }
+  static const kq_plugin_info* info() {
+    static const kq_plugin_info table{sizeof(kq_plugin_info), KQ_PLUGIN_ABI_MAJOR, Info.requires_minor,
+                                      Info.name, Info.version, Info.description, Info.fields.data(),
+                                      Info.fields.size(), vtable(), KQ_PLUGIN_ABI_MINOR,
+                                      sizeof(kq_field_spec)};
     return &table;
   }
 };
@@ -212,18 +506,10 @@ struct Hooks {
 }  // namespace detail
 }  // namespace kangqiao
 
-// Defines the plugin's entry point. FIELDS is a static array of kq_field_spec.
-#define KQ_DEFINE_PLUGIN(ADAPTER, NAME, VERSION, DESCRIPTION, FIELDS)                          \
+// Defines the plugin's entry point. INFO is a constexpr kangqiao::PluginInfo with static storage;
+// then one adapter class, or one per value of INFO.variant_field.
+#define KQ_DEFINE_PLUGIN(INFO, ...)                                                            \
   extern "C" KQ_PLUGIN_EXPORT const kq_plugin_info* kq_plugin_entry(const kq_host_api* host) { \
     ::kangqiao::host_api() = host;                                                            \
-    static const kq_plugin_info info{sizeof(kq_plugin_info),                                  \
-                                     KQ_PLUGIN_ABI_MAJOR,                                     \
-                                     KQ_PLUGIN_ABI_MINOR,                                     \
-                                     NAME,                                                    \
-                                     VERSION,                                                 \
-                                     DESCRIPTION,                                             \
-                                     FIELDS,                                                  \
-                                     sizeof(FIELDS) / sizeof((FIELDS)[0]),                    \
-                                     ::kangqiao::detail::Hooks<ADAPTER>::vtable()};           \
-    return &info;                                                                             \
+    return ::kangqiao::detail::Hooks<INFO, __VA_ARGS__>::info();                              \
   }
