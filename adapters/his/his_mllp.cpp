@@ -38,6 +38,15 @@ int control_character(std::string_view text) {
   return -1;
 }
 
+// The first `n` characters of a UTF-8 text.
+std::string utf8_prefix(std::string_view utf8, std::size_t n) {
+  std::size_t i = 0;
+  for (std::size_t seen = 0; i < utf8.size(); ++i) {
+    if ((static_cast<unsigned char>(utf8[i]) & 0xC0) != 0x80 && seen++ == n) break;
+  }
+  return std::string(utf8.substr(0, i));
+}
+
 std::string hex_code(int byte) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   return std::string("U+00") + kHex[(byte >> 4) & 0xF] + kHex[byte & 0xF];
@@ -141,6 +150,7 @@ void HisMllp::decode(const kangqiao::Inbound& in, kangqiao::DecodeSink& out) {
     out.reject(KQ_ERROR_TOO_LONG, "MSH-10",
                "the message control id is " + std::to_string(length) + " characters long; at most " +
                    std::to_string(max_control_id_) + " are accepted");
+    state.header.control_id = utf8_prefix(control_id, max_control_id_);  // MSA-2 stays bounded too
     return;
   }
   if (const int c = control_character(control_id); c >= 0) {

@@ -63,7 +63,10 @@ std::string escaped(std::string_view text) {
       case '&': out += "\\T\\"; break;
       case '\r':
       case '\n': out += ' '; break;  // a segment break can never be echoed
-      default: out += c;
+      default:
+        // Nor can other control characters (NUL, ESC …): a receiver's parser or terminal may act
+        // on them.
+        out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ? '?' : c;
     }
   }
   return out;

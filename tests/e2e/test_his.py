@@ -116,6 +116,53 @@ class HisOverMllp(GatewayCase):
         self.assertEqual(segments.count("MSA"), 1, ack)
         self.assertEqual(msa(ack)[1], "AR", ack)
 
+    def control_id_reply(self, control_id):
+        msg = (b"MSH|^~\\&|HIS|HOSP_A|KQ|KQ|20260101120000||ADT^A01|" + control_id +
+               b"|P|2.5\rPID|1||110105201001010010^^^^ID||\xe5\xbc\xa0\xe4\xb8\x89\r")
+        ack = self.send(msg)
+        self.assertEqual(msa(ack)[1], "AR", ack)
+        err = [seg for seg in ack.split("\r") if seg.startswith("ERR|")]
+        self.assertEqual(len(err), 1, ack)
+        self.assertTrue(err[0].startswith("ERR||MSH^1^10|"), ack)
+        return ack, err[0]
+
+    def test_control_ids_with_control_characters_are_refused_and_never_echoed_raw(self):
+        for bad, code in ((b"NUL\x00X", "U+0000"), (b"ESC\x1b[31m", "U+001B")):
+            ack, err = self.control_id_reply(bad)
+            self.assertIn("102^Data type error^HL70357", err)
+            self.assertIn("control character " + code, err)
+            self.assertNotIn("\x00", ack)
+            self.assertNotIn("\x1b", ack)
+
+    def test_an_overlong_control_id_is_refused_with_err_104(self):
+        ack, err = self.control_id_reply(b"L" * 5000)
+        self.assertIn("104^Value too long^HL70357", err)
+        self.assertIn("5000 characters long; at most 199", err)
+        self.assertLess(len(ack), 2000)  # the 5,000 characters are not echoed back
+
+    def test_a_repeating_control_id_cannot_collide_in_the_dedupe_key(self):
+        # "REP1~AAA" and "REP1~BBB" would both read as "REP1" (the first repetition): refused, so
+        # that neither takes or steals the other's key.
+        for control in (b"REP1~AAA", b"REP1~BBB"):
+            ack, err = self.control_id_reply(control)
+            self.assertIn("must be one value", err)
+        self.assertEqual(self.gw.sql("SELECT count(*) AS n FROM dedupe_key WHERE key LIKE '%REP1%'"), [{"n": 0}])
+
+    def test_an_ack_carries_at_most_50_err_segments_and_says_how_many_more(self):
+        segments = [b"MSH|^~\\&|LIS|LIS^BJHD001|KQ|KQ|20240915142233+0800||ORU^R01^ORU_R01|MANY-ERRORS|P|2.4",
+                    b"PID|1||00020877^^^BJHD001^MR~110108201105062033^^^^ID||WANG XIAOMING^\xe7\x8e\x8b\xe5\xb0\x8f\xe6\x98\x8e||20110506|M",
+                    b"OBR|1|ORD1|LAB1|CBC^x^L|||20240915090000"]
+        for i in range(1, 301):  # local test codes the code table does not know: an error each
+            segments.append(b"OBX|%d|NM|ZZ%03d^unknown^L||6.8|10*9/L|||||F" % (i, i))
+        ack = self.send(b"\r".join(segments) + b"\r")
+        self.assertEqual(msa(ack)[1], "AE", ack)
+        err = [seg for seg in ack.split("\r") if seg.startswith("ERR|")]
+        self.assertEqual(len(err), 50, ack[:2000])
+        #KIND self.assertIn("103^Table value not found^HL70357", err[0])
+        self.assertIn("251 more errors not shown", err[-1])
+        stored = self.gw.sql("SELECT error FROM raw_message WHERE CAST(payload AS TEXT) LIKE '%MANY-ERRORS%'")
+        self.assertEqual(len(json.loads(stored[0]["error"])), 300)  # the store keeps every one
+
     def test_invalid_utf8_is_rejected_never_aa(self):
         msg = b"MSH|^~\\&|HIS|HOSP_A|KQ|KQ|20260101120000||ADT^A01|BAD-UTF8|P|2.5|||||||UNICODE UTF-8\rPID|1||\xff\xfe^^^H^MR\r"
         ack = self.send(msg)
