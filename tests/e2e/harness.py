@@ -54,6 +54,12 @@ def issue_client_cert(ca_dir, out_dir, name, subject):
          "-CAcreateserial", "-CAserial", f"{out_dir}/ca.srl", "-out", f"{out_dir}/{name}.crt", "-days", "2")
 
 
+def read(path):
+    """A file's bytes."""
+    with open(path, "rb") as f:
+        return f.read()
+
+
 VT, FS, CR = b"\x0b", b"\x1c", b"\r"  # MLLP framing: <VT> message <FS><CR>
 
 

@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from harness import GatewayCase, SOURCE_DIR, issue_client_cert
+from harness import GatewayCase, SOURCE_DIR, issue_client_cert, read
 
 ORG_A = "12110000MB0000001X"   # hospital-a's organisation (its client certificate's principal)
 ORG_B = "12110000MB0000002Y"   # a second hospital, using the province-platform certificate here
@@ -78,11 +78,6 @@ principals:
     roles: [records.pull]
     subject: "CN=reader,O=Demo Statistics Office,C=CN"
 """
-
-
-def read(path):
-    with open(path, "rb") as f:
-        return f.read()
 
 
 class HisOverHttps(GatewayCase):

@@ -16,7 +16,7 @@ import ssl
 import subprocess
 import unittest
 
-from harness import BIN, Gateway, GatewayCase, SOURCE_DIR, issue_client_cert, mllp_exchange, msa
+from harness import BIN, Gateway, GatewayCase, SOURCE_DIR, issue_client_cert, mllp_exchange, msa, read
 
 ORG_A = "12110000MB0000001X"
 ORG_B = "12110000MB0000002Y"
@@ -97,11 +97,6 @@ principals:
     roles: [records.pull]
     subject: "CN=province-platform,O=Demo Provincial Platform,C=CN"
 """
-
-
-def read(path):
-    with open(path, "rb") as f:
-        return f.read()
 
 
 def adt(control):
