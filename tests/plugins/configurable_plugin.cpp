@@ -3,6 +3,7 @@
 // current SDK and requiring ABI 1.0 only, it also shows what the wrapper does on older hosts.
 #include <kangqiao/plugin.hpp>
 
+#include <memory>
 #include <string>
 
 namespace {
@@ -20,6 +21,8 @@ constexpr kq_field_spec kFields[] = {
     Field::string_list("tags").describe("A list."),
     Field::string("fail_with").describe("Fail create with this."),
     Field::boolean("mllp").defaults("false").describe("Ask for MLLP frames (ABI 1.1), to test the wrapper's guard."),
+    Field::string("fail_decode").describe("Throw this from decode: the plugin failing, not the sender."),
+    Field::string("fail_acknowledge").describe("Throw this from acknowledge."),
 };
 
 class Configurable final : public kangqiao::Adapter {
@@ -35,17 +38,36 @@ class Configurable final : public kangqiao::Adapter {
     if (config.string("port")) summary_ += " BUG";
     if (auto route = config.string("route")) host.add_http_route("POST", route->c_str());
     if (config.boolean("mllp").value_or(false)) host.add_mllp_route();
+    fail_decode_ = config.string("fail_decode").value_or("");
+    fail_acknowledge_ = config.string("fail_acknowledge").value_or("");
   }
-  void decode(const kangqiao::Inbound&, kangqiao::DecodeSink& out) override {
+  // What decode() leaves for acknowledge(); counts how many are alive, so a test can see that
+  // the host releases every one.
+  struct Seen {
+    explicit Seen(std::size_t n) : bytes(n) { ++alive; }
+    ~Seen() { --alive; }
+    std::size_t bytes;
+    static inline int alive = 0;
+  };
+
+  void decode(const kangqiao::Inbound& in, kangqiao::DecodeSink& out) override {
+    if (kangqiao::host_has(2)) out.keep(std::make_unique<Seen>(in.payload().size()));
+    if (!fail_decode_.empty()) throw kangqiao::PluginError(fail_decode_);
     out.emit("canonical+json", summary_);
   }
-  void acknowledge(const kangqiao::Inbound&, const kangqiao::Outcome&, kangqiao::AckSink& out) override {
+  void acknowledge(const kangqiao::Inbound&, const kangqiao::Outcome& outcome, kangqiao::AckSink& out) override {
+    if (!fail_acknowledge_.empty()) throw kangqiao::PluginError(fail_acknowledge_);
     out.status(200);
     out.write(summary_);
+    if (const Seen* seen = outcome.state<Seen>()) {
+      out.write(" seen=" + std::to_string(seen->bytes) + " alive=" + std::to_string(Seen::alive));
+    }
+    for (const auto& e : outcome.errors()) out.write(" error=" + e.reason);
   }
 
  private:
   std::string summary_;
+  std::string fail_decode_, fail_acknowledge_;
 };
 
 constexpr kangqiao::PluginInfo kInfo{

@@ -145,3 +145,66 @@ TEST(AbiVersions, A10HostLoadsWhatRequires10AndRefusesWhatNeedsMore) {
   EXPECT_NE(load(test_plugin("test_configurable")), nullptr);
   EXPECT_NE(load(shipped_plugin("his")), nullptr);
 }
+
+namespace {
+
+std::shared_ptr<AdapterInstance> configurable(const std::string& yaml) {
+  auto lib = load(test_plugin("test_configurable"));
+  return lib ? create(lib, yaml) : nullptr;
+}
+
+}  // namespace
+
+TEST(HookConvention, StateKeptInDecodeReachesAcknowledgeAndIsReleasedAfterIt) {
+  auto adapter = configurable("port: 1");
+  ASSERT_NE(adapter, nullptr);
+  Inbound in;
+  in.payload = "12345";
+  DecodeResult decoded = adapter->decode(in);
+  Outcome outcome;
+  outcome.kind = KQ_OUTCOME_COMMITTED;
+  const AckReply reply = adapter->acknowledge(in, outcome, decoded);
+  // alive=1: the state still existed while acknowledge ran; the host released it right after.
+  EXPECT_NE(reply.body.find(" seen=5 alive=1"), std::string::npos) << reply.body;
+  EXPECT_EQ(decoded.state.get(), nullptr);
+  // A replay (reprocess) gets no acknowledgement: its state is released when decode returns.
+  DecodeResult replayed = adapter->decode(in, /*replay=*/true);
+  EXPECT_EQ(replayed.state.get(), nullptr);
+  DecodeResult second = adapter->decode(in);
+  outcome.kind = KQ_OUTCOME_DUPLICATE;
+  EXPECT_NE(adapter->acknowledge(in, outcome, second).body.find(" alive=1"), std::string::npos);
+}
+
+TEST(HookConvention, AFailingDecodeIsAnInternalRejectionThatStillGetsAnAcknowledgement) {
+  auto adapter = configurable("port: 1\nfail_decode: the lookup table is not loaded");
+  ASSERT_NE(adapter, nullptr);
+  Inbound in;
+  in.payload = "x";
+  DecodeResult decoded = adapter->decode(in);
+  ASSERT_TRUE(decoded.rejection);
+  EXPECT_EQ(decoded.rejection->kind, kq::core::ErrorKind::internal);
+  EXPECT_EQ(decoded.rejection->message, "the lookup table is not loaded");
+  EXPECT_TRUE(decoded.documents.empty());
+  Outcome outcome;
+  outcome.kind = KQ_OUTCOME_REJECTED;
+  outcome.errors.push_back(*decoded.rejection);
+  const AckReply reply = adapter->acknowledge(in, outcome, decoded);
+  EXPECT_NE(reply.body.find("error=the lookup table is not loaded"), std::string::npos) << reply.body;
+}
+
+TEST(HookConvention, AFailingAcknowledgementBecomesTheHostsGenericReply) {
+  auto adapter = configurable("port: 1\nfail_acknowledge: cannot format the reply");
+  ASSERT_NE(adapter, nullptr);
+  Inbound in;
+  DecodeResult decoded = adapter->decode(in);
+  Outcome outcome;
+  outcome.kind = KQ_OUTCOME_COMMITTED;
+  AckReply reply = adapter->acknowledge(in, outcome, decoded);
+  EXPECT_EQ(reply.http_status, 500);
+  EXPECT_EQ(reply.content_type, "application/problem+json");
+  EXPECT_FALSE(reply.close_connection);
+  in.transport = kq::core::Transport::mllp;  // over MLLP nothing the host could send would be understood
+  decoded = adapter->decode(in);
+  reply = adapter->acknowledge(in, outcome, decoded);
+  EXPECT_TRUE(reply.close_connection);
+}
