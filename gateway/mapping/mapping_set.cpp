@@ -34,6 +34,9 @@ MappingSet::MappingSet(fs::path dir, std::vector<std::shared_ptr<const CompiledM
                        std::shared_ptr<ValueSetCatalog> value_sets)
     : dir_(std::move(dir)), mappings_(std::move(mappings)), value_sets_(std::move(value_sets)) {
   std::sort(mappings_.begin(), mappings_.end(), [](const auto& a, const auto& b) { return a->name() < b->name(); });
+  for (const auto& m : mappings_) {
+    relative_files_.push_back(fs::path(m->file()).lexically_relative(dir_).generic_string());
+  }
 }
 
 const CompiledMapping* MappingSet::find(std::string_view name) const {
@@ -67,9 +70,10 @@ std::vector<MapResult> MappingSet::map(const MapInput& input, const ApplyOptions
   std::vector<std::string> unbound;  // mappings that would apply but the adapter may not use
   // Mappings that parse alike share one parse of the payload; the adapter's own parse counts.
   std::vector<std::pair<formats::ParseOptions, std::unique_ptr<formats::Document>>> parsed;
-  for (const auto& m : mappings_) {
+  for (std::size_t index = 0; index < mappings_.size(); ++index) {
+    const auto& m = mappings_[index];
     if (m->format().name() != input.format) continue;
-    const bool bound = binding == nullptr || binds(*binding, *m);
+    const bool bound = binding == nullptr || binds(*binding, index);
     formats::ParseOptions po = m->parse_options();
     if (!input.charset.empty()) po.charset = std::string(input.charset);
     const formats::Document* document = nullptr;
@@ -109,7 +113,7 @@ std::vector<MapResult> MappingSet::map(const MapInput& input, const ApplyOptions
       for (const auto& n : unbound) names += (names.empty() ? "'" : ", '") + n + "'";
       std::string allowed;
       for (const auto& e : binding->entries) allowed += (allowed.empty() ? "" : ", ") + e;
-      message = "no mapping of adapter '" + binding->adapter + "' applies to this " + std::string(input.format) +
+      message = "no mapping of adapter '" + std::string(binding->adapter) + "' applies to this " + std::string(input.format) +
                 " document; " + names + " would, but " + (unbound.size() > 1 ? "they are" : "it is") +
                 " not among the adapter's mappings (" + (allowed.empty() ? "none" : allowed) + ")";
     } else if (reasons.empty()) {
@@ -123,11 +127,18 @@ std::vector<MapResult> MappingSet::map(const MapInput& input, const ApplyOptions
   return results;
 }
 
-bool MappingSet::binds(const MappingBinding& binding, const CompiledMapping& mapping) const {
-  const std::string relative = fs::path(mapping.file()).lexically_relative(dir_).generic_string();
+bool MappingSet::binds(const MappingBinding& binding, std::size_t index) const {
+  const std::string& relative = relative_files_[index];
   for (const std::string& entry : binding.entries) {
-    if (entry == mapping.name()) return true;
+    if (entry == mappings_[index]->name()) return true;
     if (!entry.empty() && entry.back() == '/' && relative.compare(0, entry.size(), entry) == 0) return true;
+  }
+  return false;
+}
+
+bool MappingSet::binds(const MappingBinding& binding, const CompiledMapping& mapping) const {
+  for (std::size_t i = 0; i < mappings_.size(); ++i) {
+    if (mappings_[i].get() == &mapping) return binds(binding, i);
   }
   return false;
 }
@@ -135,8 +146,9 @@ bool MappingSet::binds(const MappingBinding& binding, const CompiledMapping& map
 std::vector<std::string> MappingSet::unknown_entries(const MappingBinding& binding) const {
   std::vector<std::string> unknown;
   for (const std::string& entry : binding.entries) {
-    const MappingBinding one{binding.adapter, {entry}};
-    const bool any = std::any_of(mappings_.begin(), mappings_.end(), [&](const auto& m) { return binds(one, *m); });
+    const MappingBinding one{binding.adapter, std::span<const std::string>(&entry, 1)};
+    bool any = false;
+    for (std::size_t i = 0; i < mappings_.size() && !any; ++i) any = binds(one, i);
     if (!any) unknown.push_back(entry);
   }
   return unknown;

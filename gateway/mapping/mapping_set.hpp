@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,9 +36,10 @@ struct MapInput {
 
 // The mappings an adapter may apply (its `mappings:` setting): mapping names, or folders of the
 // mapping directory written with a trailing '/', like "his/". An empty list binds nothing.
+// Views: the adapter's settings outlive every message mapped with them.
 struct MappingBinding {
-  std::string adapter;  // for the messages: "not bound to adapter 'x'"
-  std::vector<std::string> entries;
+  std::string_view adapter;  // for the messages: "not bound to adapter 'x'"
+  std::span<const std::string> entries;
 };
 
 class MappingSet {
@@ -66,11 +68,13 @@ class MappingSet {
   // Whether `binding` allows `mapping`; and the entries of `binding` that name no mapping or folder
   // of this set (for a config check).
   bool binds(const MappingBinding& binding, const CompiledMapping& mapping) const;
+  bool binds(const MappingBinding& binding, std::size_t mapping_index) const;
   std::vector<std::string> unknown_entries(const MappingBinding& binding) const;
 
  private:
   std::filesystem::path dir_;
   std::vector<std::shared_ptr<const CompiledMapping>> mappings_;
+  std::vector<std::string> relative_files_;  // of mappings_[i], relative to dir_, with '/'
   std::shared_ptr<ValueSetCatalog> value_sets_;
 };
 

@@ -93,12 +93,28 @@ int api_document_value(const kq_document* document, const kq_path* path, size_t 
   if (document == nullptr || path == nullptr || document->owner == nullptr || document->format != path->format) {
     return 0;
   }
-  std::vector<formats::Match> matches = path->path->select(*document->document, nullptr);
-  if (n >= matches.size()) return 0;
-  std::deque<std::string>& strings = document->owner->strings;
-  if (text != nullptr) *text = keep(strings, std::move(matches[n].text));
-  if (location != nullptr) *location = keep(strings, std::move(matches[n].location));
-  return 1;
+  // Visited, not selected: no vector of matches and no location text unless it is asked for.
+  // What is handed out is copied into the message's strings, because a visited value may be a
+  // view into a buffer that lives only for the visit.
+  struct Nth final : formats::MatchVisitor {
+    Nth(size_t wanted, MessageDocuments& owner, kq_str* text, kq_str* location)
+        : wanted(wanted), owner(owner), text(text), location(location) {}
+    bool take(const formats::MatchView& match) override {
+      if (seen++ < wanted) return true;
+      if (text != nullptr) *text = keep(owner.strings, std::string(match.text));
+      if (location != nullptr) *location = keep(owner.strings, std::string(match.location));
+      found = true;
+      return false;
+    }
+    size_t wanted;
+    MessageDocuments& owner;
+    kq_str* text;
+    kq_str* location;
+    size_t seen = 0;
+    bool found = false;
+  } nth(n, *document->owner, text, location);
+  path->path->visit(*document->document, nullptr, nth);
+  return nth.found ? 1 : 0;
 }
 
 kq_status api_emit_parsed(kq_decode_sink* sink, const kq_document* document) {
