@@ -126,6 +126,61 @@ adapters:
 """
 
 
+def raise_open_files_limit(wanted):
+    """Raises this process's soft limit on open files to `wanted` (as far as the hard limit
+    allows); returns the limit now in force."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def hold_idle_connections(port, count, source="127.0.0.1"):
+    """Opens `count` TCP connections to `port` that never send a byte (no TLS handshake, no
+    frame), from the loopback address `source`; returns the sockets, for the caller to close."""
+    held = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((source, 0))
+            s.settimeout(5)
+            s.connect(("127.0.0.1", port))
+            held.append(s)
+    except BaseException:
+        close_all(held)
+        raise
+    return held
+
+
+def close_all(sockets):
+    for s in sockets:
+        try:
+            s.close()
+        except OSError:
+            pass
+
+
+def closed_by_peer(sock, timeout):
+    """True when the peer closes (or resets) `sock` within `timeout` seconds without sending."""
+    sock.settimeout(timeout)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def metric(text, name):
+    """The value of an unlabelled metric in Prometheus text."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"no metric {name}")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -201,14 +256,19 @@ class Gateway:
         with open(self.config_path, "w") as f:
             f.write(text)
 
-    def start(self):
-        """Starts the gateway and waits until /healthz answers. Tests run in parallel and pick
-        free ports by binding and closing, so another test may take a port in between: on the
-        first start, a port that is already taken means new ports and another try."""
+    def start(self, wait_for_store=True):
+        """Starts the gateway and waits until /healthz answers and, with `wait_for_store`, until
+        the store has opened (/healthz answers before: the store opens after the listeners).
+        Tests run in parallel and pick free ports by binding and closing, so another test may
+        take a port in between: on the first start, a port that is already taken means new
+        ports and another try."""
         first_start = self.proc is None
         for attempt in range(3):
             try:
-                return self._start_once()
+                self._start_once()
+                if wait_for_store:
+                    self._wait_for_store()
+                return self
             except RuntimeError as e:
                 if not (first_start and "cannot listen" in str(e) and attempt < 2):
                     raise
@@ -232,6 +292,17 @@ class Gateway:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("gateway did not become healthy:\n" + self.logs())
+
+    def _wait_for_store(self):
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("gateway exited while opening its store:\n" + self.logs())
+            status, body = self.get("/readyz")
+            if status == 200 or "store opening" not in body:
+                return
+            time.sleep(0.02)
+        raise RuntimeError("the gateway's store did not open:\n" + self.logs())
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
         if self.proc and self.proc.poll() is None:
@@ -294,9 +365,12 @@ class Gateway:
                                            context=self.tls_context(client))
         h = {"Content-Type": content_type}
         h.update(headers or {})
-        conn.request("POST", path, body=body.encode() if isinstance(body, str) else body, headers=h)
-        r = conn.getresponse()
-        text = r.read().decode()
+        try:
+            conn.request("POST", path, body=body.encode() if isinstance(body, str) else body, headers=h)
+            r = conn.getresponse()
+            text = r.read().decode()
+        finally:
+            conn.close()
         try:
             return r.status, r.getheader("Content-Type"), json.loads(text)
         except ValueError:
