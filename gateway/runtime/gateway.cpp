@@ -238,20 +238,23 @@ unsigned short Gateway::port_of(const std::string& listener) const {
   return 0;
 }
 
-void Gateway::start_listeners() {
+void Gateway::create_listeners() {
   net::ServerContext context;
   context.routes = [this] { return routes(); };
   context.ingest = this;
   context.status = this;
   for (const auto& listener : config_.listeners) {
-    std::shared_ptr<net::TcpListener> server;
     if (listener.protocol == "mllp") {
-      server = std::make_shared<mllp::MllpServer>(ioc_, listener, context);
+      servers_.push_back(std::make_shared<mllp::MllpServer>(ioc_, listener, context));
     } else {
-      server = std::make_shared<http::HttpServer>(ioc_, listener, context);
+      servers_.push_back(std::make_shared<http::HttpServer>(ioc_, listener, context));
     }
-    server->start();
-    servers_.push_back(std::move(server));
+  }
+}
+
+void Gateway::start_listeners(bool serving_health) {
+  for (const auto& server : servers_) {
+    if (server->config().serve_health == serving_health) server->start();
   }
 }
 
@@ -299,9 +302,13 @@ void Gateway::stop_schedules() {
 
 int Gateway::run(bool handle_signals) {
   raise_open_files_limit(config_);
-  // Listeners before the store: /healthz answers, and /readyz says why it is not ready yet,
-  // however long the store takes to open (it is waited for below, not here).
-  start_listeners();
+  // The listeners that serve /healthz start before the store opens: they answer, and /readyz
+  // says why it is not ready yet, however long the store takes (its adapter routes meanwhile
+  // give the adapter's transient reply). The others carry traffic only, and open once the store
+  // can take it: until then a sender finds the port closed, as it would during a restart, and
+  // retries, instead of collecting negative acknowledgements.
+  create_listeners();
+  start_listeners(/*serving_health=*/true);
   if (handle_signals) {
     signals_ = std::make_unique<asio::signal_set>(ioc_, SIGINT, SIGTERM, SIGHUP);
     arm_signals();
@@ -315,6 +322,7 @@ int Gateway::run(bool handle_signals) {
 
   int exit_code = 0;
   if (open_store_when_possible(exit_code)) {
+    start_listeners(/*serving_health=*/false);
     {
       std::lock_guard lock(state_mutex_);
       start_schedules(adapters_);

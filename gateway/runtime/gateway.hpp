@@ -67,7 +67,9 @@ class Gateway : net::IngestHandler, net::StatusSource {
   // asked for meanwhile or the store cannot be used (exit_code 1, the reason logged).
   bool open_store_when_possible(int& exit_code);
   boost::asio::awaitable<void> flush_log_repeats();
-  void start_listeners();
+  void create_listeners();
+  // Binds and starts the listeners that serve /healthz (or those that do not).
+  void start_listeners(bool serving_health);
   void start_schedules(const AdapterSet& set);
   void stop_schedules();
   boost::asio::awaitable<void> run_schedule(std::shared_ptr<const plugin_host::AdapterInstance> adapter,

@@ -2,6 +2,7 @@
 another process holds it locked), requests meanwhile get a transient reply, and serving starts
 by itself once the store is free. The full check is `kangqiao store check` and an optional
 background schedule with a metric and a log line."""
+import http.client
 import json
 import os
 import sqlite3
@@ -14,6 +15,14 @@ from harness import BIN, Gateway, config_text, metric
 RESIDENT_ID = "urn:oid:2.16.156.10011.1.3"
 PERSON = {"kind": "person", "identifiers": [{"system": RESIDENT_ID, "value": "11010519491231002X"}],
           "name": {"family": "张", "given": "三", "text": "张三"}, "sex": "2", "birth_date": "1949-12-31"}
+
+
+OPEN_ROUTE = """  - name: open-records
+    plugin: example_echo
+    listener: admin
+    config:
+      path: /v1/open
+"""
 
 
 def wait_until(predicate, timeout, step=0.05):
@@ -38,8 +47,10 @@ class StoreCase(unittest.TestCase):
         self.write_config()
 
     def write_config(self):
+        # An adapter route on the admin listener too: it serves /healthz, so it is up while the
+        # store opens (the ingest listener is not).
         text = config_text(os.path.join(self.gw.dir, "data"), self.gw.certs, self.gw.admin_port,
-                           self.gw.ingest_port)
+                           self.gw.ingest_port, extra_adapters=OPEN_ROUTE)
         if self.STORE:
             text = text.replace("  path: kangqiao.db\n", "  path: kangqiao.db\n" + self.STORE)
         with open(self.gw.config_path, "w") as f:
@@ -47,6 +58,18 @@ class StoreCase(unittest.TestCase):
 
     def post(self, key):
         return self.gw.post("/v1/records", json.dumps(PERSON), headers={"Idempotency-Key": key})
+
+    def post_on_admin(self, key):
+        """POSTs to the adapter route on the (plain HTTP) admin listener; (status, headers)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.gw.admin_port, timeout=10)
+        try:
+            conn.request("POST", "/v1/open", body=json.dumps(PERSON).encode(),
+                         headers={"Content-Type": "application/json", "Idempotency-Key": key})
+            r = conn.getresponse()
+            r.read()
+            return r.status, dict(r.getheaders())
+        finally:
+            conn.close()
 
     def make_store_with_records(self, n):
         """Starts the gateway once to create the store and commit `n` records, then stops it."""
@@ -75,14 +98,22 @@ class OpeningALockedStore(StoreCase):
         # Once the first attempt has met the lock, /readyz says what the store is waiting for.
         self.assertTrue(wait_until(lambda: "database is locked" in self.gw.get("/readyz")[1], 5))
         self.assertEqual(metric(self.gw.get("/metrics")[1], "kangqiao_store_open"), 0)
-        status, _, problem = self.post("while-opening")
-        self.assertEqual(status, 503, problem)
+        # A route on a listener that is up: "not stored, retry later", and when.
+        status, headers = self.post_on_admin("while-opening")
+        self.assertEqual(status, 503)
+        self.assertEqual(headers.get("Retry-After"), "5")
+        # A listener that only carries traffic opens with the store: a sender meets a closed port,
+        # as during a restart, rather than a stream of negative replies.
+        with self.assertRaises(ConnectionRefusedError):
+            self.post("while-opening")
 
         holder.execute("ROLLBACK")
         holder.close()
         self.assertTrue(wait_until(lambda: self.gw.get("/readyz")[0] == 200, 5), self.gw.get("/readyz"))
         self.assertEqual(self.post("after-opening")[0], 201)
-        self.assertEqual(self.post("while-opening")[0], 201, "the refused request was not stored")
+        # The same request now reaches the adapter, which wants a client certificate (400) and
+        # keeps the request as rejected: it is processed, no longer turned away by the store.
+        self.assertEqual(self.post_on_admin("after-opening")[0], 400)
         waits = [e for e in self.gw.log_events() if e.get("event") == "store_open_waiting"]
         self.assertTrue(waits)
         self.assertLess(len(waits), 5, "one line per window, not one per attempt")
@@ -109,7 +140,7 @@ class StoreCheckCommand(StoreCase):
             f.write(os.urandom(page_size - 200))
 
     def test_check_passes_fails_and_explains_itself(self):
-        self.make_store_with_records(300)
+        self.make_store_with_records(120)
         r = store_check("--config", self.gw.config_path)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertRegex(r.stdout, r"^ok: .*kangqiao\.db \(quick_check, [\d.]+ MiB, [\d.]+ s\)")
@@ -133,7 +164,7 @@ class StoreCheckCommand(StoreCase):
         self.assertEqual(subprocess.run([BIN, "store", "vacuum"], capture_output=True).returncode, 2)
 
     def test_start_up_does_not_read_the_whole_file_and_the_schedule_finds_the_damage(self):
-        self.make_store_with_records(300)
+        self.make_store_with_records(120)
         self.corrupt_a_page_in_the_middle()
         self.STORE = "  integrity_check: { interval: 1s }\n"
         self.write_config()
