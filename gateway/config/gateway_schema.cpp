@@ -189,7 +189,10 @@ std::vector<Field> build() {
       field("data_dir", T::path, "Folder for the database and other state.").required(),
       field("log", T::object, "Logging.").members(log_fields()),
       field("threads", T::object, "Thread pools.").members(thread_fields()),
-      field("shutdown_grace", T::duration, "On SIGTERM, time allowed for in-flight messages to finish.")
+      field("shutdown_grace", T::duration,
+            "On SIGTERM, time allowed for in-flight messages to finish. What has not committed by "
+            "then fails (its sender gets a transient reply, never a positive one) and the gateway "
+            "exits, even while another process holds the store's write lock.")
           .by_default("10s")
           .range(0, kHour),
       field("listeners", T::object_list,

@@ -32,6 +32,7 @@
 
 #include "bench_support.hpp"
 #include "mllp_load.hpp"
+#include "gateway/log/log.hpp"
 #include "gateway/store/store.hpp"
 
 namespace kq::bench {
@@ -105,7 +106,7 @@ std::uint64_t fill_store(const std::filesystem::path& db_path, std::uint64_t tar
   std::uint64_t n = 0;
   while (bytes_on_disk(db_path) + bytes_on_disk(db_path.string() + "-wal") < target) {
     exec_or_die(db, "BEGIN");
-    for (int i = 0; i < 20000; ++i, ++n) {
+    for (int i = 0; i < 2000; ++i, ++n) {
       char id[40];
       std::snprintf(id, sizeof id, "m-%012llu", static_cast<unsigned long long>(n));
       for (char& c : payload) c = static_cast<char>('A' + random() % 26);
@@ -219,6 +220,7 @@ double time_quick_check(const std::filesystem::path& db_path) {
 int main(int argc, char** argv) {
   using namespace kq::bench;
   const Options o = parse(argc, argv);
+  kq::log::set_level(kq::log::Level::warn);  // the store's own open and close lines
   TempDir dir(o.dir);
   const auto db = dir.path() / "kangqiao.db";
   {
@@ -230,8 +232,8 @@ int main(int argc, char** argv) {
   const std::uint64_t messages = fill_store(db, o.size_mb << 20);
   const double build_seconds = std::chrono::duration<double>(Clock::now() - build_started).count();
   const std::uint64_t bytes = bytes_on_disk(db);
-  std::printf("store: %.2f GiB (%llu bytes; %llu messages, %llu records), built in %.1f s at %s\n",
-              static_cast<double>(bytes) / (1ULL << 30), static_cast<unsigned long long>(bytes),
+  std::printf("store: %.1f MiB (%llu bytes; %llu messages, %llu records), built in %.1f s at %s\n",
+              static_cast<double>(bytes) / (1ULL << 20), static_cast<unsigned long long>(bytes),
               static_cast<unsigned long long>(messages), static_cast<unsigned long long>(3 * messages),
               build_seconds, db.c_str());
 
@@ -263,6 +265,7 @@ int main(int argc, char** argv) {
               static_cast<double>(bytes) / 1e6 / median(quick));
   std::printf("  before (quick_check at every start)     %8.3f s to /readyz, nothing answering\n", before);
   std::printf("  after / before                          %8.3f\n", median(readyz) / before);
+  std::fflush(stdout);
   if (o.keep) {
     std::printf("kept: %s\n", dir.path().c_str());
     std::filesystem::path keep = dir.path().string() + "-kept";
