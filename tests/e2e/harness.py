@@ -181,6 +181,79 @@ def metric(text, name):
     raise AssertionError(f"no metric {name}")
 
 
+RESIDENT_ID = "urn:oid:2.16.156.10011.1.3"
+# A valid canonical person, as the example_echo adapter takes it (the default config's route).
+PERSON = {"kind": "person", "identifiers": [{"system": RESIDENT_ID, "value": "11010519491231002X"}],
+          "name": {"family": "张", "given": "三", "text": "张三"}, "sex": "2", "birth_date": "1949-12-31"}
+
+
+def wait_until(predicate, timeout, step=0.05):
+    """Polls `predicate` until it is true or `timeout` seconds have passed; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+def his_adt(control_id):
+    """The ADT^A01 fixture with its MSH-10 replaced, for the his adapter."""
+    with open(os.path.join(SOURCE_DIR, "tests/fixtures/hl7v2/adt_a01.hl7"), "rb") as f:
+        message = f.read().replace(b"\r\n", b"\r").replace(b"\n", b"\r")
+    return message.replace(b"HIS20240912000001", control_id.encode())
+
+
+def echo_and_his_config(data="{data}", top="", ingest_limits="", mllp_limits="", store=""):
+    """A config template (see Gateway.write_config): an mTLS HTTPS listener `ingest` where
+    example_echo takes PERSON at /v1/records from hospital-a, and an MLLP listener `hl7` at
+    {extra_port} where the his adapter `hospital-a` takes HL7 v2 with the shipped mappings.
+    `top`: extra top-level lines; the others: extra settings of those blocks."""
+    def block(settings):
+        return f"{{{{ {settings} }}}}" if settings else "{{}}"
+    return f"""
+data_dir: {data}
+{top}
+listeners:
+  - name: admin
+    port: {{admin_port}}
+  - name: ingest
+    port: {{ingest_port}}
+    serve_health: false
+    limits: {block(ingest_limits)}
+    tls:
+      certificate: {{certs}}/server.crt
+      private_key: {{certs}}/server.key
+      client_ca: {{certs}}/ca.crt
+      require_client_certificate: true
+  - name: hl7
+    protocol: mllp
+    port: {{extra_port}}
+    limits: {block(mllp_limits)}
+store: {block("path: kangqiao.db" + (", " + store if store else ""))}
+plugins:
+  directory: {{plugins}}
+mappings:
+  directory: {os.path.join(SOURCE_DIR, "mappings")}
+adapters:
+  - name: demo-records
+    plugin: example_echo
+    listener: ingest
+    config:
+      path: /v1/records
+  - name: hospital-a
+    plugin: his
+    listener: hl7
+    config:
+      facility: E2E
+principals:
+  - name: hospital-a
+    organisation: "12110000MB0000001X"
+    roles: [his.push]
+    subject: "CN=hospital-a,O=Demo District Hospital,C=CN"
+"""
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

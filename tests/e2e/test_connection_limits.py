@@ -2,69 +2,20 @@
 MLLP port, a single address taking every slot, and sockets that never start the TLS handshake.
 A hospital (mutual TLS, and an MLLP sender) must still get its answers within 2 s."""
 import json
-import os
 import socket
 import time
 import unittest
 
-from harness import (SOURCE_DIR, GatewayCase, close_all, closed_by_peer, hold_idle_connections,
-                     metric, mllp_exchange, msa, raise_open_files_limit, read_mllp_frame, VT, FS, CR)
+from harness import (CR, FS, PERSON, VT, GatewayCase, close_all, closed_by_peer, echo_and_his_config,
+                     his_adt as adt, hold_idle_connections, metric, mllp_exchange, msa,
+                     raise_open_files_limit, read_mllp_frame)
 
-RESIDENT_ID = "urn:oid:2.16.156.10011.1.3"
-PERSON = {"kind": "person", "identifiers": [{"system": RESIDENT_ID, "value": "11010519491231002X"}],
-          "name": {"family": "张", "given": "三", "text": "张三"}, "sex": "2", "birth_date": "1949-12-31"}
-FIXTURES = os.path.join(SOURCE_DIR, "tests/fixtures/hl7v2")
 FLOOD = 1100  # more than max_connections (1,024 by default) on each port
 
 
-def adt(control_id):
-    with open(os.path.join(FIXTURES, "adt_a01.hl7"), "rb") as f:
-        message = f.read().replace(b"\r\n", b"\r").replace(b"\n", b"\r")
-    return message.replace(b"HIS20240912000001", control_id.encode())
-
-
 def config(ingest_limits, mllp_limits):
-    """An mTLS HTTPS listener (example_echo) and an MLLP listener (his), with the limits given."""
-    return f"""
-data_dir: {{data}}
-log: {{{{ level: info }}}}
-listeners:
-  - name: admin
-    port: {{admin_port}}
-  - name: ingest
-    port: {{ingest_port}}
-    serve_health: false
-    limits: {{{{ {ingest_limits} }}}}
-    tls:
-      certificate: {{certs}}/server.crt
-      private_key: {{certs}}/server.key
-      client_ca: {{certs}}/ca.crt
-      require_client_certificate: true
-  - name: hl7
-    protocol: mllp
-    port: {{extra_port}}
-    limits: {{{{ {mllp_limits} }}}}
-plugins:
-  directory: {{plugins}}
-mappings:
-  directory: {os.path.join(SOURCE_DIR, "mappings")}
-adapters:
-  - name: demo-records
-    plugin: example_echo
-    listener: ingest
-    config:
-      path: /v1/records
-  - name: hospital-a
-    plugin: his
-    listener: hl7
-    config:
-      facility: E2E
-principals:
-  - name: hospital-a
-    organisation: "12110000MB0000001X"
-    roles: [his.push]
-    subject: "CN=hospital-a,O=Demo District Hospital,C=CN"
-"""
+    return echo_and_his_config(top="log: {{ level: info }}", ingest_limits=ingest_limits,
+                               mllp_limits=mllp_limits)
 
 
 class FloodCase(GatewayCase):

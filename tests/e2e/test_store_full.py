@@ -12,74 +12,15 @@ import threading
 import time
 import unittest
 
-from harness import (CR, FS, SOURCE_DIR, VT, Gateway, metric, mllp_exchange, msa,
-                     read_mllp_frame)
+from harness import (CR, FS, PERSON, VT, Gateway, echo_and_his_config, his_adt as adt, metric,
+                     mllp_exchange, msa, read_mllp_frame, wait_until)
 
 RESERVE_MIB = 4
-FIXTURES = os.path.join(SOURCE_DIR, "tests/fixtures/hl7v2")
-RESIDENT_ID = "urn:oid:2.16.156.10011.1.3"
-PERSON = {"kind": "person", "identifiers": [{"system": RESIDENT_ID, "value": "11010519491231002X"}],
-          "name": {"family": "张", "given": "三", "text": "张三"}, "sex": "2", "birth_date": "1949-12-31"}
-
-
-def adt(control_id):
-    with open(os.path.join(FIXTURES, "adt_a01.hl7"), "rb") as f:
-        message = f.read().replace(b"\r\n", b"\r").replace(b"\n", b"\r")
-    return message.replace(b"HIS20240912000001", control_id.encode())
 
 
 def config(data_dir, store="", grace="5s"):
-    return f"""
-data_dir: {data_dir}
-log: {{{{ level: info, repeat_window: 1s }}}}
-shutdown_grace: {grace}
-listeners:
-  - name: admin
-    port: {{admin_port}}
-  - name: ingest
-    port: {{ingest_port}}
-    serve_health: false
-    tls:
-      certificate: {{certs}}/server.crt
-      private_key: {{certs}}/server.key
-      client_ca: {{certs}}/ca.crt
-      require_client_certificate: true
-  - name: hl7
-    protocol: mllp
-    port: {{extra_port}}
-store:
-  path: kangqiao.db
-  {store}
-plugins:
-  directory: {{plugins}}
-mappings:
-  directory: {os.path.join(SOURCE_DIR, "mappings")}
-adapters:
-  - name: demo-records
-    plugin: example_echo
-    listener: ingest
-    config:
-      path: /v1/records
-  - name: hospital-a
-    plugin: his
-    listener: hl7
-    config:
-      facility: E2E
-principals:
-  - name: hospital-a
-    organisation: "12110000MB0000001X"
-    roles: [his.push]
-    subject: "CN=hospital-a,O=Demo District Hospital,C=CN"
-"""
-
-
-def wait_until(predicate, timeout, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
+    return echo_and_his_config(data=data_dir, store=store,
+                               top=f"log: {{{{ level: info, repeat_window: 1s }}}}\nshutdown_grace: {grace}")
 
 
 class DiskFull(unittest.TestCase):

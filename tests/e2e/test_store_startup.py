@@ -10,12 +10,7 @@ import subprocess
 import time
 import unittest
 
-from harness import BIN, Gateway, config_text, metric
-
-RESIDENT_ID = "urn:oid:2.16.156.10011.1.3"
-PERSON = {"kind": "person", "identifiers": [{"system": RESIDENT_ID, "value": "11010519491231002X"}],
-          "name": {"family": "张", "given": "三", "text": "张三"}, "sex": "2", "birth_date": "1949-12-31"}
-
+from harness import BIN, PERSON, Gateway, config_text, metric, wait_until
 
 OPEN_ROUTE = """  - name: open-records
     plugin: example_echo
@@ -23,15 +18,6 @@ OPEN_ROUTE = """  - name: open-records
     config:
       path: /v1/open
 """
-
-
-def wait_until(predicate, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 def store_check(*args):
