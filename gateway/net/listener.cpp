@@ -190,7 +190,7 @@ asio::awaitable<void> TcpListener::run_session(tcp::socket socket, std::shared_p
       session->close = nullptr;
       if (session->evicted) {
         log::warn("connection_evicted", {{"listener", listener->config_.name},
-                                         {"reason", "listener full; never sent a request"}});
+                                         {"reason", "listener full; had not sent a whole request or frame"}});
       }
       listener->forget(session);
     }
