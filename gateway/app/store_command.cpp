@@ -21,8 +21,8 @@ Reads the store's database file page by page and reports what is wrong with it:
 PRAGMA quick_check (every page, record, UNIQUE and NOT NULL constraint) or, with --full,
 PRAGMA integrity_check (also every index against its table; slower).
 
-Start-up does not run it: its time grows with the store (about 110 MB/s with a cold page
-cache, a quarter of an hour for 100 GB). Run it after a crash, a power cut or a disk error, or
+Start-up does not run it: its time grows with the store (10 to 50 s per GB with a cold page
+cache on the development VM; hours for a 100 GB provincial store). Run it after a crash, a power cut or a disk error, or
 let the gateway run it on a schedule (store.integrity_check). It is safe while the gateway runs
 on the same file: it writes nothing and reads one snapshot (the WAL cannot start over while it
 runs, so it grows by what is written meanwhile).

@@ -1,6 +1,6 @@
 #pragma once
 // The full check of a store's database file. It reads every page, so its cost grows with the
-// store (≈ 110 MB/s with a cold page cache here: a quarter of an hour for 100 GB); start-up
+// store (22-110 MB/s with a cold page cache on the development VM: 10-50 s per GB); start-up
 // therefore never runs it. It is `kangqiao store check` and, if configured, a background
 // schedule whose verdict is a metric and a log line.
 //
