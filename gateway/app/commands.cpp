@@ -25,10 +25,12 @@ namespace {
 
 constexpr const char* kRunHelp = R"(Usage: kangqiao run [--config FILE]
 
-Starts the gateway in the foreground: opens the store, loads the plugins and adapters, listens
-on the configured ports and serves until SIGTERM or SIGINT, then stops accepting, finishes the
-requests in flight, flushes the store and exits 0. SIGHUP reloads the config file; a config
-with errors is rejected (each error is logged) and the running one stays in force.
+Starts the gateway in the foreground: loads the plugins and adapters, starts the listeners that
+serve /healthz, opens the store (waiting while another process holds it locked; exit 1 if it
+cannot be used), then starts the other listeners, and serves until SIGTERM or SIGINT. Then it
+stops accepting, finishes the requests in flight (up to shutdown_grace: what has not committed
+by then gets a transient reply), flushes the store and exits 0. SIGHUP reloads the config file;
+a config with errors is rejected (each error is logged) and the running one stays in force.
 
 Logs are JSON lines on stderr; names and identity numbers are masked.
 

@@ -13,6 +13,7 @@ int cmd_check(const Args& args);
 int cmd_plugins(const Args& args);
 int cmd_version(const Args& args);
 int cmd_reprocess(const Args& args);  // reprocess_command.cpp
+int cmd_store(const Args& args);      // store_command.cpp
 
 // Shared option parsing: "--name value" or "--name=value".
 struct Options {

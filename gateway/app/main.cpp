@@ -20,6 +20,7 @@ Commands:
   map       Apply one mapping to one input file and print the canonical records
   reprocess Run stored messages (dead letters, by id, by source and time) again with the
             current mappings; records keep the original message as lineage
+  store check   Check the store's database file page by page (start-up does not)
   version   Print the gateway, plugin ABI and library versions
 
 Run `kangqiao <command> --help` for the options of a command.
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   if (command == "test-mappings") return kq::app::cmd_test_mappings(args);
   if (command == "map") return kq::app::cmd_map(args);
   if (command == "reprocess") return kq::app::cmd_reprocess(args);
+  if (command == "store") return kq::app::cmd_store(args);
   if (command == "version" || command == "--version") return kq::app::cmd_version(args);
   std::fprintf(stderr, "kangqiao: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;

@@ -28,7 +28,9 @@ struct ListenerLimits {
   std::uint32_t max_header_bytes = 16 * 1024;
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds idle_timeout{300'000};
+  std::chrono::milliseconds handshake_timeout{10'000};  // TLS handshake, from accept to done
   std::uint32_t max_connections = 1024;
+  std::uint32_t max_connections_per_peer = 256;          // per client IP address
 };
 
 struct ListenerConfig {
@@ -50,6 +52,10 @@ struct StoreConfig {
   std::chrono::milliseconds busy_timeout{5000};
   std::uint32_t reader_connections = 4;
   std::uint64_t cache_bytes = 16ULL << 20;  // the writer connection's page cache
+  // Below this much free space on the store's file system, writes are refused (transient).
+  std::uint64_t min_free_bytes = 256ULL << 20;
+  std::chrono::milliseconds integrity_check_interval{0};  // 0: no background check
+  bool integrity_check_full = false;                      // integrity_check instead of quick_check
   SourceLocation where;
 };
 
@@ -94,6 +100,7 @@ struct GatewayConfig {
   std::string node_name = "kangqiao";
   std::string data_dir;                // absolute
   std::string log_level = "info";
+  std::chrono::milliseconds log_repeat_window{10'000};  // identical warnings/errors summarised
   std::uint32_t io_threads = 2;
   std::uint32_t blocking_threads = 4;
   std::chrono::milliseconds shutdown_grace{10'000};

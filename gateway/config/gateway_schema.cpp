@@ -21,6 +21,12 @@ std::vector<Field> log_fields() {
       field("level", T::enumeration, "Least severe level that is written.")
           .by_default("info")
           .one_of({"debug", "info", "warn", "error"}),
+      field("repeat_window", T::duration,
+            "A warning or error that repeats identically (same event and text fields) is written "
+            "once; the repeats within this window are counted and reported in one line with "
+            "`repeated` and `window_s`. `0s` writes every line.")
+          .by_default("10s")
+          .range(0, kHour),
   };
 }
 
@@ -41,14 +47,27 @@ std::vector<Field> limit_fields() {
       field("max_header_bytes", T::bytes, "Largest request header block accepted.")
           .by_default("16KiB")
           .range(kKiB, kMiB),
-      field("read_timeout", T::duration, "Time allowed to receive one complete request (or MLLP frame).")
+      field("read_timeout", T::duration,
+            "Time allowed to receive one complete request, or one MLLP frame from its first byte "
+            "to its last.")
           .by_default("30s")
           .range(1, kHour),
       field("idle_timeout", T::duration, "A kept-alive connection without traffic for this long is closed.")
           .by_default("5m")
           .range(1, 24 * kHour),
-      field("max_connections", T::integer, "Connections beyond this are refused until others close.")
+      field("handshake_timeout", T::duration,
+            "Time allowed from accepting a connection to a completed TLS handshake (TLS listeners).")
+          .by_default("10s")
+          .range(1, 10 * kMinute),
+      field("max_connections", T::integer,
+            "Open connections at most. When full, the oldest connection that has not yet completed "
+            "its handshake and sent a whole request (or MLLP frame) is closed to make room; a "
+            "newcomer is refused only when every open connection has.")
           .by_default("1024")
+          .range(1, 1'000'000),
+      field("max_connections_per_peer", T::integer,
+            "Open connections at most from one client IP address; more are refused at once.")
+          .by_default("256")
           .range(1, 1'000'000),
   };
 }
@@ -112,6 +131,24 @@ std::vector<Field> store_fields() {
             "Larger helps big databases with many indexes; readers keep SQLite's small default.")
           .by_default("16MiB")
           .range(kMiB, 4 * kGiB),
+      field("min_free_space", T::bytes,
+            "Free space to keep on the store's file system. Below it, messages are refused with a "
+            "transient error (HTTP 503, HL7 AE) before the disk is full, `/readyz` answers 503, "
+            "and writing resumes by itself once there is room again. `0` turns the reserve off.")
+          .by_default("256MiB")
+          .range(0, 1024 * kGiB),
+      field("integrity_check", T::object, "A full check of the database file in the background.")
+          .members({
+              field("interval", T::duration,
+                    "How often; `0s` never. Start-up never runs it (use `kangqiao store check`).")
+                  .by_default("0s")
+                  .range(0, 366 * 24 * kHour),
+              field("mode", T::enumeration,
+                    "`quick` (PRAGMA quick_check: pages and records) or `full` (integrity_check: "
+                    "also that every index matches its table; slower).")
+                  .by_default("quick")
+                  .one_of({"quick", "full"}),
+          }),
   };
 }
 
@@ -160,7 +197,10 @@ std::vector<Field> build() {
       field("data_dir", T::path, "Folder for the database and other state.").required(),
       field("log", T::object, "Logging.").members(log_fields()),
       field("threads", T::object, "Thread pools.").members(thread_fields()),
-      field("shutdown_grace", T::duration, "On SIGTERM, time allowed for in-flight messages to finish.")
+      field("shutdown_grace", T::duration,
+            "On SIGTERM, time allowed for in-flight messages to finish. What has not committed by "
+            "then fails (its sender gets a transient reply, never a positive one) and the gateway "
+            "exits, even while another process holds the store's write lock.")
           .by_default("10s")
           .range(0, kHour),
       field("listeners", T::object_list,

@@ -31,6 +31,7 @@ class Builder {
     config_.node_name = top.get_string("node_name");
     config_.data_dir = top.get_string("data_dir");
     config_.log_level = top.get_object("log").get_string("level");
+    config_.log_repeat_window = top.get_object("log").get_duration("repeat_window");
     const Block& threads = top.get_object("threads");
     config_.io_threads = static_cast<std::uint32_t>(threads.get_int("io"));
     config_.blocking_threads = static_cast<std::uint32_t>(threads.get_int("blocking"));
@@ -78,7 +79,9 @@ class Builder {
     l.limits.max_header_bytes = static_cast<std::uint32_t>(limits.get_bytes("max_header_bytes"));
     l.limits.read_timeout = limits.get_duration("read_timeout");
     l.limits.idle_timeout = limits.get_duration("idle_timeout");
+    l.limits.handshake_timeout = limits.get_duration("handshake_timeout");
     l.limits.max_connections = static_cast<std::uint32_t>(limits.get_int("max_connections"));
+    l.limits.max_connections_per_peer = static_cast<std::uint32_t>(limits.get_int("max_connections_per_peer"));
     if (b.has("tls")) {
       const Block& t = b.get_object("tls");
       TlsConfig tls;
@@ -120,6 +123,10 @@ class Builder {
     s.busy_timeout = b.get_duration("busy_timeout");
     s.reader_connections = static_cast<std::uint32_t>(b.get_int("reader_connections"));
     s.cache_bytes = static_cast<std::uint64_t>(b.get_bytes("cache_size"));
+    s.min_free_bytes = static_cast<std::uint64_t>(b.get_bytes("min_free_space"));
+    const Block& check = b.get_object("integrity_check");
+    s.integrity_check_interval = check.get_duration("interval");
+    s.integrity_check_full = check.get_string("mode") == "full";
     s.where = b.where();
   }
 

@@ -80,6 +80,7 @@ asio::awaitable<void> HttpServer::serve_requests(Stream& stream, net::Session& s
       response = problem(400, "Bad request", ec.message());
     } else {
       session.busy = true;
+      session.proven = true;  // a whole request arrived: a client, not an idle socket (listener.hpp)
       auto& req = parser.get();
       Request request;
       request.listener = config().name;

@@ -7,8 +7,11 @@
 #include <mutex>
 #include <vector>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+
+#include "gateway/log/repeat_filter.hpp"
 
 namespace kq::log {
 namespace {
@@ -16,6 +19,7 @@ namespace {
 std::atomic<Level> g_level{Level::info};
 std::mutex g_mutex;
 std::string* g_test_sink = nullptr;
+RepeatFilter g_repeats;  // guarded by g_mutex
 
 const char* level_name(Level l) {
   switch (l) {
@@ -113,15 +117,52 @@ std::string mask_identity_numbers(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// Writes one finished line; the caller holds g_mutex.
+void output_locked(boost::json::object& obj) {
+  std::string line = boost::json::serialize(obj);
+  line.push_back('\n');
+  if (g_test_sink != nullptr) {
+    g_test_sink->append(line);
+    return;
+  }
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
+
+// A summary line: the repeated line's level, event and text fields (its key), the time now, and
+// how many identical lines were left out over how long.
+void write_summary_locked(const RepeatFilter::Summary& s) {
+  boost::json::object key = boost::json::parse(s.key).as_object();
+  boost::json::object obj;
+  obj["ts"] = utc_timestamp();
+  for (const auto& kv : key) obj[kv.key()] = kv.value();
+  obj["repeated"] = static_cast<std::int64_t>(s.repeats);
+  obj["window_s"] = static_cast<double>(s.window.count()) / 1000.0;
+  output_locked(obj);
+}
+
+}  // namespace
+
 void write(Level l, std::string_view event, std::initializer_list<Field> fields) {
   if (l < g_level.load(std::memory_order_relaxed)) return;
   boost::json::object obj;
   obj["ts"] = utc_timestamp();
   obj["level"] = level_name(l);
   obj["event"] = std::string(event);
+  // Warnings and errors that repeat are summarised; their identity is the level, the event and
+  // the text fields (after masking: the key never holds personal data either).
+  const bool summarise = l >= Level::warn;
+  boost::json::object key;
+  if (summarise) {
+    key["level"] = obj["level"];
+    key["event"] = obj["event"];
+  }
   for (const auto& f : fields) {
     if (const auto* s = std::get_if<std::string>(&f.value)) {
       obj[f.key] = f.personal ? mask_personal(*s) : mask_identity_numbers(*s);
+      if (summarise) key[f.key] = obj[f.key];
     } else if (const auto* i = std::get_if<std::int64_t>(&f.value)) {
       obj[f.key] = *i;
     } else if (const auto* d = std::get_if<double>(&f.value)) {
@@ -130,15 +171,23 @@ void write(Level l, std::string_view event, std::initializer_list<Field> fields)
       obj[f.key] = *b;
     }
   }
-  std::string line = boost::json::serialize(obj);
-  line.push_back('\n');
   std::lock_guard lock(g_mutex);
-  if (g_test_sink != nullptr) {
-    g_test_sink->append(line);
+  if (summarise && !g_repeats.admit(boost::json::serialize(key), RepeatFilter::Clock::now(),
+                                    write_summary_locked)) {
     return;
   }
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fflush(stderr);
+  output_locked(obj);
+}
+
+void set_repeat_window(std::chrono::milliseconds window) {
+  std::lock_guard lock(g_mutex);
+  g_repeats.flush(RepeatFilter::Clock::now(), write_summary_locked, /*everything=*/true);
+  g_repeats.set_window(window);
+}
+
+void flush_repeats(bool everything) {
+  std::lock_guard lock(g_mutex);
+  g_repeats.flush(RepeatFilter::Clock::now(), write_summary_locked, everything);
 }
 
 void set_sink_for_testing(std::string* sink) {

@@ -4,6 +4,7 @@
 // Personal data never reaches the log in clear text: fields declared with `pii()` are masked, and
 // every string value is also scanned for things that look like resident ID numbers, which are
 // masked too (a safety net for values that were not declared).
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -50,6 +51,15 @@ inline void debug(std::string_view e, std::initializer_list<Field> f = {}) { wri
 inline void info(std::string_view e, std::initializer_list<Field> f = {}) { write(Level::info, e, f); }
 inline void warn(std::string_view e, std::initializer_list<Field> f = {}) { write(Level::warn, e, f); }
 inline void error(std::string_view e, std::initializer_list<Field> f = {}) { write(Level::error, e, f); }
+
+// Warnings and errors that repeat identically (same level, event and text fields) within `window`
+// are written once; a line with `"repeated": N` and `"window_s"` follows per window that saw N
+// more (repeat_filter.hpp). 0 writes every line. Default 10 s.
+void set_repeat_window(std::chrono::milliseconds window);
+// Writes the summaries of windows that have ended (`everything`: of all windows, at shutdown).
+// The gateway calls it every second so that the count of a burst is not held back until the
+// next line.
+void flush_repeats(bool everything = false);
 
 // Tests capture the output; nullptr restores stderr.
 void set_sink_for_testing(std::string* sink);

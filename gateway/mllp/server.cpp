@@ -2,6 +2,7 @@
 
 #include <array>
 #include <chrono>
+#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -40,6 +41,13 @@ asio::awaitable<void> MllpServer::serve_frames(Stream& stream, net::Session& ses
   auto& lowest = beast::get_lowest_layer(stream);
   FrameReader reader(limits.max_body_bytes);
   std::array<char, 64 * 1024> chunk;
+  // The read timeout bounds a whole frame, from the first read that waits for it to its last
+  // byte. Renewed at every read, it would let a sender trickling a byte every 20 s hold a frame
+  // (and a connection) open for as long as it likes. The clock starts when this connection
+  // waits for the frame, not when its first bytes came in while the previous frame was being
+  // committed: the sender is not to blame for the time the store took.
+  std::optional<std::chrono::steady_clock::time_point> frame_deadline;
+  bool restart_logged = false;
   while (!closing()) {
     std::optional<std::string> message = reader.next();
     if (!message) {
@@ -49,19 +57,32 @@ asio::awaitable<void> MllpServer::serve_frames(Stream& stream, net::Session& ses
                                            {"limit_bytes", static_cast<std::int64_t>(limits.max_body_bytes)}});
         co_return;
       }
-      // Waiting between messages is idle time; inside a frame the read timeout applies.
-      lowest.expires_after(reader.in_frame() ? limits.read_timeout : limits.idle_timeout);
+      // Waiting between messages is idle time; inside a frame the frame's deadline applies.
+      if (reader.in_frame()) {
+        if (!frame_deadline) frame_deadline = std::chrono::steady_clock::now() + limits.read_timeout;
+        lowest.expires_at(*frame_deadline);
+      } else {
+        frame_deadline.reset();
+        lowest.expires_after(limits.idle_timeout);
+      }
       auto [ec, n] = co_await stream.async_read_some(asio::buffer(chunk), kUseTuple);
       if (ec) {
         if (reader.in_frame()) {
           log::info("mllp_incomplete_frame", {{"listener", config().name}, {"peer", session.peer},
+                                              {"timed_out", ec == beast::error::timeout},
                                               {"error", ec.message()}});
         }
         co_return;
       }
-      reader.feed(std::string_view(chunk.data(), n));  // an overflow is reported by next()
+      reader.feed(std::string_view(chunk.data(), n));  // an overflow is reported above
+      if (reader.restarted_frames() > 0 && !restart_logged) {
+        restart_logged = true;  // once per connection: a stream of start bytes must not flood the log
+        log::info("mllp_frame_restarted", {{"listener", config().name}, {"peer", session.peer}});
+      }
       continue;
     }
+    frame_deadline.reset();
+    session.proven = true;  // a whole frame arrived: a sender, not an idle socket (listener.hpp)
 
     session.busy = true;
     const auto table = context().routes();

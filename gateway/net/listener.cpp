@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -68,6 +69,11 @@ void TcpListener::close_connections() {
   }
 }
 
+std::size_t TcpListener::open_connections() const {
+  std::lock_guard lock(sessions_mutex_);
+  return sessions_.size();
+}
+
 std::size_t TcpListener::busy_connections() const {
   std::lock_guard lock(sessions_mutex_);
   std::size_t n = 0;
@@ -80,55 +86,116 @@ const config::PrincipalConfig* TcpListener::principal_of(const Session& session,
   return routes.principal_for(session.certificate);
 }
 
+std::shared_ptr<Session> TcpListener::admit(const std::string& address, const char*& refusal) {
+  const auto& limits = config_.limits;
+  std::shared_ptr<Session> victim;
+  std::lock_guard lock(sessions_mutex_);
+  std::size_t& from_peer = per_peer_[address];
+  if (from_peer >= limits.max_connections_per_peer) {
+    refusal = "max_connections_per_peer";
+    ++counters_.refused_per_peer;
+    return nullptr;
+  }
+  // Connections already chosen to make room are on their way out: they do not count.
+  if (sessions_.size() - evicting_ >= limits.max_connections) {
+    for (const auto& s : sessions_) {
+      if (!s->proven && !s->evicted) {
+        victim = s;
+        break;
+      }
+    }
+    if (!victim) {
+      refusal = "max_connections";
+      ++counters_.refused_full;
+      if (from_peer == 0) per_peer_.erase(address);
+      return nullptr;
+    }
+    victim->evicted = true;
+    ++evicting_;
+    ++counters_.evicted;
+    // On its own strand: close() touches the socket. If its coroutine has not set close() yet,
+    // it sees `evicted` when it starts and ends there.
+    asio::post(victim->executor, [victim] {
+      if (victim->close) victim->close();
+    });
+  }
+  ++from_peer;
+  auto session = std::make_shared<Session>();
+  session->peer_address = address;
+  sessions_.push_back(session);
+  return session;
+}
+
+void TcpListener::forget(const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(sessions_mutex_);
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    if (*it != session) continue;
+    sessions_.erase(it);
+    break;
+  }
+  if (session->evicted) --evicting_;
+  auto peer = per_peer_.find(session->peer_address);
+  if (peer != per_peer_.end() && --peer->second == 0) per_peer_.erase(peer);
+}
+
 asio::awaitable<void> TcpListener::accept_loop() {
   auto self = shared_from_this();
+  asio::steady_timer pause(acceptor_.get_executor());
   for (;;) {
     auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kUseTuple);
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (ec) {
+      // Out of file descriptors (or a similar resource): accepting again at once would spin.
       log::warn("accept_failed", {{"listener", config_.name}, {"error", ec.message()}});
+      pause.expires_after(50ms);
+      co_await pause.async_wait(kUseTuple);
       continue;
     }
-    if (open_.load() >= config_.limits.max_connections) {
-      log::warn("connection_refused", {{"listener", config_.name}, {"reason", "max_connections"}});
+    boost::system::error_code ep_ec;
+    const auto remote = socket.remote_endpoint(ep_ec);
+    if (ep_ec) continue;  // already gone
+    const std::string address = remote.address().to_string();
+    const char* refusal = nullptr;
+    std::shared_ptr<Session> session = admit(address, refusal);
+    if (!session) {
+      // One line per peer and reason, then a count per window (log/repeat_filter.hpp).
+      log::warn("connection_refused",
+                {{"listener", config_.name}, {"reason", refusal}, {"peer_address", address}});
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;
     }
+    session->executor = socket.get_executor();
+    session->peer = address + ":" + std::to_string(remote.port());
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, run_session(std::move(socket)), [self](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        log::error("session_failed", {{"listener", self->config_.name}, {"error", ex.what()}});
-      }
-    });
+    asio::co_spawn(executor, run_session(std::move(socket), std::move(session)),
+                   [self](std::exception_ptr e) {
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       log::error("session_failed",
+                                  {{"listener", self->config_.name}, {"error", ex.what()}});
+                     }
+                   });
   }
 }
 
-asio::awaitable<void> TcpListener::run_session(tcp::socket socket) {
+asio::awaitable<void> TcpListener::run_session(tcp::socket socket, std::shared_ptr<Session> session) {
   auto self = shared_from_this();
-  auto session = std::make_shared<Session>();
-  session->executor = socket.get_executor();
-  boost::system::error_code ep_ec;
-  const auto remote = socket.remote_endpoint(ep_ec);
-  if (!ep_ec) session->peer = remote.address().to_string() + ":" + std::to_string(remote.port());
-  ++open_;
-  {
-    std::lock_guard lock(sessions_mutex_);
-    sessions_.insert(session);
-  }
   struct Cleanup {
     TcpListener* listener;
     std::shared_ptr<Session> session;
     ~Cleanup() {
       session->close = nullptr;
-      std::lock_guard lock(listener->sessions_mutex_);
-      listener->sessions_.erase(session);
-      --listener->open_;
+      if (session->evicted) {
+        log::warn("connection_evicted", {{"listener", listener->config_.name},
+                                         {"reason", "listener full; had not sent a whole request or frame"}});
+      }
+      listener->forget(session);
     }
   } cleanup{this, session};
+  if (session->evicted) co_return;  // made room for a newer one before it even started
 
   if (!tls_) {
     PlainStream stream(std::move(socket));
@@ -141,13 +208,20 @@ asio::awaitable<void> TcpListener::run_session(tcp::socket socket) {
 
   TlsStream stream(std::move(socket), *tls_);
   session->close = [&stream] { beast::get_lowest_layer(stream).socket().close(); };
-  beast::get_lowest_layer(stream).expires_after(config_.limits.read_timeout);
+  // Its own deadline, shorter than a request's: a socket that never starts the handshake is
+  // the cheapest way to hold a slot (issue 11 measured 1,024 of them filling a listener).
+  beast::get_lowest_layer(stream).expires_after(config_.limits.handshake_timeout);
   auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
   if (hs_ec) {
-    // Failed handshakes (no or untrusted client certificate, old TLS) are worth a line: they are
-    // what an operator checks first when a hospital says "we cannot connect".
-    log::info("tls_handshake_failed",
-              {{"listener", config_.name}, {"peer", session->peer}, {"error", hs_ec.message()}});
+    if (hs_ec == beast::error::timeout) {
+      ++counters_.handshake_timeouts;
+      log::warn("tls_handshake_timeout", {{"listener", config_.name}});
+    } else if (!session->evicted) {
+      // Failed handshakes (no or untrusted client certificate, old TLS) are worth a line: they
+      // are what an operator checks first when a hospital says "we cannot connect".
+      log::info("tls_handshake_failed",
+                {{"listener", config_.name}, {"peer", session->peer}, {"error", hs_ec.message()}});
+    }
     co_return;
   }
   session->certificate = peer_certificate(stream.native_handle());

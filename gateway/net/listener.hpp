@@ -1,14 +1,26 @@
 #pragma once
 // What every TCP listener shares, whatever it speaks (HTTP, MLLP): binding, the accept loop,
-// one strand per connection, the connection limit, the TLS handshake with client certificates,
+// one strand per connection, the connection limits, the TLS handshake with client certificates,
 // and graceful shutdown (stop accepting; close idle connections; busy ones finish first).
 // A protocol derives from it and implements serve() for plain and TLS streams.
+//
+// Connection exhaustion. Sockets that connect and then do nothing cost an attacker nothing, and
+// each one holds a slot until a timeout. So:
+//   - the TLS handshake has its own short deadline (limits.handshake_timeout);
+//   - one peer address may hold at most limits.max_connections_per_peer connections;
+//   - a full listener makes room for a newcomer by closing its oldest connection that has not yet
+//     proven itself (completed the handshake and sent a whole request or frame), and refuses the
+//     newcomer only when every connection has. Clients that have been served keep their
+//     connections, so a flood of idle sockets can delay a hospital by one connect, not lock it out.
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <functional>
+#include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -28,13 +40,26 @@ namespace kq::net {
 using PlainStream = boost::beast::tcp_stream;
 using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
-// One connection's shared state, seen by the listener's shutdown.
+// One connection's shared state, seen by the listener's shutdown and its connection limits.
 struct Session {
-  std::atomic<bool> busy{false};   // between reading a request and writing its reply
-  std::function<void()> close;     // closes the socket; run on the session's strand only
+  std::atomic<bool> busy{false};    // between reading a request and writing its reply
+  // Completed the handshake and sent one whole request or frame: a client, not an idle socket.
+  // Set by the protocol; a full listener never closes a proven connection to make room.
+  std::atomic<bool> proven{false};
+  std::atomic<bool> evicted{false};  // chosen to make room; closing
+  std::function<void()> close;       // closes the socket; run on the session's strand only
   boost::asio::any_io_executor executor;
-  std::string peer;                // "ip:port"
-  PeerCertificate certificate;     // verified client certificate, if any
+  std::string peer;                  // "ip:port"
+  std::string peer_address;          // "ip": what the per-peer limit counts
+  PeerCertificate certificate;       // verified client certificate, if any
+};
+
+// Counters of the connection defences, per listener (exported as metrics).
+struct ConnectionCounters {
+  std::atomic<std::uint64_t> refused_per_peer{0};  // the peer already held its share
+  std::atomic<std::uint64_t> refused_full{0};      // full, and every connection had proven itself
+  std::atomic<std::uint64_t> evicted{0};           // unproven connections closed to make room
+  std::atomic<std::uint64_t> handshake_timeouts{0};
 };
 
 class TcpListener : public std::enable_shared_from_this<TcpListener> {
@@ -49,8 +74,9 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
 
   void stop_accepting();
   void close_connections();
-  std::size_t open_connections() const { return open_.load(); }
+  std::size_t open_connections() const;
   std::size_t busy_connections() const;
+  const ConnectionCounters& counters() const { return counters_; }
 
  protected:
   virtual boost::asio::awaitable<void> serve(PlainStream& stream, Session& session) = 0;
@@ -61,8 +87,15 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   const config::PrincipalConfig* principal_of(const Session& session, const RouteTable& routes) const;
 
  private:
+  using Sessions = std::list<std::shared_ptr<Session>>;  // oldest first
+
   boost::asio::awaitable<void> accept_loop();
-  boost::asio::awaitable<void> run_session(boost::asio::ip::tcp::socket socket);
+  // Registers a new connection from `address`, making room if the listener is full; nullptr
+  // when it must be refused (and why, in `refusal`).
+  std::shared_ptr<Session> admit(const std::string& address, const char*& refusal);
+  void forget(const std::shared_ptr<Session>& session);
+  boost::asio::awaitable<void> run_session(boost::asio::ip::tcp::socket socket,
+                                           std::shared_ptr<Session> session);
 
   boost::asio::io_context& ioc_;
   config::ListenerConfig config_;
@@ -70,10 +103,13 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   std::optional<boost::asio::ssl::context> tls_;
   boost::asio::ip::tcp::acceptor acceptor_;
   unsigned short port_ = 0;
-  std::atomic<std::size_t> open_{0};
   std::atomic<bool> closing_{false};
-  mutable std::mutex sessions_mutex_;
-  std::set<std::shared_ptr<Session>> sessions_;
+  ConnectionCounters counters_;
+
+  mutable std::mutex sessions_mutex_;  // guards the three below
+  Sessions sessions_;
+  std::map<std::string, std::size_t> per_peer_;  // open connections by peer address
+  std::size_t evicting_ = 0;  // sessions_ members marked evicted that have not closed yet
 };
 
 }  // namespace kq::net

@@ -1,5 +1,9 @@
 #include "gateway/runtime/gateway.hpp"
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <filesystem>
 
@@ -33,7 +37,29 @@ std::unique_ptr<store::Store> open_store(const config::GatewayConfig& config) {
   options.busy_timeout = config.store.busy_timeout;
   options.reader_connections = config.store.reader_connections;
   options.writer_cache_kib = static_cast<std::size_t>(config.store.cache_bytes / 1024);
+  options.min_free_bytes = config.store.min_free_bytes;
+  options.integrity_check_interval = config.store.integrity_check_interval;
+  options.integrity_check_full = config.store.integrity_check_full;
   return store::make_sqlite_store(options);
+}
+
+// Every connection is a file descriptor, and the usual soft limit (1,024) is below what the
+// listeners' max_connections add up to: a flood would exhaust descriptors before any connection
+// limit applied. Raise the soft limit to the hard one, and say so when even that is too low.
+void raise_open_files_limit(const config::GatewayConfig& config) {
+  std::uint64_t needed = 256;  // store, logs, plugins, outbound connections
+  for (const auto& l : config.listeners) needed += l.limits.max_connections;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+    log::warn("open_files_limit_low", {{"limit", static_cast<std::int64_t>(limit.rlim_cur)},
+                                       {"needed", static_cast<std::int64_t>(needed)}});
+  }
 }
 
 void throw_if_errors(std::vector<config::ConfigError> errors) {
@@ -78,10 +104,8 @@ Gateway::Gateway(config::GatewayConfig config)
   }
   adapters_ = build_adapters(config_, registry_, errors, mappings_.current().get());
   throw_if_errors(std::move(errors));
-  store_ = open_store(config_);
-  pipeline_ = std::make_unique<pipeline::Pipeline>(*store_, blocking_, metrics_,
-                                                   [this] { return mappings_.current(); },
-                                                   config_.mappings_lineage);
+  log::set_repeat_window(config_.log_repeat_window);
+  // The store opens in run(), once the listeners answer /healthz: see open_store_when_possible().
   register_metrics();
 }
 
@@ -90,20 +114,47 @@ Gateway::~Gateway() {
 }
 
 void Gateway::register_metrics() {
-  metrics_.gauge("kangqiao_store_queue_depth", "Write batches waiting for the store's writer.",
-                 [this] { return static_cast<double>(store_->queue_depth()); });
-  metrics_.gauge("kangqiao_store_size_bytes", "Database and WAL size on disk.",
-                 [this] { return static_cast<double>(store_->db_size_bytes()); });
-  metrics_.gauge("kangqiao_store_batches_committed", "Write batches committed since start.",
-                 [this] { return static_cast<double>(store_->batches_committed()); });
-  metrics_.gauge("kangqiao_store_records_committed", "Canonical records committed since start.",
-                 [this] { return static_cast<double>(store_->records_committed()); });
-  metrics_.gauge("kangqiao_store_last_group_size", "Write batches in the most recent transaction.",
-                 [this] { return static_cast<double>(store_->stats().last_commit_batches); });
-  metrics_.gauge("kangqiao_store_checkpoints", "WAL checkpoints run by the background thread.",
-                 [this] { return static_cast<double>(store_->stats().checkpoints); });
-  metrics_.gauge("kangqiao_store_writable", "1 when the store accepts writes.",
-                 [this] { return store_->health().writable ? 1.0 : 0.0; });
+  // Store gauges read 0 while the store is still opening.
+  auto store_gauge = [this](const char* name, const char* help,
+                            std::function<double(const store::Store&)> read) {
+    metrics_.gauge(name, help, [this, read = std::move(read)] {
+      const store::Store* store = open_store_or_null();
+      return store != nullptr ? read(*store) : 0.0;
+    });
+  };
+  store_gauge("kangqiao_store_queue_depth", "Write batches waiting for the store's writer.",
+              [](const store::Store& s) { return static_cast<double>(s.queue_depth()); });
+  store_gauge("kangqiao_store_size_bytes", "Database and WAL size on disk.",
+              [](const store::Store& s) { return static_cast<double>(s.db_size_bytes()); });
+  store_gauge("kangqiao_store_batches_committed", "Write batches committed since start.",
+              [](const store::Store& s) { return static_cast<double>(s.batches_committed()); });
+  store_gauge("kangqiao_store_records_committed", "Canonical records committed since start.",
+              [](const store::Store& s) { return static_cast<double>(s.records_committed()); });
+  store_gauge("kangqiao_store_last_group_size", "Write batches in the most recent transaction.",
+              [](const store::Store& s) { return static_cast<double>(s.stats().last_commit_batches); });
+  store_gauge("kangqiao_store_checkpoints", "WAL checkpoints run by the background thread.",
+              [](const store::Store& s) { return static_cast<double>(s.stats().checkpoints); });
+  store_gauge("kangqiao_store_writable", "1 when the store accepts writes.",
+              [](const store::Store& s) { return s.health().writable ? 1.0 : 0.0; });
+  store_gauge("kangqiao_store_free_bytes", "Free space on the store's file system at the last check.",
+              [](const store::Store& s) { return static_cast<double>(s.stats().free_bytes); });
+  store_gauge("kangqiao_store_free_bytes_reserve",
+              "Free space below which writes are refused (store.min_free_space).",
+              [](const store::Store& s) { return static_cast<double>(s.stats().min_free_bytes); });
+  store_gauge("kangqiao_store_integrity_checks", "Background integrity checks completed since start.",
+              [](const store::Store& s) { return static_cast<double>(s.stats().integrity_checks); });
+  store_gauge("kangqiao_store_integrity_ok",
+              "1 when the last background integrity check found no problem; 0 when it did or none ran.",
+              [](const store::Store& s) { return s.stats().integrity_ok ? 1.0 : 0.0; });
+  store_gauge("kangqiao_store_integrity_checked_at_seconds",
+              "Unix time at which the last background integrity check ended (0: none yet).",
+              [](const store::Store& s) {
+                return static_cast<double>(s.stats().integrity_checked_at_ms) / 1000.0;
+              });
+  store_gauge("kangqiao_store_integrity_check_duration_seconds",
+              "How long the last background integrity check took.", [](const store::Store& s) {
+                return static_cast<double>(s.stats().integrity_check_duration.count()) / 1000.0;
+              });
   for (const std::string_view format : {"hl7v2", "xml", "json", "csv", "xlsx", "fixed"}) {
     metrics_.gauge("kangqiao_payload_parses_total",
                    "Payloads parsed by each source format since start: one per message that the adapter "
@@ -111,17 +162,42 @@ void Gateway::register_metrics() {
                    "format", std::string(format),
                    [format] { return static_cast<double>(formats::parse_count(format)); });
   }
-  metrics_.gauge("kangqiao_pipeline_in_flight", "Messages received and not yet acknowledged.",
-                 [this] { return static_cast<double>(pipeline_->in_flight()); });
+  metrics_.gauge("kangqiao_store_open", "1 once the store is open; 0 while it opens.",
+                 [this] { return open_store_or_null() != nullptr ? 1.0 : 0.0; });
+  metrics_.gauge("kangqiao_pipeline_in_flight", "Messages received and not yet acknowledged.", [this] {
+    return open_store_or_null() != nullptr ? static_cast<double>(pipeline_->in_flight()) : 0.0;
+  });
   metrics_.gauge("kangqiao_adapters_up", "Adapter instances running.", [this] {
     std::lock_guard lock(state_mutex_);
     return static_cast<double>(adapters_.instances.size());
   });
-  metrics_.gauge("kangqiao_connections_open", "Open client connections on all listeners.", [this] {
-    std::size_t n = 0;
-    for (const auto& s : servers_) n += s->open_connections();
-    return static_cast<double>(n);
-  });
+  auto listener_gauge = [this](const char* name, const char* help,
+                               std::function<std::uint64_t(const net::TcpListener&)> read) {
+    metrics_.gauge(name, help, [this, read = std::move(read)] {
+      std::uint64_t n = 0;
+      for (const auto& s : servers_) n += read(*s);
+      return static_cast<double>(n);
+    });
+  };
+  listener_gauge("kangqiao_connections_open", "Open client connections on all listeners.",
+                 [](const net::TcpListener& l) { return l.open_connections(); });
+  listener_gauge("kangqiao_connections_refused_per_peer",
+                 "Connections refused since start: their address held max_connections_per_peer.",
+                 [](const net::TcpListener& l) { return l.counters().refused_per_peer.load(); });
+  listener_gauge("kangqiao_connections_refused_full",
+                 "Connections refused since start: the listener was full of proven connections.",
+                 [](const net::TcpListener& l) { return l.counters().refused_full.load(); });
+  listener_gauge("kangqiao_connections_evicted",
+                 "Connections closed since start to make room: the oldest that had not yet completed "
+                 "a handshake and a request.",
+                 [](const net::TcpListener& l) { return l.counters().evicted.load(); });
+  listener_gauge("kangqiao_tls_handshake_timeouts",
+                 "TLS handshakes not completed within handshake_timeout since start.",
+                 [](const net::TcpListener& l) { return l.counters().handshake_timeouts.load(); });
+}
+
+store::Store* Gateway::open_store_or_null() const {
+  return store_open_.load(std::memory_order_acquire) ? store_.get() : nullptr;
 }
 
 std::shared_ptr<const net::RouteTable> Gateway::routes() const {
@@ -131,14 +207,33 @@ std::shared_ptr<const net::RouteTable> Gateway::routes() const {
 
 void Gateway::ingest(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
                      plugin_host::Inbound inbound, std::function<void(plugin_host::AckReply)> done) {
-  pipeline_->ingest(std::move(adapter), std::move(inbound), std::move(done));
+  if (open_store_or_null() != nullptr) {
+    pipeline_->ingest(std::move(adapter), std::move(inbound), std::move(done));
+    return;
+  }
+  // The store is still opening: nothing can be stored, so the sender hears the transient reply
+  // ("not stored, send again"), worded by its adapter. On the blocking pool: it is plugin code.
+  // Decoded first, as every acknowledgement is: the adapter addresses its reply from what it read.
+  asio::post(blocking_, [adapter = std::move(adapter), inbound = std::move(inbound),
+                         done = std::move(done)] {
+    plugin_host::DecodeResult decoded = adapter->decode(inbound);
+    plugin_host::Outcome outcome;
+    outcome.kind = KQ_OUTCOME_TRANSIENT;
+    outcome.reason = "not stored: the store is still opening";
+    done(adapter->acknowledge(inbound, outcome, decoded));
+  });
 }
 
 std::vector<std::string> Gateway::readiness_problems() const {
   std::vector<std::string> problems;
   if (shutting_down_) problems.push_back("shutting down");
-  const auto health = store_->health();
-  if (!health.writable) problems.push_back("store not writable: " + health.last_error);
+  if (const store::Store* store = open_store_or_null()) {
+    const auto health = store->health();
+    if (!health.writable) problems.push_back("store not writable: " + health.last_error);
+  } else {
+    std::lock_guard lock(open_error_mutex_);
+    problems.push_back("store opening" + (open_error_.empty() ? "" : ": " + open_error_));
+  }
   std::lock_guard lock(state_mutex_);
   for (const auto& s : adapters_.skipped) problems.push_back("adapter not running: " + s);
   return problems;
@@ -153,20 +248,23 @@ unsigned short Gateway::port_of(const std::string& listener) const {
   return 0;
 }
 
-void Gateway::start_listeners() {
+void Gateway::create_listeners() {
   net::ServerContext context;
   context.routes = [this] { return routes(); };
   context.ingest = this;
   context.status = this;
   for (const auto& listener : config_.listeners) {
-    std::shared_ptr<net::TcpListener> server;
     if (listener.protocol == "mllp") {
-      server = std::make_shared<mllp::MllpServer>(ioc_, listener, context);
+      servers_.push_back(std::make_shared<mllp::MllpServer>(ioc_, listener, context));
     } else {
-      server = std::make_shared<http::HttpServer>(ioc_, listener, context);
+      servers_.push_back(std::make_shared<http::HttpServer>(ioc_, listener, context));
     }
-    server->start();
-    servers_.push_back(std::move(server));
+  }
+}
+
+void Gateway::start_listeners(bool serving_health) {
+  for (const auto& server : servers_) {
+    if (server->config().serve_health == serving_health) server->start();
   }
 }
 
@@ -214,11 +312,14 @@ void Gateway::stop_schedules() {
 }
 
 int Gateway::run(bool handle_signals) {
-  start_listeners();
-  {
-    std::lock_guard lock(state_mutex_);
-    start_schedules(adapters_);
-  }
+  raise_open_files_limit(config_);
+  // The listeners that serve /healthz start before the store opens: they answer, and /readyz
+  // says why it is not ready yet, however long the store takes (its adapter routes meanwhile
+  // give the adapter's transient reply). The others carry traffic only, and open once the store
+  // can take it: until then a sender finds the port closed, as it would during a restart, and
+  // retries, instead of collecting negative acknowledgements.
+  create_listeners();
+  start_listeners(/*serving_health=*/true);
   if (handle_signals) {
     signals_ = std::make_unique<asio::signal_set>(ioc_, SIGINT, SIGTERM, SIGHUP);
     arm_signals();
@@ -227,24 +328,33 @@ int Gateway::run(bool handle_signals) {
   for (std::uint32_t i = 0; i < config_.io_threads; ++i) {
     io_threads_.emplace_back([this] { ioc_.run(); });
   }
-  const auto mapping_set = mappings_.current();
-  log::info("gateway_started", {{"node", config_.node_name},
-                                {"mappings", mapping_set ? mapping_set->mappings().size() : 0},
-                                {"config", config_.file},
-                                {"store", config_.store.path},
-                                {"adapters", adapters_.instances.size()}});
+  asio::co_spawn(ioc_, flush_log_repeats(), asio::detached);
   if (on_started_) on_started_();
 
-  for (;;) {
-    Control next;
+  int exit_code = 0;
+  if (open_store_when_possible(exit_code)) {
+    start_listeners(/*serving_health=*/false);
     {
-      std::unique_lock lock(control_mutex_);
-      control_cv_.wait(lock, [this] { return !control_.empty(); });
-      next = control_.front();
-      control_.pop_front();
+      std::lock_guard lock(state_mutex_);
+      start_schedules(adapters_);
     }
-    if (next == Control::shutdown) break;
-    reload();
+    const auto mapping_set = mappings_.current();
+    log::info("gateway_started", {{"node", config_.node_name},
+                                  {"mappings", mapping_set ? mapping_set->mappings().size() : 0},
+                                  {"config", config_.file},
+                                  {"store", config_.store.path},
+                                  {"adapters", adapters_.instances.size()}});
+    for (;;) {
+      Control next;
+      {
+        std::unique_lock lock(control_mutex_);
+        control_cv_.wait(lock, [this] { return !control_.empty(); });
+        next = control_.front();
+        control_.pop_front();
+      }
+      if (next == Control::shutdown) break;
+      reload();
+    }
   }
   if (signals_) {
     boost::system::error_code ignored;
@@ -252,7 +362,52 @@ int Gateway::run(bool handle_signals) {
   }
   work.reset();
   shutdown();
-  return 0;
+  return exit_code;
+}
+
+bool Gateway::open_store_when_possible(int& exit_code) {
+  for (;;) {
+    std::string fatal;
+    try {
+      store_ = open_store(config_);
+      pipeline_ = std::make_unique<pipeline::Pipeline>(*store_, blocking_, metrics_,
+                                                       [this] { return mappings_.current(); },
+                                                       config_.mappings_lineage);
+      store_open_.store(true, std::memory_order_release);
+      return true;
+    } catch (const store::StoreError& e) {
+      if (!e.retryable()) fatal = e.what();
+      // Another process holds the database (a backup, an open sqlite3 shell): wait for it
+      // rather than exit, and say so in /readyz and, once per window, in the log.
+      std::lock_guard lock(open_error_mutex_);
+      open_error_ = e.what();
+      if (fatal.empty()) log::warn("store_open_waiting", {{"error", e.what()}});
+    } catch (const std::exception& e) {
+      fatal = e.what();
+    }
+    if (!fatal.empty()) {
+      log::error("startup_failed", {{"error", fatal}});
+      std::fprintf(stderr, "kangqiao: %s\n", fatal.c_str());
+      exit_code = 1;
+      return false;
+    }
+    std::unique_lock lock(control_mutex_);
+    const bool stop = control_cv_.wait_for(lock, 1s, [this] {
+      return std::find(control_.begin(), control_.end(), Control::shutdown) != control_.end();
+    });
+    if (stop) return false;
+  }
+}
+
+// Summaries of repeated log lines come out within a second of their window's end, even when
+// nothing else is logged (log/repeat_filter.hpp).
+asio::awaitable<void> Gateway::flush_log_repeats() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!shutting_down_) {
+    timer.expires_after(1s);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    log::flush_repeats();
+  }
 }
 
 void Gateway::arm_signals() {
@@ -310,6 +465,7 @@ void Gateway::reload() {
   }
   log::Level level;
   if (log::parse_level(next.log_level, level)) log::set_level(level);
+  if (next.log_repeat_window != config_.log_repeat_window) log::set_repeat_window(next.log_repeat_window);
 
   stop_schedules();
   mappings_.set(next_mappings);
@@ -329,14 +485,14 @@ void Gateway::reload() {
   next.plugin_directory = config_.plugin_directory;
   config_ = std::move(next);
   registry_ = std::move(registry);
-  retire(std::move(old));
+  retire(std::move(old), std::chrono::steady_clock::now() + config_.shutdown_grace);
   log::info("reload_done", {{"adapters", adapters_.instances.size()},
                             {"mappings", next_mappings ? next_mappings->mappings().size() : 0}});
 }
 
-void Gateway::retire(std::vector<std::shared_ptr<plugin_host::AdapterInstance>> old) {
+void Gateway::retire(std::vector<std::shared_ptr<plugin_host::AdapterInstance>> old,
+                     std::chrono::steady_clock::time_point deadline) {
   // A plugin's destroy hook runs on this thread once no request holds the instance any more.
-  const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_grace;
   for (auto& instance : old) {
     while (instance.use_count() > 1 && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(10ms);
@@ -348,29 +504,41 @@ void Gateway::retire(std::vector<std::shared_ptr<plugin_host::AdapterInstance>> 
   }
 }
 
+// Everything here answers to one deadline, shutdown_grace after the signal: in-flight messages
+// finish (commit and reply) until then; what has not committed by then fails — the store stops
+// waiting even for a lock another process holds — so its sender hears a transient error, and
+// nothing uncommitted is ever acknowledged. A short slack after the deadline lets those negative
+// replies out.
 void Gateway::shutdown() {
   if (shutting_down_.exchange(true)) return;
-  log::info("shutdown_started", {{"in_flight", pipeline_ ? pipeline_->in_flight() : 0}});
+  constexpr auto kReplySlack = 250ms;
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  const auto deadline = started + config_.shutdown_grace;
+  store::Store* store = open_store_or_null();
+  log::info("shutdown_started", {{"in_flight", store != nullptr ? pipeline_->in_flight() : 0}});
   for (auto& s : servers_) s->stop_accepting();
   stop_schedules();
   for (auto& s : servers_) s->close_connections();
-  // Requests in flight finish: their commit and their reply.
-  const bool drained = !pipeline_ || pipeline_->wait_idle(config_.shutdown_grace);
-  if (!drained) log::warn("shutdown_grace_expired", {{"in_flight", pipeline_->in_flight()}});
+  if (store != nullptr && !pipeline_->wait_idle(config_.shutdown_grace)) {
+    log::warn("shutdown_grace_expired", {{"in_flight", pipeline_->in_flight()}});
+    store->shutdown_by(Clock::now());
+    pipeline_->wait_idle(std::chrono::duration_cast<std::chrono::milliseconds>(kReplySlack));
+  }
   // Let the replies reach their sockets before the io threads stop.
-  const auto deadline = std::chrono::steady_clock::now() + 2s;
+  const auto replies_by = std::max(deadline, Clock::now() + kReplySlack);
   auto busy = [this] {
     std::size_t n = 0;
     for (const auto& s : servers_) n += s->busy_connections();
     return n;
   };
-  while (busy() > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  while (busy() > 0 && Clock::now() < replies_by) std::this_thread::sleep_for(5ms);
   ioc_.stop();
   for (auto& t : io_threads_) {
     if (t.joinable()) t.join();
   }
   blocking_.join();
-  if (store_) store_->shutdown();
+  if (store != nullptr) store->shutdown_by(std::max(deadline, Clock::now() + kReplySlack));
   metrics_.clear_gauges();
   servers_.clear();
   std::vector<std::shared_ptr<plugin_host::AdapterInstance>> old;
@@ -379,8 +547,10 @@ void Gateway::shutdown() {
     old = std::move(adapters_.instances);
     adapters_.routes.reset();
   }
-  retire(std::move(old));
-  log::info("shutdown_complete", {});
+  retire(std::move(old), std::max(deadline, Clock::now()));
+  const std::chrono::duration<double> took = Clock::now() - started;
+  log::info("shutdown_complete", {{"seconds", took.count()}});
+  log::flush_repeats(/*everything=*/true);
 }
 
 }  // namespace kq::runtime

@@ -6,11 +6,13 @@
 // writer thread. The thread that calls run() is the control thread: it handles reload and
 // shutdown and is the only one that calls a plugin's create and destroy hooks.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -33,12 +35,14 @@ namespace kq::runtime {
 
 class Gateway : net::IngestHandler, net::StatusSource {
  public:
-  // Opens the store and builds the adapters; throws config::ConfigErrors or std::runtime_error.
+  // Loads plugins and mappings and builds the adapters; throws config::ConfigErrors or
+  // std::runtime_error. The store opens in run().
   explicit Gateway(config::GatewayConfig config);
   ~Gateway() override;
 
-  // Starts listeners and schedules, then serves until shutdown is requested (SIGTERM/SIGINT or
-  // request_shutdown). Returns the process exit code.
+  // Starts the listeners, opens the store, starts schedules, then serves until shutdown is
+  // requested (SIGTERM/SIGINT or request_shutdown). Returns the process exit code (1 when the
+  // store cannot be opened).
   int run(bool handle_signals = true);
 
   // Thread-safe: ask the control thread to reload the config file / shut down.
@@ -57,7 +61,15 @@ class Gateway : net::IngestHandler, net::StatusSource {
   std::string metrics_text() const override;
 
   std::shared_ptr<const net::RouteTable> routes() const;
-  void start_listeners();
+  // The store once it is open (and pipeline_ with it); nullptr while it opens. Any thread.
+  store::Store* open_store_or_null() const;
+  // Opens the store, waiting while another process holds it locked; false when a shutdown was
+  // asked for meanwhile or the store cannot be used (exit_code 1, the reason logged).
+  bool open_store_when_possible(int& exit_code);
+  boost::asio::awaitable<void> flush_log_repeats();
+  void create_listeners();
+  // Binds and starts the listeners that serve /healthz (or those that do not).
+  void start_listeners(bool serving_health);
   void start_schedules(const AdapterSet& set);
   void stop_schedules();
   boost::asio::awaitable<void> run_schedule(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
@@ -66,11 +78,15 @@ class Gateway : net::IngestHandler, net::StatusSource {
   void arm_signals();
   void reload();
   void shutdown();
-  void retire(std::vector<std::shared_ptr<plugin_host::AdapterInstance>> old);
+  void retire(std::vector<std::shared_ptr<plugin_host::AdapterInstance>> old,
+              std::chrono::steady_clock::time_point deadline);
   void register_metrics();
 
   config::GatewayConfig config_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Store> store_;  // set once by run(); read through open_store_or_null()
+  std::atomic<bool> store_open_{false};
+  mutable std::mutex open_error_mutex_;
+  std::string open_error_;  // why the store has not opened yet (for /readyz)
   plugin_host::PluginRegistry registry_;
   metrics::Registry metrics_;
   boost::asio::io_context ioc_;

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <thread>
 #include <utility>
 
 namespace kq::store::sqlite {
@@ -121,14 +123,39 @@ Connection::Connection(const std::filesystem::path& path, Mode mode) {
 
 Connection::~Connection() { close(); }
 
-Connection::Connection(Connection&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+Connection::Connection(Connection&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), busy_wait_(std::move(other.busy_wait_)) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {
     close();
     db_ = std::exchange(other.db_, nullptr);
+    busy_wait_ = std::move(other.busy_wait_);
   }
   return *this;
+}
+
+void Connection::set_busy_wait(std::chrono::milliseconds timeout, const std::atomic<bool>* give_up) {
+  if (!busy_wait_) busy_wait_ = std::make_unique<BusyWait>();
+  busy_wait_->timeout = timeout;
+  busy_wait_->give_up = give_up;
+  sqlite3_busy_handler(db_, &Connection::on_busy, busy_wait_.get());
+}
+
+int Connection::on_busy(void* state, int attempts) {
+  auto* wait = static_cast<BusyWait*>(state);
+  const auto now = std::chrono::steady_clock::now();
+  if (attempts == 0) wait->since = now;
+  if (wait->give_up != nullptr && wait->give_up->load()) return 0;
+  const auto waited = now - wait->since;
+  if (waited >= wait->timeout) return 0;
+  // Short sleeps first (most locks are held for a commit or two), never more than 10 ms, so a
+  // give-up is noticed quickly.
+  constexpr std::chrono::milliseconds kSteps[] = {std::chrono::milliseconds(1), std::chrono::milliseconds(2),
+                                                  std::chrono::milliseconds(5)};
+  const auto step = attempts < 3 ? kSteps[attempts] : std::chrono::milliseconds(10);
+  std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(step, wait->timeout - waited));
+  return 1;
 }
 
 void Connection::close() {

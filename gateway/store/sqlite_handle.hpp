@@ -3,8 +3,11 @@
 // execution of that statement (Query), which resets the statement when it goes out of scope so
 // that no read transaction is ever left open by an early return or an exception — an open read
 // transaction would pin the WAL and starve checkpoints.
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -94,9 +97,23 @@ class Connection {
   Statement prepare(std::string_view sql) { return Statement(db_, sql); }
   bool in_transaction() const;
 
+  // Waits up to `timeout` for a lock another connection holds, like sqlite3_busy_timeout, but
+  // gives up at once when *give_up turns true. SQLite's own wait cannot be cut short, not even by
+  // sqlite3_interrupt, and a shutdown must not sit out a lock some other process holds.
+  // `give_up` must outlive the connection (or the next call). sqlite3_busy_timeout() on this
+  // connection replaces it.
+  void set_busy_wait(std::chrono::milliseconds timeout, const std::atomic<bool>* give_up);
+
  private:
+  struct BusyWait {
+    std::chrono::milliseconds timeout{0};
+    const std::atomic<bool>* give_up = nullptr;
+    std::chrono::steady_clock::time_point since;
+  };
+  static int on_busy(void* wait, int attempts);
   void close();
   sqlite3* db_ = nullptr;
+  std::unique_ptr<BusyWait> busy_wait_;  // the state on_busy reads; stable across moves
 };
 
 }  // namespace kq::store::sqlite

@@ -13,7 +13,9 @@
 #include "gateway/log/log.hpp"
 #include "gateway/store/prepared_batch.hpp"
 #include "gateway/store/sqlite_batch_writer.hpp"
+#include "gateway/store/sqlite_check.hpp"
 #include "gateway/store/sqlite_checkpointer.hpp"
+#include "gateway/store/sqlite_health.hpp"
 #include "gateway/store/sqlite_reader.hpp"
 #include "gateway/store/sqlite_schema.hpp"
 #include "gateway/store/store.hpp"
@@ -53,11 +55,20 @@ class SqliteStore final : public Store {
                                                              options.busy_timeout)),
         pool_(std::make_shared<sqlite::ReaderPool>(options.path, options.busy_timeout,
                                                    options.reader_connections)),
+        health_(options.path, options.min_free_bytes),
         // Until a group has been seen, wait the full max_delay for company after the first write.
         expected_group_(std::max<std::size_t>(options.max_batch, 1)) {
     if (options_.max_batch == 0) options_.max_batch = 1;
+    if (options_.probe_interval.count() <= 0) options_.probe_interval = std::chrono::seconds(1);
+    db_.set_busy_wait(options_.busy_timeout, &giving_up_);
     results_.reserve(options_.max_batch);
     queue_.reserve(options_.max_batch);
+    health_.check_space();
+    if (options_.integrity_check_interval.count() > 0) {
+      integrity_ = std::make_unique<sqlite::IntegritySchedule>(
+          options_.path, options_.integrity_check_interval, options_.integrity_check_full,
+          options_.busy_timeout);
+    }
     thread_ = std::thread([this] { run_writer(); });
     log::info("store_opened",
               {{"path", options_.path.string()},
@@ -84,6 +95,10 @@ class SqliteStore final : public Store {
       std::lock_guard lock(mutex_);
       if (!accepting_) {
         refused = "store is shut down";
+      } else if (health_.space_low()) {
+        // Refused before it reaches the disk: the reserve is there so that the store can still
+        // finish what it started and recover, not to be filled by the next message.
+        refused = health_.space_error();
       } else if (queue_.size() >= options_.max_queue) {
         refused = "store write queue is full";
       } else {
@@ -100,14 +115,7 @@ class SqliteStore final : public Store {
 
   std::unique_ptr<Reader> reader() override { return pool_->acquire(); }
 
-  Health health() const override {
-    std::lock_guard lock(health_mutex_);
-    Health h;
-    h.writable = health_accepting_ && last_transaction_ok_;
-    h.last_error = last_error_;
-    h.last_error_at_ms = last_error_at_ms_;
-    return h;
-  }
+  Health health() const override { return health_.health(); }
 
   std::size_t queue_depth() const override {
     std::lock_guard lock(mutex_);
@@ -132,10 +140,21 @@ class SqliteStore final : public Store {
     s.total_commit_latency = std::chrono::microseconds(total_commit_us_.load());
     s.db_size_bytes = db_size_bytes();
     s.checkpoints = checkpointer_->checkpoints();
+    s.free_bytes = health_.free_bytes();
+    s.min_free_bytes = health_.min_free_bytes();
+    if (integrity_) {
+      const auto last = integrity_->last();
+      s.integrity_checks = last.runs;
+      s.integrity_ok = last.ok;
+      s.integrity_checked_at_ms = last.finished_at_ms;
+      s.integrity_check_duration = last.took;
+    }
     return s;
   }
 
-  void shutdown() override {
+  void shutdown() override { shutdown_by(Clock::time_point::max()); }
+
+  void shutdown_by(Clock::time_point deadline) override {
     if (std::this_thread::get_id() == thread_.get_id()) {
       // Called from a `done` callback: the writer cannot join itself. Stop intake; the owner's
       // later shutdown() (or the destructor) finishes the job.
@@ -145,7 +164,21 @@ class SqliteStore final : public Store {
     std::lock_guard once(shutdown_mutex_);
     if (closed_) return;
     stop_intake();
+    {
+      std::unique_lock lock(mutex_);
+      auto finished = [this] { return writer_finished_; };
+      if (deadline == Clock::time_point::max()) {
+        writer_done_.wait(lock, finished);
+      } else if (!writer_done_.wait_until(lock, deadline, finished)) {
+        // Out of time (typically a lock held by another process): whatever is not committed now
+        // fails, so its sender hears a transient error, never a false acknowledgement.
+        giving_up_ = true;
+        log::warn("store_shutdown_gave_up", {{"queued", queue_.size()}});
+      }
+    }
+    wake_writer_.notify_one();
     if (thread_.joinable()) thread_.join();
+    if (integrity_) integrity_->stop();
     checkpointer_->stop();  // stays allocated: stats() may still read its count
     writer_.reset();  // statements first, then the connection they belong to
     db_ = sqlite::Connection();
@@ -163,22 +196,25 @@ class SqliteStore final : public Store {
       accepting_ = false;
       stopping_ = true;
     }
-    {
-      std::lock_guard lock(health_mutex_);
-      health_accepting_ = false;
-    }
+    health_.stop_accepting();
     wake_writer_.notify_one();
   }
+
+  enum class Next { group, idle, stop };
 
   // Waits for work, then takes one group: up to max_batch writes, waiting at most max_delay after
   // the first one arrived for more to join. It stops waiting early once the queue holds as many
   // writes as the previous group: under steady load those are the callers that were waiting on
-  // the last commit, and waiting longer would only add latency.
-  bool take_group(std::vector<PreparedBatch>& group) {
+  // the last commit, and waiting longer would only add latency. `idle` after a probe interval
+  // without work; `stop` once stopping and everything has been taken.
+  Next take_group(std::vector<PreparedBatch>& group) {
     std::unique_lock lock(mutex_);
     wake_at_ = 1;
-    wake_writer_.wait(lock, [this] { return !queue_.empty() || stopping_; });
-    if (queue_.empty()) return false;  // stopping, and everything has been flushed
+    if (!wake_writer_.wait_for(lock, options_.probe_interval,
+                               [this] { return !queue_.empty() || stopping_; })) {
+      return Next::idle;
+    }
+    if (queue_.empty()) return Next::stop;
     const std::size_t target = std::min(options_.max_batch, expected_group_);
     if (!stopping_ && queue_.size() < target) {
       wake_at_ = target;
@@ -196,17 +232,69 @@ class SqliteStore final : public Store {
       group.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
       queue_.erase(queue_.begin(), end);
     }
-    return true;
+    return Next::group;
   }
 
   void run_writer() {
     std::vector<PreparedBatch> group;
     group.reserve(options_.max_batch);
-    while (take_group(group)) {
-      commit_group(group);
-      expected_group_ = group.size();  // only the writer thread reads or writes this
+    for (;;) {
+      const Next next = take_group(group);
+      if (next == Next::stop) break;
+      if (next == Next::idle) {
+        probe();
+        maybe_checkpoint();
+        continue;
+      }
+      if (giving_up_) {
+        fail_group(group, "the store shut down before this write was committed");
+      } else if (!health_.check_space()) {
+        fail_group(group, health_.space_error());
+      } else {
+        commit_group(group);
+        expected_group_ = group.size();  // only the writer thread reads or writes this
+      }
       group.clear();
       maybe_checkpoint();
+    }
+    std::lock_guard lock(mutex_);
+    writer_finished_ = true;
+    writer_done_.notify_all();
+  }
+
+  // Runs while the writer is idle, once per probe interval, so that health() follows the store's
+  // real state without traffic. Below the reserve it only watches the free space. After a failed
+  // transaction it writes one small transaction (the application id in the header, the same
+  // value again): only a write that commits shows that the disk takes writes again. Otherwise it
+  // takes the write lock and lets it go, which finds a lock held elsewhere without writing.
+  void probe() {
+    if (giving_up_ || !health_.check_space()) return;
+    const bool write = !health_.last_transaction_ok();
+    try {
+      writer_->begin();
+      if (write) {
+        db_.exec("PRAGMA application_id = " + std::to_string(sqlite::kApplicationId));
+        writer_->commit();
+      } else {
+        writer_->rollback();
+      }
+      health_.transaction_succeeded();
+    } catch (const std::exception& e) {
+      writer_->rollback();
+      health_.transaction_failed(std::string("store probe failed: ") + e.what());
+    }
+  }
+
+  // Every batch of the group fails without a write being tried.
+  void fail_group(std::vector<PreparedBatch>& group, const std::string& why) {
+    batches_failed_ += group.size();
+    for (PreparedBatch& p : group) {
+      const auto& m = p.batch.message;
+      try {
+        p.done(failure(m ? m->id : std::string(), why));
+      } catch (const std::exception& e) {
+        log::error("store_done_callback_threw", {{"error", e.what()}});
+      }
     }
   }
 
@@ -225,6 +313,7 @@ class SqliteStore final : public Store {
     last_checkpoint_attempt_ = now;
     const bool done =
         writer_->checkpoint_truncate(std::chrono::milliseconds(100), options_.busy_timeout);
+    db_.set_busy_wait(options_.busy_timeout, &giving_up_);  // it set a plain busy timeout
     log::info("store_wal_checkpoint", {{"truncated", done}});
   }
 
@@ -281,10 +370,7 @@ class SqliteStore final : public Store {
       }
       batches_failed_ += group.size();
       log::error("store_commit_failed", {{"error", group_error}, {"batches", group.size()}});
-      std::lock_guard lock(health_mutex_);
-      last_transaction_ok_ = false;
-      last_error_ = group_error;
-      last_error_at_ms_ = wall_clock_ms();
+      health_.transaction_failed(group_error);
       return;
     }
     std::uint64_t ok = 0, records = 0, failed = 0;
@@ -304,8 +390,7 @@ class SqliteStore final : public Store {
     if (group.size() > max_commit_batches_.load()) max_commit_batches_ = group.size();
     last_commit_us_ = static_cast<std::uint64_t>(latency.count());
     total_commit_us_ += static_cast<std::uint64_t>(latency.count());
-    std::lock_guard lock(health_mutex_);
-    last_transaction_ok_ = true;
+    health_.transaction_succeeded();
   }
 
   SqliteOptions options_;
@@ -313,13 +398,18 @@ class SqliteStore final : public Store {
   std::unique_ptr<sqlite::BatchWriter> writer_;
   std::unique_ptr<sqlite::Checkpointer> checkpointer_;  // hooks db_: stopped before db_ closes
   std::shared_ptr<sqlite::ReaderPool> pool_;
+  sqlite::HealthState health_;
+  std::unique_ptr<sqlite::IntegritySchedule> integrity_;  // when configured
+  std::atomic<bool> giving_up_{false};  // shutdown deadline passed: fail, do not wait for locks
 
   mutable std::mutex mutex_;  // guards the queue and the flags below it
   std::condition_variable wake_writer_;
+  std::condition_variable writer_done_;
   std::vector<PreparedBatch> queue_;
   std::size_t wake_at_ = 1;  // submitters notify once the queue reaches this size
   bool accepting_ = true;
   bool stopping_ = false;
+  bool writer_finished_ = false;
 
   std::size_t expected_group_;  // writer thread only
   Clock::time_point last_checkpoint_attempt_ = Clock::now() - std::chrono::hours(1);  // writer only
@@ -328,12 +418,6 @@ class SqliteStore final : public Store {
   std::atomic<std::uint64_t> commits_{0}, batches_committed_{0}, records_committed_{0};
   std::atomic<std::uint64_t> batches_failed_{0}, last_commit_us_{0}, total_commit_us_{0};
   std::atomic<std::size_t> last_commit_batches_{0}, max_commit_batches_{0};
-
-  mutable std::mutex health_mutex_;
-  bool health_accepting_ = true;
-  bool last_transaction_ok_ = true;
-  std::string last_error_;
-  std::int64_t last_error_at_ms_ = 0;
 
   std::mutex shutdown_mutex_;
   bool closed_ = false;

@@ -21,11 +21,17 @@
 
 namespace kq::store {
 
-// Opening failed (unreadable file, newer schema, failed quick_check, …). The message is meant for
-// the operator and says what to do.
+// Opening failed (unreadable file, newer schema, locked, …). The message is meant for the
+// operator and says what to do.
 class StoreError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit StoreError(const std::string& what, bool retryable = false)
+      : std::runtime_error(what), retryable_(retryable) {}
+  // Another process held a lock for longer than the busy timeout: trying again later may work.
+  bool retryable() const { return retryable_; }
+
+ private:
+  bool retryable_;
 };
 
 struct StoredRecord {
@@ -136,6 +142,13 @@ struct StoreStats {
   std::chrono::microseconds total_commit_latency{0};  // sum over `commits`
   std::uint64_t db_size_bytes = 0;                    // database + WAL file
   std::uint64_t checkpoints = 0;  // background WAL checkpoints completed
+  std::uint64_t free_bytes = 0;      // on the store's file system, at the last check
+  std::uint64_t min_free_bytes = 0;  // the reserve below which writes are refused (0: none)
+  // The background integrity check (SqliteOptions::integrity_check_interval), if any.
+  std::uint64_t integrity_checks = 0;  // completed
+  bool integrity_ok = false;           // verdict of the last one
+  std::int64_t integrity_checked_at_ms = 0;
+  std::chrono::milliseconds integrity_check_duration{0};
 };
 
 class Store {
@@ -166,6 +179,10 @@ class Store {
   // Stops accepting writes, commits everything already queued, then closes. Idempotent; the
   // destructor calls it too.
   virtual void shutdown() = 0;
+  // The same, but what is not committed by `deadline` fails instead (each caller hears
+  // `failed`, so nothing uncommitted is ever acknowledged) — even a transaction that is waiting
+  // for a lock another process holds. Bounds the gateway's exit time.
+  virtual void shutdown_by(std::chrono::steady_clock::time_point deadline) = 0;
 };
 
 struct SqliteOptions {
@@ -182,6 +199,15 @@ struct SqliteOptions {
   // A background thread copies the WAL into the database once it holds this many pages (see
   // sqlite_checkpointer.hpp); SQLite's own default is 1000, run inside the writer's COMMIT.
   int checkpoint_pages = 8192;
+  // Below this much free space on the database's file system, writes fail at once ("failed":
+  // the sender hears a transient error) until there is room again. 0: no reserve.
+  std::uint64_t min_free_bytes = 0;
+  // How often the idle writer looks at the store (free space, the write lock, one small write
+  // after a failure), so that health() tells the truth and recovers without waiting for traffic.
+  std::chrono::milliseconds probe_interval{1000};
+  // A background quick_check (integrity_check with integrity_check_full) this often; 0: never.
+  std::chrono::milliseconds integrity_check_interval{0};
+  bool integrity_check_full = false;
 };
 
 // Opens (creating and migrating if needed) the database at options.path. Throws StoreError.

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kq::bench {
@@ -44,6 +45,11 @@ class MessageFactory {
  private:
   std::string adt_, oru_;
 };
+
+// Loopback plumbing shared by the benchmarks that drive the real binary.
+int connect_loopback(unsigned short port);  // -1 when nobody listens; TCP_NODELAY set
+bool send_all(int fd, std::string_view bytes);
+unsigned short free_port();  // a port nobody listens on right now
 
 // A national identity number with its check digit: 6-digit area, birth date, 3-digit sequence.
 std::string national_id(const std::string& area, const std::string& birth_date, unsigned sequence);

@@ -132,6 +132,134 @@ adapters:
 """
 
 
+def raise_open_files_limit(wanted):
+    """Raises this process's soft limit on open files to `wanted` (as far as the hard limit
+    allows); returns the limit now in force."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def hold_idle_connections(port, count, source="127.0.0.1"):
+    """Opens `count` TCP connections to `port` that never send a byte (no TLS handshake, no
+    frame), from the loopback address `source`; returns the sockets, for the caller to close."""
+    held = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((source, 0))
+            s.settimeout(5)
+            s.connect(("127.0.0.1", port))
+            held.append(s)
+    except BaseException:
+        close_all(held)
+        raise
+    return held
+
+
+def close_all(sockets):
+    for s in sockets:
+        try:
+            s.close()
+        except OSError:
+            pass
+
+
+def closed_by_peer(sock, timeout):
+    """True when the peer closes (or resets) `sock` within `timeout` seconds without sending."""
+    sock.settimeout(timeout)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def metric(text, name):
+    """The value of an unlabelled metric in Prometheus text."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"no metric {name}")
+
+
+RESIDENT_ID = "urn:oid:2.16.156.10011.1.3"
+# A valid canonical person, as the example_echo adapter takes it (the default config's route).
+PERSON = {"kind": "person", "identifiers": [{"system": RESIDENT_ID, "value": "11010519491231002X"}],
+          "name": {"family": "张", "given": "三", "text": "张三"}, "sex": "2", "birth_date": "1949-12-31"}
+
+
+def wait_until(predicate, timeout, step=0.05):
+    """Polls `predicate` until it is true or `timeout` seconds have passed; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+def his_adt(control_id):
+    """The ADT^A01 fixture with its MSH-10 replaced, for the his adapter."""
+    with open(os.path.join(SOURCE_DIR, "tests/fixtures/hl7v2/adt_a01.hl7"), "rb") as f:
+        message = f.read().replace(b"\r\n", b"\r").replace(b"\n", b"\r")
+    return message.replace(b"HIS20240912000001", control_id.encode())
+
+
+def echo_and_his_config(data="{data}", top="", ingest_limits="", mllp_limits="", store=""):
+    """A config template (see Gateway.write_config): an mTLS HTTPS listener `ingest` where
+    example_echo takes PERSON at /v1/records from hospital-a, and an MLLP listener `hl7` at
+    {extra_port} where the his adapter `hospital-a` takes HL7 v2 with the shipped mappings.
+    `top`: extra top-level lines; the others: extra settings of those blocks."""
+    def block(settings):
+        return f"{{{{ {settings} }}}}" if settings else "{{}}"
+    return f"""
+data_dir: {data}
+{top}
+listeners:
+  - name: admin
+    port: {{admin_port}}
+  - name: ingest
+    port: {{ingest_port}}
+    serve_health: false
+    limits: {block(ingest_limits)}
+    tls:
+      certificate: {{certs}}/server.crt
+      private_key: {{certs}}/server.key
+      client_ca: {{certs}}/ca.crt
+      require_client_certificate: true
+  - name: hl7
+    protocol: mllp
+    port: {{extra_port}}
+    limits: {block(mllp_limits)}
+store: {block("path: kangqiao.db" + (", " + store if store else ""))}
+plugins:
+  directory: {{plugins}}
+mappings:
+  directory: {os.path.join(SOURCE_DIR, "mappings")}
+adapters:
+  - name: demo-records
+    plugin: example_echo
+    listener: ingest
+    config:
+      path: /v1/records
+  - name: hospital-a
+    plugin: his
+    listener: hl7
+    config:
+      facility: E2E
+principals:
+  - name: hospital-a
+    organisation: "12110000MB0000001X"
+    roles: [his.push]
+    subject: "CN=hospital-a,O=Demo District Hospital,C=CN"
+"""
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -208,14 +336,19 @@ class Gateway:
         with open(self.config_path, "w") as f:
             f.write(text)
 
-    def start(self):
-        """Starts the gateway and waits until /healthz answers. Tests run in parallel and pick
-        free ports by binding and closing, so another test may take a port in between: on the
-        first start, a port that is already taken means new ports and another try."""
+    def start(self, wait_for_store=True):
+        """Starts the gateway and waits until /healthz answers and, with `wait_for_store`, until
+        the store has opened (/healthz answers before: the store opens after the listeners).
+        Tests run in parallel and pick free ports by binding and closing, so another test may
+        take a port in between: on the first start, a port that is already taken means new
+        ports and another try."""
         first_start = self.proc is None
         for attempt in range(3):
             try:
-                return self._start_once()
+                self._start_once()
+                if wait_for_store:
+                    self._wait_for_store()
+                return self
             except RuntimeError as e:
                 if not (first_start and "cannot listen" in str(e) and attempt < 2):
                     raise
@@ -239,6 +372,17 @@ class Gateway:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("gateway did not become healthy:\n" + self.logs())
+
+    def _wait_for_store(self):
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("gateway exited while opening its store:\n" + self.logs())
+            status, body = self.get("/readyz")
+            if status == 200 or "store opening" not in body:
+                return
+            time.sleep(0.02)
+        raise RuntimeError("the gateway's store did not open:\n" + self.logs())
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
         if self.proc and self.proc.poll() is None:
@@ -301,9 +445,12 @@ class Gateway:
                                            context=self.tls_context(client))
         h = {"Content-Type": content_type}
         h.update(headers or {})
-        conn.request("POST", path, body=body.encode() if isinstance(body, str) else body, headers=h)
-        r = conn.getresponse()
-        text = r.read().decode()
+        try:
+            conn.request("POST", path, body=body.encode() if isinstance(body, str) else body, headers=h)
+            r = conn.getresponse()
+            text = r.read().decode()
+        finally:
+            conn.close()
         try:
             return r.status, r.getheader("Content-Type"), json.loads(text)
         except ValueError:

@@ -179,7 +179,7 @@ TEST(StoreKill9, EveryAcknowledgedWriteSurvivesSigkill) {
     acked_total.insert(acked_total.end(), acks.begin(), acks.end());
 
     {
-      // The store's own open runs quick_check and recovers the WAL the child left behind.
+      // The store's own open recovers the WAL the child left behind.
       SqliteOptions options;
       options.path = db;
       auto store = make_sqlite_store(options);

@@ -116,6 +116,7 @@ TEST(Loader, OmittedKeysTakeTheDocumentedDefaults) {
   const GatewayConfig d;
   EXPECT_EQ(c.node_name, d.node_name);
   EXPECT_EQ(c.log_level, d.log_level);
+  EXPECT_EQ(c.log_repeat_window, d.log_repeat_window);
   EXPECT_EQ(c.io_threads, d.io_threads);
   EXPECT_EQ(c.blocking_threads, d.blocking_threads);
   EXPECT_EQ(c.shutdown_grace, d.shutdown_grace);
@@ -131,6 +132,8 @@ TEST(Loader, OmittedKeysTakeTheDocumentedDefaults) {
   EXPECT_EQ(l.limits.read_timeout, dl.limits.read_timeout);
   EXPECT_EQ(l.limits.idle_timeout, dl.limits.idle_timeout);
   EXPECT_EQ(l.limits.max_connections, dl.limits.max_connections);
+  EXPECT_EQ(l.limits.handshake_timeout, dl.limits.handshake_timeout);
+  EXPECT_EQ(l.limits.max_connections_per_peer, dl.limits.max_connections_per_peer);
   const StoreConfig ds;
   EXPECT_EQ(c.store.backend, ds.backend);
   EXPECT_EQ(c.store.group_commit_max_batch, ds.group_commit_max_batch);
@@ -138,6 +141,9 @@ TEST(Loader, OmittedKeysTakeTheDocumentedDefaults) {
   EXPECT_EQ(c.store.busy_timeout, ds.busy_timeout);
   EXPECT_EQ(c.store.reader_connections, ds.reader_connections);
   EXPECT_EQ(c.store.cache_bytes, ds.cache_bytes);
+  EXPECT_EQ(c.store.min_free_bytes, ds.min_free_bytes);
+  EXPECT_EQ(c.store.integrity_check_interval, ds.integrity_check_interval);
+  EXPECT_EQ(c.store.integrity_check_full, ds.integrity_check_full);
   EXPECT_EQ(c.plugin_directory, "");
   EXPECT_EQ(c.mappings_directory, "");
   EXPECT_TRUE(c.mappings_lineage);
