@@ -245,6 +245,7 @@ adapters:
   - name: demo-records
     plugin: example_echo
     listener: ingest
+    roles: [records.write]
     config:
       path: /v1/records
   - name: hospital-a
@@ -255,7 +256,7 @@ adapters:
 principals:
   - name: hospital-a
     organisation: "12110000MB0000001X"
-    roles: [his.push]
+    roles: [his.push, records.write]
     subject: "CN=hospital-a,O=Demo District Hospital,C=CN"
 """
 

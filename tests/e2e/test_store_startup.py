@@ -97,9 +97,9 @@ class OpeningALockedStore(StoreCase):
         holder.close()
         self.assertTrue(wait_until(lambda: self.gw.get("/readyz")[0] == 200, 5), self.gw.get("/readyz"))
         self.assertEqual(self.post("after-opening")[0], 201)
-        # The same request now reaches the adapter, which wants a client certificate (400) and
+        # The same request now reaches the adapter, which wants a client certificate (403) and
         # keeps the request as rejected: it is processed, no longer turned away by the store.
-        self.assertEqual(self.post_on_admin("after-opening")[0], 400)
+        self.assertEqual(self.post_on_admin("after-opening")[0], 403)
         waits = [e for e in self.gw.log_events() if e.get("event") == "store_open_waiting"]
         self.assertTrue(waits)
         self.assertLess(len(waits), 5, "one line per window, not one per attempt")
