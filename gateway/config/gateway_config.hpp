@@ -70,6 +70,7 @@ struct AdapterConfig {
   // Absent in the file: the folder named after the plugin ("his/").
   std::vector<std::string> mappings;
   bool mappings_given = false;  // written in the file (then every entry must name something)
+  std::chrono::milliseconds dedupe_window{7LL * 24 * 3600 * 1000};  // a message key is held this long
   std::map<std::string, std::string> mapping_variables;  // $name values its mappings read
   SourceLocation where;
   SourceLocation block_where;

@@ -169,6 +169,13 @@ std::vector<Field> adapter_fields() {
             "Mappings this adapter may apply: mapping names, or folders of `mappings.directory` "
             "written with a trailing `/` (e.g. `his/`). A document that only other mappings would "
             "take is refused. Default: the folder named after the plugin (`<plugin>/`)."),
+      field("dedupe_window", T::duration,
+            "How long a sender's message key (MSH-3|MSH-4|MSH-10, an Idempotency-Key) stays taken: a "
+            "resend within it is answered as the original, another message with the key is refused "
+            "as a conflict; after it the key is free again, because HIS systems recycle control ids. "
+            "Keys older than the longest window of any adapter are swept from the store.")
+          .by_default("7d")
+          .range(kMinute, 3650 * 24 * kHour),
       field("mapping_variables", T::any,
             "Values its mappings read as `$name` (a mapping of names to text), e.g. "
             "`{name_order: pinyin_hanzi}` for a sender with its own conventions."),

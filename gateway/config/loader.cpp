@@ -144,6 +144,7 @@ class Builder {
     a.mappings_where = a.mappings_given ? b.location("mappings") : b.where();
     a.mappings = a.mappings_given ? b.get_string_list("mappings") : std::vector<std::string>{a.plugin + "/"};
     mapping_variables(b, a);
+    a.dedupe_window = b.get_duration("dedupe_window");
     unique(adapter_names_, b, "adapter");
     if (b.has("listener") && !listener_names_.count(a.listener)) {
       std::vector<std::string> names;

@@ -33,7 +33,8 @@ struct Unit {
   std::int64_t factor;
 };
 
-constexpr std::array<Unit, 4> kDurationUnits{{{"h", 3'600'000}, {"m", 60'000}, {"s", 1'000}, {"ms", 1}}};
+constexpr std::array<Unit, 5> kDurationUnits{
+    {{"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1'000}, {"ms", 1}}};
 constexpr std::array<Unit, 5> kSizeUnits{{{"TiB", std::int64_t{1} << 40},
                                           {"GiB", std::int64_t{1} << 30},
                                           {"MiB", std::int64_t{1} << 20},
@@ -115,7 +116,7 @@ std::optional<std::int64_t> parse_duration_ms(std::string_view text, std::string
     }
     return *number * u.factor;
   }
-  error = "unknown duration unit " + quote_found(unit) + " in " + quote_found(text) + "; use ms, s, m or h";
+  error = "unknown duration unit " + quote_found(unit) + " in " + quote_found(text) + "; use ms, s, m, h or d";
   return std::nullopt;
 }
 

@@ -26,7 +26,10 @@ MessagePlan plan_message(const plugin_host::AdapterInstance& adapter, const plug
                          const plugin_host::DecodeResult& decoded, const mapping::MappingSet* mappings,
                          const std::string& payload_sha256, bool field_lineage) {
   MessagePlan plan;
-  if (!decoded.message_key.empty()) plan.dedupe = store::DedupeKey{dedupe_scope(in), decoded.message_key};
+  if (!decoded.message_key.empty()) {
+    plan.dedupe = store::DedupeKey{dedupe_scope(in), decoded.message_key, true,
+                                   adapter.settings().dedupe_window.count()};
+  }
   if (decoded.rejection) {
     plan.intended = KQ_OUTCOME_REJECTED;
     plan.errors.push_back(*decoded.rejection);

@@ -117,6 +117,8 @@ struct AdapterSettings {
   std::vector<std::string> mappings;
   // $name values its mappings read (mapping_variables:), e.g. a sender's name order.
   std::map<std::string, std::string> mapping_variables;
+  // How long a message key stays taken (dedupe_window:); 0: for ever.
+  std::chrono::milliseconds dedupe_window{0};
 };
 
 struct CompiledPath;  // a kq_path: the host's compiled path with its format

@@ -64,7 +64,7 @@ std::shared_ptr<plugin_host::AdapterInstance> create_one(const config::GatewayCo
   if (problems.size() != before) return nullptr;
   try {
     return plugin_host::AdapterInstance::create(a.name, plugin, block,
-                                                plugin_host::AdapterSettings{a.mappings, a.mapping_variables});
+                                                plugin_host::AdapterSettings{a.mappings, a.mapping_variables, a.dedupe_window});
   } catch (const std::exception& e) {
     problems.push_back({a.block_where, "adapter '" + a.name + "': " + e.what()});
     return nullptr;

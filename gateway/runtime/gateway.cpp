@@ -40,6 +40,8 @@ std::unique_ptr<store::Store> open_store(const config::GatewayConfig& config) {
   options.min_free_bytes = config.store.min_free_bytes;
   options.integrity_check_interval = config.store.integrity_check_interval;
   options.integrity_check_full = config.store.integrity_check_full;
+  // Keys outlive no adapter's window: the sweep removes what every adapter has let go.
+  for (const auto& a : config.adapters) options.dedupe_retention = std::max(options.dedupe_retention, a.dedupe_window);
   return store::make_sqlite_store(options);
 }
 
@@ -134,6 +136,9 @@ void Gateway::register_metrics() {
               [](const store::Store& s) { return static_cast<double>(s.stats().last_commit_batches); });
   store_gauge("kangqiao_store_checkpoints", "WAL checkpoints run by the background thread.",
               [](const store::Store& s) { return static_cast<double>(s.stats().checkpoints); });
+  store_gauge("kangqiao_store_dedupe_keys_pruned",
+              "Expired message keys (older than the longest dedupe_window) removed since start.",
+              [](const store::Store& s) { return static_cast<double>(s.stats().dedupe_keys_pruned); });
   store_gauge("kangqiao_store_writable", "1 when the store accepts writes.",
               [](const store::Store& s) { return s.health().writable ? 1.0 : 0.0; });
   store_gauge("kangqiao_store_free_bytes", "Free space on the store's file system at the last check.",

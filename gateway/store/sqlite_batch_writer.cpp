@@ -21,11 +21,6 @@ BatchWriter::BatchWriter(Connection& db)
       savepoint_(db.prepare("SAVEPOINT write_batch")),
       release_(db.prepare("RELEASE write_batch")),
       rollback_to_(db.prepare("ROLLBACK TO write_batch")),
-      find_dedupe_(db.prepare(
-          "SELECT message_id, payload_sha256 FROM dedupe_key WHERE scope = ?1 AND key = ?2")),
-      insert_dedupe_(db.prepare(
-          "INSERT INTO dedupe_key (scope, key, message_id, payload_sha256, created_at_ms) "
-          "VALUES (?1, ?2, ?3, ?4, ?5)")),
       insert_message_(
           db.prepare("INSERT INTO raw_message (id, source, channel, content_type, payload, sha256, "
                      "received_at_ms, status, error, peer, org_id, stored_at_ms, transport, listener, "
@@ -51,8 +46,9 @@ BatchWriter::BatchWriter(Connection& db)
       insert_outbox_(
           db.prepare("INSERT INTO outbox (destination, payload, idempotency_key, message_id, "
                      "next_attempt_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")),
+      dedupe_(db),
       audit_(db),
-      links_(db, audit_) {}
+      links_(db, audit_, dedupe_) {}
 
 void BatchWriter::begin() { begin_.query().run(); }
 
@@ -138,21 +134,13 @@ void BatchWriter::apply_inside(PreparedBatch& p, std::int64_t now_ms, WriteResul
   if (b.reprocess) {
     if (b.message) throw std::invalid_argument("a reprocess batch carries no raw message");
     if (!links_.begin_reprocess(b, now_ms, result)) return;  // superseded by a resend
-  } else if (b.dedupe && check_dedupe(p, result)) {
+  } else if (b.dedupe && check_dedupe(p, now_ms, result)) {
     return;  // duplicate or conflict: write nothing
   }
 
   if (b.message) {
     insert_message(*b.message, now_ms);
-    if (b.dedupe && b.dedupe->claim) {
-      insert_dedupe_.query()
-          .bind(1, b.dedupe->scope)
-          .bind(2, b.dedupe->key)
-          .bind(3, b.message->id)
-          .bind(4, b.message->sha256)
-          .bind(5, now_ms)
-          .run();
-    }
+    if (b.dedupe && b.dedupe->claim) dedupe_.claim(*b.dedupe, b.message->id, b.message->sha256, now_ms);
   }
   resolve_persons(p, now_ms, result);
   if (!b.merges.empty()) links_.apply_merges(b, lineage_message_id(b), now_ms, result);
@@ -162,19 +150,13 @@ void BatchWriter::apply_inside(PreparedBatch& p, std::int64_t now_ms, WriteResul
   result.status = WriteStatus::committed;
 }
 
-bool BatchWriter::check_dedupe(const PreparedBatch& p, WriteResult& result) {
+bool BatchWriter::check_dedupe(const PreparedBatch& p, std::int64_t now_ms, WriteResult& result) {
   const WriteBatch& b = p.batch;
-  std::string original_id;
-  std::string original_hash;
-  {
-    Query q = find_dedupe_.query();
-    q.bind(1, b.dedupe->scope).bind(2, b.dedupe->key);
-    if (!q.next()) return false;
-    original_id = q.text(0);
-    original_hash = q.text(1);
-  }
+  std::optional<DedupeKeys::Holder> holder = dedupe_.holder(*b.dedupe, now_ms);
+  if (!holder) return false;
+  const std::string& original_id = holder->message_id;
   result.original_message_id = original_id;
-  if (original_hash == b.message->sha256) {
+  if (holder->payload_sha256 == b.message->sha256) {
     result.status = WriteStatus::duplicate;
     load_records_of_message(original_id, result);
   } else {

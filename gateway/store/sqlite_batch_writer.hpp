@@ -12,6 +12,7 @@
 #include "gateway/store/prepared_batch.hpp"
 #include "gateway/store/sqlite_handle.hpp"
 #include "gateway/store/sqlite_audit.hpp"
+#include "gateway/store/sqlite_dedupe.hpp"
 #include "gateway/store/sqlite_links.hpp"
 
 namespace kq::store::sqlite {
@@ -27,6 +28,11 @@ class BatchWriter {
  public:
   explicit BatchWriter(Connection& db);
 
+  // One slice of the background sweep of expired dedupe keys (sqlite_dedupe.hpp), inside the
+  // caller's transaction.
+  std::size_t prune_dedupe_keys(std::int64_t expired_before_ms, std::size_t slice) {
+    return dedupe_.prune_step(expired_before_ms, slice);
+  }
   void begin();              // BEGIN IMMEDIATE
   void commit();             // throws SqliteError; the caller then calls rollback()
   void rollback() noexcept;  // only if a transaction is still open
@@ -48,7 +54,7 @@ class BatchWriter {
 
  private:
   void apply_inside(PreparedBatch& p, std::int64_t now_ms, WriteResult& result);
-  bool check_dedupe(const PreparedBatch& p, WriteResult& result);
+  bool check_dedupe(const PreparedBatch& p, std::int64_t now_ms, WriteResult& result);
   void insert_message(const RawMessage& m, std::int64_t now_ms);
   void resolve_persons(PreparedBatch& p, std::int64_t now_ms, WriteResult& result);
   void insert_records(PreparedBatch& p, std::int64_t now_ms, WriteResult& result);
@@ -58,11 +64,11 @@ class BatchWriter {
   Connection& db_;
   Statement begin_, commit_, rollback_;
   Statement savepoint_, release_, rollback_to_;
-  Statement find_dedupe_, insert_dedupe_;
   Statement insert_message_;
   Statement find_identifier_, insert_person_, insert_identifier_;
   Statement current_version_, insert_record_, records_of_message_;
   Statement insert_dead_letter_, insert_outbox_;
+  DedupeKeys dedupe_;
   AuditWriter audit_;
   LinkWriter links_;  // person merges and reprocessing; audits through audit_
   std::vector<std::string> person_ids_;  // reused by insert_records

@@ -12,7 +12,7 @@ constexpr int kMaxLinkDepth = 64;
 
 }  // namespace
 
-LinkWriter::LinkWriter(Connection& db, AuditWriter& audit)
+LinkWriter::LinkWriter(Connection& db, AuditWriter& audit, DedupeKeys& dedupe)
     : find_identifier_(
           db.prepare("SELECT person_id FROM person_identifier WHERE system = ?1 AND value = ?2")),
       find_link_(
@@ -24,10 +24,6 @@ LinkWriter::LinkWriter(Connection& db, AuditWriter& audit)
           db.prepare("INSERT INTO person_identifier (system, value, person_id, created_at_ms) "
                      "VALUES (?1, ?2, ?3, ?4)")),
       message_hash_(db.prepare("SELECT sha256 FROM raw_message WHERE id = ?1")),
-      find_dedupe_(db.prepare("SELECT message_id FROM dedupe_key WHERE scope = ?1 AND key = ?2")),
-      insert_dedupe_(db.prepare(
-          "INSERT INTO dedupe_key (scope, key, message_id, payload_sha256, created_at_ms) "
-          "VALUES (?1, ?2, ?3, ?4, ?5)")),
       resolve_dead_letters_(db.prepare(
           "UPDATE dead_letter SET resolved_at_ms = ?2, resolved_by = ?3, attempts = attempts + 1, "
           "last_attempt_at_ms = ?2 WHERE message_id = ?1 AND resolved_at_ms IS NULL")),
@@ -35,7 +31,8 @@ LinkWriter::LinkWriter(Connection& db, AuditWriter& audit)
           "UPDATE dead_letter SET attempts = attempts + 1, last_attempt_at_ms = ?2, "
           "last_errors = ?3 WHERE message_id = ?1 AND resolved_at_ms IS NULL")),
       mark_accepted_(db.prepare("UPDATE raw_message SET status = 'accepted' WHERE id = ?1")),
-      audit_(audit) {}
+      audit_(audit),
+      dedupe_(dedupe) {}
 
 std::string LinkWriter::surviving_person(std::string person_id) {
   for (int depth = 0; depth < kMaxLinkDepth; ++depth) {
@@ -112,22 +109,12 @@ bool LinkWriter::begin_reprocess(const WriteBatch& batch, std::int64_t now_ms, W
     sha256 = q.text(0);
   }
   if (!r.resolved || !batch.dedupe) return true;
-  std::string holder;
-  {
-    Query q = find_dedupe_.query();
-    q.bind(1, batch.dedupe->scope).bind(2, batch.dedupe->key);
-    if (q.next()) holder = q.text(0);
-  }
-  if (holder.empty()) {
-    insert_dedupe_.query()
-        .bind(1, batch.dedupe->scope)
-        .bind(2, batch.dedupe->key)
-        .bind(3, r.message_id)
-        .bind(4, sha256)
-        .bind(5, now_ms)
-        .run();
+  const std::optional<DedupeKeys::Holder> held = dedupe_.holder(*batch.dedupe, now_ms);
+  if (!held) {
+    dedupe_.claim(*batch.dedupe, r.message_id, sha256, now_ms);
     return true;
   }
+  const std::string& holder = held->message_id;
   if (holder == r.message_id) return true;
   // The sender resent the message after the failure and the resend was accepted: running the
   // old copy again would only write its records a second time.

@@ -9,6 +9,7 @@
 
 #include "gateway/store/prepared_batch.hpp"
 #include "gateway/store/sqlite_audit.hpp"
+#include "gateway/store/sqlite_dedupe.hpp"
 #include "gateway/store/sqlite_handle.hpp"
 
 namespace kq::store::sqlite {
@@ -28,7 +29,7 @@ class BatchContentError : public std::runtime_error {
 
 class LinkWriter {
  public:
-  LinkWriter(Connection& db, AuditWriter& audit);
+  LinkWriter(Connection& db, AuditWriter& audit, DedupeKeys& dedupe);
 
   // The person an identifier names today: the person it was first attached to, followed along
   // person_link to the surviving person.
@@ -51,9 +52,10 @@ class LinkWriter {
   void audit(std::string_view event, std::string detail, std::string_view message_id, std::int64_t now_ms);
 
   Statement find_identifier_, find_link_, insert_link_, insert_identifier_;
-  Statement message_hash_, find_dedupe_, insert_dedupe_;
+  Statement message_hash_;
   Statement resolve_dead_letters_, record_attempt_, mark_accepted_;
   AuditWriter& audit_;
+  DedupeKeys& dedupe_;
 };
 
 }  // namespace kq::store::sqlite

@@ -142,6 +142,7 @@ class SqliteStore final : public Store {
     s.checkpoints = checkpointer_->checkpoints();
     s.free_bytes = health_.free_bytes();
     s.min_free_bytes = health_.min_free_bytes();
+    s.dedupe_keys_pruned = dedupe_keys_pruned_.load();
     if (integrity_) {
       const auto last = integrity_->last();
       s.integrity_checks = last.runs;
@@ -244,6 +245,7 @@ class SqliteStore final : public Store {
       if (next == Next::idle) {
         probe();
         maybe_checkpoint();
+        maybe_prune_dedupe();
         continue;
       }
       if (giving_up_) {
@@ -256,6 +258,7 @@ class SqliteStore final : public Store {
       }
       group.clear();
       maybe_checkpoint();
+      maybe_prune_dedupe();
     }
     std::lock_guard lock(mutex_);
     writer_finished_ = true;
@@ -282,6 +285,28 @@ class SqliteStore final : public Store {
     } catch (const std::exception& e) {
       writer_->rollback();
       health_.transaction_failed(std::string("store probe failed: ") + e.what());
+    }
+  }
+
+  // One slice of the sweep of expired dedupe keys, at most once a second whether the writer is idle
+  // or busy, in a transaction of its own: a full pass over a million keys takes a quarter of an
+  // hour and never holds the write lock for more than a slice.
+  void maybe_prune_dedupe() {
+    constexpr auto kEvery = std::chrono::seconds(1);
+    constexpr std::size_t kSlice = 1000;
+    if (options_.dedupe_retention.count() <= 0 || giving_up_) return;
+    const auto now = Clock::now();
+    if (now - last_dedupe_prune_ < kEvery) return;
+    last_dedupe_prune_ = now;
+    try {
+      writer_->begin();
+      const std::size_t removed =
+          writer_->prune_dedupe_keys(wall_clock_ms() - options_.dedupe_retention.count(), kSlice);
+      writer_->commit();
+      dedupe_keys_pruned_ += removed;
+    } catch (const std::exception& e) {
+      writer_->rollback();
+      log::warn("store_dedupe_prune_failed", {{"error", e.what()}});
     }
   }
 
@@ -413,6 +438,8 @@ class SqliteStore final : public Store {
 
   std::size_t expected_group_;  // writer thread only
   Clock::time_point last_checkpoint_attempt_ = Clock::now() - std::chrono::hours(1);  // writer only
+  Clock::time_point last_dedupe_prune_ = Clock::now();                                 // writer only
+  std::atomic<std::uint64_t> dedupe_keys_pruned_{0};
   std::vector<WriteResult> results_;  // writer thread only; reused to avoid an allocation per group
 
   std::atomic<std::uint64_t> commits_{0}, batches_committed_{0}, records_committed_{0};

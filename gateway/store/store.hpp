@@ -149,6 +149,7 @@ struct StoreStats {
   bool integrity_ok = false;           // verdict of the last one
   std::int64_t integrity_checked_at_ms = 0;
   std::chrono::milliseconds integrity_check_duration{0};
+  std::uint64_t dedupe_keys_pruned = 0;  // expired dedupe keys removed by the background sweep
 };
 
 class Store {
@@ -208,6 +209,9 @@ struct SqliteOptions {
   // A background quick_check (integrity_check with integrity_check_full) this often; 0: never.
   std::chrono::milliseconds integrity_check_interval{0};
   bool integrity_check_full = false;
+  // Dedupe keys older than this are removed by a background sweep (the longest dedupe_window of
+  // any adapter; within their own window keys expire when they are met anyway). 0: never.
+  std::chrono::milliseconds dedupe_retention{0};
 };
 
 // Opens (creating and migrating if needed) the database at options.path. Throws StoreError.

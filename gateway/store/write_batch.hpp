@@ -75,6 +75,9 @@ struct DedupeKey {
   // taking it. A dead letter does this, so that a reused key is still caught while the sender's
   // corrected resend can take the key.
   bool claim = true;
+  // How long the key stays taken, from when it was claimed; 0: for ever. After it, the same key is
+  // a new message: senders recycle their control ids (the adapter's dedupe_window).
+  std::int64_t window_ms = 0;
 };
 
 struct DeadLetter {
