@@ -6,6 +6,7 @@
 // JSON body in the model's order), apply_finish.cpp checks what is required and hands every
 // record to core for validation, translating core's errors back into the sender's terms.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct Pending {
   std::vector<core::FieldLineage> lineage;
   std::vector<MapError> errors;
   std::vector<std::string> failed;  // target paths whose value failed; core's complaints about them are echoes
+  std::vector<std::string> cleared;  // fields the sender nulled (see RecordEnvelope::cleared)
   bool minted_id = false;  // record_id() made a new id: no earlier version of the record can exist
 };
 
@@ -63,6 +65,7 @@ class Applier {
   bool object(const FieldPlan& field, const formats::Match* scope, Pending& pending);
   bool object_list(const FieldPlan& field, const formats::Match* scope, Pending& pending);
   bool element(const ObjectSpec& spec, const formats::Match* scope, boost::json::array& items, Pending& pending);
+  void note_cleared(Pending& pending, std::uint32_t nulls_before);
 
   // apply_finish.cpp: required fields, core's validation, the result
   void check_required(const ObjectSpec& spec, const boost::json::object& object, Pending& pending);
@@ -90,8 +93,7 @@ class Applier {
   };
   std::vector<Slot> slots_;
   std::string path_;
-  Values scratch_;      // the values of the leaf being written, reused for every leaf
-  Values let_scratch_;  // the values of the let being evaluated (run_lets)
+  Values scratch_;  // the values of the leaf being written, reused for every leaf
 };
 
 }  // namespace kq::mapping::detail

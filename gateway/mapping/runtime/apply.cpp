@@ -28,12 +28,17 @@ Applier::Applier(const CompiledMapping& mapping, const formats::Document& docume
   // Room for a typical document at once, rather than growing step by step on every one.
   slots_.reserve(64);
   scratch_.reserve(4);
-  let_scratch_.reserve(4);
   pending_.reserve(plan_.rules.size());
   result_.records.reserve(plan_.rules.size());
 }
 
 void Applier::run() {
+  // A channel that sets a variable to a value the mapping does not know would have every
+  // document mapped by a convention nobody chose: nothing is mapped.
+  if (std::string problem = ev_.variable_problem(); !problem.empty()) {
+    result_.errors.push_back({"", "", "", std::move(problem)});
+    return;
+  }
   check_document(plan_, document_, result_.errors);
   run_lets(plan_.lets, nullptr, nullptr);
   run_rules(plan_.top, nullptr);
@@ -42,12 +47,8 @@ void Applier::run() {
 
 void Applier::run_lets(const std::vector<LetPlan>& lets, const formats::Match* scope, Pending* pending) {
   for (const LetPlan& let : lets) {
-    // Evaluated into a scratch list that then trades places with the slot, so that a let run
-    // for every repetition of an each reuses the same two buffers.
-    ev_.evaluate(let.value, scope, let_scratch_);
+    ev_.run_let(let, scope);
     if (!ev_.failures().empty()) report_failures(pending, "$" + let.name);
-    if (!let_scratch_.empty()) ev_.hit(let.value.rule);
-    ev_.swap_slot(let.slot, let_scratch_);
   }
 }
 

@@ -185,8 +185,14 @@ void Applier::emit_slots(std::size_t mark, json::object& out) {
   slots_.resize(mark);
 }
 
+// A field that gets no value although a null ("") was read for it was cleared by the sender.
+void Applier::note_cleared(Pending& pending, std::uint32_t nulls_before) {
+  if (ev_.nulls() != nulls_before) pending.cleared.push_back(path_);
+}
+
 bool Applier::leaf(const FieldPlan& field, const formats::Match* scope, Pending& pending) {
   Values& values = scratch_;
+  const std::uint32_t nulls = ev_.nulls();
   for (const ValueExpr& expr : field.values) {
     if (expr.constant && expr.constant->is_text() && expr.steps.empty() && !expr.when) {
       // Text as the compiler left it, a system name already resolved to its URI
@@ -210,12 +216,14 @@ bool Applier::leaf(const FieldPlan& field, const formats::Match* scope, Pending&
     ev_.hit(expr.rule);
     return expr.from_document;
   }
+  note_cleared(pending, nulls);
   return false;
 }
 
 bool Applier::leaf_list(const FieldPlan& field, const formats::Match* scope, Pending& pending) {
   json::array items(arena_);
   bool sourced = false;
+  const std::uint32_t nulls = ev_.nulls();
   const std::size_t mark = path_.size();
   Values& values = scratch_;
   for (const ValueExpr& expr : field.values) {
@@ -238,11 +246,17 @@ bool Applier::leaf_list(const FieldPlan& field, const formats::Match* scope, Pen
     }
     if (!values.empty()) ev_.hit(expr.rule);
   }
-  if (!items.empty()) put(field, std::move(items));
+  if (!items.empty()) {
+    put(field, std::move(items));
+  } else if (!sourced) {
+    note_cleared(pending, nulls);
+  }
   return sourced;
 }
 
 bool Applier::object(const FieldPlan& field, const formats::Match* scope, Pending& pending) {
+  const std::uint32_t nulls = ev_.nulls();
+  const std::size_t cleared = pending.cleared.size();
   for (const ObjectSpec& spec : field.objects) {
     const std::size_t errors = pending.errors.size(), failed = pending.failed.size();
     run_lets(spec.lets, scope, &pending);
@@ -253,7 +267,13 @@ bool Applier::object(const FieldPlan& field, const formats::Match* scope, Pendin
     }
     json::object sub(arena_);
     const bool sourced = build_fields(spec, scope, sub, pending);
-    if (!sourced && spec.document_sources) continue;
+    // Not written: an object whose document values were all missing, and one that ended up
+    // with no field at all (its $names had no value). Then it is the object that was cleared,
+    // if anything was (below).
+    if ((!sourced && spec.document_sources) || sub.empty()) {
+      pending.cleared.resize(cleared);
+      continue;
+    }
     check_required(spec, sub, pending);
     put(field, std::move(sub));
     ev_.hit(spec.rule);
@@ -269,12 +289,15 @@ bool Applier::object(const FieldPlan& field, const formats::Match* scope, Pendin
     ev_.hit(expr.rule);
     return expr.from_document;
   }
+  note_cleared(pending, nulls);
   return false;
 }
 
 bool Applier::object_list(const FieldPlan& field, const formats::Match* scope, Pending& pending) {
   json::array items(arena_);
   bool sourced = false;
+  const std::uint32_t nulls = ev_.nulls();
+  const std::size_t cleared = pending.cleared.size();
   for (const ObjectSpec& spec : field.objects) {
     if (spec.each) {
       const std::vector<formats::Match> matches = ev_.matches_of(*spec.each, scope);
@@ -283,7 +306,14 @@ bool Applier::object_list(const FieldPlan& field, const formats::Match* scope, P
       sourced = element(spec, scope, items, pending) || sourced;
     }
   }
-  if (!items.empty()) put(field, std::move(items));
+  // A list is replaced as a whole when sent: a null inside one of its entries is no field of
+  // its own, and a list that ends up empty because of nulls is the list cleared.
+  pending.cleared.resize(cleared);
+  if (!items.empty()) {
+    put(field, std::move(items));
+  } else if (!sourced) {
+    note_cleared(pending, nulls);
+  }
   return sourced;
 }
 

@@ -81,6 +81,7 @@ void Applier::finish() {
     MappedRecord record{std::move(checked.envelope), rule.name,
                         options_.lineage ? std::move(pending.lineage) : std::vector<core::FieldLineage>()};
     record.envelope.new_id = pending.minted_id;
+    record.envelope.cleared = std::move(pending.cleared);
     result_.records.push_back(std::move(record));
   }
 }
