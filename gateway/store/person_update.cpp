@@ -1,6 +1,5 @@
 #include "gateway/store/person_update.hpp"
 
-#include <algorithm>
 #include <string_view>
 
 namespace kq::store {
@@ -14,7 +13,9 @@ constexpr std::string_view kIdentifiers = "identifiers";
 // Fields that describe the message that sent them rather than the person.
 bool carried_over(std::string_view key) { return key != "merged_identifiers"; }
 
-// Fields whose change is an identity event.
+// Fields whose change is an identity event. Not the identifiers: a second MRN of one hospital
+// replaces the first in the body, but both keep naming the person in the identity index, and
+// an identifier that names another person is an identity conflict, audited where it is found.
 constexpr std::string_view kIdentityFields[] = {"name", "sex", "birth_date"};
 
 std::string_view member(const json::object& o, std::string_view key) {
@@ -84,17 +85,6 @@ void note_identity_changes(const json::object& stored, const json::object& merge
       }
     } else {
       out.emplace_back(key);
-    }
-  }
-  const json::value* before = stored.if_contains(kIdentifiers);
-  const json::value* after = merged.if_contains(kIdentifiers);
-  if (before && before->is_array() && after && after->is_array()) {
-    for (const json::value& identifier : before->get_array()) {
-      const json::array& now = after->get_array();
-      if (std::find(now.begin(), now.end(), identifier) == now.end()) {
-        out.emplace_back(kIdentifiers);
-        break;
-      }
     }
   }
 }

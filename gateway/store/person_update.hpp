@@ -21,9 +21,9 @@ namespace kq::store {
 
 struct PersonUpdate {
   boost::json::object body;  // the stored person with the update applied
-  // The identity fields (name, sex, birth date, identifiers) whose stored value the update
-  // changed or removed, as paths: "name.text", "sex". Only names: never the values, which are
-  // personal data. A value given where there was none is no identity change.
+  // The identity fields (name, sex, birth date) whose stored value the update changed or
+  // removed, as paths: "name.text", "sex". Only names: never the values, which are personal
+  // data. A value given where there was none is no identity change.
   std::vector<std::string> identity_changes;
   bool unchanged = false;  // the update says nothing the stored person does not already say
 };

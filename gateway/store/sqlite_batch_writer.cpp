@@ -43,7 +43,7 @@ BatchWriter::BatchWriter(Connection& db)
                      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (system, value) DO NOTHING")),
       current_version_(db.prepare("SELECT max(version) FROM record WHERE id = ?1")),
       latest_version_(
-          db.prepare("SELECT version, body, seq FROM record WHERE id = ?1 ORDER BY version DESC LIMIT 1")),
+          db.prepare("SELECT version, body FROM record WHERE id = ?1 ORDER BY version DESC LIMIT 1")),
       insert_record_(
           db.prepare("INSERT INTO record (id, version, kind, person_id, org_id, body, message_id, "
                      "written_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")),
@@ -293,7 +293,7 @@ void BatchWriter::insert_records(PreparedBatch& p, std::int64_t now_ms, WriteRes
     if (prepared.id_ref != PreparedRecord::kNoRef) {
       const bool fresh = person_fresh_[prepared.id_ref] != 0;
       person_fresh_[prepared.id_ref] = 0;
-      if (!fresh && !update_person(id, r, body, version, p, now_ms, result)) continue;
+      if (!fresh) update_person(id, r, body, version, p, now_ms);
     } else if (!r.new_id) {
       // An id not minted just now may have been written before: the new row is the next version.
       Query q = current_version_.query();
@@ -314,18 +314,16 @@ void BatchWriter::insert_records(PreparedBatch& p, std::int64_t now_ms, WriteRes
   }
 }
 
-bool BatchWriter::update_person(const std::string& id, const RecordEnvelope& r, std::string_view& body,
-                                std::int64_t& version, const PreparedBatch& p, std::int64_t now_ms,
-                                WriteResult& result) {
-  std::int64_t stored_version = 0, stored_seq = 0;
+void BatchWriter::update_person(const std::string& id, const RecordEnvelope& r, std::string_view& body,
+                                std::int64_t& version, const PreparedBatch& p, std::int64_t now_ms) {
+  std::int64_t stored_version = 0;
   std::string stored_text;
   {
     Query q = latest_version_.query();
     q.bind(1, id);
-    if (!q.next()) return true;  // a known person without a person record yet: version 1 as sent
+    if (!q.next()) return;  // a known person without a person record yet: version 1 as sent
     stored_version = q.int64(0);
     stored_text = q.text(1);
-    stored_seq = q.int64(2);
   }
   version = stored_version + 1;
   // Both bodies are small: parsed into one block on the stack, gone when this returns.
@@ -341,12 +339,15 @@ bool BatchWriter::update_person(const std::string& id, const RecordEnvelope& r, 
   if (ec || !update.is_object()) throw BatchContentError("person " + id + ": the update is not a JSON object");
   PersonUpdate merged = merge_person(stored.get_object(), update.get_object(), r.cleared);
   if (merged.unchanged) {
-    // Nothing new: a second identical version would only be noise in the changes feed (every
-    // result message of a patient would re-send the patient to every consumer). The stored
-    // version is what this message's records refer to, so the acknowledgement lists it; the
-    // message's provenance record still names the person among its targets.
-    result.records.push_back({id, stored_version, stored_seq});
-    return false;
+    // Nothing new, and still a new version, the stored text again. Skipping it would spare the
+    // changes feed a repeat, but a message's records are the rows that carry its id: the reply
+    // to a resend is rebuilt from them (load_records_of_message), reprocessing versions them,
+    // and its provenance record names them. Without the row the resend would be answered
+    // without the person the first reply listed. (A message-to-record link table would allow
+    // the skip; until then lineage wins over a saved row.)
+    merge_scratch_ = std::move(stored_text);
+    body = merge_scratch_;
+    return;
   }
   // Validated and written in core's field order, as every stored record is. An update that
   // makes the stored person invalid (a death before the birth date) is refused as content,
@@ -367,7 +368,6 @@ bool BatchWriter::update_person(const std::string& id, const RecordEnvelope& r, 
     detail["changed"] = std::move(changed);
     audit_store_event(p, audit_event::patient_record, AuditOutcome::success, boost::json::serialize(detail), now_ms);
   }
-  return true;
 }
 
 void BatchWriter::audit_store_event(const PreparedBatch& p, std::string_view event, AuditOutcome outcome,

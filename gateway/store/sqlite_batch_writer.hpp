@@ -53,11 +53,10 @@ class BatchWriter {
   void resolve_persons(PreparedBatch& p, std::int64_t now_ms, WriteResult& result);
   void insert_records(PreparedBatch& p, std::int64_t now_ms, WriteResult& result);
   // A person record for a person who may have one already: merged with the latest stored
-  // version (person_update.hpp). Returns false when the merge changes nothing: the stored
-  // version is reported in `result` and nothing is written. Otherwise sets `body` (to the
-  // merged text, in merge_scratch_) and `version`, and audits a changed identity.
-  bool update_person(const std::string& id, const RecordEnvelope& r, std::string_view& body,
-                     std::int64_t& version, const PreparedBatch& p, std::int64_t now_ms, WriteResult& result);
+  // version (person_update.hpp). Sets `body` (to the merged text, in merge_scratch_) and
+  // `version` when there is one, and audits a changed identity.
+  void update_person(const std::string& id, const RecordEnvelope& r, std::string_view& body,
+                     std::int64_t& version, const PreparedBatch& p, std::int64_t now_ms);
   void audit_store_event(const PreparedBatch& p, std::string_view event, AuditOutcome outcome,
                          std::string detail_json, std::int64_t now_ms);
   void insert_extras(const PreparedBatch& p, std::int64_t now_ms);
