@@ -66,6 +66,8 @@ class Applier {
   bool object_list(const FieldPlan& field, const formats::Match* scope, Pending& pending);
   bool element(const ObjectSpec& spec, const formats::Match* scope, boost::json::array& items, Pending& pending);
   void note_cleared(Pending& pending, std::uint32_t nulls_before);
+  void put_list(const FieldPlan& field, boost::json::array&& items, bool sourced, Pending& pending,
+                std::uint32_t nulls_before);
 
   // apply_finish.cpp: required fields, core's validation, the result
   void check_required(const ObjectSpec& spec, const boost::json::object& object, Pending& pending);

@@ -190,6 +190,16 @@ void Applier::note_cleared(Pending& pending, std::uint32_t nulls_before) {
   if (ev_.nulls() != nulls_before) pending.cleared.push_back(path_);
 }
 
+// A list with entries is written; an empty one that nulls made empty was cleared.
+void Applier::put_list(const FieldPlan& field, json::array&& items, bool sourced, Pending& pending,
+                       std::uint32_t nulls_before) {
+  if (!items.empty()) {
+    put(field, std::move(items));
+  } else if (!sourced) {
+    note_cleared(pending, nulls_before);
+  }
+}
+
 bool Applier::leaf(const FieldPlan& field, const formats::Match* scope, Pending& pending) {
   Values& values = scratch_;
   const std::uint32_t nulls = ev_.nulls();
@@ -246,11 +256,7 @@ bool Applier::leaf_list(const FieldPlan& field, const formats::Match* scope, Pen
     }
     if (!values.empty()) ev_.hit(expr.rule);
   }
-  if (!items.empty()) {
-    put(field, std::move(items));
-  } else if (!sourced) {
-    note_cleared(pending, nulls);
-  }
+  put_list(field, std::move(items), sourced, pending, nulls);
   return sourced;
 }
 
@@ -307,13 +313,9 @@ bool Applier::object_list(const FieldPlan& field, const formats::Match* scope, P
     }
   }
   // A list is replaced as a whole when sent: a null inside one of its entries is no field of
-  // its own, and a list that ends up empty because of nulls is the list cleared.
+  // its own.
   pending.cleared.resize(cleared);
-  if (!items.empty()) {
-    put(field, std::move(items));
-  } else if (!sourced) {
-    note_cleared(pending, nulls);
-  }
+  put_list(field, std::move(items), sourced, pending, nulls);
   return sourced;
 }
 
