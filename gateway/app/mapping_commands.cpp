@@ -35,7 +35,8 @@ Options:
 constexpr const char* kMapHelp = R"help(Usage: kangqiao map --mapping FILE --input FILE [options]
 
 Applies one mapping to one payload and prints the canonical records as JSON (stdout), or every
-error as "location: message (record.field)" (stderr). Exits 0 when the records are valid, 1 when
+error as "location: message (record.field)" (stderr). A record whose sender emptied fields on
+purpose (the HL7 null "") lists them under "cleared". Exits 0 when the records are valid, 1 when
 there are errors, 2 when the mapping does not compile.
 
 Options:
@@ -43,6 +44,7 @@ Options:
   --input FILE         the payload, as received (bytes)
   --charset NAME       parse with this charset (UTF-8, GB18030, GBK) instead of the mapping's
   --sender-org ID      the value of $sender_org
+  --var NAME=VALUE     a mapping variable, as a channel's mapping_variables sets it (repeatable)
   --today YYYY-MM-DD   "today" for not-in-the-future checks
   --lineage            print each record with the source location of each field
 )help";
@@ -99,6 +101,7 @@ void pretty(std::string& out, const json::value& v, int indent) {
 
 struct MapOptions {
   std::string mapping, input, charset, sender_org, today;
+  std::vector<std::string> variables;  // NAME=VALUE
   bool lineage = false;
   bool help = false;
   std::string bad;
@@ -114,6 +117,7 @@ MapOptions parse_map_options(const std::vector<std::string>& args) {
   parser.value("--charset", o.charset);
   parser.value("--sender-org", o.sender_org);
   parser.value("--today", o.today);
+  parser.repeated("--var", o.variables);
   const ArgParser::Problems problems = parser.parse(args);
   if (!problems.unknown.empty()) {
     o.bad = problems.unknown.front();
@@ -181,6 +185,30 @@ int cmd_map(const std::vector<std::string>& args) {
   }
   mapping::ApplyOptions apply;
   apply.sender_org = o.sender_org;
+  auto variables = std::make_shared<mapping::MappingVariables>();
+  for (const std::string& assignment : o.variables) {
+    const std::size_t equals = assignment.find('=');
+    const std::string name = assignment.substr(0, equals);
+    const mapping::MappingVariable* declared = compiled->variable(name);
+    std::string problem;
+    if (equals == std::string::npos) {
+      problem = "--var expects NAME=VALUE, got '" + assignment + "'";
+    } else if (!declared) {
+      std::string names;
+      for (const auto& v : compiled->variables()) names += (names.empty() ? "" : ", ") + v.name;
+      problem = "mapping " + compiled->name() + " has no variable '" + name + "'" +
+                (names.empty() ? std::string(" (it declares none)") : " (it has " + names + ")");
+    } else {
+      problem = declared->check(assignment.substr(equals + 1));
+      if (!problem.empty()) problem = "--var " + name + ": " + problem;
+    }
+    if (!problem.empty()) {
+      std::fprintf(stderr, "kangqiao: %s\n", problem.c_str());
+      return 2;
+    }
+    (*variables)[name] = assignment.substr(equals + 1);
+  }
+  if (!variables->empty()) apply.variables = std::move(variables);
   if (!o.today.empty()) {
     auto today = core::PartialDate::parse_iso(o.today);
     if (!today || today->precision() != core::DatePrecision::day) {
@@ -206,6 +234,11 @@ int cmd_map(const std::vector<std::string>& args) {
   json::array records;
   for (const auto& r : result.records) {
     json::value record = core::envelope_to_json(r.envelope);
+    if (!r.envelope.cleared.empty()) {
+      json::array cleared;
+      for (const std::string& path : r.envelope.cleared) cleared.push_back(json::string(path));
+      record.get_object()["cleared"] = std::move(cleared);
+    }
     if (o.lineage) {
       json::object wrapped;
       wrapped["record"] = std::move(record);

@@ -75,6 +75,7 @@ struct AdapterConfig {
   SourceLocation where;
   SourceLocation block_where;
   SourceLocation mappings_where;
+  SourceLocation mapping_variables_where;
 };
 
 struct PrincipalConfig {

@@ -143,6 +143,7 @@ class Builder {
     a.mappings_given = b.written("mappings");
     a.mappings_where = a.mappings_given ? b.location("mappings") : b.where();
     a.mappings = a.mappings_given ? b.get_string_list("mappings") : std::vector<std::string>{a.plugin + "/"};
+    a.mapping_variables_where = b.written("mapping_variables") ? b.location("mapping_variables") : b.where();
     mapping_variables(b, a);
     a.dedupe_window = b.get_duration("dedupe_window");
     unique(adapter_names_, b, "adapter");

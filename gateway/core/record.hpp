@@ -39,6 +39,11 @@ struct RecordEnvelope {
   // True when `id` was minted just now (assign_new_id) rather than derived from a key or taken
   // from the sender: no earlier version can exist, so the store need not look one up.
   bool new_id = false;
+  // Fields the sender explicitly emptied (the HL7 null ""), as dotted paths of the body
+  // ("addresses", "name.text"): the store removes them from the stored person, where a field
+  // that is merely absent keeps its stored value. Empty for nearly every record, so it costs
+  // nothing there.
+  std::vector<std::string> cleared;
 };
 
 // Checks the kind, parses the body as that kind (unknown keys are errors), validates the record

@@ -1,4 +1,6 @@
 // CompiledMapping and the compile entry points.
+#include <algorithm>
+
 #include "gateway/config/source_location.hpp"
 #include "gateway/mapping/compiler/compiler.hpp"
 #include "gateway/mapping/runtime/evaluate.hpp"
@@ -14,6 +16,22 @@ const std::string& CompiledMapping::description() const { return plan_->descript
 const std::string& CompiledMapping::file() const { return plan_->file; }
 const formats::Format& CompiledMapping::format() const { return *plan_->format; }
 const formats::ParseOptions& CompiledMapping::parse_options() const { return plan_->parse_options; }
+
+const std::vector<MappingVariable>& CompiledMapping::variables() const { return plan_->variables; }
+
+const MappingVariable* CompiledMapping::variable(std::string_view name) const {
+  for (const MappingVariable& v : plan_->variables) {
+    if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
+std::string MappingVariable::check(std::string_view value) const {
+  if (one_of.empty() || std::find(one_of.begin(), one_of.end(), value) != one_of.end()) return {};
+  std::string allowed;
+  for (const std::string& v : one_of) allowed += (allowed.empty() ? "" : ", ") + v;
+  return "'" + std::string(value) + "' is not one of " + allowed;
+}
 
 MatchResult CompiledMapping::matches(const formats::Document& document) const {
   MatchResult result;

@@ -59,7 +59,8 @@ struct MapError {
 };
 
 struct MappedRecord {
-  core::RecordEnvelope envelope;  // validated by core; body normalised
+  // Validated by core; body normalised. `envelope.cleared` lists the fields the sender nulled.
+  core::RecordEnvelope envelope;
   std::string rule;               // the record rule that produced it
   // Which source value produced which field: provenance in the sender's terms.
   std::vector<core::FieldLineage> lineage;
@@ -73,12 +74,32 @@ struct MapResult {
   bool ok() const { return errors.empty(); }
 };
 
+// A value that the channel applying a mapping gives it, read in the mapping as $name: how one
+// sender writes something that senders write differently (name_order: pinyin_hanzi). A mapping
+// declares the variables it reads under `variables:`; the gateway's configuration sets them per
+// adapter (mapping_variables), a test file with `variables:`, `kangqiao map` with --var.
+struct MappingVariable {
+  std::string name;
+  std::optional<std::string> default_value;  // when the channel gives none; none: $name has no value
+  std::vector<std::string> one_of;           // the values it may take; empty: any
+  std::string description;
+  config::SourceLocation where;
+  // Empty when `value` may be given; otherwise why not ("'x' is not one of xpn, pinyin_hanzi").
+  std::string check(std::string_view value) const;
+};
+
+// Variable name → value. Shared, not copied, by the ApplyOptions of every message of a channel.
+using MappingVariables = std::map<std::string, std::string, std::less<>>;
+
 struct ApplyOptions {
   std::string sender_org;                 // $sender_org: the org id the channel's sender is mapped to
+  // The channel's values of mapping variables. Names the mapping does not declare are ignored
+  // (one channel's variables serve every mapping it applies); a value outside a variable's
+  // one_of is an error of the document.
+  std::shared_ptr<const MappingVariables> variables;
   std::optional<core::PartialDate> today;  // for not_future and core validation; default: today, UTC+8
   bool lineage = true;                     // fill MappedRecord::lineage
   Coverage* coverage = nullptr;            // mapping tests: which rules and codes were used
-  std::map<std::string, std::string> variables;  // $name values an adapter sets (mapping_variables:)
 };
 
 struct MatchResult {
@@ -104,6 +125,10 @@ class CompiledMapping {
   const formats::ParseOptions& parse_options() const;
   // Whether `source.match` holds for the document (true when the mapping has no match).
   MatchResult matches(const formats::Document& document) const;
+  // The variables the mapping (with its fragments) declares, and one of them by name (nullptr:
+  // not declared).
+  const std::vector<MappingVariable>& variables() const;
+  const MappingVariable* variable(std::string_view name) const;
 
   const detail::Plan& plan() const { return *plan_; }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "gateway/mapping/value_set.hpp"
 
@@ -152,6 +153,32 @@ std::vector<std::string> MappingSet::unknown_entries(const MappingBinding& bindi
     if (!any) unknown.push_back(entry);
   }
   return unknown;
+}
+
+std::vector<std::string> MappingSet::check_variables(const MappingVariables& variables) const {
+  std::vector<std::string> problems;
+  for (const auto& [name, value] : variables) {
+    bool declared = false;
+    for (const auto& mapping : mappings_) {
+      const MappingVariable* variable = mapping->variable(name);
+      if (!variable) continue;
+      declared = true;
+      if (std::string why = variable->check(value); !why.empty()) {
+        problems.push_back(name + ": " + why + " (mapping " + mapping->name() + ")");
+        break;
+      }
+    }
+    if (declared) continue;
+    std::set<std::string> known;
+    for (const auto& mapping : mappings_) {
+      for (const MappingVariable& v : mapping->variables()) known.insert(v.name);
+    }
+    std::string names;
+    for (const std::string& n : known) names += (names.empty() ? "" : ", ") + n;
+    problems.push_back(name + ": no mapping declares this variable" +
+                       (names.empty() ? std::string(" (none declares any)") : " (declared: " + names + ")"));
+  }
+  return problems;
 }
 
 std::vector<fs::path> mapping_files(const fs::path& dir) {

@@ -71,6 +71,12 @@ class MappingSet {
   bool binds(const MappingBinding& binding, std::size_t mapping_index) const;
   std::vector<std::string> unknown_entries(const MappingBinding& binding) const;
 
+  // What is wrong with a channel's mapping variables (an adapter's mapping_variables), one
+  // message per problem: a name that no mapping of the set declares ("name_ordr: no mapping
+  // declares this variable (declared: name_order)"), a value a mapping that declares it does not
+  // take. For the configuration check, so that a typo stops start-up instead of every message.
+  std::vector<std::string> check_variables(const MappingVariables& variables) const;
+
  private:
   std::filesystem::path dir_;
   std::vector<std::shared_ptr<const CompiledMapping>> mappings_;

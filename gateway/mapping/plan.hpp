@@ -13,6 +13,7 @@
 #include "gateway/config/source_location.hpp"
 #include "gateway/core/record_kind.hpp"
 #include "gateway/formats/source.hpp"
+#include "gateway/mapping/runtime/script.hpp"
 #include "gateway/mapping/runtime/steps.hpp"
 #include "gateway/mapping/compiler/target_schema.hpp"
 #include "gateway/mapping/runtime/value.hpp"
@@ -26,12 +27,13 @@ enum class SourceType {
   variable,    // $name of a `let`
   record,      // $name of a record rule: the id(s) of the record(s) it produced
   sender_org,  // $sender_org
+  mapping_variable,  // $name of the mapping's `variables:`, set by the channel
 };
 
 struct Source {
   SourceType type = SourceType::path;
   std::shared_ptr<const formats::Path> path;
-  int index = -1;         // variable slot, or record rule number
+  int index = -1;         // variable slot, record rule number, or index into Plan::variables
   int shared_depth = 0;   // record: how many enclosing groups the referring and referred rule share
   bool from_document = true;  // whether its values come from the document (not constants, ids or context)
   bool multi = false;     // may give several values (record: several records)
@@ -39,17 +41,26 @@ struct Source {
 };
 
 struct Condition {
-  enum class Op { all, any, negate, equals, exists, matches };
+  enum class Op { all, any, negate, equals, exists, matches, script };
   Op op = Op::all;
   std::vector<Condition> children;  // all, any, negate
   Source source;                    // equals, exists, matches
-  std::vector<std::string> values;  // equals: any of these
+  std::vector<std::string> values;  // equals: any of these; script: the names as written
   bool expect = true;               // exists: true/false; equals: false for `not: […]`
   std::shared_ptr<const std::regex> regex;
   std::string pattern;              // matches: as written
+  ScriptSet scripts = 0;            // script: any of these
 };
 
+struct LetPlan;
+
 struct ValueExpr {
+  // `each:` makes the value per match of a path, in its scope: the `let`s, `when` and sources
+  // below are read for every match, and a single-valued field takes the first match that gives
+  // a value (first_match); lists, lets and keys take the values of every match.
+  std::optional<Source> each;
+  std::vector<LetPlan> lets;  // read before `when`, per evaluation (per match with each)
+  bool first_match = true;
   std::vector<Source> sources;     // from: one path or several
   std::optional<Value> constant;   // a constant instead of sources
   std::vector<std::unique_ptr<Step>> steps;
@@ -82,6 +93,8 @@ struct LetPlan {
   std::string name;
   int slot = -1;
   ValueExpr value;
+  // `name: [A, B]`: B is read only when A gives no value, as for a field's alternatives.
+  std::vector<ValueExpr> otherwise;
 };
 
 struct RequiredPlan {
@@ -139,6 +152,10 @@ struct Plan {
   std::vector<RuleInfo> rule_infos;
   std::vector<std::shared_ptr<const ValueSet>> value_sets;  // every set a lookup uses
   std::vector<std::shared_ptr<const formats::Path>> paths;  // every compiled path, for document checks
+  std::vector<MappingVariable> variables;  // `variables:`, in the order declared
+  // The format's "present but empty" is the sender saying "delete this value": the HL7 null "".
+  // Elsewhere (an empty XML element, an empty cell) it is only "nothing here".
+  bool empty_means_cleared = false;
 };
 
 }  // namespace kq::mapping::detail

@@ -42,7 +42,7 @@ MessagePlan plan_message(const plugin_host::AdapterInstance& adapter, const plug
   MappingContext context;
   context.mappings = mappings;
   context.binding = &binding;
-  context.variables = &adapter.settings().mapping_variables;
+  context.variables = adapter.settings().mapping_variables;
   context.sender_org = in.organisation;
   context.field_lineage = field_lineage;
   RecordsOrErrors converted = records_from_documents(decoded.documents, in, context);

@@ -62,7 +62,7 @@ void add_mapped(const plugin_host::DecodedDocument& doc, const plugin_host::Inbo
   mapping::ApplyOptions options;
   options.sender_org = context.sender_org;
   options.lineage = context.field_lineage;  // kept in the provenance record
-  if (context.variables != nullptr) options.variables = *context.variables;
+  options.variables = context.variables;
   mapping::MapInput input;
   input.format = format;
   input.bytes = doc.bytes(in);

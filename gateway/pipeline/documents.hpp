@@ -38,7 +38,7 @@ void add_provenance(RecordsOrErrors& converted, const MessageOrigin& origin);
 struct MappingContext {
   const mapping::MappingSet* mappings = nullptr;       // nullptr: none configured
   const mapping::MappingBinding* binding = nullptr;    // the adapter's; nullptr: every mapping
-  const std::map<std::string, std::string>* variables = nullptr;  // the adapter's mapping_variables
+  std::shared_ptr<const mapping::MappingVariables> variables;  // the adapter's mapping_variables
   std::string sender_org;
   bool field_lineage = true;  // record which source place produced each field (provenance)
 };

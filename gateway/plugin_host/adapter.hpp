@@ -115,8 +115,9 @@ struct AdapterCreateError : std::runtime_error {
 struct AdapterSettings {
   // Mappings the adapter may apply: names, or folders of the mappings directory ending in '/'.
   std::vector<std::string> mappings;
-  // $name values its mappings read (mapping_variables:), e.g. a sender's name order.
-  std::map<std::string, std::string> mapping_variables;
+  // $name values its mappings read (mapping_variables:), e.g. a sender's name order; shared by
+  // every message of the adapter (mapping::MappingVariables).
+  std::shared_ptr<const std::map<std::string, std::string, std::less<>>> mapping_variables;
   // How long a message key stays taken (dedupe_window:); 0: for ever.
   std::chrono::milliseconds dedupe_window{0};
 };

@@ -64,7 +64,11 @@ std::shared_ptr<plugin_host::AdapterInstance> create_one(const config::GatewayCo
   if (problems.size() != before) return nullptr;
   try {
     return plugin_host::AdapterInstance::create(a.name, plugin, block,
-                                                plugin_host::AdapterSettings{a.mappings, a.mapping_variables, a.dedupe_window});
+                                                plugin_host::AdapterSettings{
+                                                    a.mappings,
+                                                    std::make_shared<const mapping::MappingVariables>(
+                                                        a.mapping_variables.begin(), a.mapping_variables.end()),
+                                                    a.dedupe_window});
   } catch (const std::exception& e) {
     problems.push_back({a.block_where, "adapter '" + a.name + "': " + e.what()});
     return nullptr;
@@ -85,6 +89,12 @@ AdapterSet build_adapters(const config::GatewayConfig& config,
     // The default binding (the plugin's own folder) may name nothing for a plugin that maps
     // nothing, like one that receives canonical records; only what the file says must exist.
     if (mappings != nullptr && a.mappings_given) check_bindings(a, *mappings, problems);
+    if (mappings != nullptr) {
+      const mapping::MappingVariables variables(a.mapping_variables.begin(), a.mapping_variables.end());
+      for (const std::string& why : mappings->check_variables(variables)) {
+        problems.push_back({a.mapping_variables_where, "adapter '" + a.name + "': mapping_variables: " + why});
+      }
+    }
     auto instance = create_one(config, a, registry, problems);
     if (instance) {
       set.routes->adapter_roles[a.name] = a.roles;

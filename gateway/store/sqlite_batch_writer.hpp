@@ -58,6 +58,13 @@ class BatchWriter {
   void insert_message(const RawMessage& m, std::int64_t now_ms);
   void resolve_persons(PreparedBatch& p, std::int64_t now_ms, WriteResult& result);
   void insert_records(PreparedBatch& p, std::int64_t now_ms, WriteResult& result);
+  // A person record for a person who may have one already: merged with the latest stored
+  // version (person_update.hpp). Sets `body` (to the merged text, in merge_scratch_) and
+  // `version` when there is one, and audits a changed identity.
+  void update_person(const std::string& id, const RecordEnvelope& r, std::string_view& body,
+                     std::int64_t& version, const PreparedBatch& p, std::int64_t now_ms);
+  void audit_store_event(const PreparedBatch& p, std::string_view event, AuditOutcome outcome,
+                         std::string detail_json, std::int64_t now_ms);
   void insert_extras(const PreparedBatch& p, std::int64_t now_ms);
   void load_records_of_message(const std::string& message_id, WriteResult& result);
 
@@ -66,13 +73,15 @@ class BatchWriter {
   Statement savepoint_, release_, rollback_to_;
   Statement insert_message_;
   Statement find_identifier_, insert_person_, insert_identifier_;
-  Statement current_version_, insert_record_, records_of_message_;
+  Statement current_version_, latest_version_, insert_record_, records_of_message_;
   Statement insert_dead_letter_, insert_outbox_;
   DedupeKeys dedupe_;
   AuditWriter audit_;
   LinkWriter links_;  // person merges and reprocessing; audits through audit_
   std::vector<std::string> person_ids_;  // reused by insert_records
+  std::vector<char> person_fresh_;       // by person ref: created in this batch, no record written yet
   std::string body_scratch_;
+  std::string merge_scratch_;  // the merged text of a person update
 };
 
 }  // namespace kq::store::sqlite

@@ -84,7 +84,8 @@ std::unique_ptr<Plan> Compiler::compile_root(const YAML::Node& root, YamlFile& f
     file.error(root, "a mapping file is a YAML mapping with mapping, version, source and records");
     return nullptr;
   }
-  file.check_keys(root, "mapping file", {"mapping", "version", "description", "source", "include", "let", "records"});
+  file.check_keys(root, "mapping file",
+                  {"mapping", "version", "description", "source", "include", "variables", "let", "records"});
   if (const auto name = root["mapping"]) {
     plan_->name = file.scalar(name, "mapping").value_or("");
   } else {
@@ -107,6 +108,7 @@ std::unique_ptr<Plan> Compiler::compile_root(const YAML::Node& root, YamlFile& f
   if (!plan_->format) return nullptr;  // paths cannot be checked without their format
 
   for (const Unit& unit : units_) declare_rules(unit.records, *unit.file, -1, 0, false, plan_->top);
+  for (const Unit& unit : units_) compile_variables(unit.variables, *unit.file);
   if (plan_->rules.empty() && errors_.size() == before) file.error(root, "'records' is required: no record rules");
   push_scope();
   for (const Unit& unit : units_) compile_lets(unit.let, *unit.file, plan_->lets);
@@ -120,7 +122,7 @@ std::unique_ptr<Plan> Compiler::compile_root(const YAML::Node& root, YamlFile& f
 
 void Compiler::collect_units(const YAML::Node& root, YamlFile& file, const fs::path& dir, bool fragment,
                              std::vector<std::string>& chain) {
-  if (fragment) file.check_keys(root, "fragment", {"description", "include", "let", "records"});
+  if (fragment) file.check_keys(root, "fragment", {"description", "include", "variables", "let", "records"});
   if (const auto include = root["include"]) {
     const auto items = file.scalars(include, "include");
     const bool list = include.IsSequence();
@@ -148,7 +150,7 @@ void Compiler::collect_units(const YAML::Node& root, YamlFile& file, const fs::p
       chain.pop_back();
     }
   }
-  units_.push_back({&file, root["let"], root["records"]});
+  units_.push_back({&file, root["variables"], root["let"], root["records"]});
 }
 
 void Compiler::compile_source(const YAML::Node& node, YamlFile& file) {
@@ -169,6 +171,8 @@ void Compiler::compile_source(const YAML::Node& node, YamlFile& file) {
     return;
   }
   source_format_ = *name;
+  // HL7 v2 is the one format whose "present but empty" is an instruction: "" deletes the value.
+  plan_->empty_means_cleared = *name == "hl7v2";
   if (const auto version = node["version"]) (void)file.scalar(version, "version");
   if (const auto charset = node["charset"]) {
     if (auto text = file.scalar(charset, "charset")) {
@@ -321,14 +325,98 @@ void Compiler::declare_rules(const YAML::Node& records, YamlFile& file, int pare
 void Compiler::compile_lets(const YAML::Node& node, YamlFile& file, std::vector<LetPlan>& out) {
   for (const auto& [key, value] : file.entries(node, "let")) {
     const std::string name = key.Scalar();
-    auto expr = compile_value(value, file, Target{"$" + name, nullptr, true, true});
+    // A list is alternatives: the first that gives a value, as for a field.
+    std::vector<YAML::Node> items;
+    if (value.IsSequence()) {
+      for (const YAML::Node& item : value) items.push_back(item);
+      if (items.empty()) file.error(value, "$" + name + ": the list of alternatives is empty");
+    } else {
+      items.push_back(value);
+    }
+    std::vector<ValueExpr> alternatives;
+    bool ok = !items.empty();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const std::string what = "$" + name + (items.size() > 1 ? " #" + std::to_string(i + 1) : "");
+      auto expr = compile_value(items[i], file, Target{what, nullptr, true, true});
+      if (!expr) {
+        ok = false;
+        continue;
+      }
+      if (!alternatives.empty() && expr->shape.kind != alternatives.front().shape.kind) {
+        file.error(items[i], what + ": gives " + std::string(kind_name(expr->shape.kind)) + ", the first gives " +
+                                 std::string(kind_name(alternatives.front().shape.kind)));
+        ok = false;
+        continue;
+      }
+      alternatives.push_back(std::move(*expr));
+    }
     const int slot = declare_variable(name, key, file);
-    if (!expr || slot < 0) continue;
+    if (!ok || slot < 0) continue;
     Variable& variable = variables_[static_cast<std::size_t>(slot)];
-    variable.shape = expr->shape;
-    variable.from_document = expr->from_document;
-    out.push_back({name, slot, std::move(*expr)});
+    variable.shape = alternatives.front().shape;
+    variable.from_document = false;
+    for (const ValueExpr& e : alternatives) variable.from_document = variable.from_document || e.from_document;
+    LetPlan let{name, slot, std::move(alternatives.front()), {}};
+    for (std::size_t i = 1; i < alternatives.size(); ++i) let.otherwise.push_back(std::move(alternatives[i]));
+    out.push_back(std::move(let));
   }
+}
+
+void Compiler::compile_variables(const YAML::Node& node, YamlFile& file) {
+  for (const auto& [key, value] : file.entries(node, "variables")) {
+    MappingVariable variable;
+    variable.name = key.Scalar();
+    variable.where = file.at(key);
+    const std::string what = "variables." + variable.name;
+    if (!valid_name(variable.name)) {
+      file.error(key, "variable name '" + variable.name + "' must be lower-case letters, digits and _ (it is used as $" +
+                          variable.name + ")");
+      continue;
+    }
+    if (variable.name == "sender_org" || rule_names_.count(variable.name) != 0) {
+      file.error(key, "'" + variable.name + "' is already the name of " +
+                          (variable.name == "sender_org" ? std::string("a built-in") : std::string("a record rule")) +
+                          "; choose another name for this variable");
+      continue;
+    }
+    if (const int existing = find_mapping_variable(variable.name); existing >= 0) {
+      file.error(key, "variable '" + variable.name + "' is already declared at " +
+                          plan_->variables[static_cast<std::size_t>(existing)].where.str());
+      continue;
+    }
+    if (value.IsScalar()) {
+      variable.default_value = value.Scalar();  // name: DEFAULT
+    } else if (value.IsMap()) {
+      if (!file.check_keys(value, what, {"default", "one_of", "description"})) continue;
+      if (const auto d = value["default"]; d && !d.IsNull()) variable.default_value = file.scalar(d, "default");
+      if (const auto one_of = value["one_of"]) {
+        auto values = file.scalars(one_of, "one_of");
+        if (!values || values->empty()) {
+          file.error(one_of, what + ": one_of lists the values the variable may take");
+          continue;
+        }
+        variable.one_of = std::move(*values);
+      }
+      if (const auto text = value["description"]) variable.description = file.scalar(text, "description").value_or("");
+      if (variable.default_value) {
+        if (std::string why = variable.check(*variable.default_value); !why.empty()) {
+          file.error(value["default"], what + ": the default " + why);
+          continue;
+        }
+      }
+    } else if (!value.IsNull()) {
+      file.error(value, what + ": give the default value, or {default: …, one_of: […], description: …}");
+      continue;
+    }
+    plan_->variables.push_back(std::move(variable));
+  }
+}
+
+int Compiler::find_mapping_variable(const std::string& name) const {
+  for (std::size_t i = 0; i < plan_->variables.size(); ++i) {
+    if (plan_->variables[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
 }
 
 int Compiler::declare_variable(const std::string& name, const YAML::Node& key, YamlFile& file) {
@@ -336,9 +424,11 @@ int Compiler::declare_variable(const std::string& name, const YAML::Node& key, Y
     file.error(key, "let name '" + name + "' must be lower-case letters, digits and _ (it is used as $" + name + ")");
     return -1;
   }
-  if (name == "sender_org" || rule_names_.count(name) != 0) {
+  if (name == "sender_org" || rule_names_.count(name) != 0 || find_mapping_variable(name) >= 0) {
     file.error(key, "'" + name + "' is already the name of " +
-                        (name == "sender_org" ? std::string("a built-in") : std::string("a record rule")) +
+                        (name == "sender_org"             ? std::string("a built-in")
+                         : rule_names_.count(name) != 0 ? std::string("a record rule")
+                                                          : std::string("a variable of the mapping")) +
                         "; choose another name for this value");
     return -1;
   }

@@ -47,6 +47,11 @@ std::string unknown_field(const ObjectType& type, const std::string& key) {
 // The source paths feeding a field, for "is required but PID-7 has no value".
 void collect_sources(const FieldPlan& field, std::vector<std::string>& out) {
   for (const ValueExpr& e : field.values) {
+    // A value read per match names its path of matches: "PID-5[*]", not "$family".
+    if (e.each) {
+      if (std::find(out.begin(), out.end(), e.each->text) == out.end()) out.push_back(e.each->text);
+      continue;
+    }
     for (const Source& s : e.sources) {
       if (std::find(out.begin(), out.end(), s.text) == out.end()) out.push_back(s.text);
     }
@@ -186,7 +191,7 @@ void Compiler::check_unplaced_value(const YAML::Node& node, YamlFile& file, cons
   // compiled, so that a slip in them is reported now rather than after the name is fixed.
   // Objects ({fields: …}) are left alone: their fields depend on the type the name would have.
   const auto check = [&](const YAML::Node& item) {
-    const bool value_spec = item.IsScalar() || (item.IsMap() && !item["fields"] && !item["each"]);
+    const bool value_spec = item.IsScalar() || (item.IsMap() && !item["fields"]);
     if (value_spec) (void)compile_value(item, file, Target{what, nullptr, true, false});
   };
   if (node.IsSequence()) {

@@ -71,13 +71,39 @@ std::optional<ValueExpr> Compiler::compile_value(const YAML::Node& node, YamlFil
       expr.constant = std::move(constant);
     }
   } else if (node.IsMap()) {
-    if (!file.check_keys(node, target.what, {"from", "value", "then", "when"})) return std::nullopt;
+    if (!file.check_keys(node, target.what, {"each", "let", "when", "from", "value", "then"})) return std::nullopt;
     const YAML::Node from = node["from"];
     const YAML::Node value = node["value"];
     if (static_cast<bool>(from) == static_cast<bool>(value)) {
       file.error(node, target.what + ": give either 'from' (source paths) or 'value' (a constant)");
       return std::nullopt;
     }
+    if (const auto each = node["each"]) {
+      if (value) {
+        file.error(each, target.what + ": 'each' reads the value from every match of a path: give 'from', not 'value'");
+        return std::nullopt;
+      }
+      expr.each = compile_path(each, file);
+      if (!expr.each) return std::nullopt;
+      if (expr.each->type == SourceType::current) {
+        file.error(each, target.what + ": 'each' needs a path that repeats (PID-5[*]), not '.'");
+        return std::nullopt;
+      }
+    }
+    // The value's own names and its each: scope its `let`, `when` and `from`, and nothing else.
+    struct Scope {
+      Compiler& compiler;
+      bool each;
+      Scope(Compiler& c, bool e) : compiler(c), each(e) {
+        compiler.push_scope();
+        if (each) ++compiler.each_depth_;
+      }
+      ~Scope() {
+        compiler.pop_scope();
+        if (each) --compiler.each_depth_;
+      }
+    } scope(*this, expr.each.has_value());
+    compile_lets(node["let"], file, expr.lets);
     if (const auto t = node["then"]) {
       if (t.IsSequence()) {
         for (const YAML::Node& step : t) steps.push_back(step);
@@ -115,6 +141,7 @@ std::optional<ValueExpr> Compiler::compile_value(const YAML::Node& node, YamlFil
 
   const bool combines = std::any_of(steps.begin(), steps.end(), [](const YAML::Node& s) { return is_step_named(s, "join"); });
   expr.first_only = !target.list && !combines;
+  expr.first_match = target.field && !target.list;
   // A let keeps every value of its source (a repeated field), but of several sources only the
   // first that has a value, as a field does: {from: [$sender_org, MSH-4.1]} is one hospital.
   expr.first_source = target.let ? !combines : expr.first_only;
@@ -135,6 +162,7 @@ std::optional<ValueExpr> Compiler::compile_value(const YAML::Node& node, YamlFil
       expr.from_document = expr.from_document || s.from_document;
     }
   }
+  if (expr.each) expr.from_document = true;  // read per match of a path of the document
   for (const Source& s : expr.sources) {
     if (s.type == SourceType::record && s.multi && target.field && !target.list) {
       file.error(node, target.what + ": " + s.text + " may be several records here (its rule, or a group around "
@@ -252,7 +280,8 @@ Shape Compiler::shape_of(const Source& source) const {
     case SourceType::current: return {Kind::text, false};
     case SourceType::variable: return variables_[static_cast<std::size_t>(source.index)].shape;
     case SourceType::record: return {Kind::text, source.multi};
-    case SourceType::sender_org: return {Kind::text, false};
+    case SourceType::sender_org:
+    case SourceType::mapping_variable: return {Kind::text, false};
   }
   return {};
 }
@@ -317,13 +346,20 @@ std::optional<Source> Compiler::compile_source_ref(const YAML::Node& node, YamlF
     source.from_document = false;
     return source;
   }
+  if (const int v = find_mapping_variable(name); v >= 0) {
+    source.type = SourceType::mapping_variable;
+    source.index = v;
+    source.from_document = false;
+    return source;
+  }
   std::vector<std::string_view> names = {"sender_org"};
   for (const auto& scope : scopes_) {
     for (const auto& [n, s] : scope) names.push_back(n);
   }
   for (const auto& [n, r] : rule_names_) names.push_back(n);
-  file.error(node, unknown_name_message("name", name, names) + " ($name is a let value, a record above, or "
-                                                              "$sender_org)");
+  for (const MappingVariable& v : plan_->variables) names.push_back(v.name);
+  file.error(node, unknown_name_message("name", name, names) + " ($name is a let value, a record above, a "
+                                                              "variable of the mapping or $sender_org)");
   return std::nullopt;
 }
 
@@ -446,9 +482,9 @@ std::optional<Condition> Compiler::compile_test(const YAML::Node& key, const YAM
     c.values = std::move(*values);
     return c;
   }
-  if (!file.check_keys(test, what, {"exists", "not", "matches"})) return std::nullopt;
+  if (!file.check_keys(test, what, {"exists", "not", "matches", "script"})) return std::nullopt;
   if (test.size() != 1) {
-    file.error(test, what + ": give one test (exists, not or matches); combine tests with all:");
+    file.error(test, what + ": give one test (exists, not, matches or script); combine tests with all:");
     return std::nullopt;
   }
   if (const auto exists = test["exists"]) {
@@ -474,6 +510,22 @@ std::optional<Condition> Compiler::compile_test(const YAML::Node& key, const YAM
     }
     c.op = Condition::Op::matches;
     c.pattern = *pattern;
+  } else if (const auto script = test["script"]) {
+    auto names = file.scalars(script, "script");
+    if (!names || names->empty()) {
+      file.error(script, what + ": script names han or latin (or a list of them)");
+      return std::nullopt;
+    }
+    for (const std::string& name : *names) {
+      const std::optional<Script> parsed = parse_script(name);
+      if (!parsed) {
+        file.error(script, what + ": " + unknown_name_message("script", name, script_names()));
+        return std::nullopt;
+      }
+      c.scripts |= script_bit(*parsed);
+    }
+    c.op = Condition::Op::script;
+    c.values = std::move(*names);
   }
   return c;
 }

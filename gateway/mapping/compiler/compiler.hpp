@@ -34,6 +34,7 @@ class Compiler {
   // One file's contribution: the mapping itself or an included fragment.
   struct Unit {
     YamlFile* file = nullptr;
+    YAML::Node variables;
     YAML::Node let;
     YAML::Node records;
   };
@@ -61,6 +62,8 @@ class Compiler {
                      std::vector<int>& into);
   void compile_rule(int index, const YAML::Node& node, YamlFile& file);
   void compile_lets(const YAML::Node& node, YamlFile& file, std::vector<LetPlan>& out);
+  void compile_variables(const YAML::Node& node, YamlFile& file);
+  int find_mapping_variable(const std::string& name) const;
   void find_codes_dir(const std::filesystem::path& dir);
 
   // compile_values.cpp

@@ -15,10 +15,10 @@ namespace {
 
 constexpr std::size_t kMaxPatternLength = 1000;
 
-constexpr std::array<std::string_view, 23> kStepNames = {
+constexpr std::array<std::string_view, 24> kStepNames = {
     "trim",  "upper", "lower",   "substring", "extract", "replace",    "split",      "component", "join",
     "default", "number", "integer", "round",  "multiply", "convert",   "range",      "date",
-    "datetime", "not_future", "lookup", "one_of", "pattern", "resident_id"};
+    "datetime", "not_future", "lookup", "one_of", "pattern", "resident_id", "script"};
 
 using KindSet = std::initializer_list<Kind>;
 
@@ -116,6 +116,7 @@ class StepReader {
       if (!accepts({Kind::text, Kind::coding, Kind::number})) return nullptr;
       return make_one_of(std::move(*values));
     }
+    if (n == "script") return script();
     if (n == "resident_id") {
       if (!no_arg() || !accepts({Kind::text})) return nullptr;
       return make_resident_id();
@@ -184,6 +185,19 @@ class StepReader {
       numbers.push_back(n);
     }
     return make_substring(numbers[0], numbers.size() > 1 ? std::optional<std::size_t>(numbers[1]) : std::nullopt);
+  }
+
+  std::unique_ptr<Step> script() {
+    if (!accepts({Kind::text})) return nullptr;
+    auto names = has_arg_ ? file_.scalars(arg_, "script") : std::nullopt;
+    if (!names || names->empty()) return bad("needs the script to keep: han or latin (or a list of them)");
+    ScriptSet scripts = 0;
+    for (const std::string& name : *names) {
+      const std::optional<Script> parsed = parse_script(name);
+      if (!parsed) return bad(unknown_name_message("script", name, script_names()));
+      scripts |= script_bit(*parsed);
+    }
+    return make_script_filter(scripts);
   }
 
   std::unique_ptr<Step> component() {

@@ -13,11 +13,33 @@ Evaluator::Evaluator(const CompiledMapping& mapping, const formats::Document& do
       document_(document),
       options_(options),
       slots_(static_cast<std::size_t>(plan_.slot_count)),
+      slot_nulled_(plan_.empty_means_cleared ? static_cast<std::size_t>(plan_.slot_count) : 0),
       produced_(plan_.rules.size()) {
   env_.failures = &failures_;
   env_.coverage = options.coverage;
   env_.mapping = &mapping;
   env_.fixed_today = options.today;
+  // Each variable's value is found once per document, not on every read.
+  variables_.reserve(plan_.variables.size());
+  for (const MappingVariable& v : plan_.variables) {
+    const std::string* value = v.default_value ? &*v.default_value : nullptr;
+    if (options.variables) {
+      if (auto it = options.variables->find(v.name); it != options.variables->end()) value = &it->second;
+    }
+    variables_.push_back(value);
+  }
+}
+
+std::string Evaluator::variable_problem() const {
+  if (!options_.variables) return {};
+  for (const MappingVariable& v : plan_.variables) {
+    auto it = options_.variables->find(v.name);
+    if (it == options_.variables->end()) continue;
+    if (std::string why = v.check(it->second); !why.empty()) {
+      return "mapping variable " + v.name + ": " + why + " (set for this channel)";
+    }
+  }
+  return {};
 }
 
 void Evaluator::hit(int rule) const {
@@ -34,9 +56,13 @@ namespace {
 // The values of a path, straight from the document into `out`: no list of matches in between.
 class CollectValues final : public formats::MatchVisitor {
  public:
-  CollectValues(Values& out, bool first_only) : out_(out), first_only_(first_only) {}
+  CollectValues(Values& out, bool first_only, std::uint32_t* nulls)
+      : out_(out), first_only_(first_only), nulls_(nulls) {}
   bool take(const formats::MatchView& match) override {
-    if (match.text.empty()) return true;  // present but empty is no value for a mapping
+    if (match.text.empty()) {  // present but empty is no value for a mapping
+      if (nulls_) ++*nulls_;
+      return true;
+    }
     out_.emplace_back(std::string(match.text), std::string(match.location));
     return !first_only_;
   }
@@ -44,6 +70,7 @@ class CollectValues final : public formats::MatchVisitor {
  private:
   Values& out_;
   bool first_only_;
+  std::uint32_t* nulls_;  // null where an empty value is only "nothing here"
 };
 
 // The first non-empty value of a path, for a condition: copied into a reused string.
@@ -68,15 +95,18 @@ class FirstText final : public formats::MatchVisitor {
 void Evaluator::select(const Source& source, const formats::Match* scope, bool first_only, Values& out) {
   switch (source.type) {
     case SourceType::path: {
-      CollectValues collect(out, first_only);
+      CollectValues collect(out, first_only, plan_.empty_means_cleared ? &nulls_ : nullptr);
       source.path->visit(document_, scope, collect);
       return;
     }
     case SourceType::current:
-      if (scope && !scope->text.empty()) out.emplace_back(scope->text, scope->location);
+      if (!scope) return;
+      count_null(scope->text);
+      if (!scope->text.empty()) out.emplace_back(scope->text, scope->location);
       return;
     case SourceType::variable: {
       const Values& values = slots_[static_cast<std::size_t>(source.index)];
+      if (values.empty() && !slot_nulled_.empty() && slot_nulled_[static_cast<std::size_t>(source.index)]) ++nulls_;
       if (first_only && !values.empty()) {
         out.push_back(values.front());
       } else {
@@ -103,6 +133,11 @@ void Evaluator::select(const Source& source, const formats::Match* scope, bool f
     case SourceType::sender_org:
       if (!options_.sender_org.empty()) out.emplace_back(options_.sender_org, std::string());
       return;
+    case SourceType::mapping_variable: {
+      const std::string* value = variables_[static_cast<std::size_t>(source.index)];
+      if (value && !value->empty()) out.emplace_back(*value, std::string());
+      return;
+    }
   }
 }
 
@@ -113,7 +148,47 @@ Values Evaluator::evaluate(const ValueExpr& expr, const formats::Match* scope) {
 }
 
 void Evaluator::evaluate(const ValueExpr& expr, const formats::Match* scope, Values& out) {
+  if (!expr.each) {
+    evaluate_in(expr, scope, out);
+    return;
+  }
   out.clear();
+  const std::vector<formats::Match> matches = matches_of(*expr.each, scope);
+  if (expr.first_match) {
+    // The first match that gives a value: `out` is empty until then, so each reading goes
+    // straight into it and the steps see that match's values only.
+    for (const formats::Match& m : matches) {
+      evaluate_in(expr, &m, out);
+      if (!out.empty()) return;
+    }
+    return;
+  }
+  Values part;
+  for (const formats::Match& m : matches) {
+    evaluate_in(expr, &m, part);
+    for (Value& v : part) out.push_back(std::move(v));
+  }
+}
+
+void Evaluator::run_let(const LetPlan& let, const formats::Match* scope) {
+  // Straight into the let's slot: a let cannot read itself (its value is compiled before its
+  // name is declared), so the slot's buffer is reused for every document and every match.
+  const auto index = static_cast<std::size_t>(let.slot);
+  Values& slot = slots_[index];
+  const std::uint32_t nulls = nulls_;
+  evaluate(let.value, scope, slot);
+  const ValueExpr* used = &let.value;
+  for (std::size_t i = 0; i < let.otherwise.size() && slot.empty() && failures_.empty(); ++i) {
+    used = &let.otherwise[i];
+    evaluate(*used, scope, slot);
+  }
+  if (!slot.empty()) hit(used->rule);
+  if (!slot_nulled_.empty()) slot_nulled_[index] = slot.empty() && nulls_ != nulls;
+}
+
+void Evaluator::evaluate_in(const ValueExpr& expr, const formats::Match* scope, Values& out) {
+  out.clear();
+  for (const LetPlan& let : expr.lets) run_let(let, scope);
   if (expr.when && !holds(*expr.when, scope)) return;
   if (expr.constant) {
     out.push_back(*expr.constant);
@@ -159,7 +234,8 @@ bool Evaluator::holds(const Condition& condition, const formats::Match* scope, s
       return true;
     case Condition::Op::equals:
     case Condition::Op::exists:
-    case Condition::Op::matches: break;
+    case Condition::Op::matches:
+    case Condition::Op::script: break;
   }
   // A let's value is read in place: conditions on $names run for every repetition of an each.
   // A path's first value is copied into a reused string; only a value that is not text is
@@ -177,6 +253,8 @@ bool Evaluator::holds(const Condition& condition, const formats::Match* scope, s
   if (condition.source.type == SourceType::variable) {
     const Values& slot = slots_[static_cast<std::size_t>(condition.source.index)];
     if (!slot.empty()) read(slot.front());
+  } else if (condition.source.type == SourceType::mapping_variable) {
+    if (const std::string* value = variables_[static_cast<std::size_t>(condition.source.index)]) text = *value;
   } else if (condition.source.type == SourceType::path) {
     FirstText first(condition_text_);
     condition.source.path->visit(document_, scope, first);
@@ -192,6 +270,8 @@ bool Evaluator::holds(const Condition& condition, const formats::Match* scope, s
   } else if (condition.op == Condition::Op::equals) {
     const bool found = std::find(condition.values.begin(), condition.values.end(), text) != condition.values.end();
     ok = found == condition.expect;
+  } else if (condition.op == Condition::Op::script) {
+    ok = written_in(text, condition.scripts);
   } else {
     ok = text.size() <= kMaxRegexInput && std::regex_search(text.begin(), text.end(), *condition.regex);
   }
@@ -201,6 +281,8 @@ bool Evaluator::holds(const Condition& condition, const formats::Match* scope, s
   const std::string shown = text.empty() ? name + " is empty" : name + " is " + quote_value(text);
   if (condition.op == Condition::Op::exists) {
     *why = condition.expect ? name + " is empty" : shown + ", expected nothing there";
+  } else if (condition.op == Condition::Op::script) {
+    *why = text.empty() ? shown : shown + ", which is not written in " + list_text(condition.values);
   } else if (condition.op == Condition::Op::equals) {
     *why = condition.expect ? shown + ", expected " + (condition.values.size() > 1 ? "one of " : "") +
                                   list_text(condition.values)

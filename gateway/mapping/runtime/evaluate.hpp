@@ -15,16 +15,23 @@ class Evaluator {
   Evaluator(const CompiledMapping& mapping, const formats::Document& document, const ApplyOptions& options);
 
   // The values of `expr` in `scope` (nullptr: the whole document), after its steps. Values that
-  // failed a step are in failures().
+  // failed a step are in failures(). An `each:` value is read per match (see ValueExpr).
   Values evaluate(const ValueExpr& expr, const formats::Match* scope);
   // The same into `out` (cleared first), so that a caller can reuse one buffer.
   void evaluate(const ValueExpr& expr, const formats::Match* scope, Values& out);
   // Every match of a path (`each:`), in document order.
   std::vector<formats::Match> matches_of(const Source& source, const formats::Match* scope) const;
   bool holds(const Condition& condition, const formats::Match* scope, std::string* why = nullptr);
-  void swap_slot(int slot, Values& values) { slots_[static_cast<std::size_t>(slot)].swap(values); }
+  // Reads a let into its slot (its alternatives in turn, until one gives a value).
+  void run_let(const LetPlan& let, const formats::Match* scope);
 
   std::vector<StepFailure>& failures() { return failures_; }
+  // How many empty values that mean "delete" (the HL7 null "") the paths read so far have met.
+  // A field that gets no value while this count rose was cleared by the sender.
+  std::uint32_t nulls() const { return nulls_; }
+  // A variable's value given by ApplyOptions::variables that its `one_of` refuses: the first
+  // such problem, as an error of the whole document; empty when there is none.
+  std::string variable_problem() const;
   void hit(int rule) const;
   const ApplyOptions& options() const { return options_; }
   const Plan& plan() const { return plan_; }
@@ -40,18 +47,28 @@ class Evaluator {
 
  private:
   void select(const Source& source, const formats::Match* scope, bool first_only, Values& out);
+  // One reading of `expr` in `scope`: its lets, its when, its sources and steps, into `out`.
+  void evaluate_in(const ValueExpr& expr, const formats::Match* scope, Values& out);
+  void count_null(std::string_view text) {
+    if (text.empty() && plan_.empty_means_cleared) ++nulls_;
+  }
 
   const CompiledMapping& mapping_;
   const Plan& plan_;
   const formats::Document& document_;
   const ApplyOptions& options_;
   std::vector<Values> slots_;
+  // By slot: the let has no value because the sender nulled what it reads, which a field that
+  // takes the let passes on (count_null).
+  std::vector<char> slot_nulled_;
+  std::vector<const std::string*> variables_;  // by Plan::variables index: the value, or nullptr
   std::string condition_text_;  // the value a condition on a path reads, reused
   std::vector<StepFailure> failures_;
   StepEnv env_;
   std::vector<std::vector<Instance>> produced_;
   std::vector<std::uint32_t> group_stack_;
   std::uint32_t serial_ = 0;
+  std::uint32_t nulls_ = 0;
 };
 
 }  // namespace kq::mapping::detail

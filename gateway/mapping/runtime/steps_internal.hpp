@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gateway/mapping/runtime/date_pattern.hpp"
+#include "gateway/mapping/runtime/script.hpp"
 #include "gateway/mapping/runtime/steps.hpp"
 #include "gateway/mapping/value_set.hpp"
 
@@ -38,6 +39,8 @@ std::unique_ptr<Step> make_default(Value value);
 std::unique_ptr<Step> make_one_of(std::vector<std::string> allowed);
 std::unique_ptr<Step> make_pattern(std::shared_ptr<const CompiledRegex> regex);
 std::unique_ptr<Step> make_resident_id();
+// Keeps the values written in one of `scripts` (script.hpp) and drops the others.
+std::unique_ptr<Step> make_script_filter(ScriptSet scripts);
 
 std::unique_ptr<Step> make_number(bool integer);
 std::unique_ptr<Step> make_round(int places);

@@ -236,6 +236,19 @@ class Pattern final : public Step {
 
 // Normalises what senders do to ID numbers (spaces, a lower-case x, the 15-digit numbers of
 // before 1999) and then checks the number, so the error names the sender's own value.
+// {script: han}: only the values written in the script. A name whose parts come without a
+// code saying which is the hanzi and which the pinyin (ZHANG SAN^张三) is sorted this way.
+class ScriptFilter final : public Step {
+ public:
+  explicit ScriptFilter(ScriptSet scripts) : scripts_(scripts) {}
+  void run(Values& values, const StepEnv&) const override {
+    each_value(values, [this](const Value& v) { return written_in(v.text(), scripts_); });
+  }
+
+ private:
+  ScriptSet scripts_;
+};
+
 class ResidentId final : public Step {
  public:
   void run(Values& values, const StepEnv& env) const override {
@@ -284,5 +297,6 @@ std::unique_ptr<Step> make_pattern(std::shared_ptr<const CompiledRegex> regex) {
   return std::make_unique<Pattern>(std::move(regex));
 }
 std::unique_ptr<Step> make_resident_id() { return std::make_unique<ResidentId>(); }
+std::unique_ptr<Step> make_script_filter(ScriptSet scripts) { return std::make_unique<ScriptFilter>(scripts); }
 
 }  // namespace kq::mapping::detail

@@ -70,7 +70,14 @@ class Runner {
       if (!fs::is_regular_file(file.mapping, ec)) {
         errors.push_back({{test_path.string(), 0, 0}, "its mapping " + file.mapping.string() + " does not exist"});
       } else {
-        mapping = compile_mapping(file.mapping, compile, errors);
+        // Compiled once however many test files it has, so that their coverage adds up.
+        const std::string id = fs::weakly_canonical(file.mapping, ec_).string();
+        auto it = compiled_.find(id);
+        mapping = it != compiled_.end() ? it->second : compile_mapping(file.mapping, compile, errors);
+        if (mapping && it == compiled_.end()) {
+          compiled_.emplace(id, mapping);
+          mappings_.push_back(mapping);
+        }
       }
     }
     if (readable) tested_.insert(fs::weakly_canonical(file.mapping, ec_).string());
@@ -80,7 +87,6 @@ class Runner {
       print_errors(out_, errors);
       if (!mapping) return;
     }
-    mappings_.push_back(mapping);
     for (const detail::TestCase& c : file.cases) run_case(*mapping, file, c);
   }
 
@@ -147,10 +153,12 @@ class Runner {
         diffs.push_back({"source.match", c.expect_match ? "holds" : "does not hold",
                          match.matched ? "holds" : "does not hold: " + match.reason});
       }
-      if (c.expect_match) {
+      const bool variables_ok = check_variables(mapping, c.variables, diffs);
+      if (c.expect_match && variables_ok) {
         ApplyOptions apply_options;
         apply_options.today = file.today;
         apply_options.sender_org = c.sender_org.value_or(file.sender_org);
+        if (!c.variables.empty()) apply_options.variables = std::make_shared<const MappingVariables>(c.variables);
         apply_options.coverage = options_.coverage ? &coverage_ : nullptr;
         result = apply(mapping, *document, apply_options);
       }
@@ -177,12 +185,35 @@ class Runner {
     }
   }
 
+  // A variable the mapping does not declare, or a value it does not allow, is a slip in the
+  // test: reported as its difference, and the mapping is not applied.
+  static bool check_variables(const CompiledMapping& mapping, const MappingVariables& variables,
+                              std::vector<detail::Difference>& diffs) {
+    bool ok = true;
+    for (const auto& [name, value] : variables) {
+      const MappingVariable* declared = mapping.variable(name);
+      std::string problem;
+      if (!declared) {
+        std::string names;
+        for (const MappingVariable& v : mapping.variables()) names += (names.empty() ? "" : ", ") + v.name;
+        problem = "not a variable of " + mapping.name() + (names.empty() ? " (it declares none)" : " (it has " + names + ")");
+      } else {
+        problem = declared->check(value);
+      }
+      if (problem.empty()) continue;
+      diffs.push_back({"variables." + name, "a value the mapping takes", problem});
+      ok = false;
+    }
+    return ok;
+  }
+
   fs::path base_;
   std::ostream& out_;
   const TestRunOptions& options_;
   TestSummary summary_;
   Coverage coverage_;
   std::vector<std::shared_ptr<const CompiledMapping>> mappings_;
+  std::map<std::string, std::shared_ptr<const CompiledMapping>> compiled_;  // by canonical path
   std::set<std::string> tested_;
   std::error_code ec_;
 };

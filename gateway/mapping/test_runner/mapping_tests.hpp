@@ -4,6 +4,7 @@
 //   mapping: adt_a01.yaml        # optional: the mapping beside this file with the same stem
 //   today: 2024-06-01            # optional: "today" for not_future and validation
 //   sender_org: org-h001         # optional: $sender_org
+//   variables: {name_order: xpn} # optional: the mapping variables a channel sets (also per test)
 //   tests:
 //     - name: A01 with an ID number and an MRN
 //       input: |                 # the payload; or input_file: path relative to this file
@@ -14,6 +15,7 @@
 //           - kind: person
 //             id: $patient       # a $name binds to whatever the record holds, and must hold
 //             name: {text: 张三}  # the same value wherever the same $name appears again
+//             cleared: [addresses]  # the fields the sender nulled (HL7 ""), when there are any
 //         errors:                # or/and: every error, each matched by the given parts
 //           - {target: identifiers[0].value, location: PID-19, message: check digit}
 //         matches: false         # or: source.match must not hold for this input

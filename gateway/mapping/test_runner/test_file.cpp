@@ -21,8 +21,17 @@ std::string stem_of_test(const fs::path& path) {
   return name.size() > suffix.size() ? name.substr(0, name.size() - suffix.size()) : name;
 }
 
+// `variables: {name_order: pinyin_hanzi}`: the mapping variables a channel would set.
+void read_variables(const YAML::Node& node, YamlFile& file, MappingVariables& out) {
+  for (const auto& [key, value] : file.entries(node, "variables")) {
+    if (auto text = file.scalar(value, key.Scalar())) out[key.Scalar()] = std::move(*text);
+  }
+}
+
 void read_case(const YAML::Node& node, const fs::path& dir, YamlFile& file, TestFile& out) {
-  if (!file.check_keys(node, "test", {"name", "input", "input_file", "charset", "sender_org", "expect"})) return;
+  if (!file.check_keys(node, "test", {"name", "input", "input_file", "charset", "sender_org", "variables", "expect"})) {
+    return;
+  }
   TestCase c;
   c.where = file.at(node);
   c.name = node["name"] ? file.scalar(node["name"], "name").value_or("") : "";
@@ -45,6 +54,8 @@ void read_case(const YAML::Node& node, const fs::path& dir, YamlFile& file, Test
   }
   if (node["charset"]) c.charset = file.scalar(node["charset"], "charset").value_or("");
   if (node["sender_org"]) c.sender_org = file.scalar(node["sender_org"], "sender_org");
+  c.variables = out.variables;
+  if (node["variables"]) read_variables(node["variables"], file, c.variables);
   const auto expect = node["expect"];
   if (!expect) {
     file.error(node, "test '" + c.name + "': 'expect' is required (records, errors or matches: false)");
@@ -84,7 +95,9 @@ void compare_object(const YAML::Node& expected, const json::object& got, const s
   auto join = [&path](const std::string& key) { return path.empty() ? key : path + "." + key; };
   for (auto it = expected.begin(); it != expected.end(); ++it) {
     const std::string key = it->first.Scalar();
-    if (record_root && key == "kind") continue;
+    // Not fields of the body: the record's kind, and the fields its sender nulled (compared
+    // by compare_records).
+    if (record_root && (key == "kind" || key == "cleared")) continue;
     const json::value* value = got.if_contains(key);
     if (!value) {
       out.push_back({join(key), show(it->second), "nothing"});
@@ -169,7 +182,7 @@ bool read_test_file(const fs::path& path, TestFile& out, std::vector<config::Con
   const YAML::Node root = load_yaml(path, file, {path.string(), 0, 0});
   if (errors.size() != before) return false;
   out.path = path;
-  if (!file.check_keys(root, "test file", {"mapping", "today", "sender_org", "tests"})) return false;
+  if (!file.check_keys(root, "test file", {"mapping", "today", "sender_org", "variables", "tests"})) return false;
   const fs::path dir = path.parent_path();
   // Normalised, so that reports and coverage name the file as people do (no "broken/../").
   out.mapping = (dir / (stem_of_test(path) + ".yaml")).lexically_normal();
@@ -187,6 +200,7 @@ bool read_test_file(const fs::path& path, TestFile& out, std::vector<config::Con
     }
   }
   if (root["sender_org"]) out.sender_org = file.scalar(root["sender_org"], "sender_org").value_or("");
+  if (root["variables"]) read_variables(root["variables"], file, out.variables);
   const auto tests = root["tests"];
   if (!tests || !tests.IsSequence() || tests.size() == 0) {
     file.error(tests ? tests : root, "'tests' is required: a list of test cases");
@@ -227,6 +241,18 @@ void compare_records(const YAML::Node& expected, const std::vector<MappedRecord>
       continue;  // the fields of different kinds would only add noise
     }
     compare_object(want, got[i].envelope.body, path, bindings, out, true);
+    // `cleared:` lists the fields the sender nulled; like any key, it must be expected when the
+    // record has it.
+    const std::vector<std::string>& cleared = got[i].envelope.cleared;
+    if (want["cleared"]) {
+      json::array paths;
+      for (const std::string& c : cleared) paths.push_back(json::string(c));
+      compare_value(want["cleared"], paths, path + ".cleared", bindings, out, false);
+    } else if (!cleared.empty()) {
+      std::string paths;
+      for (const std::string& c : cleared) paths += (paths.empty() ? "" : ", ") + c;
+      out.push_back({path + ".cleared", "nothing", "[" + paths + "]"});
+    }
   }
   for (std::size_t i = common; i < expected.size(); ++i) {
     out.push_back({"records[" + std::to_string(i) + "]", show(expected[i]), "nothing"});

@@ -22,6 +22,7 @@ struct TestCase {
   std::string input;
   std::string charset;
   std::optional<std::string> sender_org;
+  MappingVariables variables;  // over the file's, name by name
   bool expect_match = true;
   std::optional<YAML::Node> records;
   std::optional<YAML::Node> errors;
@@ -32,6 +33,7 @@ struct TestFile {
   std::filesystem::path mapping;
   std::optional<core::PartialDate> today;
   std::string sender_org;
+  MappingVariables variables;  // for every test
   std::vector<TestCase> cases;
 };
 

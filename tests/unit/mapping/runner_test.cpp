@@ -134,6 +134,84 @@ TEST_F(RunnerTest, UnknownKeysOfAnExpectedErrorAreRefused) {
 }
 
 // A test file's `mapping:` with "../" is named without it, in coverage as everywhere.
+TEST_F(RunnerTest, TestsSetVariablesAndTheVariablesAreChecked) {
+  dir_.write("toy/person.yaml", R"(mapping: toy-person
+version: "1"
+source: {format: toy}
+variables:
+  order: {default: a, one_of: [a, b]}
+records:
+  patient:
+    kind: person
+    fields:
+      name.text: [{when: {$order: a}, from: PAT.1}, {when: {$order: b}, from: PAT.2}]
+)");
+  dir_.write("toy/person.test.yaml", R"(variables: {order: b}
+tests:
+  - name: the file's variables
+    input: "PAT=张三^李四\n"
+    expect:
+      records: [{kind: person, name: {text: 李四}}]
+  - name: a test's own
+    variables: {order: a}
+    input: "PAT=张三^李四\n"
+    expect:
+      records: [{kind: person, name: {text: 张三}}]
+  - name: a variable the mapping does not have
+    variables: {ordre: a}
+    input: "PAT=张三^李四\n"
+    expect:
+      records: [{kind: person, name: {text: 李四}}]
+  - name: a value it does not take
+    variables: {order: c}
+    input: "PAT=张三^李四\n"
+    expect:
+      records: [{kind: person, name: {text: 张三}}]
+)");
+  std::string output;
+  const TestSummary summary = run(dir_.path(), output);
+  EXPECT_EQ(summary.passed, 2) << output;
+  EXPECT_EQ(summary.failed, 2) << output;
+  EXPECT_NE(output.find("    variables.ordre: expected a value the mapping takes, got not a variable of toy-person "
+                        "(it has order)\n"),
+            std::string::npos)
+      << output;
+  EXPECT_NE(output.find("    variables.order: expected a value the mapping takes, got 'c' is not one of a, b\n"),
+            std::string::npos)
+      << output;
+}
+
+TEST_F(RunnerTest, ClearedFieldsMustBeExpected) {
+  // The toy format has no null; an HL7 mapping in the folder shows what a test of one says.
+  dir_.write("hl7/person.yaml", R"(mapping: hl7-person
+version: "1"
+source: {format: hl7v2}
+records:
+  patient:
+    kind: person
+    fields:
+      identifiers[]: {fields: {system: hospital-mrn, value: {from: PID-3.1}, assigner: H1}}
+      sex: {from: PID-8}
+)");
+  dir_.write("hl7/person.test.yaml", R"(tests:
+  - name: expected
+    input: "MSH|^~\\&|A|B|C|D|20240101||ADT^A08|1|P|2.4\rPID|1||M1|||||\"\"\r"
+    expect:
+      records: [{kind: person, identifiers: [{system: "urn:oid:2.16.156.10011.1.13", value: M1, assigner: H1}],
+                 cleared: [sex]}]
+  - name: not expected
+    input: "MSH|^~\\&|A|B|C|D|20240101||ADT^A08|2|P|2.4\rPID|1||M1|||||\"\"\r"
+    expect:
+      records: [{kind: person, identifiers: [{system: "urn:oid:2.16.156.10011.1.13", value: M1, assigner: H1}]}]
+)");
+  std::ostringstream out;
+  TestRunOptions options;
+  options.formats = builtin_formats();
+  const TestSummary summary = run_mapping_tests(dir_.path() / "hl7", out, options);
+  EXPECT_EQ(summary.passed, 1) << out.str();
+  EXPECT_NE(out.str().find("    records[0].cleared: expected nothing, got [sex]\n"), std::string::npos) << out.str();
+}
+
 TEST_F(RunnerTest, MappingPathOfATestFileIsNormalised) {
   dir_.write("toy/person.yaml", kMapping);
   dir_.write("tests/person.test.yaml", R"(mapping: ../toy/person.yaml

@@ -24,6 +24,16 @@ TEST(ShippedMappings, AllCompileTogether) {
   EXPECT_GE(set->mappings().size(), 6u);
 }
 
+// The variables an adapter's configuration may set, checked against the whole folder.
+TEST(ShippedMappings, ChannelVariablesAreCheckedAgainstTheMappingsThatDeclareThem) {
+  const auto set = load_mapping_dir(kMappings);
+  EXPECT_TRUE(set->check_variables({{"name_order", "pinyin_hanzi"}}).empty());
+  EXPECT_EQ(set->check_variables({{"name_order", "pinyin-hanzi"}}),
+            std::vector<std::string>{"name_order: 'pinyin-hanzi' is not one of xpn, pinyin_hanzi (mapping his-adt)"});
+  EXPECT_EQ(set->check_variables({{"name_ordr", "xpn"}}),
+            std::vector<std::string>{"name_ordr: no mapping declares this variable (declared: name_order)"});
+}
+
 TEST(ShippedMappings, PassTheirTests) {
   std::ostringstream out;
   const TestSummary summary = run_mapping_tests(kMappings, out);

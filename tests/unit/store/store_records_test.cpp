@@ -161,7 +161,7 @@ TEST_F(RecordsTest, PersonRecordsAndReferencesTakeTheResolvedId) {
     person.kind = "person";
     person.id = ref;
     person.person_id = ref;
-    person.body = {{"id", ref}, {"name", name}};
+    person.body = {{"id", ref}, {"name", {{"text", name}}}};
     b.records.push_back(std::move(person));
     RecordEnvelope obs = make_record("observation", {}, ref);
     obs.body["person_id"] = ref;
