@@ -2,6 +2,7 @@
 by MSH-3|MSH-4|MSH-10, GB 18030 senders, hostile control ids, never a positive ACK for junk."""
 import json
 import os
+import subprocess
 import unittest
 
 from harness import Gateway, GatewayCase, SOURCE_DIR, his_mllp_config, mllp_exchange, mllp_send, msa
@@ -172,6 +173,20 @@ class HisOverMllp(GatewayCase):
         self.assertIn("bytes not valid in UTF-8", ack)
         rows = self.gw.sql("SELECT status FROM raw_message WHERE CAST(payload AS TEXT) LIKE '%BAD-UTF8%'")
         self.assertEqual(rows, [{"status": "rejected"}])
+
+    def test_a_control_id_recycled_after_the_dedupe_window_is_a_new_message(self):
+        first = fixture("adt_a01.hl7").replace(b"HIS20240912000001", b"RECYCLED-1")
+        self.assertEqual(msa(self.send(first))[1], "CA")
+        other = first.replace(b"ZHANG", b"ZHAO")  # another message under the same control id
+        self.assertEqual(msa(self.send(other))[1], "CR")  # within the window: a conflict
+        # Seven days later (the default dedupe_window), as far as the store can tell.
+        subprocess.run(["sqlite3", self.gw.db_path, "UPDATE dedupe_key SET created_at_ms = created_at_ms - "
+                        "8 * 86400000 WHERE key LIKE '%|RECYCLED-1'"], check=True)
+        self.assertEqual(msa(self.send(other))[1], "CA")
+        self.assertEqual(msa(self.send(other))[1], "CA")  # and its resend is its duplicate
+        rows = self.gw.sql("SELECT status, count(*) AS n FROM raw_message WHERE CAST(payload AS TEXT) "
+                           "LIKE '%|RECYCLED-1|%' GROUP BY status ORDER BY status")
+        self.assertEqual(rows, [{"status": "accepted", "n": 2}, {"status": "rejected", "n": 1}])
 
     def test_mllp_send_client(self):
         ack = mllp_send(self.gw.extra_port, fixture("oru_r01.hl7"))

@@ -48,11 +48,11 @@ TEST(Durations, BareNumberAsksForAUnit) {
 TEST(Durations, RejectsOtherForms) {
   EXPECT_EQ(duration_error("fast"), "expected a duration such as 250ms, 5s, 2m or 1h, found 'fast'");
   EXPECT_EQ(duration_error(""), "expected a duration such as 250ms, 5s, 2m or 1h, found an empty value");
-  EXPECT_EQ(duration_error("5sec"), "unknown duration unit 'sec' in '5sec'; use ms, s, m or h");
+  EXPECT_EQ(duration_error("5sec"), "unknown duration unit 'sec' in '5sec'; use ms, s, m, h or d");
   EXPECT_EQ(duration_error("1.5s"),
             "fractions are not supported in durations, found '1.5s'; use a smaller unit (e.g. 1500ms)");
   EXPECT_EQ(duration_error("-5s"), "expected a duration such as 250ms, 5s, 2m or 1h, found '-5s'");
-  EXPECT_EQ(duration_error("5 s"), "unknown duration unit ' s' in '5 s'; use ms, s, m or h");
+  EXPECT_EQ(duration_error("5 s"), "unknown duration unit ' s' in '5 s'; use ms, s, m, h or d");
   EXPECT_EQ(duration_error("9999999999999999h"), "duration '9999999999999999h' is too large");
 }
 

@@ -159,8 +159,10 @@ TEST_F(PersonUpdateTest, AnUpdateThatMakesThePersonInvalidIsAContentError) {
   const WriteResult contradiction = send(R"({"deceased":false})");
   EXPECT_EQ(contradiction.status, WriteStatus::failed);
   EXPECT_TRUE(contradiction.content_error);
-  EXPECT_NE(contradiction.error.find("would make the stored person invalid (deceased_at)"), std::string::npos)
-      << contradiction.error;
+  ASSERT_EQ(contradiction.errors.size(), 1u) << contradiction.error;
+  EXPECT_EQ(contradiction.errors[0].path, "deceased_at");  // the field, never its value
+  EXPECT_NE(contradiction.errors[0].message.find("would make the stored person invalid"), std::string::npos);
+  EXPECT_EQ(contradiction.errors[0].kind, core::ErrorKind::data_type);
   EXPECT_EQ(store_->reader()->record(person)->version, 1);
 }
 
