@@ -43,7 +43,8 @@ Decoded<T> record_from_envelope(const RecordEnvelope& rec) {
   const std::string_view expected = kind_name(T::kKind);
   if (rec.kind != expected) {
     Decoded<T> out;
-    out.errors.push_back({"kind", "is '" + rec.kind + "', expected '" + std::string(expected) + "'"});
+    out.errors.push_back(
+        {"kind", "is '" + rec.kind + "', expected '" + std::string(expected) + "'", ErrorKind::unsupported});
     return out;
   }
   // The readers work on values; wrapping the body costs one copy per record.
