@@ -64,7 +64,7 @@ bool check_layout(const ParseOptions& options, ParseError& error) {
                 std::to_string(options.record_length) + "-byte record";
     }
     if (!problem.empty()) {
-      error = {"layout", problem};
+      error = {"layout", problem, core::ErrorKind::internal};  // the mapping's layout, not the sender's batch
       return false;
     }
   }
@@ -89,12 +89,14 @@ bool split_fixed(std::string_view bytes, std::size_t length, std::vector<Span>& 
     const std::size_t brk = window.find_first_of("\r\n");
     if (brk != std::string_view::npos) {
       error = {"record " + std::to_string(number) + " (" + byte_range(pos + 1, pos + brk) + ")",
-               std::to_string(brk) + " bytes before a line break, expected " + std::to_string(length)};
+               std::to_string(brk) + " bytes before a line break, expected " + std::to_string(length),
+               core::ErrorKind::structure};
       return false;
     }
     if (available < length) {
       error = {"record " + std::to_string(number), std::to_string(available) + " bytes, expected " +
-                                                       std::to_string(length) + " (the batch ends inside the record)"};
+                                                       std::to_string(length) + " (the batch ends inside the record)",
+               core::ErrorKind::structure};
       return false;
     }
     spans.push_back({number, pos, pos + length});
@@ -138,12 +140,14 @@ class FixedFormat final : public Format {
     if (bytes.size() > options.max_bytes) {
       error = {"byte " + std::to_string(options.max_bytes + 1), "the batch is " + std::to_string(bytes.size()) +
                                                                     " bytes, more than the limit of " +
-                                                                    std::to_string(options.max_bytes)};
+                                                                    std::to_string(options.max_bytes),
+               core::ErrorKind::too_long};
       return nullptr;
     }
     const auto charset = parse_charset(options.charset.empty() ? "GB18030" : options.charset);
     if (!charset) {
-      error = {"options", "unsupported charset '" + options.charset + "'; use GB18030, GBK, UTF-8 or ASCII"};
+      error = {"options", "unsupported charset '" + options.charset + "'; use GB18030, GBK, UTF-8 or ASCII",
+               core::ErrorKind::internal};  // the channel's configuration, not the sender
       return nullptr;
     }
     if (!check_layout(options, error)) return nullptr;
