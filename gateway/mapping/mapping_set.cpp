@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "gateway/mapping/value_set.hpp"
 
@@ -55,6 +56,10 @@ std::vector<MapResult> MappingSet::map(std::string_view format, std::string_view
                                        std::string_view charset) const {
   std::vector<MapResult> results;
   std::string reasons;
+  // When no mapping applies, that is an unsupported document, unless the payload parsed for none
+  // of them: then it is what the first parse error says (malformed, bad bytes, too long).
+  bool any_parsed = false;
+  std::optional<core::ErrorKind> parse_kind;
   // Mappings that parse alike share one parse of the payload.
   std::vector<std::pair<formats::ParseOptions, std::unique_ptr<formats::Document>>> parsed;
   for (const auto& m : mappings_) {
@@ -70,12 +75,14 @@ std::vector<MapResult> MappingSet::map(std::string_view format, std::string_view
       auto doc = m->format().parse(bytes, po, error);
       if (!doc) {
         reasons += (reasons.empty() ? "" : "; ") + m->name() + ": " + error.location + ": " + error.message;
+        if (!parse_kind) parse_kind = error.kind;
         parsed.emplace_back(po, nullptr);
         continue;
       }
       document = doc.get();
       parsed.emplace_back(po, std::move(doc));
     }
+    any_parsed = true;
     const MatchResult match = m->matches(*document);
     if (!match.matched) {
       reasons += (reasons.empty() ? "" : "; ") + m->name() + ": " + match.reason;
@@ -85,8 +92,10 @@ std::vector<MapResult> MappingSet::map(std::string_view format, std::string_view
   }
   if (results.empty()) {
     MapResult none;
-    none.errors.push_back({"", "", "", reasons.empty() ? "no mapping is configured for format '" + std::string(format) + "'"
-                                                       : "no mapping applies (" + reasons + ")"});
+    none.errors.push_back({"", "", "",
+                           reasons.empty() ? "no mapping is configured for format '" + std::string(format) + "'"
+                                           : "no mapping applies (" + reasons + ")",
+                           !any_parsed && parse_kind ? *parse_kind : core::ErrorKind::unsupported});
     results.push_back(std::move(none));
   }
   return results;

@@ -107,6 +107,13 @@ bool write_leaf(LeafType type, const Value& v, json::value& out, std::string& er
   return false;
 }
 
+// What a write_leaf failure is for the sender: a system name we do not know is a value not in
+// our table; everything else is a value of the wrong form for its field.
+core::ErrorKind leaf_error_kind(LeafType type) {
+  return type == LeafType::identifier_system || type == LeafType::code_system ? core::ErrorKind::code_unknown
+                                                                              : core::ErrorKind::data_type;
+}
+
 json::object coding_object(const Coded& c, const json::storage_ptr& arena) {
   json::object o(arena);
   o.reserve(3);
@@ -231,8 +238,9 @@ class Applier {
       if (parts.empty()) {
         std::string sources;
         for (const Source& s : rule.key->sources) sources += (sources.empty() ? "" : ", ") + s.text;
-        pending.errors.push_back({rule.name, "id", sources, "the record's key has no value, so the record cannot "
-                                                            "be identified"});
+        pending.errors.push_back({rule.name, "id", sources,
+                                  "the record's key has no value, so the record cannot be identified",
+                                  core::ErrorKind::required});
         return {};
       }
       ev_.hit(rule.key->rule);
@@ -264,7 +272,7 @@ class Applier {
     if (failures.empty()) return false;
     for (StepFailure& f : failures) {
       MapError e{pending && pending->rule ? pending->rule->name : std::string(), target, std::move(f.location),
-                 std::move(f.message)};
+                 std::move(f.message), f.kind};
       if (pending) {
         pending->errors.push_back(std::move(e));
         pending->failed.push_back(target);
@@ -373,7 +381,8 @@ class Applier {
       json::value written(arena_);
       std::string error;
       if (!write_leaf(field.target->leaf, values.front(), written, error)) {
-        pending.errors.push_back({pending.rule->name, path_, values.front().location, std::move(error)});
+        pending.errors.push_back({pending.rule->name, path_, values.front().location, std::move(error),
+                                  leaf_error_kind(field.target->leaf)});
         pending.failed.push_back(path_);
         return true;
       }
@@ -402,7 +411,8 @@ class Applier {
           add_lineage(pending, std::move(v.location));
           sourced = sourced || expr.from_document;
         } else {
-          pending.errors.push_back({pending.rule->name, path_, v.location, std::move(error)});
+          pending.errors.push_back({pending.rule->name, path_, v.location, std::move(error),
+                                    leaf_error_kind(field.target->leaf)});
           pending.failed.push_back(path_);
           sourced = true;
         }
@@ -502,7 +512,8 @@ class Applier {
       for (const std::string& f : pending.failed) echoed = echoed || related(f, target);
       if (echoed) continue;
       pending.errors.push_back({pending.rule->name, target, required.sources,
-                                required.sources.empty() ? "is required" : "is required but has no value here"});
+                                required.sources.empty() ? "is required" : "is required but has no value here",
+                                core::ErrorKind::required});
       pending.failed.push_back(target);
     }
   }
@@ -527,7 +538,9 @@ class Applier {
       for (core::FieldError& e : checked.errors) {
         bool echoed = false;
         for (const std::string& f : pending.failed) echoed = echoed || related(f, e.path);
-        if (!echoed) pending.errors.push_back({rule.name, e.path, location_of(pending, e.path), std::move(e.message)});
+        if (!echoed) {
+          pending.errors.push_back({rule.name, e.path, location_of(pending, e.path), std::move(e.message), e.kind});
+        }
       }
       if (!pending.errors.empty()) {
         keep_errors(pending);
@@ -541,7 +554,8 @@ class Applier {
             result_.errors.push_back({rule.name, "id", pending.lineage.empty() ? "" : pending.lineage.front().source_location,
                                       "another " + std::string(core::kind_name(rule.kind)) +
                                           " with the same key has different content" +
-                                          (first.lineage.empty() ? "" : " (" + first.lineage.front().source_location + ")")});
+                                          (first.lineage.empty() ? "" : " (" + first.lineage.front().source_location + ")"),
+                                      core::ErrorKind::duplicate_key});
           }
           continue;
         }
@@ -589,6 +603,7 @@ std::string MapError::str() const {
   if (!target.empty() || !record.empty()) {
     out += " (" + record + (record.empty() || target.empty() ? "" : ".") + target + ")";
   }
+  if (kind != core::ErrorKind::unspecified) out += " [" + std::string(core::to_string(kind)) + "]";
   return out;
 }
 
@@ -610,7 +625,7 @@ MapResult map_payload(const CompiledMapping& mapping, std::string_view bytes, co
     MapResult result;
     result.mapping = mapping.name();
     result.version = mapping.version();
-    result.errors.push_back({"", "", error.location, error.message});
+    result.errors.push_back({"", "", error.location, error.message, error.kind});
     return result;
   }
   return apply(mapping, *document, options);
