@@ -29,10 +29,4 @@ const Format* find_format(std::string_view name) {
   return nullptr;
 }
 
-std::vector<std::string_view> format_names() {
-  std::vector<std::string_view> names;
-  for (const Format* f : all_formats()) names.push_back(f->name());
-  return names;
-}
-
 }  // namespace kq::formats

@@ -122,6 +122,5 @@ class Format {
 
 // The formats built into the gateway, by name; nullptr for an unknown name.
 const Format* find_format(std::string_view name);
-std::vector<std::string_view> format_names();
 
 }  // namespace kq::formats

@@ -138,13 +138,6 @@ std::vector<std::string> Gateway::readiness_problems() const {
 
 std::string Gateway::metrics_text() const { return metrics_.render(); }
 
-unsigned short Gateway::port_of(const std::string& listener) const {
-  for (const auto& s : servers_) {
-    if (s->config().name == listener) return s->port();
-  }
-  return 0;
-}
-
 void Gateway::start_listeners() {
   net::ServerContext context;
   context.routes = [this] { return routes(); };
@@ -224,7 +217,6 @@ int Gateway::run(bool handle_signals) {
                                 {"config", config_.file},
                                 {"store", config_.store.path},
                                 {"adapters", adapters_.instances.size()}});
-  if (on_started_) on_started_();
 
   for (;;) {
     Control next;

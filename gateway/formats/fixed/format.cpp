@@ -21,7 +21,6 @@ class FixedPath final : public Path {
   FixedPath(std::string text, std::string field) : text_(std::move(text)), field_(std::move(field)) {}
 
   const std::string& text() const override { return text_; }
-  const std::string& field() const { return field_; }  // "" selects records
 
   std::vector<Match> select(const Document& document, const Match* scope) const override {
     std::vector<Match> out;
@@ -208,14 +207,6 @@ std::string FixedDocument::field_location(std::size_t record, std::size_t field)
   const FixedField& f = fields_[field];
   return "record " + std::to_string(records_[record].number) + ", " + byte_range(f.offset + 1, f.offset + f.length) +
          " (" + f.name + ")";
-}
-
-std::string FixedDocument::missing_field(const Path& path) const {
-  const auto* fixed = dynamic_cast<const FixedPath*>(&path);
-  if (fixed == nullptr || fixed->field().empty() || field_index(fixed->field()) < fields_.size()) return "";
-  std::string names;
-  for (const FixedField& f : fields_) names += (names.empty() ? "" : ", ") + f.name;
-  return "field '" + fixed->field() + "' is not in the record layout; fields are " + (names.empty() ? "(none)" : names);
 }
 
 const Format& fixed_format() {

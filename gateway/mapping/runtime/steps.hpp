@@ -83,9 +83,6 @@ struct StepCompiler {
 // `shape` to what it produces. Reports problems through `compiler.file`; nullptr on error.
 std::unique_ptr<Step> compile_step(const YAML::Node& node, Shape& shape, StepCompiler& compiler);
 
-// The step names, for "did you mean".
-std::vector<std::string_view> step_names();
-
 // Implicit conversions of text to the kind a target needs. Return false with `error` set.
 bool text_to_number(std::string_view text, double& out, std::string& error);
 bool text_to_boolean(std::string_view text, bool& out, std::string& error);

@@ -20,6 +20,18 @@ namespace {
 using namespace kq::core::testing;
 namespace json = boost::json;
 
+// The canonical 36-character form: hex digits with dashes after 8, 12, 16 and 20 of them.
+bool is_uuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool dash_place = i == 8 || i == 13 || i == 18 || i == 23;
+    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (dash_place ? c != '-' : !hex) return false;
+  }
+  return true;
+}
+
 std::vector<RecordEnvelope> all_sample_envelopes() {
   return {to_envelope(sample_person()),           to_envelope(sample_organization()),
           to_envelope(sample_enrollment()),       to_envelope(sample_encounter()),
@@ -40,8 +52,6 @@ TEST(RecordKind, NamesRoundTrip) {
   EXPECT_EQ(kind_name(RecordKind::mental_health_screening), "mental_health_screening");
   EXPECT_EQ(parse_kind("Person"), std::nullopt);
   EXPECT_EQ(parse_kind("audit"), std::nullopt);
-  EXPECT_FALSE(is_person_scoped(RecordKind::provenance));
-  EXPECT_TRUE(is_person_scoped(RecordKind::consent));
 }
 
 TEST(Envelope, BuiltFromTypedRecords) {
@@ -137,11 +147,9 @@ TEST(Envelope, ParsesTheFlatForm) {
   EXPECT_EQ(result.envelope.body.at("status"), "final");
   EXPECT_TRUE(validate_envelope(result.envelope, fixed_context()).empty());
 
-  Decoded<Observation> typed = record_from_envelope<Observation>(result.envelope);
+  Decoded<Observation> typed = from_json<Observation>(json::value(result.envelope.body));
   ASSERT_TRUE(typed.ok());
   EXPECT_EQ(std::get<Quantity>(*typed.value->value), (Quantity{61.5, "kg"}));
-  EXPECT_EQ(record_from_envelope<Person>(result.envelope).errors,
-            (std::vector<FieldError>{{"kind", "is 'observation', expected 'person'", ErrorKind::unsupported}}));
 }
 
 TEST(Envelope, FlatFormRoundTrip) {
