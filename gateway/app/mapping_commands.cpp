@@ -35,9 +35,10 @@ Options:
 constexpr const char* kMapHelp = R"help(Usage: kangqiao map --mapping FILE --input FILE [options]
 
 Applies one mapping to one payload and prints the canonical records as JSON (stdout), or every
-error as "location: message (record.field)" (stderr). A record whose sender emptied fields on
-purpose (the HL7 null "") lists them under "cleared". Exits 0 when the records are valid, 1 when
-there are errors, 2 when the mapping does not compile.
+error as "location: message (record.field) [kind]" (stderr), the kind being what the gateway
+tells the sender (required, data-type, code-unknown, too-long, structure …). A record whose sender
+emptied fields on purpose (the HL7 null "") lists them under "cleared". Exits 0 when the records
+are valid, 1 when there are errors, 2 when the mapping does not compile.
 
 Options:
   --mapping FILE       the mapping (its value sets are found in the nearest codes/ folder)
@@ -222,7 +223,9 @@ int cmd_map(const std::vector<std::string>& args) {
   formats::ParseError parse_error;
   auto document = compiled->format().parse(payload, parse, parse_error);
   if (!document) {
-    std::fprintf(stderr, "%s: %s\n", parse_error.location.c_str(), parse_error.message.c_str());
+    // Printed as the gateway reports it: a document-level error with its kind.
+    const mapping::MapError error{"", "", parse_error.location, parse_error.message, parse_error.kind};
+    std::fprintf(stderr, "%s\n", error.str().c_str());
     return 1;
   }
   const mapping::MatchResult match = compiled->matches(*document);

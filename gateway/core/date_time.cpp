@@ -41,7 +41,6 @@ class DateTimeParser {
       return Parsed<DateTime>::failure(error_.empty() ? format_error() : error_);
     }
     if (auto why = check_fields()) return Parsed<DateTime>::failure(*why);
-    out_.source_text_ = std::string(text_);
     return Parsed<DateTime>::success(out_);
   }
 
@@ -204,7 +203,6 @@ DateTime DateTime::from_utc_millis(std::int64_t utc_millis, int offset_minutes, 
   dt.millisecond_ = precision == TimePrecision::millisecond ? static_cast<int>(rest % 1000) : 0;
   dt.offset_minutes_ = offset_minutes;
   dt.precision_ = precision;
-  dt.source_text_ = dt.iso();
   return dt;
 }
 

@@ -44,15 +44,6 @@ CivilDay civil_from_days(std::int64_t days_since_epoch) {
   return out;
 }
 
-std::string_view precision_name(DatePrecision precision) {
-  switch (precision) {
-    case DatePrecision::year: return "year";
-    case DatePrecision::month: return "month";
-    case DatePrecision::day: return "day";
-  }
-  return "day";
-}
-
 namespace {
 
 constexpr std::string_view kDateForms = "expected YYYY, YYYY-MM, YYYY-MM-DD, YYYYMM or YYYYMMDD";

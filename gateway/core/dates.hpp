@@ -31,7 +31,6 @@ struct CivilDay {
 CivilDay civil_from_days(std::int64_t days_since_epoch);
 
 enum class DatePrecision { year, month, day };
-std::string_view precision_name(DatePrecision precision);  // "year" | "month" | "day"
 
 class PartialDate {
  public:
@@ -100,9 +99,6 @@ class DateTime {
   TimePrecision precision() const { return precision_; }
   // True when the source had no offset and the default was applied.
   bool offset_assumed() const { return offset_assumed_; }
-  // The text exactly as received (for messages back to the sender); not part of equality and
-  // not serialised: the canonical record keeps iso(), the raw message keeps the rest.
-  const std::string& source_text() const { return source_text_; }
 
   std::int64_t utc_millis() const;
   // Local wall time with its offset, at the stored precision:
@@ -125,7 +121,6 @@ class DateTime {
   int offset_minutes_ = 0;
   TimePrecision precision_ = TimePrecision::minute;
   bool offset_assumed_ = false;
-  std::string source_text_;
 
   friend class DateTimeParser;
 };

@@ -203,7 +203,8 @@ void read(const json::value& v, const std::string& path, ObservationValue& out, 
   } else {
     errors.push_back({join_path(path, "type"),
                       type.empty() ? "is required (" + std::string(kValueTypes) + ")"
-                                   : "unknown value type '" + type + "', expected " + std::string(kValueTypes)});
+                                   : "unknown value type '" + type + "', expected " + std::string(kValueTypes),
+                      type.empty() ? ErrorKind::required : ErrorKind::code_unknown});
     r.abandon();
   }
 }

@@ -38,21 +38,7 @@ Decoded<T> from_json(const boost::json::value& json) {
   return out;
 }
 
-template <class T>
-Decoded<T> record_from_envelope(const RecordEnvelope& rec) {
-  const std::string_view expected = kind_name(T::kKind);
-  if (rec.kind != expected) {
-    Decoded<T> out;
-    out.errors.push_back({"kind", "is '" + rec.kind + "', expected '" + std::string(expected) + "'"});
-    return out;
-  }
-  // The readers work on values; wrapping the body costs one copy per record.
-  return from_json<T>(boost::json::value(rec.body));
-}
-
-#define KQ_INSTANTIATE_CODEC(Type)                                       \
-  template Decoded<Type> from_json<Type>(const boost::json::value&);    \
-  template Decoded<Type> record_from_envelope<Type>(const RecordEnvelope&);
+#define KQ_INSTANTIATE_CODEC(Type) template Decoded<Type> from_json<Type>(const boost::json::value&);
 KQ_INSTANTIATE_CODEC(Person)
 KQ_INSTANTIATE_CODEC(Organization)
 KQ_INSTANTIATE_CODEC(Enrollment)

@@ -48,8 +48,4 @@ boost::json::object to_json(const AuditEvent& record);
 template <class T>
 Decoded<T> from_json(const boost::json::value& json);
 
-// The typed record of an envelope; an error on "kind" if it is not T's kind.
-template <class T>
-Decoded<T> record_from_envelope(const RecordEnvelope& rec);
-
 }  // namespace kq::core

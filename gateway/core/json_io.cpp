@@ -23,7 +23,8 @@ std::string_view type_name(const json::value& v) {
 }
 
 void type_error(const json::value& v, const std::string& path, std::string_view expected, Errors& errors) {
-  errors.push_back({path, "expected " + std::string(expected) + ", got " + std::string(type_name(v))});
+  errors.push_back(
+      {path, "expected " + std::string(expected) + ", got " + std::string(type_name(v)), ErrorKind::data_type});
 }
 
 json::value write(const std::string& v) { return json::value(v); }
@@ -50,7 +51,7 @@ void read(const json::value& v, const std::string& path, std::int64_t& out, Erro
   } else if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
     out = static_cast<std::int64_t>(v.get_uint64());
   } else if (v.is_number()) {
-    errors.push_back({path, "expected an integer"});
+    errors.push_back({path, "expected an integer", ErrorKind::data_type});
   } else {
     type_error(v, path, "an integer", errors);
   }
@@ -62,7 +63,7 @@ void read(const json::value& v, const std::string& path, int& out, Errors& error
   read(v, path, wide, errors);
   if (errors.size() != before) return;
   if (wide < std::numeric_limits<int>::min() || wide > std::numeric_limits<int>::max()) {
-    errors.push_back({path, "integer is out of range"});
+    errors.push_back({path, "integer is out of range", ErrorKind::data_type});
     return;
   }
   out = static_cast<int>(wide);
@@ -77,7 +78,7 @@ void read_optional(const json::value& v, const std::string& path, std::optional<
                    Errors& errors) {
   if (!v.is_string()) return type_error(v, path, "an ISO date string", errors);
   auto parsed = PartialDate::parse_iso(v.get_string());
-  if (!parsed) return errors.push_back({path, parsed.error()});
+  if (!parsed) return errors.push_back({path, parsed.error(), ErrorKind::data_type});
   out = *parsed;
 }
 
@@ -85,7 +86,7 @@ void read_optional(const json::value& v, const std::string& path, std::optional<
                    Errors& errors) {
   if (!v.is_string()) return type_error(v, path, "an ISO 8601 date-time string", errors);
   auto parsed = DateTime::parse_iso(v.get_string());
-  if (!parsed) return errors.push_back({path, parsed.error()});
+  if (!parsed) return errors.push_back({path, parsed.error(), ErrorKind::data_type});
   out = *parsed;
 }
 
@@ -155,7 +156,9 @@ ObjectReader::~ObjectReader() {
     std::string message = "unknown key '" + std::string(key) + "'";
     const std::string_view best = closest_match(key, candidates);
     if (!best.empty()) message += " (did you mean '" + std::string(best) + "'?)";
-    errors_.push_back({join_path(path_, key), std::move(message)});
+    // A key the record does not have: the document's shape is wrong (not a reference to
+    // something unknown, which is what ErrorKind::unknown_key means).
+    errors_.push_back({join_path(path_, key), std::move(message), ErrorKind::structure});
   }
 }
 

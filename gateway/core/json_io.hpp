@@ -254,7 +254,7 @@ class ObjectReader {
     if (const json::value* v = find(key)) {
       read(*v, join_path(path_, key), out, errors_);
     } else {
-      errors_.push_back({join_path(path_, key), "is required"});
+      errors_.push_back({join_path(path_, key), "is required", ErrorKind::required});
     }
   }
 

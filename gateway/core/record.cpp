@@ -91,7 +91,8 @@ void append(std::vector<FieldError>& to, std::vector<FieldError> from) {
 void compare_id(std::string_view field, const std::string& in_envelope, const std::string& in_record,
                 std::vector<FieldError>& errors) {
   if (in_envelope != in_record) {
-    errors.push_back({std::string(field), "is '" + in_envelope + "' but the record says '" + in_record + "'"});
+    errors.push_back({std::string(field), "is '" + in_envelope + "' but the record says '" + in_record + "'",
+                      ErrorKind::data_type});
   }
 }
 
@@ -101,7 +102,7 @@ std::optional<json::value> parse_text(std::string_view text, std::vector<FieldEr
   const std::size_t used = parser.write(text.data(), text.size(), ec);
   if (!ec) parser.finish(ec);
   if (ec) {
-    errors.push_back({"", "invalid JSON at byte " + std::to_string(used) + ": " + ec.message()});
+    errors.push_back({"", "invalid JSON at byte " + std::to_string(used) + ": " + ec.message(), ErrorKind::structure});
     return std::nullopt;
   }
   return parser.release();
@@ -130,7 +131,7 @@ std::vector<FieldError> validate_envelope(const RecordEnvelope& rec, const Valid
   std::vector<FieldError> errors;
   const auto kind = parse_kind(rec.kind);
   if (!kind) {
-    errors.push_back({"kind", unknown_kind(rec.kind)});
+    errors.push_back({"kind", unknown_kind(rec.kind), ErrorKind::unsupported});
     return errors;
   }
   with_record_type(*kind, [&](auto tag) {
@@ -154,7 +155,8 @@ EnvelopeResult envelope_from_body(RecordKind kind, const json::value& body, cons
   EnvelopeResult result;
   result.envelope.kind = std::string(kind_name(kind));
   if (!body.is_object()) {
-    result.errors.push_back({"", "expected a JSON object, got " + std::string(json_io::type_name(body))});
+    result.errors.push_back({"", "expected a JSON object, got " + std::string(json_io::type_name(body)),
+                             ErrorKind::structure});
     return result;
   }
   result.envelope.body = body.get_object();
@@ -205,19 +207,21 @@ EnvelopeResult envelope_from_json(const json::value& input, const ValidationCont
   EnvelopeResult result;
   if (!input.is_object()) {
     result.errors.push_back({"", "expected a JSON object with a \"kind\" key, got " +
-                                     std::string(json_io::type_name(input))});
+                                     std::string(json_io::type_name(input)),
+                             ErrorKind::structure});
     return result;
   }
   const json::object& object = input.get_object();
   const json::value* kind_value = object.if_contains("kind");
   std::optional<RecordKind> kind;
   if (!kind_value) {
-    result.errors.push_back({"kind", "is required"});
+    result.errors.push_back({"kind", "is required", ErrorKind::required});
   } else if (!kind_value->is_string()) {
-    result.errors.push_back({"kind", "expected a string, got " + std::string(json_io::type_name(*kind_value))});
+    result.errors.push_back({"kind", "expected a string, got " + std::string(json_io::type_name(*kind_value)),
+                             ErrorKind::data_type});
   } else if (!(kind = parse_kind(kind_value->get_string()))) {
     result.envelope.kind = std::string(kind_value->get_string());
-    result.errors.push_back({"kind", unknown_kind(result.envelope.kind)});
+    result.errors.push_back({"kind", unknown_kind(result.envelope.kind), ErrorKind::unsupported});
   }
   if (!kind) {
     result.envelope.body = without_kind(object);
@@ -245,7 +249,8 @@ EnvelopeResult parse_envelope(std::string_view json_text, RecordKind kind, const
   if (json::object* object = parsed->if_object()) {
     if (const json::value* given = object->if_contains("kind")) {
       if (!given->is_string() || given->get_string() != kind_name(kind)) {
-        errors.push_back({"kind", "does not match the expected kind '" + std::string(kind_name(kind)) + "'"});
+        errors.push_back({"kind", "does not match the expected kind '" + std::string(kind_name(kind)) + "'",
+                          ErrorKind::unsupported});
       }
       object->erase("kind");
     }

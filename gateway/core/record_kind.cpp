@@ -29,9 +29,4 @@ std::optional<RecordKind> parse_kind(std::string_view name) {
   return std::nullopt;
 }
 
-bool is_person_scoped(RecordKind kind) {
-  return kind != RecordKind::organization && kind != RecordKind::provenance &&
-         kind != RecordKind::audit_event;
-}
-
 }  // namespace kq::core

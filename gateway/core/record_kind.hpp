@@ -37,8 +37,4 @@ inline constexpr std::array<RecordKind, 14> kAllRecordKinds = {
 std::string_view kind_name(RecordKind kind);                 // "person", "fitness_test", …
 std::optional<RecordKind> parse_kind(std::string_view name);  // exact, case-sensitive
 
-// Records about one person (everything but organization, provenance and audit_event): the
-// store indexes them by person_id and consent is evaluated on them at disclosure time.
-bool is_person_scoped(RecordKind kind);
-
 }  // namespace kq::core

@@ -26,34 +26,4 @@ Parsed<SexCode> parse_sex_code(std::string_view code) {
   return Parsed<SexCode>::failure("sex code " + shown + " is not GB/T 2261.1; " + std::string(kExpected));
 }
 
-std::string_view sex_code_text(SexCode sex) {
-  switch (sex) {
-    case SexCode::unknown: return "0";
-    case SexCode::male: return "1";
-    case SexCode::female: return "2";
-    case SexCode::not_stated: return "9";
-  }
-  return "0";
-}
-
-std::string_view sex_code_display(SexCode sex) {
-  switch (sex) {
-    case SexCode::unknown: return "未知的性别";
-    case SexCode::male: return "男性";
-    case SexCode::female: return "女性";
-    case SexCode::not_stated: return "未说明的性别";
-  }
-  return "未知的性别";
-}
-
-std::string_view fhir_gender(SexCode sex) {
-  switch (sex) {
-    case SexCode::male: return "male";
-    case SexCode::female: return "female";
-    case SexCode::unknown:
-    case SexCode::not_stated: return "unknown";
-  }
-  return "unknown";
-}
-
 }  // namespace kq::core

@@ -20,8 +20,4 @@ enum class SexCode {
 // refused with a message that says so: a mapping must translate them deliberately.
 Parsed<SexCode> parse_sex_code(std::string_view code);
 
-std::string_view sex_code_text(SexCode sex);     // "0" | "1" | "2" | "9"
-std::string_view sex_code_display(SexCode sex);  // the standard's Chinese name, e.g. "男性"
-std::string_view fhir_gender(SexCode sex);       // "male" | "female" | "unknown"
-
 }  // namespace kq::core

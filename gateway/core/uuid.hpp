@@ -23,7 +23,4 @@ std::string new_time_ordered_uuid();
 // name-based ids of mapping/name_uuid.hpp).
 std::string uuid_text(const unsigned char* bytes);
 
-// True for the canonical 36-character form (any version, lower- or upper-case hex).
-bool is_uuid(std::string_view text);
-
 }  // namespace kq::core

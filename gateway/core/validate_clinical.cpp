@@ -12,14 +12,17 @@ const std::initializer_list<std::string_view> kAdmissionRoutes = {"1", "2", "3",
 const std::initializer_list<std::string_view> kDischargeDispositions = {"1", "2", "3", "4", "5", "9"};
 
 void check_code(checks::Checker& check, const Coding& code, std::string_view what) {
-  if (code.code.empty()) check.error("code.code", "is required: " + std::string(what) + " needs a code");
+  if (code.code.empty()) {
+    check.error("code.code", "is required: " + std::string(what) + " needs a code", ErrorKind::required);
+  }
   check.required("code.system", code.system);
   // A registry name ("icd-10-cn") written where the URI belongs would pass unnoticed and turn
   // off the checks tied to the system (the form of an ICD-10 code): a system is a URI.
   if (!code.system.empty() && code.system.find(':') == std::string::npos) {
     check.error("code.system", "'" + code.system + "' is not a URI; a code system is written as its URI (ICD-10 "
                                "as " + std::string(code_system::kIcd10Cn) + ", LOINC as " +
-                               std::string(code_system::kLoinc) + ")");
+                               std::string(code_system::kLoinc) + ")",
+                ErrorKind::data_type);
   }
 }
 
@@ -28,7 +31,8 @@ void check_discharge(checks::Checker& check, const std::optional<std::string>& d
                      const std::optional<std::string>& target_org) {
   check.one_of("discharge_disposition", disposition, kDischargeDispositions);
   if (disposition && (*disposition == "2" || *disposition == "3") && (!target_org || target_org->empty())) {
-    check.error("discharge_target_org", "is required when discharge_disposition is " + *disposition);
+    check.error("discharge_target_org", "is required when discharge_disposition is " + *disposition,
+                ErrorKind::required);
   }
 }
 
@@ -73,14 +77,16 @@ std::vector<FieldError> validate(const Observation& record, const ValidationCont
                 "not-performed"});
   if (record.value) {
     if (const auto* quantity = std::get_if<Quantity>(&*record.value)) {
-      if (!std::isfinite(quantity->value)) check.error("value.value", "must be a finite number");
-      if (quantity->unit.empty()) check.error("value.unit", "is required (use \"1\" for a plain number)");
+      if (!std::isfinite(quantity->value)) check.error("value.value", "must be a finite number", ErrorKind::data_type);
+      if (quantity->unit.empty()) {
+        check.error("value.unit", "is required (use \"1\" for a plain number)", ErrorKind::required);
+      }
     } else if (const auto* coded = std::get_if<Coding>(&*record.value)) {
       check.required("value.code", coded->code);
     }
   }
   if (record.status == "not-performed") {
-    if (record.value) check.error("value", "must be absent when status is not-performed");
+    if (record.value) check.error("value", "must be absent when status is not-performed", ErrorKind::data_type);
     check.required("data_absent_reason", record.data_absent_reason);
   }
   for (std::size_t i = 0; i < record.interpretation.size(); ++i) {
@@ -95,7 +101,8 @@ std::vector<FieldError> validate(const Diagnosis& record, const ValidationContex
   check_code(check, record.code, "a diagnosis");
   const bool icd10 = record.code.system == code_system::kIcd10Cn || record.code.system == code_system::kIcd10Who;
   if (icd10 && !record.code.code.empty() && !looks_like_icd10(record.code.code)) {
-    check.error("code.code", "'" + record.code.code + "' is not an ICD-10 code (expected e.g. J18.9 or I21.900x001)");
+    check.error("code.code", "'" + record.code.code + "' is not an ICD-10 code (expected e.g. J18.9 or I21.900x001)",
+                ErrorKind::data_type);
   }
   check.at_least("rank", record.rank, 1);
   check.one_of("admission_condition", record.admission_condition, {"1", "2", "3", "4"});
@@ -126,7 +133,8 @@ std::vector<FieldError> validate(const InpatientSummary& record, const Validatio
     const std::int64_t expected = days == 0 ? 1 : days;
     if (*record.los_days != expected) {
       check.error("los_days", "is " + std::to_string(*record.los_days) + ", but the admission and discharge dates give " +
-                                  std::to_string(expected));
+                                  std::to_string(expected),
+                  ErrorKind::data_type);
     }
   }
   check_discharge(check, record.discharge_disposition, record.discharge_target_org);
@@ -136,7 +144,7 @@ std::vector<FieldError> validate(const InpatientSummary& record, const Validatio
     check.range("costs.total", costs.total, 0, kMax);
     check.range("costs.self_pay", costs.self_pay, 0, kMax);
     if (costs.total && costs.self_pay && *costs.self_pay > *costs.total) {
-      check.error("costs.self_pay", "is more than costs.total");
+      check.error("costs.self_pay", "is more than costs.total", ErrorKind::data_type);
     }
     for (std::size_t i = 0; i < costs.lines.size(); ++i) {
       const std::string base = index_path("costs.lines", i);

@@ -26,13 +26,14 @@ std::vector<FieldError> validate(const Consent& record, const ValidationContext&
                {"consent", "statutory_duty", "public_health_emergency", "contract", "vital_interest"});
   const bool by_consent = record.lawful_basis == "consent";
   if (by_consent && record.purposes.empty()) {
-    check.error("purposes", "at least one purpose is required: consent covers stated purposes only");
+    check.error("purposes", "at least one purpose is required: consent covers stated purposes only",
+                ErrorKind::required);
   }
   if (record.status == "withdrawn" && !record.withdrawn_at) {
-    check.error("withdrawn_at", "is required when status is withdrawn");
+    check.error("withdrawn_at", "is required when status is withdrawn", ErrorKind::required);
   }
   if (record.withdrawn_at && !record.status.empty() && record.status != "withdrawn") {
-    check.error("status", "is '" + record.status + "' but withdrawn_at is set");
+    check.error("status", "is '" + record.status + "' but withdrawn_at is set", ErrorKind::data_type);
   }
   check.ordered("withdrawn_at", record.granted_at, record.withdrawn_at, "granted_at");
   if (record.period) check.ordered("period.end", record.period->start, record.period->end, "period.start");
@@ -46,7 +47,8 @@ std::vector<FieldError> validate(const Consent& record, const ValidationContext&
     if (consent_needs_guardian(*context.subject_birth_date, granted, context.guardian_age) &&
         !record.grantor_is_guardian) {
       check.error("grantor_is_guardian", "the subject is under " + std::to_string(context.guardian_age) +
-                                             " on the grant date, so a parent or guardian must grant consent");
+                                             " on the grant date, so a parent or guardian must grant consent",
+                  ErrorKind::not_permitted);
     }
   }
   return check.take();
@@ -61,7 +63,7 @@ std::vector<FieldError> validate(const Provenance& record, const ValidationConte
   check.required("received_at", record.received_at);
   for (const FieldLineage& l : record.lineage) {
     if (l.target_path.empty()) {
-      check.error("lineage", "a target path is empty");
+      check.error("lineage", "a target path is empty", ErrorKind::required);
       continue;
     }
     check.required(join_path("lineage", l.target_path), l.source_location);

@@ -52,20 +52,22 @@ void check_identifiers(checks::Checker& check, const std::vector<Identifier>& id
     check.required(join_path(base, "value"), identifier.value);
     if (identifier.value.empty()) continue;
     if (auto why = check_identifier_value(identifier, check.context())) {
-      check.error(join_path(base, "value"), *why);
+      check.error(join_path(base, "value"), *why, ErrorKind::data_type);
     }
     const bool per_hospital = identifier.system == id_system::kHospitalMrn ||
                               identifier.system == id_system::kHospitalInpatientNo ||
                               identifier.system == id_system::kHospitalOutpatientNo;
     if (per_hospital && (!identifier.assigner || identifier.assigner->empty())) {
-      check.error(join_path(base, "assigner"), "is required: this number is only unique within its hospital");
+      check.error(join_path(base, "assigner"), "is required: this number is only unique within its hospital",
+                  ErrorKind::required);
     }
   }
 }
 
 void check_admin_code(checks::Checker& check, std::string path, const std::optional<std::string>& code) {
   if (code && !has_digit_count(*code, {6, 9, 12})) {
-    check.error(std::move(path), "a GB/T 2260 administrative division code has 6, 9 or 12 digits");
+    check.error(std::move(path), "a GB/T 2260 administrative division code has 6, 9 or 12 digits",
+                ErrorKind::data_type);
   }
 }
 
@@ -107,14 +109,16 @@ std::vector<FieldError> validate(const Person& record, const ValidationContext& 
     const Identifier& merged = record.merged_identifiers[i];
     for (const Identifier& own : record.identifiers) {
       if (own.system == merged.system && own.value == merged.value && own.assigner == merged.assigner) {
-        check.error(index_path("merged_identifiers", i), "is also an identifier of the surviving person: a person cannot be merged into itself");
+        check.error(index_path("merged_identifiers", i),
+                    "is also an identifier of the surviving person: a person cannot be merged into itself",
+                    ErrorKind::data_type);
         break;
       }
     }
   }
   if (record.sex) {
     auto sex = parse_sex_code(*record.sex);
-    if (!sex) check.error("sex", sex.error());
+    if (!sex) check.error("sex", sex.error(), ErrorKind::code_unknown);
   }
   check.not_in_future("birth_date", record.birth_date);
   for (std::size_t i = 0; i < record.addresses.size(); ++i) {
@@ -128,7 +132,7 @@ std::vector<FieldError> validate(const Person& record, const ValidationContext& 
     check.required(join_path(index_path("telecom", i), "value"), record.telecom[i].value);
   }
   if (record.deceased_at && record.deceased && !*record.deceased) {
-    check.error("deceased_at", "is set but deceased is false");
+    check.error("deceased_at", "is set but deceased is false", ErrorKind::data_type);
   }
   return check.take();
 }
@@ -143,12 +147,12 @@ std::vector<FieldError> consistency_warnings(const Person& record) {
     const std::string path = join_path(index_path("identifiers", i), "value");
     if (record.birth_date && record.birth_date->precision() == DatePrecision::day &&
         !(*record.birth_date == id->birth_date)) {
-      warnings.push_back({path, "the birth date in the ID number differs from birth_date"});
+      warnings.push_back({path, "the birth date in the ID number differs from birth_date", ErrorKind::data_type});
     }
     if (record.sex) {
       auto sex = parse_sex_code(*record.sex);
       if (sex && (*sex == SexCode::male || *sex == SexCode::female) && *sex != id->sex) {
-        warnings.push_back({path, "the sex in the ID number (17th digit) differs from sex"});
+        warnings.push_back({path, "the sex in the ID number (17th digit) differs from sex", ErrorKind::data_type});
       }
     }
   }
@@ -161,7 +165,7 @@ std::vector<FieldError> validate(const Organization& record, const ValidationCon
   check_identifiers(check, record.identifiers);
   check_admin_code(check, "admin_code", record.admin_code);
   if (record.part_of && !record.id.empty() && *record.part_of == record.id) {
-    check.error("part_of", "an organisation cannot be part of itself");
+    check.error("part_of", "an organisation cannot be part of itself", ErrorKind::data_type);
   }
   return check.take();
 }
@@ -171,7 +175,9 @@ std::vector<FieldError> validate(const Enrollment& record, const ValidationConte
   check.person_link(record.person_id);
   check.required("org_id", record.org_id);
   if (record.academic_year) {
-    if (auto why = checks::check_academic_year(*record.academic_year)) check.error("academic_year", *why);
+    if (auto why = checks::check_academic_year(*record.academic_year)) {
+      check.error("academic_year", *why, ErrorKind::data_type);
+    }
   }
   if (record.period) check.ordered("period.end", record.period->start, record.period->end, "period.start");
   return check.take();

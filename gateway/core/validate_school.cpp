@@ -15,7 +15,7 @@ void check_acuity(checks::Checker& check, const std::string& path, const std::op
   check.range(path, value, 3.0, 5.3);
   const double tenths = *value * 10;
   if (std::isfinite(tenths) && std::fabs(tenths - std::round(tenths)) > 1e-6) {
-    check.error(path, "5-point acuity is recorded in steps of 0.1");
+    check.error(path, "5-point acuity is recorded in steps of 0.1", ErrorKind::data_type);
   }
 }
 
@@ -25,7 +25,8 @@ void check_eye(checks::Checker& check, const std::string& base, const EyeExam& e
   check.range(join_path(base, "sphere_ds"), eye.sphere_ds, -30, 30);
   check.range(join_path(base, "cylinder_dc"), eye.cylinder_dc, -15, 15);
   if (eye.axis && (*eye.axis < 0 || *eye.axis > 180)) {
-    check.error(join_path(base, "axis"), "is " + std::to_string(*eye.axis) + ", expected 0 to 180");
+    check.error(join_path(base, "axis"), "is " + std::to_string(*eye.axis) + ", expected 0 to 180",
+                ErrorKind::data_type);
   }
   // SE = DS + DC/2. Devices print SE rounded to 0.01 or 0.125, so allow half a step.
   if (eye.se && eye.sphere_ds && eye.cylinder_dc) {
@@ -33,7 +34,8 @@ void check_eye(checks::Checker& check, const std::string& base, const EyeExam& e
     if (std::fabs(*eye.se - expected) > 0.0625 + 1e-9) {
       check.error(join_path(base, "se"), "is " + checks::Checker::format_number(*eye.se) +
                                              ", but sphere_ds + cylinder_dc/2 is " +
-                                             checks::Checker::format_number(expected));
+                                             checks::Checker::format_number(expected),
+                  ErrorKind::data_type);
     }
   }
   check.one_of(join_path(base, "correction"), eye.correction,
@@ -46,7 +48,9 @@ std::vector<FieldError> validate(const FitnessTest& record, const ValidationCont
   checks::Checker check(context);
   check.person_link(record.person_id);
   if (record.academic_year) {
-    if (auto why = checks::check_academic_year(*record.academic_year)) check.error("academic_year", *why);
+    if (auto why = checks::check_academic_year(*record.academic_year)) {
+      check.error("academic_year", *why, ErrorKind::data_type);
+    }
   }
   check.not_in_future("test_date", record.test_date);
   for (std::size_t i = 0; i < record.items.size(); ++i) {
@@ -64,7 +68,7 @@ std::vector<FieldError> validate(const FitnessTest& record, const ValidationCont
   check.range("bonus_score", record.bonus_score, 0, 20);
   check.range("total_score", record.total_score, 0, 120);
   if (record.exempt_reason && !(record.exempt && *record.exempt)) {
-    check.error("exempt_reason", "is set but exempt is not true");
+    check.error("exempt_reason", "is set but exempt is not true", ErrorKind::data_type);
   }
   return check.take();
 }
@@ -77,7 +81,8 @@ std::vector<FieldError> validate(const VisionScreening& record, const Validation
   if (record.right_eye) check_eye(check, "right_eye", *record.right_eye);
   if (record.left_eye) check_eye(check, "left_eye", *record.left_eye);
   if (record.screening_myopia && !record.rule_version) {
-    check.error("rule_version", "is required with screening_myopia: a derived flag names the rule that set it");
+    check.error("rule_version", "is required with screening_myopia: a derived flag names the rule that set it",
+                ErrorKind::required);
   }
   return check.take();
 }
@@ -86,7 +91,7 @@ std::vector<FieldError> validate(const MentalHealthScreening& record, const Vali
   checks::Checker check(context);
   check.person_link(record.person_id);
   if (record.instrument.code.empty()) {
-    check.error("instrument.code", "is required: which questionnaire was used (MHT, PHQ-9, …)");
+    check.error("instrument.code", "is required: which questionnaire was used (MHT, PHQ-9, …)", ErrorKind::required);
   }
   check.one_of("mode", record.mode, {"online", "paper", "interview"});
   for (std::size_t i = 0; i < record.scale_scores.size(); ++i) {

@@ -118,6 +118,7 @@ bool CharsetDecoder::decode(std::string_view bytes, std::string& out, DecodeErro
     if (bad) {
       out.append(bytes.substr(0, *bad));
       error.offset = *bad;
+      error.kind = core::ErrorKind::data_type;
       error.message = "not valid " + std::string(charset_name(charset_)) + " text (" +
                       describe_byte(static_cast<unsigned char>(bytes[*bad])) + ")";
       return false;
@@ -127,6 +128,7 @@ bool CharsetDecoder::decode(std::string_view bytes, std::string& out, DecodeErro
   }
   if (!iconv_ || iconv_->handle == reinterpret_cast<iconv_t>(-1)) {
     error.offset = 0;
+    error.kind = core::ErrorKind::internal;
     error.message = "this system cannot decode " + std::string(charset_name(charset_)) + " (iconv)";
     return false;
   }
@@ -143,6 +145,7 @@ bool CharsetDecoder::decode(std::string_view bytes, std::string& out, DecodeErro
     out.append(buffer.data(), buffer.size() - dst_left);
     if (failure == 0 || failure == E2BIG) continue;
     error.offset = bytes.size() - in_left;
+    error.kind = core::ErrorKind::data_type;
     const auto byte = static_cast<unsigned char>(bytes[error.offset]);
     const std::string name(charset_name(charset_));
     error.message = failure == EINVAL ? "incomplete " + name + " character at the end (" + describe_byte(byte) + ")"

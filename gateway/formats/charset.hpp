@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/core/error_kind.hpp"
+
 namespace kq::formats {
 
 enum class Charset { kUtf8, kGb18030, kGbk, kAscii };
@@ -27,6 +29,9 @@ std::string_view charset_name(Charset charset);  // "UTF-8", "GB18030", "GBK", "
 struct DecodeError {
   std::size_t offset = 0;
   std::string message;
+  // data_type for bytes that are not text in the charset; internal when this system cannot
+  // decode the charset at all (no iconv converter), which is not the sender's fault.
+  core::ErrorKind kind = core::ErrorKind::data_type;
 };
 
 // Offset of the first byte that does not belong to a well-formed UTF-8 character (overlong forms,

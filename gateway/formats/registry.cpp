@@ -59,10 +59,4 @@ std::uint64_t parse_count(std::string_view name) {
   return 0;
 }
 
-std::vector<std::string_view> format_names() {
-  std::vector<std::string_view> names;
-  for (const CountingFormat& f : all_formats()) names.push_back(f.name());
-  return names;
-}
-
 }  // namespace kq::formats

@@ -124,6 +124,5 @@ class Format {
 const Format* find_format(std::string_view name);
 // Payloads the format returned by find_format(name) has parsed since the process started.
 std::uint64_t parse_count(std::string_view name);
-std::vector<std::string_view> format_names();
 
 }  // namespace kq::formats

@@ -54,7 +54,7 @@ struct MapError {
   std::string location;  // where in the source ("PID-19", "row 3, column 身份证号"); may be empty
   std::string message;
   core::ErrorKind kind = core::ErrorKind::unspecified;
-  // "PID-19: 11010519491231002X: check digit is X, expected 3 (patient.identifiers[0].value)"
+  // "PID-19: 11010519491231002X: check digit is X, expected 3 (patient.identifiers[0].value) [data-type]"
   std::string str() const;
 };
 

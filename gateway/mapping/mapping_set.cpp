@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "gateway/mapping/value_set.hpp"
@@ -69,6 +70,10 @@ std::vector<MapResult> MappingSet::map(const MapInput& input, const ApplyOptions
   std::vector<MapResult> results;
   std::string reasons;
   std::vector<std::string> unbound;  // mappings that would apply but the adapter may not use
+  // When no mapping applies, that is an unsupported document, unless the payload parsed for none
+  // of them: then it is what the first parse error says (malformed, bad bytes, too long).
+  bool any_parsed = false;
+  std::optional<core::ErrorKind> parse_kind;
   // Mappings that parse alike share one parse of the payload; the adapter's own parse counts.
   std::vector<std::pair<formats::ParseOptions, std::unique_ptr<formats::Document>>> parsed;
   for (std::size_t index = 0; index < mappings_.size(); ++index) {
@@ -89,12 +94,14 @@ std::vector<MapResult> MappingSet::map(const MapInput& input, const ApplyOptions
       auto doc = m->format().parse(input.bytes, po, error);
       if (!doc) {
         reasons += (reasons.empty() ? "" : "; ") + m->name() + ": " + error.location + ": " + error.message;
+        if (!parse_kind) parse_kind = error.kind;
         parsed.emplace_back(po, nullptr);
         continue;
       }
       document = doc.get();
       parsed.emplace_back(po, std::move(doc));
     }
+    any_parsed = true;
     const MatchResult match = m->matches(*document);
     if (!match.matched) {
       if (bound) reasons += (reasons.empty() ? "" : "; ") + m->name() + ": " + match.reason;
@@ -122,7 +129,8 @@ std::vector<MapResult> MappingSet::map(const MapInput& input, const ApplyOptions
     } else {
       message = "no mapping applies (" + reasons + ")";
     }
-    none.errors.push_back({"", "", "", std::move(message), core::ErrorKind::unsupported});
+    const bool unparsable = !any_parsed && parse_kind && unbound.empty();
+    none.errors.push_back({"", "", "", std::move(message), unparsable ? *parse_kind : core::ErrorKind::unsupported});
     results.push_back(std::move(none));
   }
   return results;

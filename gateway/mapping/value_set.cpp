@@ -57,16 +57,6 @@ std::optional<Coded> read_target(const YAML::Node& node, const std::string& syst
 
 }  // namespace
 
-std::string_view unknown_code_name(UnknownCode behaviour) {
-  switch (behaviour) {
-    case UnknownCode::error: return "error";
-    case UnknownCode::keep: return "keep";
-    case UnknownCode::default_: return "default";
-    case UnknownCode::drop: return "drop";
-  }
-  return "error";
-}
-
 std::optional<UnknownCode> parse_unknown_code(std::string_view text) {
   if (text == "error") return UnknownCode::error;
   if (text == "keep") return UnknownCode::keep;
@@ -195,13 +185,6 @@ std::vector<std::string> ValueSetCatalog::names() const {
 
 void ValueSetCatalog::load_all(std::vector<config::ConfigError>& errors) {
   for (const std::string& name : names()) (void)get(name, errors);
-}
-
-std::vector<std::shared_ptr<const ValueSet>> ValueSetCatalog::loaded() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::vector<std::shared_ptr<const ValueSet>> out;
-  for (const auto& [name, set] : sets_) out.push_back(set);
-  return out;
 }
 
 }  // namespace kq::mapping

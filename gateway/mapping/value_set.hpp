@@ -31,7 +31,6 @@ enum class UnknownCode {
   drop,     // leave the field empty
 };
 
-std::string_view unknown_code_name(UnknownCode behaviour);
 std::optional<UnknownCode> parse_unknown_code(std::string_view text);
 
 class ValueSet {
@@ -91,7 +90,6 @@ class ValueSetCatalog {
   // Loads every set in the folder (for `kangqiao check`, so a broken table is found even when
   // no mapping uses it yet).
   void load_all(std::vector<config::ConfigError>& errors);
-  std::vector<std::shared_ptr<const ValueSet>> loaded() const;
 
  private:
   std::filesystem::path dir_;

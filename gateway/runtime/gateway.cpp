@@ -246,13 +246,6 @@ std::vector<std::string> Gateway::readiness_problems() const {
 
 std::string Gateway::metrics_text() const { return metrics_.render(); }
 
-unsigned short Gateway::port_of(const std::string& listener) const {
-  for (const auto& s : servers_) {
-    if (s->config().name == listener) return s->port();
-  }
-  return 0;
-}
-
 void Gateway::create_listeners() {
   net::ServerContext context;
   context.routes = [this] { return routes(); };
@@ -334,7 +327,6 @@ int Gateway::run(bool handle_signals) {
     io_threads_.emplace_back([this] { ioc_.run(); });
   }
   asio::co_spawn(ioc_, flush_log_repeats(), asio::detached);
-  if (on_started_) on_started_();
 
   int exit_code = 0;
   if (open_store_when_possible(exit_code)) {

@@ -48,9 +48,6 @@ class Gateway : net::IngestHandler, net::StatusSource {
   // Thread-safe: ask the control thread to reload the config file / shut down.
   void request_reload();
   void request_shutdown();
-  // Called once the listeners are up (tests use it to learn the ports).
-  void on_started(std::function<void()> callback) { on_started_ = std::move(callback); }
-  unsigned short port_of(const std::string& listener) const;
 
  private:
   enum class Control { reload, shutdown };
@@ -105,7 +102,6 @@ class Gateway : net::IngestHandler, net::StatusSource {
   std::condition_variable control_cv_;
   std::deque<Control> control_;
   std::atomic<bool> shutting_down_{false};
-  std::function<void()> on_started_;
 };
 
 }  // namespace kq::runtime

@@ -3,9 +3,12 @@ with field names, reload on SIGHUP (good and bad), graceful SIGTERM. Everything 
 binary and real clients (curl, Python's ssl), asserting on replies and on the SQLite file."""
 import json
 import os
+import re
 import signal
+import sqlite3
 import subprocess
 import threading
+import time
 import unittest
 
 from harness import Gateway, GatewayCase
@@ -152,27 +155,64 @@ class Lifecycle(unittest.TestCase):
         self.gw.cleanup()
 
     def test_sigterm_finishes_in_flight_requests_and_exits_0(self):
+        # A second connection holds SQLite's write lock, so that no request can commit: every
+        # request sent is still in flight (read, decoded, waiting for its commit) when SIGTERM
+        # lands, and the gateway must finish all of them before it exits. The store waits for
+        # the lock longer than the test holds it.
+        with open(self.gw.config_path) as f:
+            config = f.read()
+        with open(self.gw.config_path, "w") as f:
+            f.write(config.replace("  path: kangqiao.db\n", "  path: kangqiao.db\n  busy_timeout: 60s\n", 1))
         self.gw.start()
-        results = []
+        lock = sqlite3.connect(self.gw.db_path, timeout=5, isolation_level=None)
+        lock.execute("BEGIN IMMEDIATE")
+        count = 12
+        results = [None] * count
 
         def send(i):
             try:
-                results.append(self.gw.post("/v1/records", json.dumps(PERSON), headers={"Idempotency-Key": f"t-{i}"}))
-            except OSError as e:
-                results.append(e)
+                results[i] = self.gw.post("/v1/records", json.dumps(PERSON), headers={"Idempotency-Key": f"t-{i}"})
+            except OSError as e:  # cut off: no reply
+                results[i] = e
 
-        threads = [threading.Thread(target=send, args=(i,)) for i in range(20)]
-        for t in threads:
-            t.start()
-        self.gw.stop(signal.SIGTERM)
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(count)]
+        try:
+            for t in threads:
+                t.start()
+            self.wait_for_in_flight(count)
+            self.gw.proc.send_signal(signal.SIGTERM)
+            started = self.gw.wait_for_event("shutdown_started")
+            self.assertEqual(started[0]["in_flight"], count, self.gw.logs())
+            # Held on for longer than the 2 s a stopping gateway gives replies to reach their
+            # sockets, and less than its shutdown_grace (5 s): only a gateway that waits for its
+            # requests' commits answers them.
+            time.sleep(3)
+            self.assertIsNone(self.gw.proc.poll(), "exited with requests in flight:\n" + self.gw.logs())
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
         for t in threads:
             t.join()
-        self.assertEqual(self.gw.proc.returncode, 0, self.gw.logs())
+        self.assertEqual(self.gw.proc.wait(timeout=20), 0, self.gw.logs())
         self.gw.wait_for_event("shutdown_complete")
-        # Every request that got a 201 is in the store.
-        acked = [r[2]["message_id"] for r in results if isinstance(r, tuple) and r[0] == 201]
-        for mid in acked:
-            self.assertEqual(self.gw.sql(f"SELECT status FROM raw_message WHERE id = '{mid}'"), [{"status": "accepted"}])
+        # Every request got its positive reply, and what was acknowledged is what is stored.
+        self.assertEqual([r[0] if isinstance(r, tuple) else repr(r) for r in results], [201] * count)
+        acked = sorted(r[2]["message_id"] for r in results)
+        stored = self.gw.sql("SELECT id, status FROM raw_message ORDER BY id")
+        self.assertEqual(stored, [{"id": mid, "status": "accepted"} for mid in acked])
+        for _, _, body in results:
+            [rid] = body["record_ids"]
+            self.assertEqual(self.gw.sql(f"SELECT id FROM record WHERE message_id = '{body['message_id']}'"),
+                             [{"id": rid}])
+
+    def wait_for_in_flight(self, count, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            m = re.search(r"^kangqiao_pipeline_in_flight (\d+)", self.gw.get("/metrics")[1], re.M)
+            if m and int(m.group(1)) == count:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"{count} requests never were in flight at once:\n{self.gw.logs()}")
 
     def test_sighup_with_broken_config_keeps_the_old_one(self):
         self.gw.start()

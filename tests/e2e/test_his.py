@@ -159,7 +159,7 @@ class HisOverMllp(GatewayCase):
         self.assertEqual(msa(ack)[1], "AE", ack)
         err = [seg for seg in ack.split("\r") if seg.startswith("ERR|")]
         self.assertEqual(len(err), 50, ack[:2000])
-        #KIND self.assertIn("103^Table value not found^HL70357", err[0])
+        self.assertIn("103^Table value not found^HL70357", err[0])
         self.assertIn("251 more errors not shown", err[-1])
         stored = self.gw.sql("SELECT error FROM raw_message WHERE CAST(payload AS TEXT) LIKE '%MANY-ERRORS%'")
         self.assertEqual(len(json.loads(stored[0]["error"])), 300)  # the store keeps every one

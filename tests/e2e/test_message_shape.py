@@ -158,7 +158,7 @@ class MessageShape(GatewayCase):
             status, _, reply = self.post("/v1/his/records", json.dumps(visit, ensure_ascii=False), key="shape-visit-1")
             self.assertEqual(status, 422, reply)
             dead_id = reply["message_id"]
-            #KIND self.assertEqual(reply["errors"][0]["kind"], "code-unknown", reply)
+            self.assertEqual(reply["errors"][0]["kind"], "code-unknown", reply)
             status, _, reply = self.post("/v1/his/documents", read(f"{EXAMPLES}/outpatient_cda.xml"),
                                          key="shape-cda-1", content_type="application/xml; charset=UTF-8")
             self.assertEqual(status, 201, reply)

@@ -21,7 +21,6 @@ class FixedPath final : public Path {
   FixedPath(std::string text, std::string field) : text_(std::move(text)), field_(std::move(field)) {}
 
   const std::string& text() const override { return text_; }
-  const std::string& field() const { return field_; }  // "" selects records
 
   std::vector<Match> select(const Document& document, const Match* scope) const override {
     std::vector<Match> out;
@@ -64,7 +63,7 @@ bool check_layout(const ParseOptions& options, ParseError& error) {
                 std::to_string(options.record_length) + "-byte record";
     }
     if (!problem.empty()) {
-      error = {"layout", problem};
+      error = {"layout", problem, core::ErrorKind::internal};  // the mapping's layout, not the sender's batch
       return false;
     }
   }
@@ -89,12 +88,14 @@ bool split_fixed(std::string_view bytes, std::size_t length, std::vector<Span>& 
     const std::size_t brk = window.find_first_of("\r\n");
     if (brk != std::string_view::npos) {
       error = {"record " + std::to_string(number) + " (" + byte_range(pos + 1, pos + brk) + ")",
-               std::to_string(brk) + " bytes before a line break, expected " + std::to_string(length)};
+               std::to_string(brk) + " bytes before a line break, expected " + std::to_string(length),
+               core::ErrorKind::structure};
       return false;
     }
     if (available < length) {
       error = {"record " + std::to_string(number), std::to_string(available) + " bytes, expected " +
-                                                       std::to_string(length) + " (the batch ends inside the record)"};
+                                                       std::to_string(length) + " (the batch ends inside the record)",
+               core::ErrorKind::structure};
       return false;
     }
     spans.push_back({number, pos, pos + length});
@@ -138,12 +139,14 @@ class FixedFormat final : public Format {
     if (bytes.size() > options.max_bytes) {
       error = {"byte " + std::to_string(options.max_bytes + 1), "the batch is " + std::to_string(bytes.size()) +
                                                                     " bytes, more than the limit of " +
-                                                                    std::to_string(options.max_bytes)};
+                                                                    std::to_string(options.max_bytes),
+               core::ErrorKind::too_long};
       return nullptr;
     }
     const auto charset = parse_charset(options.charset.empty() ? "GB18030" : options.charset);
     if (!charset) {
-      error = {"options", "unsupported charset '" + options.charset + "'; use GB18030, GBK, UTF-8 or ASCII"};
+      error = {"options", "unsupported charset '" + options.charset + "'; use GB18030, GBK, UTF-8 or ASCII",
+               core::ErrorKind::internal};  // the channel's configuration, not the sender
       return nullptr;
     }
     if (!check_layout(options, error)) return nullptr;
@@ -204,14 +207,6 @@ std::string FixedDocument::field_location(std::size_t record, std::size_t field)
   const FixedField& f = fields_[field];
   return "record " + std::to_string(records_[record].number) + ", " + byte_range(f.offset + 1, f.offset + f.length) +
          " (" + f.name + ")";
-}
-
-std::string FixedDocument::missing_field(const Path& path) const {
-  const auto* fixed = dynamic_cast<const FixedPath*>(&path);
-  if (fixed == nullptr || fixed->field().empty() || field_index(fixed->field()) < fields_.size()) return "";
-  std::string names;
-  for (const FixedField& f : fields_) names += (names.empty() ? "" : ", ") + f.name;
-  return "field '" + fixed->field() + "' is not in the record layout; fields are " + (names.empty() ? "(none)" : names);
 }
 
 const Format& fixed_format() {

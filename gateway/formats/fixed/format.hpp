@@ -69,10 +69,6 @@ class FixedDocument final : public Document {
   std::string record_location(std::size_t record) const;                    // "record 3 (bytes 101..150)"
   std::string field_location(std::size_t record, std::size_t field) const;  // "record 3, bytes 10..27 (card_no)"
 
-  // "" when `path` is not a fixed-width path or its field is in the layout; otherwise
-  // "field 'card_no' is not in the record layout; fields are a, b, c".
-  std::string missing_field(const Path& path) const;
-
  private:
   std::vector<FixedField> fields_;
   std::vector<Record> records_;

@@ -34,13 +34,14 @@ std::unique_ptr<Hl7Message> Hl7Message::parse(std::string_view bytes, const Pars
   if (bytes.size() > options.max_bytes) {
     error = {"byte " + std::to_string(options.max_bytes),
              "message is " + std::to_string(bytes.size()) + " bytes, over the limit of " +
-                 std::to_string(options.max_bytes)};
+                 std::to_string(options.max_bytes),
+             core::ErrorKind::too_long};
     return nullptr;
   }
   // Offsets are 30-bit, and transcoding may grow the text by half.
   constexpr std::size_t kHardLimit = kMaxText / 2;
   if (bytes.size() > kHardLimit) {
-    error = {"byte " + std::to_string(kHardLimit), "message is larger than 512 MiB"};
+    error = {"byte " + std::to_string(kHardLimit), "message is larger than 512 MiB", core::ErrorKind::too_long};
     return nullptr;
   }
   const std::size_t payload_size = bytes.size();
@@ -70,16 +71,17 @@ std::unique_ptr<Hl7Message> Hl7Message::parse_header(std::string_view bytes,
 
 bool Hl7Message::read_msh_prefix(std::string_view bytes, ParseError& error) {
   if (bytes.empty()) {
-    error = {"segment 1", "message is empty"};
+    error = {"segment 1", "message is empty", core::ErrorKind::structure};
     return false;
   }
   if (bytes.substr(0, 3) != "MSH") {
     error = {"segment 1", "message must start with an MSH segment, found '" +
-                              hl7v2::show_bytes(bytes.substr(0, 3)) + "'"};
+                              hl7v2::show_bytes(bytes.substr(0, 3)) + "'",
+             core::ErrorKind::structure};
     return false;
   }
   if (bytes.size() < 4 || is_line_end(bytes[3])) {
-    error = {"MSH-1", "MSH segment ends before its field separator (MSH-1)"};
+    error = {"MSH-1", "MSH segment ends before its field separator (MSH-1)", core::ErrorKind::structure};
     return false;
   }
   const char field = bytes[3];
@@ -87,7 +89,8 @@ bool Hl7Message::read_msh_prefix(std::string_view bytes, ParseError& error) {
     error = {"MSH-1",
              "field separator must be a printable ASCII character other than a letter, digit or "
              "space, found " +
-                 describe_char(field)};
+                 describe_char(field),
+             core::ErrorKind::structure};
     return false;
   }
   std::size_t end = 4;
@@ -98,7 +101,8 @@ bool Hl7Message::read_msh_prefix(std::string_view bytes, ParseError& error) {
              "encoding characters must be 4 or 5 characters (component, repetition, escape, "
              "subcomponent, optional truncation), found " +
                  std::to_string(encoding.size()) +
-                 (encoding.empty() ? "" : ": '" + hl7v2::show_bytes(encoding) + "'")};
+                 (encoding.empty() ? "" : ": '" + hl7v2::show_bytes(encoding) + "'"),
+             core::ErrorKind::structure};
     return false;
   }
   static constexpr std::array<const char*, 5> kRoles{"component", "repetition", "escape",
@@ -108,7 +112,8 @@ bool Hl7Message::read_msh_prefix(std::string_view bytes, ParseError& error) {
       error = {"MSH-2", std::string(kRoles[i]) +
                             " character must be a printable ASCII character other than a letter, "
                             "digit or space, found " +
-                            describe_char(encoding[i])};
+                            describe_char(encoding[i]),
+               core::ErrorKind::structure};
       return false;
     }
   }
@@ -118,7 +123,8 @@ bool Hl7Message::read_msh_prefix(std::string_view bytes, ParseError& error) {
       error = {"MSH-2",
                "encoding characters must differ from each other and from the field "
                "separator, but " +
-                   describe_char(all[i]) + " appears twice in '" + std::string(all) + "'"};
+                   describe_char(all[i]) + " appears twice in '" + std::string(all) + "'",
+               core::ErrorKind::structure};
       return false;
     }
   }
@@ -208,7 +214,8 @@ bool Hl7Message::read_header(ParseError& error) {
   if (fields < 12) {
     error = {"MSH-" + std::to_string(fields + 1), "MSH segment is too short: it ends after MSH-" +
                                                       std::to_string(fields) +
-                                                      ", but MSH-9 to MSH-12 are required"};
+                                                      ", but MSH-9 to MSH-12 are required",
+             core::ErrorKind::required};
     return false;
   }
   // The first repetition of a field, or one component of it, decoded into `out`; "" (HL7
@@ -249,7 +256,7 @@ bool Hl7Message::read_header(ParseError& error) {
   }};
   for (const Required& r : required) {
     if (r.value.empty()) {
-      error = {r.location, r.message};
+      error = {r.location, r.message, core::ErrorKind::required};
       return false;
     }
   }

@@ -161,8 +161,10 @@ bool Hl7Message::decode_and_index(const ParseOptions& options, ParseError& error
     declared = options.charset;
     charset = hl7v2::resolve_charset(declared);
     if (!charset) {
-      error = {"charset", "unsupported character set '" + hl7v2::show_bytes(declared) +
-                              "' configured for the channel"};
+      // The gateway's own configuration is wrong, not the sender's message.
+      error = {"charset",
+               "unsupported character set '" + hl7v2::show_bytes(declared) + "' configured for the channel",
+               core::ErrorKind::internal};
       return false;
     }
   } else {
@@ -177,7 +179,9 @@ bool Hl7Message::decode_and_index(const ParseOptions& options, ParseError& error
       origin = Origin::msh18;
       charset = hl7v2::resolve_charset(declared);
       if (!charset) {
-        error = {"MSH-18", "unsupported character set '" + hl7v2::show_bytes(declared) + "'"};
+        // A value that is not in the table of character sets (HL7 table 0211) as we know it.
+        error = {"MSH-18", "unsupported character set '" + hl7v2::show_bytes(declared) + "'",
+                 core::ErrorKind::code_unknown};
         return false;
       }
     }
@@ -200,7 +204,8 @@ bool Hl7Message::decode_and_index(const ParseOptions& options, ParseError& error
     error = {std::move(location),
              "bytes not valid in " + why + " at byte " + std::to_string(skipped_ + raw_offset) +
                  " (segment " + std::to_string(segment) +
-                 "): " + hl7v2::show_bytes(std::string_view(text_).substr(raw_offset, 4), 4)};
+                 "): " + hl7v2::show_bytes(std::string_view(text_).substr(raw_offset, 4), 4),
+             core::ErrorKind::data_type};
     return false;
   };
 
@@ -224,7 +229,7 @@ bool Hl7Message::decode_and_index(const ParseOptions& options, ParseError& error
         return invalid(decoded, decoded.size(), bad);
       }
       if (decoded.size() > kMaxText) {
-        error = {"byte 0", "message is too large once decoded"};
+        error = {"byte 0", "message is too large once decoded", core::ErrorKind::too_long};
         return false;
       }
       text_.swap(decoded);
@@ -285,13 +290,15 @@ bool Hl7Message::index_segments(std::size_t& pos, std::size_t max_segments, Char
         !is_segment_name_char(name[2])) {
       error = {
           "segment " + std::to_string(number),
-          "segment name must be 3 upper-case letters or digits: '" + hl7v2::show_bytes(name) + "'"};
+          "segment name must be 3 upper-case letters or digits: '" + hl7v2::show_bytes(name) + "'",
+          core::ErrorKind::structure};
       return false;
     }
     segment.type = pack_segment_name(name);
     if (number > 1 && segment.type == kMshType) {
       error = {"segment " + std::to_string(number),
-               "a second MSH segment starts another message; send one message per payload"};
+               "a second MSH segment starts another message; send one message per payload",
+               core::ErrorKind::structure};
       return false;
     }
     segments_.push_back(segment);

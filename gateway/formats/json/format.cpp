@@ -205,19 +205,21 @@ class JsonFormat final : public Format {
     if (bytes.size() > options.max_bytes) {
       error = {"byte " + std::to_string(options.max_bytes + 1), "the document is " + std::to_string(bytes.size()) +
                                                                     " bytes, more than the limit of " +
-                                                                    std::to_string(options.max_bytes)};
+                                                                    std::to_string(options.max_bytes),
+               core::ErrorKind::too_long};
       return nullptr;
     }
     const auto charset = parse_charset(options.charset.empty() ? "UTF-8" : options.charset);
     if (!charset) {
-      error = {"options", "unsupported charset '" + options.charset + "'; use UTF-8, GB18030 or GBK"};
+      error = {"options", "unsupported charset '" + options.charset + "'; use UTF-8, GB18030 or GBK",
+               core::ErrorKind::internal};  // the channel's configuration, not the sender
       return nullptr;
     }
     std::string text;
     DecodeError bad;
     // Boost.JSON validates UTF-8 itself, but decoding first names the byte the same way every format does.
     if (!decode_to_utf8(bytes, *charset, text, bad)) {
-      error = {"byte " + std::to_string(bad.offset + 1), bad.message};
+      error = {"byte " + std::to_string(bad.offset + 1), bad.message, bad.kind};
       return nullptr;
     }
     json::parse_options parse_options;
@@ -229,11 +231,12 @@ class JsonFormat final : public Format {
     if (!ec) {
       const std::size_t rest = text.find_first_not_of(" \t\r\n", used);
       if (rest != std::string::npos) {
-        error = {line_column(text, rest), "unexpected text after the JSON value"};
+        error = {line_column(text, rest), "unexpected text after the JSON value", core::ErrorKind::structure};
         return nullptr;
       }
     }
     if (ec) {
+      error.kind = core::ErrorKind::structure;
       error.location = line_column(text, offset);
       if (ec == json::error::too_deep) {
         error.message = "arrays and objects are nested more than " + std::to_string(options.max_depth) + " levels deep";

@@ -76,6 +76,7 @@ class CsvParser {
     while (true) {
       const std::size_t quote = text_.find('"', pos_);
       if (quote == std::string_view::npos) {
+        error.kind = core::ErrorKind::structure;
         error.location = "row " + std::to_string(row_) + " (line " + std::to_string(start_line) + ")";
         error.message = "a quoted field is never closed: the file ends inside it (unbalanced quotes)";
         return false;
@@ -96,6 +97,7 @@ class CsvParser {
     if (pos_ < text_.size()) {
       const char next = text_[pos_];
       if (next != delimiter_ && next != '\n' && next != '\r') {
+        error.kind = core::ErrorKind::structure;
         error.location = "row " + std::to_string(row_) + " (line " + std::to_string(line_) + ")";
         error.message =
             "unexpected text after the closing quote of a field; a quote inside a quoted field "
@@ -133,22 +135,25 @@ class CsvFormat final : public Format {
     if (bytes.size() > options.max_bytes) {
       error = {"byte " + std::to_string(options.max_bytes + 1), "the file is " + std::to_string(bytes.size()) +
                                                                     " bytes, more than the limit of " +
-                                                                    std::to_string(options.max_bytes)};
+                                                                    std::to_string(options.max_bytes),
+               core::ErrorKind::too_long};
       return nullptr;
     }
     const char delimiter = options.csv_delimiter;
     if (delimiter == '"' || delimiter == '\n' || delimiter == '\r' || delimiter == '\0') {
-      error = {"options", "the CSV delimiter cannot be a quote, a line break or NUL"};
+      error = {"options", "the CSV delimiter cannot be a quote, a line break or NUL", core::ErrorKind::internal};
       return nullptr;
     }
     const auto charset = parse_charset(options.charset.empty() ? "UTF-8" : options.charset);
     if (!charset) {
-      error = {"options", "unsupported charset '" + options.charset + "'; use UTF-8, GB18030 or GBK"};
+      error = {"options", "unsupported charset '" + options.charset + "'; use UTF-8, GB18030 or GBK",
+               core::ErrorKind::internal};  // the channel's configuration, not the sender
       return nullptr;
     }
     std::string text;
     DecodeError bad;
     if (!decode_to_utf8(bytes, *charset, text, bad)) {
+      error.kind = bad.kind;
       error.location = "row " + std::to_string(row_at(bytes, bad.offset)) + ", byte " + std::to_string(bad.offset + 1);
       error.message = bad.message;
       if (*charset == Charset::kUtf8) error.message += "; if the file was saved as GBK or GB 18030, set its charset";

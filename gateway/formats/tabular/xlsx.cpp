@@ -22,7 +22,7 @@ const XlsxSheet* choose_sheet(const XlsxWorkbook& workbook, const std::string& w
     if (sheet.name == wanted) return &sheet;
     names += (names.empty() ? "" : ", ") + sheet.name;
   }
-  error = {"", "sheet '" + wanted + "' not found; the workbook has sheets " + names};
+  error = {"", "sheet '" + wanted + "' not found; the workbook has sheets " + names, core::ErrorKind::structure};
   return nullptr;
 }
 
@@ -41,12 +41,13 @@ class XlsxFormat final : public Format {
     if (bytes.size() > options.max_bytes) {
       error = {"byte " + std::to_string(options.max_bytes + 1), "the workbook is " + std::to_string(bytes.size()) +
                                                                     " bytes, more than the limit of " +
-                                                                    std::to_string(options.max_bytes)};
+                                                                    std::to_string(options.max_bytes),
+               core::ErrorKind::too_long};
       return nullptr;
     }
     XlsxPackage package(bytes, options.max_bytes);
     if (!package.open()) {
-      error = {"", package.error()};
+      error = {"", package.error(), package.error_kind()};
       return nullptr;
     }
     XlsxWorkbook workbook;
@@ -65,7 +66,7 @@ class XlsxFormat final : public Format {
     }
     std::string xml;
     if (!package.read(sheet->part, xml)) {
-      error = {"sheet " + sheet->name, package.error()};
+      error = {"sheet " + sheet->name, package.error(), package.error_kind()};
       return nullptr;
     }
     std::vector<std::string> headers;

@@ -41,27 +41,30 @@ XlsxPackage::XlsxPackage(std::string_view bytes, std::size_t budget) : bytes_(by
 
 XlsxPackage::~XlsxPackage() = default;
 
+bool XlsxPackage::fail(std::string message, core::ErrorKind kind) {
+  error_ = std::move(message);
+  error_kind_ = kind;
+  return false;
+}
+
 bool XlsxPackage::open() {
   if (bytes_.substr(0, 4) == std::string_view("\xD0\xCF\x11\xE0", 4)) {
-    error_ =
+    return fail(
         "not an XLSX workbook: this is an OLE2 file (an old .xls, or a password-protected workbook); "
-        "save it as .xlsx without a password";
-    return false;
+        "save it as .xlsx without a password",
+        core::ErrorKind::unsupported);
   }
   if (bytes_.size() < 4 || bytes_.substr(0, 4) != std::string_view("PK\x03\x04", 4)) {
-    error_ = "not an XLSX workbook: the file is not a ZIP archive";
-    return false;
+    return fail("not an XLSX workbook: the file is not a ZIP archive", core::ErrorKind::structure);
   }
   buffer_ = std::make_unique<MemoryBuffer>(bytes_);
   stream_ = std::make_unique<std::istream>(buffer_.get());
   try {
     archive_ = std::make_unique<Poco::Zip::ZipArchive>(*stream_);
   } catch (const Poco::Exception& e) {
-    error_ = "damaged ZIP archive (is the upload complete?): " + e.displayText();
-    return false;
+    return fail("damaged ZIP archive (is the upload complete?): " + e.displayText(), core::ErrorKind::structure);
   } catch (const std::exception& e) {
-    error_ = std::string("damaged ZIP archive (is the upload complete?): ") + e.what();
-    return false;
+    return fail(std::string("damaged ZIP archive (is the upload complete?): ") + e.what(), core::ErrorKind::structure);
   }
   return true;
 }
@@ -87,21 +90,16 @@ bool XlsxPackage::read(const std::string& part, std::string& out) {
   out.clear();
   const std::string name = find_name(part);
   if (name.empty()) {
-    error_ = "the workbook has no part " + part;
-    return false;
+    return fail("the workbook has no part " + part, core::ErrorKind::structure);
   }
   const auto header = archive_->findHeader(name);
   const std::string over_budget =
       "the workbook inflates to more than " + std::to_string(limit_) + " bytes (limit reached reading " + part + ")";
   // The declared size is checked first to refuse cheaply; the inflated bytes are counted too,
   // because the declaration is the attacker's to write.
-  if (header->second.getUncompressedSize() > budget_) {
-    error_ = over_budget;
-    return false;
-  }
+  if (header->second.getUncompressedSize() > budget_) return fail(over_budget, core::ErrorKind::too_long);
   if (header->second.isEncrypted()) {
-    error_ = part + " is encrypted; save the workbook without a password";
-    return false;
+    return fail(part + " is encrypted; save the workbook without a password", core::ErrorKind::unsupported);
   }
   try {
     stream_->clear();
@@ -111,20 +109,15 @@ bool XlsxPackage::read(const std::string& part, std::string& out) {
     while (zip) {
       zip.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
       const auto got = static_cast<std::size_t>(zip.gcount());
-      if (got > budget_) {
-        error_ = over_budget;
-        return false;
-      }
+      if (got > budget_) return fail(over_budget, core::ErrorKind::too_long);
       budget_ -= got;
       out.append(chunk.data(), got);
       if (got == 0) break;
     }
   } catch (const Poco::Exception& e) {
-    error_ = "damaged ZIP entry " + part + ": " + e.displayText();
-    return false;
+    return fail("damaged ZIP entry " + part + ": " + e.displayText(), core::ErrorKind::structure);
   } catch (const std::exception& e) {
-    error_ = "damaged ZIP entry " + part + ": " + e.what();
-    return false;
+    return fail("damaged ZIP entry " + part + ": " + e.what(), core::ErrorKind::structure);
   }
   return true;
 }

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/core/error_kind.hpp"
+
 namespace Poco::Zip {
 class ZipArchive;
 }
@@ -26,10 +28,14 @@ class XlsxPackage {
   // Inflates one part ("xl/workbook.xml"). False when it is missing, damaged or over the budget.
   bool read(const std::string& part, std::string& out);
   const std::string& error() const { return error_; }
+  // What kind of problem error() is: structure for a damaged archive, too_long over the
+  // budget, unsupported for an old .xls or an encrypted workbook.
+  core::ErrorKind error_kind() const { return error_kind_; }
 
  private:
   class MemoryBuffer;
   std::string find_name(const std::string& part) const;
+  bool fail(std::string message, core::ErrorKind kind);
 
   std::string_view bytes_;
   std::size_t limit_;   // as configured, for messages
@@ -38,6 +44,7 @@ class XlsxPackage {
   std::unique_ptr<std::istream> stream_;
   std::unique_ptr<Poco::Zip::ZipArchive> archive_;
   std::string error_;
+  core::ErrorKind error_kind_ = core::ErrorKind::structure;
 };
 
 }  // namespace kq::formats

@@ -92,7 +92,7 @@ class SheetReader {
       }
     }
     if (reader.failed()) {
-      error = {reader.error_location(), reader.error_message()};
+      error = {reader.error_location(), reader.error_message(), core::ErrorKind::structure};
       return false;
     }
     return true;
@@ -105,7 +105,8 @@ class SheetReader {
     std::size_t row = row_.number;
     const std::string ref = reader.attribute("r").value_or("");
     if (!ref.empty() && (!parse_reference(ref, column, row) || row != row_.number)) {
-      error = {sheet_location(), "cell reference '" + ref + "' is not in row " + std::to_string(row_.number)};
+      error = {sheet_location(), "cell reference '" + ref + "' is not in row " + std::to_string(row_.number),
+               core::ErrorKind::structure};
       return false;
     }
     cell_.column = column;
@@ -123,7 +124,8 @@ class SheetReader {
       const std::size_t index = parse_row_number(cell_.value);
       if (index >= shared_.size() || (index == 0 && cell_.value != "0")) {
         error = {cell_location(), "shared string " + cell_.value + " does not exist (the workbook has " +
-                                      std::to_string(shared_.size()) + ")"};
+                                      std::to_string(shared_.size()) + ")",
+                 core::ErrorKind::structure};
         return false;
       }
       text = shared_[index];

@@ -11,12 +11,12 @@ namespace {
 constexpr std::string_view kDefaultWorkbook = "xl/workbook.xml";
 
 bool reader_error(const XmlReader& reader, ParseError& error) {
-  error = {reader.error_location(), reader.error_message()};
+  error = {reader.error_location(), reader.error_message(), core::ErrorKind::structure};
   return false;
 }
 
 bool package_error(const XlsxPackage& package, ParseError& error) {
-  error = {"", package.error()};
+  error = {"", package.error(), package.error_kind()};
   return false;
 }
 
@@ -93,7 +93,7 @@ bool read_workbook(XlsxPackage& package, std::size_t max_depth, XlsxWorkbook& wo
     if (rel.type == "officeDocument") workbook_part = rel.target;
   }
   if (!package.has(workbook_part)) {
-    error = {"", "not an XLSX workbook: the archive has no " + workbook_part};
+    error = {"", "not an XLSX workbook: the archive has no " + workbook_part, core::ErrorKind::structure};
     return false;
   }
   std::map<std::string, Relationship> rels;
@@ -116,7 +116,8 @@ bool read_workbook(XlsxPackage& package, std::size_t max_depth, XlsxWorkbook& wo
       sheet.hidden = state == "hidden" || state == "veryHidden";
       const auto rel = rels.find(reader.attribute("id").value_or(""));
       if (rel == rels.end()) {
-        error = {workbook_part, "sheet '" + sheet.name + "' has no relationship to its worksheet part"};
+        error = {workbook_part, "sheet '" + sheet.name + "' has no relationship to its worksheet part",
+                 core::ErrorKind::structure};
         return false;
       }
       sheet.part = rel->second.target;
@@ -125,7 +126,7 @@ bool read_workbook(XlsxPackage& package, std::size_t max_depth, XlsxWorkbook& wo
   }
   if (reader.failed()) return reader_error(reader, error);
   if (workbook.sheets.empty()) {
-    error = {workbook_part, "the workbook has no sheets"};
+    error = {workbook_part, "the workbook has no sheets", core::ErrorKind::structure};
     return false;
   }
   return true;

@@ -29,6 +29,7 @@ struct ParseGuard {
   // The first well-formedness error: libxml2 keeps parsing after one to find more, and the last
   // error it records is usually a consequence ("Premature end of data") rather than the cause.
   std::string first_error;
+  int error_code = 0;  // libxml2's xmlParserErrors value of that error
   int error_line = 0;
   int error_column = 0;
 };
@@ -49,6 +50,7 @@ void on_error(void* ctx, xmlErrorPtr error) {
   ParseGuard& guard = *static_cast<ParseGuard*>(ctxt->_private);
   if (!guard.first_error.empty()) return;
   guard.first_error = error->message != nullptr ? error->message : "not well-formed XML";
+  guard.error_code = error->code;
   guard.error_line = error->line;
   guard.error_column = error->int2;
 }
@@ -89,6 +91,23 @@ std::string trimmed_message(const char* message) {
   return out;
 }
 
+// What kind of problem libxml2's error is for the sender: bytes or characters that are not
+// text in the document's encoding are a data error, an encoding we cannot read is a value not
+// in our table, anything else is a document that is not well-formed.
+core::ErrorKind kind_of(int code) {
+  switch (code) {
+    case XML_ERR_INVALID_CHAR:
+    case XML_ERR_INVALID_ENCODING:
+    case XML_ERR_INVALID_CHARREF:
+    case XML_ERR_INVALID_DEC_CHARREF:
+    case XML_ERR_INVALID_HEX_CHARREF:
+    case XML_I18N_CONV_FAILED: return core::ErrorKind::data_type;
+    case XML_ERR_UNKNOWN_ENCODING:
+    case XML_ERR_UNSUPPORTED_ENCODING: return core::ErrorKind::code_unknown;
+    default: return core::ErrorKind::structure;
+  }
+}
+
 struct ParserContext {
   xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
   ~ParserContext() {
@@ -111,21 +130,23 @@ class XmlFormat final : public Format {
     if (bytes.size() > options.max_bytes || bytes.size() > static_cast<std::size_t>(INT_MAX)) {
       error = {"byte " + std::to_string(options.max_bytes + 1), "the document is " + std::to_string(bytes.size()) +
                                                                     " bytes, more than the limit of " +
-                                                                    std::to_string(options.max_bytes)};
+                                                                    std::to_string(options.max_bytes),
+               core::ErrorKind::too_long};
       return nullptr;
     }
     const char* encoding = nullptr;  // what the document declares (UTF-8 when it declares nothing)
     if (!options.charset.empty()) {
       const auto charset = parse_charset(options.charset);
       if (!charset) {
-        error = {"options", "unsupported charset '" + options.charset + "'; use UTF-8, GB18030 or GBK"};
+        error = {"options", "unsupported charset '" + options.charset + "'; use UTF-8, GB18030 or GBK",
+                 core::ErrorKind::internal};  // the channel's configuration, not the sender
         return nullptr;
       }
       encoding = charset_name(*charset).data();  // the names are NUL-terminated literals
     }
     ParserContext parser;
     if (parser.ctxt == nullptr) {
-      error = {"", "out of memory creating the XML parser"};
+      error = {"", "out of memory creating the XML parser", core::ErrorKind::internal};
       return nullptr;
     }
     ParseGuard guard;
@@ -145,6 +166,7 @@ class XmlFormat final : public Format {
         xmlCtxtReadMemory(parser.ctxt, bytes.data(), static_cast<int>(bytes.size()), nullptr, encoding, flags);
     if (guard.doctype || guard.too_deep) {
       if (doc != nullptr) xmlFreeDoc(doc);
+      error.kind = core::ErrorKind::structure;
       error.location = line_column(guard.line, guard.column);
       error.message = guard.doctype
                           ? "documents with a DOCTYPE are refused (DTDs and entity declarations are not "
@@ -154,10 +176,12 @@ class XmlFormat final : public Format {
     }
     if (doc == nullptr) {
       if (!guard.first_error.empty()) {
+        error.kind = kind_of(guard.error_code);
         error.location = line_column(guard.error_line, guard.error_column);
         error.message = trimmed_message(guard.first_error.c_str());
       } else {
         const xmlError* last = xmlCtxtGetLastError(parser.ctxt);
+        error.kind = last != nullptr ? kind_of(last->code) : core::ErrorKind::structure;
         error.location = last != nullptr ? line_column(last->line, last->int2) : "";
         error.message = trimmed_message(last != nullptr ? last->message : nullptr);
       }

@@ -451,6 +451,4 @@ std::unique_ptr<Step> compile_step(const YAML::Node& node, Shape& shape, StepCom
   return StepReader(node, shape, compiler).read();
 }
 
-std::vector<std::string_view> step_names() { return {kStepNames.begin(), kStepNames.end()}; }
-
 }  // namespace kq::mapping::detail

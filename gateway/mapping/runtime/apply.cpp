@@ -36,7 +36,7 @@ void Applier::run() {
   // A channel that sets a variable to a value the mapping does not know would have every
   // document mapped by a convention nobody chose: nothing is mapped.
   if (std::string problem = ev_.variable_problem(); !problem.empty()) {
-    result_.errors.push_back({"", "", "", std::move(problem)});
+    result_.errors.push_back({"", "", "", std::move(problem), core::ErrorKind::internal});
     return;
   }
   check_document(plan_, document_, result_.errors);
@@ -110,8 +110,9 @@ std::string Applier::record_id(const RecordRule& rule, const formats::Match* sco
     if (parts.empty()) {
       std::string sources;
       for (const Source& s : rule.key->sources) sources += (sources.empty() ? "" : ", ") + s.text;
-      pending.errors.push_back({rule.name, "id", sources, "the record's key has no value, so the record cannot "
-                                                          "be identified"});
+      pending.errors.push_back({rule.name, "id", sources,
+                                "the record's key has no value, so the record cannot be identified",
+                                core::ErrorKind::required});
       return {};
     }
     ev_.hit(rule.key->rule);
@@ -143,7 +144,7 @@ bool Applier::report_failures(Pending* pending, const std::string& target) {
   if (failures.empty()) return false;
   for (StepFailure& f : failures) {
     MapError e{pending && pending->rule ? pending->rule->name : std::string(), target, std::move(f.location),
-               std::move(f.message)};
+               std::move(f.message), f.kind};
     if (pending) {
       pending->errors.push_back(std::move(e));
       pending->failed.push_back(target);
@@ -169,6 +170,7 @@ std::string MapError::str() const {
   if (!target.empty() || !record.empty()) {
     out += " (" + record + (record.empty() || target.empty() ? "" : ".") + target + ")";
   }
+  if (kind != core::ErrorKind::unspecified) out += " [" + std::string(core::to_string(kind)) + "]";
   return out;
 }
 
@@ -190,7 +192,7 @@ MapResult map_payload(const CompiledMapping& mapping, std::string_view bytes, co
     MapResult result;
     result.mapping = mapping.name();
     result.version = mapping.version();
-    result.errors.push_back({"", "", error.location, error.message});
+    result.errors.push_back({"", "", error.location, error.message, error.kind});
     return result;
   }
   return apply(mapping, *document, options);

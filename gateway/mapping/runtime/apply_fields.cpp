@@ -97,6 +97,13 @@ bool write_leaf(LeafType type, const Value& v, json::value& out, std::string& er
   return false;
 }
 
+// What a write_leaf failure is for the sender: a system name we do not know is a value not in
+// our table; everything else is a value of the wrong form for its field.
+core::ErrorKind leaf_error_kind(LeafType type) {
+  return type == LeafType::identifier_system || type == LeafType::code_system ? core::ErrorKind::code_unknown
+                                                                              : core::ErrorKind::data_type;
+}
+
 json::object coding_object(const Coded& c, const json::storage_ptr& arena) {
   json::object o(arena);
   o.reserve(3);
@@ -217,7 +224,8 @@ bool Applier::leaf(const FieldPlan& field, const formats::Match* scope, Pending&
     json::value written(arena_);
     std::string error;
     if (!write_leaf(field.target->leaf, values.front(), written, error)) {
-      pending.errors.push_back({pending.rule->name, path_, values.front().location, std::move(error)});
+      pending.errors.push_back({pending.rule->name, path_, values.front().location, std::move(error),
+                                leaf_error_kind(field.target->leaf)});
       pending.failed.push_back(path_);
       return true;
     }
@@ -248,7 +256,8 @@ bool Applier::leaf_list(const FieldPlan& field, const formats::Match* scope, Pen
         add_lineage(pending, std::move(v.location));
         sourced = sourced || expr.from_document;
       } else {
-        pending.errors.push_back({pending.rule->name, path_, v.location, std::move(error)});
+        pending.errors.push_back({pending.rule->name, path_, v.location, std::move(error),
+                                  leaf_error_kind(field.target->leaf)});
         pending.failed.push_back(path_);
         sourced = true;
       }

@@ -33,7 +33,8 @@ void Applier::check_required(const ObjectSpec& spec, const json::object& object,
     for (const std::string& f : pending.failed) echoed = echoed || related(f, target);
     if (echoed) continue;
     pending.errors.push_back({pending.rule->name, target, required.sources,
-                              required.sources.empty() ? "is required" : "is required but has no value here"});
+                              required.sources.empty() ? "is required" : "is required but has no value here",
+                              core::ErrorKind::required});
     pending.failed.push_back(target);
   }
 }
@@ -58,7 +59,9 @@ void Applier::finish() {
     for (core::FieldError& e : checked.errors) {
       bool echoed = false;
       for (const std::string& f : pending.failed) echoed = echoed || related(f, e.path);
-      if (!echoed) pending.errors.push_back({rule.name, e.path, location_of(pending, e.path), std::move(e.message)});
+      if (!echoed) {
+        pending.errors.push_back({rule.name, e.path, location_of(pending, e.path), std::move(e.message), e.kind});
+      }
     }
     if (!pending.errors.empty()) {
       keep_errors(pending);
@@ -72,7 +75,8 @@ void Applier::finish() {
           result_.errors.push_back({rule.name, "id", pending.lineage.empty() ? "" : pending.lineage.front().source_location,
                                     "another " + std::string(core::kind_name(rule.kind)) +
                                         " with the same key has different content" +
-                                        (first.lineage.empty() ? "" : " (" + first.lineage.front().source_location + ")")});
+                                        (first.lineage.empty() ? "" : " (" + first.lineage.front().source_location + ")"),
+                                    core::ErrorKind::duplicate_key});
         }
         continue;
       }

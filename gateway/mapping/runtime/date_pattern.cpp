@@ -90,7 +90,6 @@ std::optional<DatePattern> DatePattern::compile(std::string_view pattern, std::s
       t = {Part::millisecond, 1, 3, {}};
     } else if (run == "Z") {
       t = {Part::offset, 0, 0, {}};
-      p.has_offset_ = true;
     } else {
       error = "'" + run + "' in date pattern '" + p.text_ +
               "' is not a field; use yyyy, MM, M, dd, d, HH, H, mm, ss, SSS or Z, and quote literal letters ('T')";

@@ -28,11 +28,8 @@ class DatePattern {
   // Reads `text` exactly (no leading or trailing characters). On failure `error` says where.
   bool parse(std::string_view text, DateFields& out, std::string& error) const;
 
-  bool has_month() const { return has_month_; }
   bool has_day() const { return has_day_; }
   bool has_time() const { return has_minute_; }  // hour and minute
-  bool has_offset() const { return has_offset_; }
-  const std::string& text() const { return text_; }
 
  private:
   enum class Part { literal, year, month, day, hour, minute, second, millisecond, offset };
@@ -44,7 +41,7 @@ class DatePattern {
   };
   std::vector<Token> tokens_;
   std::string text_;
-  bool has_month_ = false, has_day_ = false, has_hour_ = false, has_minute_ = false, has_offset_ = false;
+  bool has_month_ = false, has_day_ = false, has_hour_ = false, has_minute_ = false;
 };
 
 // "+08:00" → 480; "Z" → 0; "+0530", "-03". Nothing for anything else.

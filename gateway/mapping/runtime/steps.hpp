@@ -13,6 +13,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "gateway/core/dates.hpp"
+#include "gateway/core/error_kind.hpp"
 #include "gateway/mapping/runtime/value.hpp"
 
 namespace kq::mapping {
@@ -26,9 +27,12 @@ namespace kq::mapping::detail {
 
 class YamlFile;
 
+// A value that failed a step: where it came from, why, and what kind of problem that is for
+// the sender (a lookup miss is code_unknown, a bad date data_type …), carried into MapError.
 struct StepFailure {
   std::string location;
   std::string message;
+  core::ErrorKind kind = core::ErrorKind::unspecified;
 };
 
 // What a step may use while it runs.
@@ -44,8 +48,8 @@ struct StepEnv {
     return *today_;
   }
 
-  void fail(const Value& value, std::string message) const {
-    failures->push_back({value.location, std::move(message)});
+  void fail(const Value& value, std::string message, core::ErrorKind kind) const {
+    failures->push_back({value.location, std::move(message), kind});
   }
 
  private:
@@ -78,9 +82,6 @@ struct StepCompiler {
 // Compiles one step (`trim`, `{date: yyyyMMdd}` …) that receives values of `shape`, and updates
 // `shape` to what it produces. Reports problems through `compiler.file`; nullptr on error.
 std::unique_ptr<Step> compile_step(const YAML::Node& node, Shape& shape, StepCompiler& compiler);
-
-// The step names, for "did you mean".
-std::vector<std::string_view> step_names();
 
 // Implicit conversions of text to the kind a target needs. Return false with `error` set.
 bool text_to_number(std::string_view text, double& out, std::string& error);

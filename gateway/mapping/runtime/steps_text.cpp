@@ -66,7 +66,8 @@ class Substring final : public Step {
 
 bool too_long(const Value& v, const StepEnv& env) {
   if (v.text().size() <= kMaxRegexInput) return false;
-  env.fail(v, "value of " + std::to_string(v.text().size()) + " bytes is too long for pattern matching");
+  env.fail(v, "value of " + std::to_string(v.text().size()) + " bytes is too long for pattern matching",
+           core::ErrorKind::too_long);
   return true;
 }
 
@@ -208,7 +209,7 @@ class OneOf final : public Step {
     each_value(values, [&](Value& v) {
       const std::string text = to_text(v);
       if (std::find(allowed_.begin(), allowed_.end(), text) != allowed_.end()) return true;
-      env.fail(v, quote_value(text) + " is not one of " + list_);
+      env.fail(v, quote_value(text) + " is not one of " + list_, core::ErrorKind::code_unknown);
       return false;
     });
   }
@@ -225,7 +226,7 @@ class Pattern final : public Step {
     each_value(values, [&](Value& v) {
       if (too_long(v, env)) return false;
       if (std::regex_match(v.text(), regex_->regex)) return true;
-      env.fail(v, quote_value(v.text()) + " does not match the pattern " + regex_->text);
+      env.fail(v, quote_value(v.text()) + " does not match the pattern " + regex_->text, core::ErrorKind::data_type);
       return false;
     });
   }
@@ -255,7 +256,7 @@ class ResidentId final : public Step {
     each_value(values, [&](Value& v) {
       auto id = core::resident_id_from_source(v.text(), env.today());
       if (!id) {
-        env.fail(v, v.text() + ": " + id.error());
+        env.fail(v, v.text() + ": " + id.error(), core::ErrorKind::data_type);
         return false;
       }
       v.text() = std::move(id).value();

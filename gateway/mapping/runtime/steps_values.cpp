@@ -18,14 +18,14 @@ class Number final : public Step {
       if (v.is_text()) {
         std::string error;
         if (!text_to_number(v.text(), number, error)) {
-          env.fail(v, error);
+          env.fail(v, error, core::ErrorKind::data_type);
           return false;
         }
       } else {
         number = v.number();
       }
       if (integer_ && std::fabs(number - std::round(number)) > 1e-9) {
-        env.fail(v, format_number(number) + " is not a whole number");
+        env.fail(v, format_number(number) + " is not a whole number", core::ErrorKind::data_type);
         return false;
       }
       v.payload = integer_ ? std::round(number) : number;
@@ -74,7 +74,7 @@ class Range final : public Step {
       std::string expected = low_ && high_ ? format_number(*low_) + " to " + format_number(*high_)
                              : low_         ? "at least " + format_number(*low_)
                                             : "at most " + format_number(*high_);
-      env.fail(v, format_number(x) + " is out of range, expected " + expected);
+      env.fail(v, format_number(x) + " is out of range, expected " + expected, core::ErrorKind::data_type);
       return false;
     });
   }
@@ -109,7 +109,7 @@ class DateStep final : public Step {
         DateFields fields;
         core::PartialDate date = core::PartialDate::ymd(1970, 1, 1);
         if (!pattern_->parse(v.text(), fields, error) || !date_from_fields(fields, date, error)) {
-          env.fail(v, quote_value(v.text()) + " " + error);
+          env.fail(v, quote_value(v.text()) + " " + error, core::ErrorKind::data_type);
           return false;
         }
         v.payload = date;
@@ -126,7 +126,7 @@ class DateStep final : public Step {
         v.payload = datetime->local_date();
         return true;
       }
-      env.fail(v, quote_value(v.text()) + " is not a date (" + date.error() + ")");
+      env.fail(v, quote_value(v.text()) + " is not a date (" + date.error() + ")", core::ErrorKind::data_type);
       return false;
     });
   }
@@ -152,7 +152,8 @@ class DateTimeStep final : public Step {
       if (!pattern_) {
         auto parsed = core::DateTime::parse(v.text(), offset_);
         if (!parsed) {
-          env.fail(v, quote_value(v.text()) + " is not a date-time (" + parsed.error() + ")");
+          env.fail(v, quote_value(v.text()) + " is not a date-time (" + parsed.error() + ")",
+                   core::ErrorKind::data_type);
           return false;
         }
         v.payload = *parsed;
@@ -161,7 +162,7 @@ class DateTimeStep final : public Step {
       DateFields f;
       std::string error;
       if (!pattern_->parse(v.text(), f, error)) {
-        env.fail(v, quote_value(v.text()) + " " + error);
+        env.fail(v, quote_value(v.text()) + " " + error, core::ErrorKind::data_type);
         return false;
       }
       // Re-written as ISO 8601 and read by core, so the calendar checks are core's.
@@ -174,7 +175,7 @@ class DateTimeStep final : public Step {
       iso += offset_text(f.offset_minutes.value_or(offset_));
       auto parsed = core::DateTime::parse_iso(iso);
       if (!parsed) {
-        env.fail(v, quote_value(v.text()) + " is not a valid date-time: " + parsed.error());
+        env.fail(v, quote_value(v.text()) + " is not a valid date-time: " + parsed.error(), core::ErrorKind::data_type);
         return false;
       }
       v.payload = *parsed;
@@ -194,7 +195,7 @@ class NotFuture final : public Step {
       const core::PartialDate date = v.kind() == Kind::datetime ? std::get<core::DateTime>(v.payload).local_date()
                                                                 : std::get<core::PartialDate>(v.payload);
       if (date.first_day_number() <= env.today().last_day_number()) return true;
-      env.fail(v, to_text(v) + " is in the future");
+      env.fail(v, to_text(v) + " is in the future", core::ErrorKind::data_type);
       return false;
     });
   }
@@ -224,7 +225,7 @@ class Lookup final : public Step {
       std::string message = quote_value(code) + " is not in " +
                             (set_->name() == "inline" ? std::string("the lookup table") : "value set " + set_->name());
       if (!set_->entries().empty()) message += " (known: " + set_->sample_codes() + ")";
-      env.fail(v, message);
+      env.fail(v, message, core::ErrorKind::code_unknown);
       return false;
     });
   }

@@ -146,7 +146,7 @@ class Runner {
     std::unique_ptr<formats::Document> document = mapping.format().parse(c.input, parse, parse_error);
     MapResult result;
     if (!document) {
-      result.errors.push_back({"", "", parse_error.location, parse_error.message});
+      result.errors.push_back({"", "", parse_error.location, parse_error.message, parse_error.kind});
     } else {
       const MatchResult match = mapping.matches(*document);
       if (match.matched != c.expect_match) {

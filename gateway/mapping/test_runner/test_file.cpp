@@ -28,6 +28,18 @@ void read_variables(const YAML::Node& node, YamlFile& file, MappingVariables& ou
   }
 }
 
+// An expected error's `kind:` must name a kind ("data-type", not "data_type"): a misspelt kind
+// would otherwise fail every comparison without saying why.
+void check_error_kind(const YAML::Node& entry, std::string_view what, YamlFile& file) {
+  const YAML::Node kind = entry.IsMap() ? entry["kind"] : YAML::Node();
+  if (!kind) return;
+  const auto text = file.scalar(kind, std::string(what) + ".kind");
+  if (!text || core::parse_error_kind(*text)) return;
+  std::vector<std::string_view> names;
+  for (std::uint8_t k = 0; k <= core::kLastErrorKind; ++k) names.push_back(core::to_string(core::ErrorKind{k}));
+  file.error(kind, std::string(what) + ": " + unknown_name_message("error kind", *text, names));
+}
+
 void read_case(const YAML::Node& node, const fs::path& dir, YamlFile& file, TestFile& out) {
   if (!file.check_keys(node, "test", {"name", "input", "input_file", "charset", "sender_org", "variables", "expect"})) {
     return;
@@ -68,11 +80,13 @@ void read_case(const YAML::Node& node, const fs::path& dir, YamlFile& file, Test
     // An entry's keys are checked here: a misspelt key ({loc: PID-19}) would otherwise be
     // ignored, and the entry would match any error.
     if (!errors.IsSequence()) {
-      file.error(errors, "test '" + c.name + "': 'errors' is a list of {target, location, record, message}");
+      file.error(errors, "test '" + c.name + "': 'errors' is a list of {target, location, record, message, kind}");
       return;
     }
     for (std::size_t i = 0; i < errors.size(); ++i) {
-      (void)file.check_keys(errors[i], "errors[" + std::to_string(i) + "]", {"target", "location", "record", "message"});
+      const std::string what = "errors[" + std::to_string(i) + "]";
+      (void)file.check_keys(errors[i], what, {"target", "location", "record", "message", "kind"});
+      check_error_kind(errors[i], what, file);
     }
     c.errors = errors;
   }
@@ -275,7 +289,8 @@ void compare_errors(const YAML::Node& expected, const std::vector<MapError>& got
       if (!want.IsMap() || !want[key] || !want[key].IsScalar()) return std::nullopt;
       return want[key].Scalar();
     };
-    const auto target = part("target"), location = part("location"), message = part("message"), record = part("record");
+    const auto target = part("target"), location = part("location"), message = part("message"), record = part("record"),
+               kind = part("kind");
     bool found = false;
     for (std::size_t g = 0; g < got.size() && !found; ++g) {
       if (used[g]) continue;
@@ -283,6 +298,7 @@ void compare_errors(const YAML::Node& expected, const std::vector<MapError>& got
       if (target && *target != e.target) continue;
       if (location && *location != e.location) continue;
       if (record && *record != e.record) continue;
+      if (kind && *kind != core::to_string(e.kind)) continue;
       if (message && e.message.find(*message) == std::string::npos) continue;
       used[g] = found = true;
     }

@@ -12,15 +12,6 @@ TEST(SexCode, ParsesTheFourCodes) {
   EXPECT_EQ(*parse_sex_code("1"), SexCode::male);
   EXPECT_EQ(*parse_sex_code("2"), SexCode::female);
   EXPECT_EQ(*parse_sex_code("9"), SexCode::not_stated);
-  EXPECT_EQ(sex_code_text(SexCode::not_stated), "9");
-  EXPECT_EQ(sex_code_display(SexCode::female), "女性");
-}
-
-TEST(SexCode, MapsToFhirGender) {
-  EXPECT_EQ(fhir_gender(SexCode::male), "male");
-  EXPECT_EQ(fhir_gender(SexCode::female), "female");
-  EXPECT_EQ(fhir_gender(SexCode::unknown), "unknown");
-  EXPECT_EQ(fhir_gender(SexCode::not_stated), "unknown");
 }
 
 TEST(SexCode, RejectsOtherCodesWithReason) {

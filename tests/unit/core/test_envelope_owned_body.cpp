@@ -8,6 +8,7 @@
 
 #include "gateway/core/json_codec.hpp"
 #include "gateway/core/record.hpp"
+#include "field_error_printer.hpp"
 #include "sample_records.hpp"
 
 namespace kq::core {

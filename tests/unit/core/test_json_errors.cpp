@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "gateway/core/json_codec.hpp"
+#include "field_error_printer.hpp"
 
 namespace kq::core {
 namespace {
@@ -28,7 +29,7 @@ TEST(JsonErrors, UnknownKeyIsNamedWithSuggestion) {
 TEST(JsonErrors, UnknownKeyWithoutCloseMatch) {
   auto errors = errors_of<Organization>(R"({"name":"x","colour":"blue"})");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], (FieldError{"colour", "unknown key 'colour'"}));
+  EXPECT_EQ(errors[0], (FieldError{"colour", "unknown key 'colour'", ErrorKind::structure}));
 }
 
 TEST(JsonErrors, NestedUnknownKeyHasFullPath) {
@@ -41,25 +42,26 @@ TEST(JsonErrors, NestedUnknownKeyHasFullPath) {
 TEST(JsonErrors, WrongTypes) {
   auto errors = errors_of<Person>(R"({"sex":1,"identifiers":{},"deceased":"no","name":"王秀英"})");
   ASSERT_EQ(errors.size(), 4u);
-  EXPECT_EQ(errors[0], (FieldError{"identifiers", "expected an array, got an object"}));
-  EXPECT_EQ(errors[1], (FieldError{"name", "expected an object, got a string"}));
-  EXPECT_EQ(errors[2], (FieldError{"sex", "expected a string, got a number"}));
-  EXPECT_EQ(errors[3], (FieldError{"deceased", "expected true or false, got a string"}));
+  EXPECT_EQ(errors[0], (FieldError{"identifiers", "expected an array, got an object", ErrorKind::data_type}));
+  EXPECT_EQ(errors[1], (FieldError{"name", "expected an object, got a string", ErrorKind::data_type}));
+  EXPECT_EQ(errors[2], (FieldError{"sex", "expected a string, got a number", ErrorKind::data_type}));
+  EXPECT_EQ(errors[3], (FieldError{"deceased", "expected true or false, got a string", ErrorKind::data_type}));
 }
 
 TEST(JsonErrors, IntegersMustBeIntegers) {
   auto errors = errors_of<Encounter>(R"({"admission_count":1.5})");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], (FieldError{"admission_count", "expected an integer"}));
+  EXPECT_EQ(errors[0], (FieldError{"admission_count", "expected an integer", ErrorKind::data_type}));
   auto too_big = errors_of<Encounter>(R"({"admission_count":4294967296})");
   ASSERT_EQ(too_big.size(), 1u);
-  EXPECT_EQ(too_big[0], (FieldError{"admission_count", "integer is out of range"}));
+  EXPECT_EQ(too_big[0], (FieldError{"admission_count", "integer is out of range", ErrorKind::data_type}));
 }
 
 TEST(JsonErrors, DatesMustBeCanonical) {
   auto errors = errors_of<Person>(R"({"birth_date":"20140307"})");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], (FieldError{"birth_date", "not a date: expected YYYY, YYYY-MM or YYYY-MM-DD"}));
+  EXPECT_EQ(errors[0],
+            (FieldError{"birth_date", "not a date: expected YYYY, YYYY-MM or YYYY-MM-DD", ErrorKind::data_type}));
 
   auto leap = errors_of<Person>(R"({"birth_date":"2023-02-29"})");
   ASSERT_EQ(leap.size(), 1u);
@@ -67,18 +69,22 @@ TEST(JsonErrors, DatesMustBeCanonical) {
 
   auto no_offset = errors_of<Observation>(R"({"effective_time":"2024-03-05T08:30:00"})");
   ASSERT_EQ(no_offset.size(), 1u);
-  EXPECT_EQ(no_offset[0], (FieldError{"effective_time", "needs an explicit UTC offset (Z or +hh:mm)"}));
+  EXPECT_EQ(no_offset[0],
+            (FieldError{"effective_time", "needs an explicit UTC offset (Z or +hh:mm)", ErrorKind::data_type}));
 
   auto nested = errors_of<Encounter>(R"({"period":{"start":"2024-03-05T08:30:00+08:00","end":20240305}})");
   ASSERT_EQ(nested.size(), 1u);
-  EXPECT_EQ(nested[0], (FieldError{"period.end", "expected an ISO 8601 date-time string, got a number"}));
+  EXPECT_EQ(nested[0],
+            (FieldError{"period.end", "expected an ISO 8601 date-time string, got a number", ErrorKind::data_type}));
 }
 
 TEST(JsonErrors, ObservationValueVariants) {
   auto unknown_type = errors_of<Observation>(R"({"value":{"type":"ratio","numerator":1}})");
   ASSERT_EQ(unknown_type.size(), 1u);
-  EXPECT_EQ(unknown_type[0], (FieldError{"value.type", "unknown value type 'ratio', expected quantity, coded, "
-                                                       "string, boolean or integer"}));
+  EXPECT_EQ(unknown_type[0], (FieldError{"value.type",
+                                         "unknown value type 'ratio', expected quantity, coded, "
+                                         "string, boolean or integer",
+                                         ErrorKind::code_unknown}));
 
   auto missing_type = errors_of<Observation>(R"({"value":{"value":1}})");
   ASSERT_EQ(missing_type.size(), 1u);
@@ -86,11 +92,11 @@ TEST(JsonErrors, ObservationValueVariants) {
 
   auto no_number = errors_of<Observation>(R"({"value":{"type":"quantity","unit":"cm"}})");
   ASSERT_EQ(no_number.size(), 1u);
-  EXPECT_EQ(no_number[0], (FieldError{"value.value", "is required"}));
+  EXPECT_EQ(no_number[0], (FieldError{"value.value", "is required", ErrorKind::required}));
 
   auto fraction = errors_of<Observation>(R"({"value":{"type":"integer","value":3.5}})");
   ASSERT_EQ(fraction.size(), 1u);
-  EXPECT_EQ(fraction[0], (FieldError{"value.value", "expected an integer"}));
+  EXPECT_EQ(fraction[0], (FieldError{"value.value", "expected an integer", ErrorKind::data_type}));
 
   // A key of another variant is unknown here: "unit" belongs to quantities.
   auto mixed = errors_of<Observation>(R"({"value":{"type":"boolean","value":true,"unit":"cm"}})");
@@ -102,9 +108,10 @@ TEST(JsonErrors, AllErrorsAreReportedTogether) {
   auto errors = errors_of<InpatientSummary>(
       R"({"los_days":"4","costs":{"lines":[{"category":"01"},{"category":"02","amount":1,"amout":2}]},"extra":1})");
   ASSERT_EQ(errors.size(), 4u);
-  EXPECT_EQ(errors[0], (FieldError{"los_days", "expected an integer, got a string"}));
-  EXPECT_EQ(errors[1], (FieldError{"costs.lines[0].amount", "is required"}));
-  EXPECT_EQ(errors[2], (FieldError{"costs.lines[1].amout", "unknown key 'amout' (did you mean 'amount'?)"}));
+  EXPECT_EQ(errors[0], (FieldError{"los_days", "expected an integer, got a string", ErrorKind::data_type}));
+  EXPECT_EQ(errors[1], (FieldError{"costs.lines[0].amount", "is required", ErrorKind::required}));
+  EXPECT_EQ(errors[2],
+            (FieldError{"costs.lines[1].amout", "unknown key 'amout' (did you mean 'amount'?)", ErrorKind::structure}));
   EXPECT_EQ(errors[3].path, "extra");
 }
 
@@ -119,7 +126,7 @@ TEST(JsonErrors, NullMeansAbsent) {
 TEST(JsonErrors, RootMustBeAnObject) {
   auto errors = errors_of<Consent>("[]");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], (FieldError{"", "expected an object, got an array"}));
+  EXPECT_EQ(errors[0], (FieldError{"", "expected an object, got an array", ErrorKind::data_type}));
 }
 
 }  // namespace

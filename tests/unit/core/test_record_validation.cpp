@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "gateway/core/record_validation.hpp"
+#include "field_error_printer.hpp"
 #include "sample_records.hpp"
 
 namespace kq::core {
@@ -39,11 +40,13 @@ TEST(PersonValidation, ResidentIdAndSexAndDates) {
   p.addresses[0].admin_code = "1101";
   const Errors errors = validate(p, fixed_context());
   ASSERT_EQ(errors.size(), 4u);
-  EXPECT_EQ(errors[0], (FieldError{"identifiers[0].value", "check character must be an upper-case 'X', not 'x'"}));
+  EXPECT_EQ(errors[0], (FieldError{"identifiers[0].value", "check character must be an upper-case 'X', not 'x'",
+                                   ErrorKind::data_type}));
   EXPECT_EQ(errors[1].path, "sex");
-  EXPECT_EQ(errors[2], (FieldError{"birth_date", "is in the future"}));
-  EXPECT_EQ(errors[3], (FieldError{"addresses[0].admin_code",
-                                   "a GB/T 2260 administrative division code has 6, 9 or 12 digits"}));
+  EXPECT_EQ(errors[2], (FieldError{"birth_date", "is in the future", ErrorKind::data_type}));
+  EXPECT_EQ(errors[3],
+            (FieldError{"addresses[0].admin_code", "a GB/T 2260 administrative division code has 6, 9 or 12 digits",
+                        ErrorKind::data_type}));
 }
 
 TEST(PersonValidation, OtherDocumentsUnderTheSameOidAreNotCheckedAsIdNumbers) {
@@ -52,7 +55,7 @@ TEST(PersonValidation, OtherDocumentsUnderTheSameOidAreNotCheckedAsIdNumbers) {
   EXPECT_EQ(validate(p, fixed_context()), Errors{});
   p.identifiers[0].type.reset();  // no type: a resident ID number
   EXPECT_EQ(validate(p, fixed_context()),
-            (Errors{{"identifiers[0].value", "a resident ID number has 18 characters, got 9"}}));
+            (Errors{{"identifiers[0].value", "a resident ID number has 18 characters, got 9", ErrorKind::data_type}}));
 }
 
 TEST(PersonValidation, IdentifierRules) {
@@ -67,12 +70,12 @@ TEST(PersonValidation, IdentifierRules) {
   };
   const Errors errors = validate(p, fixed_context());
   const Errors expected = {
-      {"identifiers[0].assigner", "is required: this number is only unique within its hospital"},
-      {"identifiers[1].value", "after the G: check digit is 1, expected X"},
-      {"identifiers[2].value", "a national student number starts with G, J or L, not 'X'"},
-      {"identifiers[4].system", "is required"},
-      {"identifiers[4].value", "is required"},
-      {"identifiers[5].value", "the card's system must name its issuer after the prefix"},
+      {"identifiers[0].assigner", "is required: this number is only unique within its hospital", ErrorKind::required},
+      {"identifiers[1].value", "after the G: check digit is 1, expected X", ErrorKind::data_type},
+      {"identifiers[2].value", "a national student number starts with G, J or L, not 'X'", ErrorKind::data_type},
+      {"identifiers[4].system", "is required", ErrorKind::required},
+      {"identifiers[4].value", "is required", ErrorKind::required},
+      {"identifiers[5].value", "the card's system must name its issuer after the prefix", ErrorKind::data_type},
   };
   EXPECT_EQ(errors, expected);
 }
@@ -84,9 +87,9 @@ TEST(PersonValidation, OrganisationIdentifiers) {
   o.name.clear();
   const Errors errors = validate(o, fixed_context());
   const Errors expected = {
-      {"name", "is required"},
-      {"identifiers[0].value", "check character is E, expected D"},
-      {"identifiers[1].value", "check character is '5', expected '4'"},
+      {"name", "is required", ErrorKind::required},
+      {"identifiers[0].value", "check character is E, expected D", ErrorKind::data_type},
+      {"identifiers[1].value", "check character is '5', expected '4'", ErrorKind::data_type},
   };
   EXPECT_EQ(errors, expected);
 }
@@ -99,8 +102,8 @@ TEST(PersonValidation, ConsistencyWarningsDoNotBlock) {
   EXPECT_EQ(validate(p, fixed_context()), Errors{});
   const Errors warnings = consistency_warnings(p);
   const Errors expected = {
-      {"identifiers[0].value", "the birth date in the ID number differs from birth_date"},
-      {"identifiers[0].value", "the sex in the ID number (17th digit) differs from sex"},
+      {"identifiers[0].value", "the birth date in the ID number differs from birth_date", ErrorKind::data_type},
+      {"identifiers[0].value", "the sex in the ID number (17th digit) differs from sex", ErrorKind::data_type},
   };
   EXPECT_EQ(warnings, expected);
   p.sex = "9";  // not stated: nothing to compare
@@ -111,7 +114,8 @@ TEST(PersonValidation, ConsistencyWarningsDoNotBlock) {
 TEST(ObservationValidation, NeedsACode) {
   Observation o;
   const Errors errors = validate(o, fixed_context());
-  const Errors expected = {{"code.code", "is required: an observation needs a code"}, {"code.system", "is required"}};
+  const Errors expected = {{"code.code", "is required: an observation needs a code", ErrorKind::required},
+                           {"code.system", "is required", ErrorKind::required}};
   EXPECT_EQ(errors, expected);
 }
 
@@ -121,17 +125,19 @@ TEST(ObservationValidation, ValueAndStatus) {
   o.status = "done";
   o.interpretation[0].code.code.clear();
   const Errors expected = {
-      {"status", "'done' is not one of registered, preliminary, final, amended, corrected, cancelled, "
-                 "entered-in-error, not-performed"},
-      {"value.unit", "is required (use \"1\" for a plain number)"},
-      {"interpretation[0].code.code", "is required"},
+      {"status",
+       "'done' is not one of registered, preliminary, final, amended, corrected, cancelled, "
+       "entered-in-error, not-performed",
+       ErrorKind::code_unknown},
+      {"value.unit", "is required (use \"1\" for a plain number)", ErrorKind::required},
+      {"interpretation[0].code.code", "is required", ErrorKind::required},
   };
   EXPECT_EQ(validate(o, fixed_context()), expected);
 
   Observation skipped = sample_observation();
   skipped.status = "not-performed";
-  const Errors skipped_expected = {{"value", "must be absent when status is not-performed"},
-                                   {"data_absent_reason", "is required"}};
+  const Errors skipped_expected = {{"value", "must be absent when status is not-performed", ErrorKind::data_type},
+                                   {"data_absent_reason", "is required", ErrorKind::required}};
   EXPECT_EQ(validate(skipped, fixed_context()), skipped_expected);
   skipped.value.reset();
   skipped.data_absent_reason = "拒检";
@@ -144,7 +150,8 @@ TEST(ObservationValidation, PersonLinkRequiredAfterResolution) {
   EXPECT_EQ(validate(o, fixed_context()), Errors{});
   ValidationContext committing = fixed_context();
   committing.require_person_link = true;
-  EXPECT_EQ(validate(o, committing), (Errors{{"person_id", "is required once the person has been resolved"}}));
+  EXPECT_EQ(validate(o, committing),
+            (Errors{{"person_id", "is required once the person has been resolved", ErrorKind::required}}));
 }
 
 TEST(ClinicalValidation, EncounterDischarge) {
@@ -153,9 +160,9 @@ TEST(ClinicalValidation, EncounterDischarge) {
   e.admission_route = "4";
   e.period->end = at("2024-02-28T10:00:00+08:00");
   const Errors expected = {
-      {"period.end", "is before period.start"},
-      {"admission_route", "'4' is not one of 1, 2, 3, 9"},
-      {"discharge_target_org", "is required when discharge_disposition is 2"},
+      {"period.end", "is before period.start", ErrorKind::data_type},
+      {"admission_route", "'4' is not one of 1, 2, 3, 9", ErrorKind::code_unknown},
+      {"discharge_target_org", "is required when discharge_disposition is 2", ErrorKind::required},
   };
   EXPECT_EQ(validate(e, fixed_context()), expected);
 }
@@ -168,8 +175,9 @@ TEST(ClinicalValidation, DiagnosisCodes) {
   }
   d.code.code = "J189";
   d.rank = 0;
-  const Errors expected = {{"code.code", "'J189' is not an ICD-10 code (expected e.g. J18.9 or I21.900x001)"},
-                           {"rank", "is 0, expected at least 1"}};
+  const Errors expected = {
+      {"code.code", "'J189' is not an ICD-10 code (expected e.g. J18.9 or I21.900x001)", ErrorKind::data_type},
+      {"rank", "is 0, expected at least 1", ErrorKind::data_type}};
   EXPECT_EQ(validate(d, fixed_context()), expected);
   d.code.system = "urn:example:tcm";  // other code systems are not held to the ICD-10 shape
   d.rank = 1;
@@ -181,8 +189,10 @@ TEST(ClinicalValidation, CodeSystemIsAUri) {
   Diagnosis d = sample_diagnosis();
   d.code.system = "icd-10-cn";
   d.code.code = "J189";
-  const Errors expected = {{"code.system", "'icd-10-cn' is not a URI; a code system is written as its URI (ICD-10 as "
-                                           "urn:oid:2.16.156.10011.2.3.3.14, LOINC as http://loinc.org)"}};
+  const Errors expected = {{"code.system",
+                            "'icd-10-cn' is not a URI; a code system is written as its URI (ICD-10 as "
+                            "urn:oid:2.16.156.10011.2.3.3.14, LOINC as http://loinc.org)",
+                            ErrorKind::data_type}};
   EXPECT_EQ(validate(d, fixed_context()), expected);
 }
 
@@ -193,10 +203,10 @@ TEST(ClinicalValidation, InpatientSummaryDatesAndCosts) {
   s.costs->self_pay = 40000;
   s.costs->lines[1].amount = -1;
   const Errors expected = {
-      {"los_days", "is 5, but the admission and discharge dates give 4"},
-      {"discharge_target_org", "is required when discharge_disposition is 3"},
-      {"costs.self_pay", "is more than costs.total"},
-      {"costs.lines[1].amount", "is -1, expected 0 to 1000000000000"},
+      {"los_days", "is 5, but the admission and discharge dates give 4", ErrorKind::data_type},
+      {"discharge_target_org", "is required when discharge_disposition is 3", ErrorKind::required},
+      {"costs.self_pay", "is more than costs.total", ErrorKind::data_type},
+      {"costs.lines[1].amount", "is -1, expected 0 to 1000000000000", ErrorKind::data_type},
   };
   EXPECT_EQ(validate(s, fixed_context()), expected);
 
@@ -206,7 +216,8 @@ TEST(ClinicalValidation, InpatientSummaryDatesAndCosts) {
   EXPECT_EQ(validate(same_day, fixed_context()), Errors{});
   same_day.discharged_at = at("2024-03-01T08:00:00+08:00");
   same_day.main_diagnosis_id.clear();
-  const Errors reversed = {{"main_diagnosis_id", "is required"}, {"discharged_at", "is before admitted_at"}};
+  const Errors reversed = {{"main_diagnosis_id", "is required", ErrorKind::required},
+                           {"discharged_at", "is before admitted_at", ErrorKind::data_type}};
   EXPECT_EQ(validate(same_day, fixed_context()), reversed);
 }
 
@@ -218,11 +229,12 @@ TEST(SchoolValidation, VisionScreening) {
   v.left_eye->axis = 181;
   v.rule_version.reset();
   const Errors expected = {
-      {"right_eye.ucva_5pt", "is 5.4, expected 3 to 5.3"},
-      {"right_eye.cva_5pt", "5-point acuity is recorded in steps of 0.1"},
-      {"right_eye.se", "is -1, but sphere_ds + cylinder_dc/2 is -1.5"},
-      {"left_eye.axis", "is 181, expected 0 to 180"},
-      {"rule_version", "is required with screening_myopia: a derived flag names the rule that set it"},
+      {"right_eye.ucva_5pt", "is 5.4, expected 3 to 5.3", ErrorKind::data_type},
+      {"right_eye.cva_5pt", "5-point acuity is recorded in steps of 0.1", ErrorKind::data_type},
+      {"right_eye.se", "is -1, but sphere_ds + cylinder_dc/2 is -1.5", ErrorKind::data_type},
+      {"left_eye.axis", "is 181, expected 0 to 180", ErrorKind::data_type},
+      {"rule_version", "is required with screening_myopia: a derived flag names the rule that set it",
+       ErrorKind::required},
   };
   EXPECT_EQ(validate(v, fixed_context()), expected);
 }
@@ -234,11 +246,13 @@ TEST(SchoolValidation, FitnessTest) {
   f.total_score = 121;
   f.academic_year = "2023-2025";
   const Errors expected = {
-      {"academic_year", "the second year must follow the first"},
-      {"items[0].item_code", "'run_100m' is not one of bmi, vital_capacity, run_50m, sit_and_reach, rope_skip_1min, "
-                             "sit_up_1min, shuttle_50x8, standing_long_jump, pull_up, run_800m, run_1000m"},
-      {"items[1].status", "'done' is not one of measured, missing, exempt, absent"},
-      {"total_score", "is 121, expected 0 to 120"},
+      {"academic_year", "the second year must follow the first", ErrorKind::data_type},
+      {"items[0].item_code",
+       "'run_100m' is not one of bmi, vital_capacity, run_50m, sit_and_reach, rope_skip_1min, "
+       "sit_up_1min, shuttle_50x8, standing_long_jump, pull_up, run_800m, run_1000m",
+       ErrorKind::code_unknown},
+      {"items[1].status", "'done' is not one of measured, missing, exempt, absent", ErrorKind::code_unknown},
+      {"total_score", "is 121, expected 0 to 120", ErrorKind::data_type},
   };
   EXPECT_EQ(validate(f, fixed_context()), expected);
 }
@@ -250,7 +264,8 @@ TEST(ConsentValidation, GuardianNeededUnder14) {
   context.subject_birth_date = PartialDate::ymd(2012, 5, 1);  // 12 on the grant date
   EXPECT_EQ(validate(c, context),
             (Errors{{"grantor_is_guardian",
-                     "the subject is under 14 on the grant date, so a parent or guardian must grant consent"}}));
+                     "the subject is under 14 on the grant date, so a parent or guardian must grant consent",
+                     ErrorKind::not_permitted}}));
   context.subject_birth_date = PartialDate::ymd(2010, 9, 1);  // 14 exactly on the grant date
   EXPECT_EQ(validate(c, context), Errors{});
   context.subject_birth_date.reset();  // birth date unknown: the rule cannot be applied
@@ -263,16 +278,19 @@ TEST(ConsentValidation, GuardianNeededUnder14) {
 TEST(ConsentValidation, StatusAndWithdrawal) {
   Consent c = sample_consent();
   c.status = "withdrawn";
-  EXPECT_EQ(validate(c, fixed_context()), (Errors{{"withdrawn_at", "is required when status is withdrawn"}}));
+  EXPECT_EQ(validate(c, fixed_context()),
+            (Errors{{"withdrawn_at", "is required when status is withdrawn", ErrorKind::required}}));
   c.status = "active";
   c.withdrawn_at = at("2024-08-01T00:00:00+08:00");
   c.purposes.clear();
   c.lawful_basis = "because";
   const Errors expected = {
-      {"lawful_basis", "'because' is not one of consent, statutory_duty, public_health_emergency, contract, "
-                       "vital_interest"},
-      {"status", "is 'active' but withdrawn_at is set"},
-      {"withdrawn_at", "is before granted_at"},
+      {"lawful_basis",
+       "'because' is not one of consent, statutory_duty, public_health_emergency, contract, "
+       "vital_interest",
+       ErrorKind::code_unknown},
+      {"status", "is 'active' but withdrawn_at is set", ErrorKind::data_type},
+      {"withdrawn_at", "is before granted_at", ErrorKind::data_type},
   };
   EXPECT_EQ(validate(c, fixed_context()), expected);
 }
@@ -301,14 +319,15 @@ TEST(GovernanceValidation, ProvenanceAndAudit) {
   Provenance p = sample_provenance();
   p.received_at.reset();
   p.lineage[1].source_location.clear();
-  const Errors provenance_expected = {{"received_at", "is required"}, {"lineage.name.text", "is required"}};
+  const Errors provenance_expected = {{"received_at", "is required", ErrorKind::required},
+                                      {"lineage.name.text", "is required", ErrorKind::required}};
   EXPECT_EQ(validate(p, fixed_context()), provenance_expected);
 
   AuditEvent a = sample_audit_event();
   a.action = "X";
   a.consent_decision = "maybe";
-  const Errors audit_expected = {{"action", "'X' is not one of C, R, U, D, E"},
-                                 {"consent_decision", "'maybe' is not one of permit, deny"}};
+  const Errors audit_expected = {{"action", "'X' is not one of C, R, U, D, E", ErrorKind::code_unknown},
+                                 {"consent_decision", "'maybe' is not one of permit, deny", ErrorKind::code_unknown}};
   EXPECT_EQ(validate(a, fixed_context()), audit_expected);
 }
 

@@ -83,10 +83,15 @@ TEST(XlsxBuilt, AMinimalWorkbookReads) {
 }
 
 TEST(XlsxDamaged, NotAZipArchive) {
-  EXPECT_EQ(refused("姓名,班级\n张三,一班\n").message, "not an XLSX workbook: the file is not a ZIP archive");
-  EXPECT_EQ(refused(std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8)).message,
+  const ParseError csv = refused("姓名,班级\n张三,一班\n");
+  EXPECT_EQ(csv.message, "not an XLSX workbook: the file is not a ZIP archive");
+  EXPECT_EQ(csv.kind, core::ErrorKind::structure);
+  // An old .xls is a document the gateway does not accept, not a damaged one.
+  const ParseError xls = refused(std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8));
+  EXPECT_EQ(xls.message,
             "not an XLSX workbook: this is an OLE2 file (an old .xls, or a password-protected workbook); save it as "
             ".xlsx without a password");
+  EXPECT_EQ(xls.kind, core::ErrorKind::unsupported);
 }
 
 TEST(XlsxDamaged, TruncatedArchive) {
@@ -95,6 +100,7 @@ TEST(XlsxDamaged, TruncatedArchive) {
   bytes << in.rdbuf();
   const ParseError error = refused(bytes.str().substr(0, bytes.str().size() / 2));
   EXPECT_EQ(error.message, "damaged ZIP archive (is the upload complete?): I/O error: Failed to seek on input stream");
+  EXPECT_EQ(error.kind, core::ErrorKind::structure);
 }
 
 TEST(XlsxDamaged, CorruptedCompressedData) {
@@ -106,6 +112,7 @@ TEST(XlsxDamaged, CorruptedCompressedData) {
   const ParseError error = refused(bytes);
   EXPECT_EQ(error.location, "sheet Sheet1");
   EXPECT_EQ(error.message, "damaged ZIP entry xl/worksheets/sheet1.xml: ZIP Exception: CRC failure");
+  EXPECT_EQ(error.kind, core::ErrorKind::structure);
 }
 
 TEST(XlsxDamaged, ZipWithoutAWorkbook) {
@@ -126,6 +133,7 @@ TEST(XlsxDamaged, SharedStringOutOfRange) {
                shared));
   EXPECT_EQ(error.location, "sheet Sheet1, row 2 (A2)");
   EXPECT_EQ(error.message, "shared string 5 does not exist (the workbook has 2)");
+  EXPECT_EQ(error.kind, core::ErrorKind::structure);
 }
 
 TEST(XlsxDamaged, CellReferenceOutsideItsRow) {
@@ -143,6 +151,7 @@ TEST(XlsxHostile, ZipBombStopsAtTheLimit) {
   EXPECT_EQ(error.message,
             "the workbook inflates to more than 1048576 bytes (limit reached reading "
             "xl/worksheets/sheet1.xml)");
+  EXPECT_EQ(error.kind, core::ErrorKind::too_long);
 }
 
 TEST(XlsxHostile, ZipBombWithALyingHeaderStopsToo) {
@@ -157,6 +166,7 @@ TEST(XlsxHostile, ZipBombWithALyingHeaderStopsToo) {
   bomb.replace(header + 22, 4, small, 4);
   const ParseError error = refused(bomb, options);
   EXPECT_EQ(error.message.find("the workbook inflates to more than 1048576 bytes"), 0u) << error.message;
+  EXPECT_EQ(error.kind, core::ErrorKind::too_long);
 }
 
 TEST(XlsxHostile, UploadSizeLimit) {
@@ -165,6 +175,7 @@ TEST(XlsxHostile, UploadSizeLimit) {
   const ParseError error = refused(workbook("<row r=\"1\"><c r=\"A1\"><v>1</v></c></row>"), options);
   EXPECT_EQ(error.location, "byte 101");
   EXPECT_EQ(error.message.substr(0, 16), "the workbook is ");
+  EXPECT_EQ(error.kind, core::ErrorKind::too_long);
 }
 
 TEST(XlsxHostile, EntityExpansionInSharedStringsIsRefused) {
@@ -175,6 +186,7 @@ TEST(XlsxHostile, EntityExpansionInSharedStringsIsRefused) {
   const ParseError error = refused(workbook("<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>", laughs));
   EXPECT_EQ(error.location, "xl/sharedStrings.xml");
   EXPECT_EQ(error.message, "a DOCTYPE is not allowed here (DTDs and entity declarations are refused)");
+  EXPECT_EQ(error.kind, core::ErrorKind::structure);
 }
 
 TEST(XlsxHostile, ExternalEntityInASheetIsRefused) {

@@ -287,7 +287,7 @@ records:
 )");
   const MapResult result = map(*mapping, "O=H^abc\n");
   ASSERT_EQ(result.errors.size(), 1u) << errors_text(result);
-  EXPECT_EQ(result.errors[0].str(), "line 1.2: 'abc' is not a number (o.value.value)");
+  EXPECT_EQ(result.errors[0].str(), "line 1.2: 'abc' is not a number (o.value.value) [data-type]");
 }
 
 TEST_F(MappingTest, JoinSplitAndListTargets) {

@@ -133,6 +133,47 @@ TEST_F(RunnerTest, UnknownKeysOfAnExpectedErrorAreRefused) {
   EXPECT_NE(output.find("person.test.yaml:7:12: errors[1]: unknown key 'loc'"), std::string::npos) << output;
 }
 
+// An expected error may name its kind, which is what the sender is told; a wrong kind fails the
+// test, and a kind that does not exist is refused with the nearest one.
+TEST_F(RunnerTest, ExpectedErrorsMayNameTheirKind) {
+  dir_.write("toy/person.yaml", kMapping);
+  dir_.write("toy/person.test.yaml", R"(tests:
+  - name: the right kind
+    input: "MSG=ADT\nPAT=李四^^X\n"
+    expect:
+      errors:
+        - {target: sex, kind: code-unknown}
+  - name: the wrong kind
+    input: "MSG=ADT\nPAT=李四^^X\n"
+    expect:
+      errors:
+        - {target: sex, kind: data-type}
+)");
+  std::string output;
+  TestSummary summary = run(dir_.path(), output);
+  EXPECT_EQ(summary.passed, 1) << output;
+  EXPECT_EQ(summary.failed, 1) << output;
+  EXPECT_NE(output.find("errors[0]: expected {target: sex, kind: data-type}, got no such error"), std::string::npos)
+      << output;
+  EXPECT_NE(output.find("errors: expected nothing more, got line 2.3: 'X' is not in value set sex"), std::string::npos)
+      << output;
+  EXPECT_NE(output.find("(patient.sex) [code-unknown]"), std::string::npos) << output;
+
+  dir_.write("toy/person.test.yaml", R"(tests:
+  - name: a misspelt kind
+    input: "MSG=ADT\nPAT=李四^^X\n"
+    expect:
+      errors:
+        - {target: sex, kind: code_unknown}
+)");
+  summary = run(dir_.path(), output);
+  EXPECT_EQ(summary.broken, 1) << output;
+  EXPECT_NE(output.find("person.test.yaml:6:31: errors[0]: unknown error kind 'code_unknown'; did you mean "
+                        "'code-unknown'?"),
+            std::string::npos)
+      << output;
+}
+
 // A test file's `mapping:` with "../" is named without it, in coverage as everywhere.
 TEST_F(RunnerTest, TestsSetVariablesAndTheVariablesAreChecked) {
   dir_.write("toy/person.yaml", R"(mapping: toy-person
