@@ -6,8 +6,9 @@
 #   scripts/run-fuzz.sh [SECONDS]
 #
 # Per target NAME_fuzz.cpp, beside it in tests/fuzz/ (see tests/fuzz/README.md):
-#   NAME_fuzz.sources  required: the gateway sources it needs, one per line; lines starting
-#                      with '-' are compiler/linker flags (-lxml2, -I/usr/include/libxml2)
+#   NAME_fuzz.sources  required: the gateway sources it needs, one per line; a line ending in '/'
+#                      is every .cpp below that folder (a part of the gateway, whole); lines
+#                      starting with '-' are compiler/linker flags (-lxml2, -I/usr/include/libxml2)
 #   NAME_fuzz.seeds    optional: seed files or folders, copied into the corpus
 #   NAME_fuzz.dict     optional: a libFuzzer dictionary
 #   regressions/NAME_fuzz/  optional: inputs that once failed; replayed before fuzzing
@@ -52,7 +53,14 @@ for target in tests/fuzz/*_fuzz.cpp; do
     failed+=("$name (no .sources)")
     continue
   fi
-  mapfile -t sources < <(entries "$list")
+  sources=()
+  while IFS= read -r entry; do
+    if [[ "$entry" == */ ]]; then
+      mapfile -t -O "${#sources[@]}" sources < <(find "$entry" -name '*.cpp' | sort)
+    else
+      sources+=("$entry")
+    fi
+  done < <(entries "$list")
 
   binary="$out/$name"
   log="$out/$name.log"
