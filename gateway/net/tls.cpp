@@ -98,14 +98,4 @@ PeerCertificate peer_certificate(SSL* ssl_handle) {
   return out;
 }
 
-std::string fingerprint_of_pem_file(const std::string& path) {
-  std::unique_ptr<FILE, decltype(&std::fclose)> f(std::fopen(path.c_str(), "r"), &std::fclose);
-  if (!f) throw std::runtime_error("cannot open " + path);
-  X509* cert = PEM_read_X509(f.get(), nullptr, nullptr, nullptr);
-  if (cert == nullptr) throw std::runtime_error(path + " holds no PEM certificate");
-  std::string fp = fingerprint(cert);
-  X509_free(cert);
-  return fp;
-}
-
 }  // namespace kq::net

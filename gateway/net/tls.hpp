@@ -22,7 +22,4 @@ struct PeerCertificate {
 
 PeerCertificate peer_certificate(SSL* ssl);
 
-// SHA-256 fingerprint of a PEM certificate file (for `kangqiao` tooling and tests).
-std::string fingerprint_of_pem_file(const std::string& path);
-
 }  // namespace kq::net
