@@ -4,8 +4,8 @@
 // Sources often know only a year ("出生年份") or a year and month, and a date with an invented
 // day would be a lie, so PartialDate keeps its precision: "2014-03" stays "2014-03" all the way
 // to the FHIR export. Date-times carry the UTC offset they were written in: the instant is what
-// orders events, while the local wall time is what a clinician wrote down and must be shown back
-// (domain.md §10, principle 5). Sources that send no offset are almost always on Beijing time,
+// orders events, while the local wall time is what a clinician wrote down and must be shown back.
+// Sources that send no offset are almost always on Beijing time,
 // which is why +08:00 is the default; it stays a parameter because it is an assumption.
 #include <cstdint>
 #include <optional>

@@ -1,5 +1,5 @@
 #pragma once
-// Identifier systems and code systems of the canonical model (domain.md §10.1).
+// Identifier systems and code systems of the canonical model.
 //
 // OIDs are the ones WS/T 500 documents use. Where no national OID exists the gateway defines a
 // URN under "urn:kangqiao:" rather than an https URL, so that no deployment appears to depend

@@ -1,6 +1,5 @@
 #pragma once
-// The canonical record types, in one include. See model_common.hpp for the conventions they
-// share and domain.md §10 for the design they follow.
+// The canonical record types, in one include. See model_common.hpp for the conventions they share.
 #include "gateway/core/model_clinical.hpp"
 #include "gateway/core/model_common.hpp"
 #include "gateway/core/model_governance.hpp"

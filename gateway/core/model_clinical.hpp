@@ -1,5 +1,5 @@
 #pragma once
-// Encounters, observations and the hospital records of the 病案首页 (domain.md §5, §10.2).
+// Encounters, observations and the hospital records of the 病案首页.
 #include <cstdint>
 #include <optional>
 #include <string>

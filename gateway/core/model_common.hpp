@@ -1,5 +1,5 @@
 #pragma once
-// Building blocks shared by the canonical record types (domain.md §10.2).
+// Building blocks shared by the canonical record types.
 //
 // Conventions for every model struct:
 //  - a std::string field holds a value the record normally has; empty means "not known yet" and

@@ -1,6 +1,6 @@
 #pragma once
 // Consent, provenance and audit: the records that say whether data may flow, where it came from
-// and who saw it (domain.md §9, §10.2; DESIGN.md decision 7).
+// and who saw it.
 #include <optional>
 #include <string>
 #include <vector>

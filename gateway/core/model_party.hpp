@@ -1,5 +1,5 @@
 #pragma once
-// People, organisations and the enrolment that links a student to a school (domain.md §10.2).
+// People, organisations and the enrolment that links a student to a school.
 #include <optional>
 #include <string>
 #include <vector>

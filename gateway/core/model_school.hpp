@@ -1,6 +1,6 @@
 #pragma once
-// School health: fitness tests, vision screenings and mental-health screenings (domain.md §1,
-// §3, §4, §10.2). Scores and flags are stored as received; the gateway recomputes them and
+// School health: fitness tests (《国家学生体质健康标准》), vision screenings and mental-health
+// screenings. Scores and flags are stored as received; the gateway recomputes them and
 // records the rule version, so a mismatch can be reported instead of silently trusted.
 #include <optional>
 #include <string>
@@ -94,7 +94,7 @@ struct RiskFlag {
 };
 
 // Item-level answers are deliberately not part of this record: they are the most sensitive part
-// and belong in a separate store with its own access rules (domain.md §10.2).
+// and belong in a separate store with its own access rules.
 struct MentalHealthScreening {
   static constexpr RecordKind kKind = RecordKind::mental_health_screening;
   std::string id;

@@ -1,5 +1,5 @@
 #pragma once
-// Organisation identifiers (domain.md §6.6):
+// Organisation identifiers:
 //  - GB 32100-2015 统一社会信用代码 (USCC), 18 characters, MOD 31 check character;
 //  - GB 11714 全国组织机构代码, 8 characters + check character (MOD 11, 10 → X), which USCC
 //    embeds at characters 9–17.

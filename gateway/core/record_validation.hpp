@@ -1,5 +1,5 @@
 #pragma once
-// Content rules of the canonical records (domain.md §10.4), and the derived-value helpers they
+// Content rules of the canonical records, and the derived-value helpers they
 // share with the scoring code.
 //
 // validate() returns every violation with the path of the field, like the JSON reader does, so

@@ -1,5 +1,5 @@
 #pragma once
-// GB 11643-1999 公民身份号码 (domain.md §6.5).
+// GB 11643-1999 公民身份号码.
 //
 // Layout: 6-digit address code (GB/T 2260, place of first registration) + 8-digit birth date
 // YYYYMMDD + 3-digit sequence (odd = male) + check character from ISO 7064 MOD 11-2.

@@ -1,5 +1,5 @@
 #pragma once
-// GB/T 2261.1-2003 人的性别代码 (domain.md §6.4).
+// GB/T 2261.1-2003 人的性别代码.
 //
 // Records keep the national code, not the FHIR gender, because FHIR folds 0 and 9 together and
 // the difference ("not known" vs "not stated by the person") matters for data quality reports.

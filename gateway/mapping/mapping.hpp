@@ -1,5 +1,5 @@
 #pragma once
-// The declarative mapping engine (DESIGN.md decision 4; the language is in
+// The declarative mapping engine (the language is in
 // docs/mapping-language.md).
 //
 // A mapping file is compiled once into a plan: source paths compiled by their format, regexes,

@@ -122,7 +122,7 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END;
 
--- Consent / lawful basis (domain.md 10.2). Lists are JSON arrays of codes.
+-- Consent / lawful basis. Lists are JSON arrays of codes.
 CREATE TABLE consent (
   id                   TEXT PRIMARY KEY,
   version              INTEGER NOT NULL DEFAULT 1,

@@ -1,5 +1,5 @@
 #pragma once
-// Fixed-width records: card-reader POS batches (fixed 50-byte records, domain.md §8.3) and other
+// Fixed-width records: card-reader POS batches (fixed 50-byte records) and other
 // positional exports. The layout comes from the mapping through ParseOptions::fixed_fields.
 //
 // Records: with ParseOptions::record_length = L > 0 the batch is a run of L-byte records. Terminals

@@ -239,7 +239,7 @@ struct NamedUri {
   std::string_view uri;
 };
 
-// domain.md §10.1 keys. Card numbers take their issuer after the colon: citizen-card:hangzhou.
+// Registry keys. Card numbers take their issuer after the colon: citizen-card:hangzhou.
 constexpr std::array<NamedUri, 11> kIdentifierSystems = {{
     {"cn-resident-id", core::id_system::kResidentId},
     {"cn-health-card", core::id_system::kHealthCard},

@@ -59,7 +59,7 @@ const ObjectType& record_type(core::RecordKind kind);
 // The Coding object type: a looked-up code can fill any object of this type in one go.
 const ObjectType& coding_type();
 
-// Registry names usable instead of URIs in identifier and code systems (domain.md §10.1):
+// Registry names usable instead of URIs in identifier and code systems:
 // "resident-id" → urn:oid:2.16.156.10011.1.3. Empty when `name` is not one.
 std::string_view identifier_system_uri(std::string_view name);
 std::string_view code_system_uri(std::string_view name);
