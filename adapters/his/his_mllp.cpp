@@ -125,6 +125,23 @@ void HisMllp::decode(const kangqiao::Inbound& in, kangqiao::DecodeSink& out) {
   const kangqiao::Document& message = *parsed;
   state.header = read_header(message);
 
+  // The control id is the dedupe key's last part and is echoed in MSA-2: one value, of sane
+  // length, without control characters.
+  const std::string& control_id = state.header.control_id;
+  if (message.value(paths_.control_id_repetitions, 1)) {
+    out.reject(KQ_ERROR_DATA_TYPE, "MSH-10", "the message control id must be one value; it has repetitions (~)");
+    return;
+  }
+  if (const std::size_t length = code_points(control_id); length > max_control_id_) {
+    out.reject(KQ_ERROR_TOO_LONG, "MSH-10",
+               "the message control id is " + std::to_string(length) + " characters long; at most " +
+                   std::to_string(max_control_id_) + " are accepted");
+    return;
+  }
+  if (const int c = control_character(control_id); c >= 0) {
+    out.reject(KQ_ERROR_DATA_TYPE, "MSH-10", "the message control id holds the control character " + hex_code(c));
+    return;
+  }
   const std::string type(message.text(paths_.message_type));
   const std::string& event = state.header.trigger_event;
   if (accepted_.count(type + "^" + event) == 0) {
@@ -139,24 +156,6 @@ void HisMllp::decode(const kangqiao::Inbound& in, kangqiao::DecodeSink& out) {
     return;
   }
 
-  // The control id is the dedupe key's last part and is echoed in MSA-2: one value, of sane
-  // length, without control characters.
-  const std::string& control_id = state.header.control_id;
-  if (message.value(paths_.control_id_repetitions, 1)) {
-    out.reject(KQ_ERROR_DATA_TYPE, "MSH-10", "the message control id must be one value; it has repetitions (~)");
-    return;
-  }
-  if (const std::size_t length = code_points(control_id); length > max_control_id_) {
-    out.reject(KQ_ERROR_TOO_LONG, "MSH-10",
-               "the message control id is " + std::to_string(length) + " characters long; at most " +
-                   std::to_string(max_control_id_) + " are accepted");
-    state.header.control_id = utf8_prefix(control_id, max_control_id_);  // MSA-2 stays bounded too
-    return;
-  }
-  if (const int c = control_character(control_id); c >= 0) {
-    out.reject(KQ_ERROR_DATA_TYPE, "MSH-10", "the message control id holds the control character " + hex_code(c));
-    return;
-  }
   out.set_message_key(std::string(message.text(paths_.sending_application_field)) + "|" +
                       std::string(message.text(paths_.sending_facility_field)) + "|" + control_id);
   out.emit(message);
@@ -164,7 +163,10 @@ void HisMllp::decode(const kangqiao::Inbound& in, kangqiao::DecodeSink& out) {
 
 void HisMllp::acknowledge(const kangqiao::Inbound&, const kangqiao::Outcome& outcome, kangqiao::AckSink& out) {
   const MllpState* state = outcome.state<MllpState>();
-  const AckHeader header = state != nullptr ? state->header : AckHeader{};
+  AckHeader header = state != nullptr ? state->header : AckHeader{};
+  // MSA-2 echoes the control id, but never more of it than would be accepted: a 5,000-character
+  // id in a message refused for any reason does not come back 5,000 characters long.
+  header.control_id = utf8_prefix(header.control_id, max_control_id_);
   AckContext context = ack_;
   context.timestamp = timestamp_now();
   context.control_id = ack_control_id(outcome);

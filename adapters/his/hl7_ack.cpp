@@ -91,39 +91,46 @@ int condition_code(kq_error_kind kind) {
 }
 
 std::string error_location(std::string_view location) {
-  // segment [ "[" occurrence "]" ] [ "-" field [ "." component [ "." subcomponent ] ] ]
-  std::string segment;
+  // In:  segment ["[" occurrence "]"] ["-" field ["[" repetition "]"] ["." component ["." sub]]]
+  // Out: ERL = segment ^ sequence ^ field ^ field repetition ^ component ^ subcomponent, trailing
+  // parts left off when the location does not go that deep.
   std::size_t i = 0;
-  while (i < location.size() && std::isalnum(static_cast<unsigned char>(location[i])) != 0) {
+  auto digits = [&]() {
+    std::string n;
+    while (i < location.size() && std::isdigit(static_cast<unsigned char>(location[i])) != 0) n += location[i++];
+    return n;
+  };
+  auto bracketed = [&](std::string& out) {
+    if (i >= location.size() || location[i] != '[') return true;
+    ++i;
+    out = digits();
+    if (i >= location.size() || location[i] != ']' || out.empty()) return false;
+    ++i;
+    return true;
+  };
+  std::string segment;
+  while (i < location.size() && std::isalnum(static_cast<unsigned char>(location[i])) != 0 && segment.size() < 3) {
     segment += location[i++];
   }
-  if (segment.size() != 3) return {};
   std::string occurrence = "1";
-  if (i < location.size() && location[i] == '[') {
-    const std::size_t close = location.find(']', i);
-    if (close == std::string_view::npos) return {};
-    occurrence = std::string(location.substr(i + 1, close - i - 1));
-    i = close + 1;
-  }
+  if (segment.size() != 3 || !bracketed(occurrence)) return {};
   std::string out = segment + "^" + occurrence;
-  if (i < location.size() && location[i] == '-') {
+  if (i >= location.size() || location[i] != '-') return out;
+  ++i;
+  const std::string field = digits();
+  if (field.empty()) return out;
+  out += "^" + field;
+  std::string repetition = "1";
+  if (!bracketed(repetition)) return out;
+  if (i >= location.size() || location[i] != '.') {
+    return repetition == "1" ? out : out + "^" + repetition;
+  }
+  out += "^" + repetition;
+  for (int depth = 0; depth < 2 && i < location.size() && location[i] == '.'; ++depth) {
     ++i;
-    std::string number;
-    for (; i <= location.size(); ++i) {
-      const char c = i < location.size() ? location[i] : '.';
-      if (std::isdigit(static_cast<unsigned char>(c)) != 0) {
-        number += c;
-      } else if (c == '.' && !number.empty()) {
-        out += "^" + number;
-        number.clear();
-      } else if (c == '[') {  // a repetition: ERL has no place for it here; skip "[n]"
-        const std::size_t close = location.find(']', i);
-        if (close == std::string_view::npos) break;
-        i = close;
-      } else {
-        break;
-      }
-    }
+    const std::string part = digits();
+    if (part.empty()) break;
+    out += "^" + part;
   }
   return out;
 }

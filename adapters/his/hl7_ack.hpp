@@ -40,7 +40,8 @@ struct AckContext {
 std::string build_ack(const AckHeader& request, AckCode code, std::string_view text,
                       const std::vector<kangqiao::ErrorDetail>& errors, const AckContext& context);
 
-// "PID-19" → "PID^1^19", "OBX[3]-5.1" → "OBX^3^5^1": ERR-2, an error location (ERL).
+// ERR-2, an error location (ERL: segment^sequence^field^repetition^component^subcomponent):
+// "PID-19" → "PID^1^19", "PID-3[2].1" → "PID^1^3^2^1", "OBX[3]-5.1" → "OBX^3^5^1^1".
 std::string error_location(std::string_view location);
 
 // HL7 table 0357 (message error condition codes) for an error kind: ERR-3.

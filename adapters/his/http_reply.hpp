@@ -26,7 +26,4 @@ std::string problem_json(const Problem& problem);
 // identical resend, so a client that retries sees exactly what it would have seen.
 std::string created_json(std::string_view message_id, const std::vector<std::string>& record_ids);
 
-// "required", "data-type", … : the kind's name in problem documents.
-std::string_view kind_name(kq_error_kind kind);
-
 }  // namespace his

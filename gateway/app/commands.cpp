@@ -156,6 +156,7 @@ int cmd_check(const Args& args) {
               cfg.principals.size() == 1 ? "" : "s", mappings, mappings == 1 ? "" : "s",
               registry.directory().c_str());
   for (const auto& s : set.skipped) std::printf("warning: adapter skipped: %s\n", s.c_str());
+  for (const auto& w : set.warnings) std::printf("warning: %s\n", w.c_str());
   return 0;
 }
 

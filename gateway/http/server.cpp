@@ -80,7 +80,6 @@ asio::awaitable<void> HttpServer::serve_requests(Stream& stream, net::Session& s
       response = problem(400, "Bad request", ec.message());
     } else {
       session.busy = true;
-      session.proven = true;  // a whole request arrived: a client, not an idle socket (listener.hpp)
       auto& req = parser.get();
       Request request;
       request.listener = config().name;
@@ -92,6 +91,8 @@ asio::awaitable<void> HttpServer::serve_requests(Stream& stream, net::Session& s
       request.body = std::move(req.body());
       keep_alive = req.keep_alive();
       response = co_await handle(std::move(request), session);
+      // Served, not merely answered: a 4xx for a stranger's request proves nothing (listener.hpp).
+      if (response.status < 400) session.mark_served();
     }
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status), 11};
     res.set(bhttp::field::server, "kangqiao");

@@ -82,7 +82,6 @@ asio::awaitable<void> MllpServer::serve_frames(Stream& stream, net::Session& ses
       continue;
     }
     frame_deadline.reset();
-    session.proven = true;  // a whole frame arrived: a sender, not an idle socket (listener.hpp)
 
     session.busy = true;
     const auto table = context().routes();
@@ -122,6 +121,8 @@ asio::awaitable<void> MllpServer::serve_frames(Stream& stream, net::Session& ses
       context().ingest->ingest(adapter, std::move(inbound), std::move(done));
     };
     plugin_host::AckReply reply = co_await net::await_callback<plugin_host::AckReply>(std::move(start));
+    // The frame reached its adapter as an allowed sender: a sender, not an idle socket.
+    session.mark_served();
     if (reply.close_connection) {
       // The adapter could not build an acknowledgement; the sender resends on a new connection
       // and the message key makes the resend safe.

@@ -86,6 +86,18 @@ const config::PrincipalConfig* TcpListener::principal_of(const Session& session,
   return routes.principal_for(session.certificate);
 }
 
+namespace {
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+void Session::mark_served() {
+  last_active_ms.store(steady_ms());
+  proven.store(true);
+}
+
 std::shared_ptr<Session> TcpListener::admit(const std::string& address, const char*& refusal) {
   const auto& limits = config_.limits;
   std::shared_ptr<Session> victim;
@@ -102,6 +114,15 @@ std::shared_ptr<Session> TcpListener::admit(const std::string& address, const ch
       if (!s->proven && !s->evicted) {
         victim = s;
         break;
+      }
+    }
+    if (!victim) {
+      // Every connection was served once; a proven one that has sat idle longer than a request
+      // may take to arrive is the next best to close: its client reconnects when it needs to.
+      const std::int64_t idle_before = steady_ms() - limits.read_timeout.count();
+      for (const auto& s : sessions_) {
+        if (s->evicted || s->busy || s->last_active_ms.load() > idle_before) continue;
+        if (!victim || s->last_active_ms.load() < victim->last_active_ms.load()) victim = s;
       }
     }
     if (!victim) {

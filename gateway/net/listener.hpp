@@ -9,9 +9,12 @@
 //   - the TLS handshake has its own short deadline (limits.handshake_timeout);
 //   - one peer address may hold at most limits.max_connections_per_peer connections;
 //   - a full listener makes room for a newcomer by closing its oldest connection that has not yet
-//     proven itself (completed the handshake and sent a whole request or frame), and refuses the
-//     newcomer only when every connection has. Clients that have been served keep their
-//     connections, so a flood of idle sockets can delay a hospital by one connect, not lock it out.
+//     proven itself (completed the handshake and had a request or frame served), else the proven
+//     connection that has been idle longest, if it has been idle for longer than
+//     limits.read_timeout; it refuses the newcomer only when every connection is proven and in
+//     use. Clients that are being served keep their connections, so a flood of idle sockets — or
+//     of sockets that sent one request and then sat — can delay a hospital by one connect, not
+//     lock it out.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -43,9 +46,12 @@ using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 // One connection's shared state, seen by the listener's shutdown and its connection limits.
 struct Session {
   std::atomic<bool> busy{false};    // between reading a request and writing its reply
-  // Completed the handshake and sent one whole request or frame: a client, not an idle socket.
-  // Set by the protocol; a full listener never closes a proven connection to make room.
+  // Completed the handshake and had a request or frame served (an HTTP reply below 400, an MLLP
+  // frame that reached its adapter): a client, not an idle socket. Set by the protocol, with
+  // last_active; a full listener closes a proven connection only once it has been idle a while.
   std::atomic<bool> proven{false};
+  std::atomic<std::int64_t> last_active_ms{0};  // steady clock, when its last exchange ended
+  void mark_served();
   std::atomic<bool> evicted{false};  // chosen to make room; closing
   std::function<void()> close;       // closes the socket; run on the session's strand only
   boost::asio::any_io_executor executor;

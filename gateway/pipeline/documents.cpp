@@ -37,12 +37,23 @@ bool collect_identities(store::RecordEnvelope& rec, std::vector<store::IdentityL
 constexpr const char* kNoIdentifier =
     "a person needs at least one identifier (resident ID, student number, MRN, …) to be found again";
 
-void add_record(const json::value& v, const std::string& where, RecordsOrErrors& out) {
+void add_record(const json::value& v, const std::string& where, const std::string& sender_org,
+                RecordsOrErrors& out) {
   core::EnvelopeResult parsed = core::envelope_from_json(v);
   for (const auto& e : parsed.errors) {
     out.errors.push_back({where + e.path, e.message, e.kind});
   }
   if (!parsed.ok()) return;
+  // A canonical record is taken as the client wrote it, so the client could name any
+  // organisation: one that authenticated as an organisation writes that organisation's records
+  // only (the store refuses an existing id of another organisation's record).
+  if (!sender_org.empty() && !parsed.envelope.org_id.empty() && parsed.envelope.org_id != sender_org) {
+    out.errors.push_back({where + "org_id",
+                          "'" + parsed.envelope.org_id + "' is not the sending organisation ('" + sender_org +
+                              "'): a client writes its own organisation's records only",
+                          core::ErrorKind::not_permitted});
+    return;
+  }
   if (!collect_identities(parsed.envelope, out.identities)) {
     out.errors.push_back({where + "identifiers", kNoIdentifier, core::ErrorKind::required});
     return;
@@ -140,10 +151,10 @@ RecordsOrErrors records_from_documents(const std::vector<plugin_host::DecodedDoc
         out.errors.push_back({prefix.empty() ? "body" : prefix, "the array holds no record", core::ErrorKind::required});
       }
       for (std::size_t i = 0; i < arr.size(); ++i) {
-        add_record(arr[i], prefix + "[" + std::to_string(i) + "].", out);
+        add_record(arr[i], prefix + "[" + std::to_string(i) + "].", context.sender_org, out);
       }
     } else {
-      add_record(v, prefix, out);
+      add_record(v, prefix, context.sender_org, out);
     }
   }
   return out;

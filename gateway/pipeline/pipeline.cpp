@@ -74,10 +74,13 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
   job->reason = plan.reason;
   job->mappings = plan.mappings;
   store::WriteBatch batch = arrival_batch(in, std::move(sha256), plan);
-  store_.submit(std::move(batch), [this, job](store::WriteResult result) {
-    // The writer thread must not wait for plugin code: acknowledge on the blocking pool.
-    boost::asio::post(blocking_, [this, job, result = std::move(result)]() mutable {
-      on_written(job, std::move(result));
+  store_.submit(std::move(batch), [this, job](store::WriteResult result) mutable {
+    // The writer thread must not wait for plugin code: acknowledge on the blocking pool. The job
+    // is moved, not copied, into that task: the writer keeps this callback until its group is
+    // done, and the last reference to a job must not drop there (it would run the plugin's
+    // state release, even an adapter's destroy, on the writer thread).
+    boost::asio::post(blocking_, [this, job = std::move(job), result = std::move(result)]() mutable {
+      on_written(std::move(job), std::move(result));
     });
   });
 }
@@ -130,6 +133,7 @@ void Pipeline::on_written(std::shared_ptr<Job> job, store::WriteResult result) {
 // Stores a message that the store refused after the fact, then answers with `outcome`.
 void Pipeline::store_refusal(std::shared_ptr<Job> job, Outcome outcome) {
   store::WriteBatch batch = refusal_batch(job->inbound, outcome.kind, outcome.errors, outcome.reason, job->mappings);
+  // The job moves on, as in decode_and_submit: no last reference may drop on the writer thread.
   store_.submit(std::move(batch), [this, job, outcome = std::move(outcome)](store::WriteResult second) mutable {
     outcome.message_id = second.ok() ? second.message_id : std::string();
     if (!second.ok()) {
@@ -137,8 +141,8 @@ void Pipeline::store_refusal(std::shared_ptr<Job> job, Outcome outcome) {
       outcome.errors.clear();
       outcome.reason = "store unavailable: " + second.error;
     }
-    boost::asio::post(blocking_, [this, job, outcome = std::move(outcome)]() mutable {
-      finish(job, std::move(outcome));
+    boost::asio::post(blocking_, [this, job = std::move(job), outcome = std::move(outcome)]() mutable {
+      finish(std::move(job), std::move(outcome));
     });
   });
 }

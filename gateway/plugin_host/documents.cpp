@@ -3,6 +3,7 @@
 // parse to the mapping engine. So a payload is parsed once per message, by one parser, and a
 // plugin needs no parser of its own.
 #include <algorithm>
+#include <cstring>
 
 #include "gateway/plugin_host/host_calls.hpp"
 
@@ -11,6 +12,15 @@ namespace kq::plugin_host {
 namespace {
 
 kq_error_kind to_c(core::ErrorKind kind) { return static_cast<kq_error_kind>(kind); }
+
+// Fills the caller's error detail as far as its struct_size says it reaches: a plugin built with
+// an older SDK has a smaller struct, and nothing past its end may be written.
+void fill_error(kq_error_detail* out, kq_error_kind kind, kq_str location, kq_str reason) {
+  if (out == nullptr) return;
+  const std::uint32_t size = out->struct_size;
+  kq_error_detail full{size, kind, location, reason};
+  std::memcpy(out, &full, std::min<std::size_t>(size, sizeof full));
+}
 
 // Strings for the plugin that must outlive this call but not the message.
 kq_str keep(std::deque<std::string>& store, std::string text) {
@@ -50,7 +60,7 @@ const kq_path* api_compile_path(kq_host_instance* h, const char* format, const c
 kq_status api_parse_document(kq_decode_sink* sink, const kq_source* source, const kq_document** out,
                              kq_error_detail* error) {
   auto refuse = [error](kq_error_kind kind, const char* why) {
-    if (error != nullptr) *error = kq_error_detail{sizeof(kq_error_detail), kind, {}, kq_str{why, std::char_traits<char>::length(why)}};
+    fill_error(error, kind, {}, kq_str{why, std::char_traits<char>::length(why)});
     return KQ_ERROR;
   };
   if (sink == nullptr || !sink->open || source == nullptr || out == nullptr) {
@@ -69,11 +79,8 @@ kq_status api_parse_document(kq_decode_sink* sink, const kq_source* source, cons
   formats::ParseError parse_error;
   std::unique_ptr<formats::Document> parsed = f->parse(body, options, parse_error);
   if (!parsed) {
-    if (error != nullptr) {
-      *error = kq_error_detail{sizeof(kq_error_detail), to_c(parse_error.kind),
-                               keep(docs.scratch, std::move(parse_error.location)),
-                               keep(docs.scratch, std::move(parse_error.message))};
-    }
+    fill_error(error, to_c(parse_error.kind), keep(docs.scratch, std::move(parse_error.location)),
+               keep(docs.scratch, std::move(parse_error.message)));
     return KQ_ERROR;
   }
   kq_document& doc = docs.documents.emplace_back();
@@ -97,8 +104,8 @@ int api_document_value(const kq_document* document, const kq_path* path, size_t 
   // What is handed out is copied into the message's strings, because a visited value may be a
   // view into a buffer that lives only for the visit.
   struct Nth final : formats::MatchVisitor {
-    Nth(size_t wanted, MessageDocuments& owner, kq_str* text, kq_str* location)
-        : wanted(wanted), owner(owner), text(text), location(location) {}
+    Nth(size_t index, MessageDocuments& docs, kq_str* text_out, kq_str* location_out)
+        : wanted(index), owner(docs), text(text_out), location(location_out) {}
     bool take(const formats::MatchView& match) override {
       if (seen++ < wanted) return true;
       if (text != nullptr) *text = keep(owner.strings, std::string(match.text));

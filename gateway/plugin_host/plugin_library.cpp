@@ -30,15 +30,18 @@ std::string copy_c(const char* s) { return s != nullptr ? std::string(s) : std::
 std::optional<std::string> copy_fields(const kq_plugin_info& info, std::vector<FieldSpec>& out) {
   if (info.field_count == 0) return std::nullopt;
   if (info.fields == nullptr) return "declares config fields but no table of them";
+  // kq_field_spec as ABI 1.0 and 1.1 laid it out: what plugins that do not say their size have.
+  constexpr std::size_t kFirstVersionSize = offsetof(kq_field_spec, enum_values) + sizeof(void*);
   const std::size_t stride = KQ_HAS_FIELD(&info, kq_plugin_info, field_spec_size) && info.field_spec_size != 0
                                  ? info.field_spec_size
-                                 : info.fields[0].struct_size;
-  constexpr std::size_t kFirstVersionSize = offsetof(kq_field_spec, enum_values) + sizeof(void*);
+                                 : kFirstVersionSize;
   if (stride < kFirstVersionSize) return "declares config fields of " + std::to_string(stride) + " bytes each, fewer than any ABI version has";
   for (std::size_t i = 0; i < info.field_count; ++i) {
     const kq_field_spec* raw = KQ_ELEMENT(kq_field_spec, info.fields, stride, i);
     kq_field_spec in{};  // fields the plugin's SDK did not have stay zero
-    std::memcpy(&in, raw, std::min<std::size_t>({stride, raw->struct_size, sizeof(kq_field_spec)}));
+    // Hosts before 1.2 never read struct_size here, so a plugin may have left it 0.
+    const std::size_t declared = raw->struct_size != 0 ? raw->struct_size : kFirstVersionSize;
+    std::memcpy(&in, raw, std::min<std::size_t>({stride, declared, sizeof(kq_field_spec)}));
     FieldSpec f;
     f.name = copy_c(in.name);
     f.type = in.type;

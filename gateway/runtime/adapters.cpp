@@ -89,6 +89,14 @@ AdapterSet build_adapters(const config::GatewayConfig& config,
     // The default binding (the plugin's own folder) may name nothing for a plugin that maps
     // nothing, like one that receives canonical records; only what the file says must exist.
     if (mappings != nullptr && a.mappings_given) check_bindings(a, *mappings, problems);
+    if (mappings != nullptr && !a.mappings_given &&
+        !mappings->unknown_entries(mapping::MappingBinding{a.name, a.mappings}).empty()) {
+      // Fine for a plugin that only hands on canonical records; for one that emits HL7, XML,
+      // CSV … every document would be refused, which after an upgrade looks like an outage.
+      set.warnings.push_back("adapter '" + a.name + "' applies no mapping: `mappings:` is not set and " +
+                             mappings->dir().string() + " has no folder '" + a.plugin +
+                             "/'; only canonical records are accepted until `mappings:` names some");
+    }
     if (mappings != nullptr) {
       const mapping::MappingVariables variables(a.mapping_variables.begin(), a.mapping_variables.end());
       for (const std::string& why : mappings->check_variables(variables)) {

@@ -18,6 +18,7 @@ namespace kq::runtime {
 struct AdapterSet {
   std::vector<std::shared_ptr<plugin_host::AdapterInstance>> instances;
   std::vector<std::string> skipped;  // adapters with on_error: skip that failed, with the reason
+  std::vector<std::string> warnings;  // worth an operator's look, not an error (e.g. binds no mapping)
   std::shared_ptr<net::RouteTable> routes;
 };
 

@@ -28,6 +28,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// Keys outlive no adapter's window: the sweep removes only what every adapter has let go.
+std::chrono::milliseconds dedupe_retention_of(const config::GatewayConfig& config) {
+  std::chrono::milliseconds longest{0};
+  for (const auto& a : config.adapters) longest = std::max(longest, a.dedupe_window);
+  return longest;
+}
+
 std::unique_ptr<store::Store> open_store(const config::GatewayConfig& config) {
   std::filesystem::create_directories(std::filesystem::path(config.store.path).parent_path());
   store::SqliteOptions options;
@@ -40,8 +47,7 @@ std::unique_ptr<store::Store> open_store(const config::GatewayConfig& config) {
   options.min_free_bytes = config.store.min_free_bytes;
   options.integrity_check_interval = config.store.integrity_check_interval;
   options.integrity_check_full = config.store.integrity_check_full;
-  // Keys outlive no adapter's window: the sweep removes what every adapter has let go.
-  for (const auto& a : config.adapters) options.dedupe_retention = std::max(options.dedupe_retention, a.dedupe_window);
+  options.dedupe_retention = dedupe_retention_of(config);
   return store::make_sqlite_store(options);
 }
 
@@ -105,6 +111,7 @@ Gateway::Gateway(config::GatewayConfig config)
     mappings_.reload(config_.mappings_directory, mapping::builtin_formats(), errors);
   }
   adapters_ = build_adapters(config_, registry_, errors, mappings_.current().get());
+  for (const auto& w : adapters_.warnings) log::warn("adapter_warning", {{"warning", w}});
   throw_if_errors(std::move(errors));
   log::set_repeat_window(config_.log_repeat_window);
   // The store opens in run(), once the listeners answer /healthz: see open_store_when_possible().
@@ -452,6 +459,7 @@ void Gateway::reload() {
   }
   auto registry = plugin_host::PluginRegistry::scan(plugin_directory_of(config_));
   AdapterSet set = build_adapters(next, registry, errors, next_mappings.get());
+  for (const auto& w : set.warnings) log::warn("adapter_warning", {{"warning", w}});
   if (!errors.empty()) {
     for (const auto& err : errors) log::error("reload_rejected", {{"error", err.str()}});
     log::warn("reload_kept_old_config", {{"errors", errors.size()}});
@@ -466,6 +474,7 @@ void Gateway::reload() {
 
   stop_schedules();
   mappings_.set(next_mappings);
+  if (store::Store* store = open_store_or_null()) store->set_dedupe_retention(dedupe_retention_of(next));
   std::vector<std::shared_ptr<plugin_host::AdapterInstance>> old;
   {
     std::lock_guard lock(state_mutex_);

@@ -37,7 +37,8 @@ BatchWriter::BatchWriter(Connection& db)
       insert_identifier_(
           db.prepare("INSERT INTO person_identifier (system, value, person_id, created_at_ms) "
                      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (system, value) DO NOTHING")),
-      current_version_(db.prepare("SELECT max(version) FROM record WHERE id = ?1")),
+      current_version_(
+          db.prepare("SELECT version, org_id FROM record WHERE id = ?1 ORDER BY version DESC LIMIT 1")),
       latest_version_(
           db.prepare("SELECT version, body FROM record WHERE id = ?1 ORDER BY version DESC LIMIT 1")),
       insert_record_(
@@ -289,7 +290,16 @@ void BatchWriter::insert_records(PreparedBatch& p, std::int64_t now_ms, WriteRes
       // An id not minted just now may have been written before: the new row is the next version.
       Query q = current_version_.query();
       q.bind(1, id);
-      if (q.next() && !q.is_null(0)) version = q.int64(0) + 1;
+      if (q.next()) {
+        version = q.int64(0) + 1;
+        // A record stays with the organisation that first wrote it: another one reusing its id
+        // (by mistake or on purpose) would otherwise replace that organisation's data.
+        if (!q.is_null(1) && q.text(1) != r.org_id) {
+          throw BatchContentError({"id", "record " + id + " belongs to another organisation ('" +
+                                             std::string(q.text(1)) + "'); its org_id cannot change",
+                                   core::ErrorKind::not_permitted});
+        }
+      }
     }
     insert_record_.query()
         .bind(1, id)

@@ -64,6 +64,7 @@ class SqliteStore final : public Store {
     results_.reserve(options_.max_batch);
     queue_.reserve(options_.max_batch);
     health_.check_space();
+    dedupe_retention_ms_.store(options_.dedupe_retention.count());
     if (options_.integrity_check_interval.count() > 0) {
       integrity_ = std::make_unique<sqlite::IntegritySchedule>(
           options_.path, options_.integrity_check_interval, options_.integrity_check_full,
@@ -125,6 +126,10 @@ class SqliteStore final : public Store {
   std::uint64_t records_committed() const override { return records_committed_.load(); }
   std::uint64_t db_size_bytes() const override {
     return file_size_or_zero(options_.path) + file_size_or_zero(options_.path.string() + "-wal");
+  }
+
+  void set_dedupe_retention(std::chrono::milliseconds retention) override {
+    dedupe_retention_ms_.store(retention.count());
   }
 
   StoreStats stats() const override {
@@ -294,14 +299,15 @@ class SqliteStore final : public Store {
   void maybe_prune_dedupe() {
     constexpr auto kEvery = std::chrono::seconds(1);
     constexpr std::size_t kSlice = 1000;
-    if (options_.dedupe_retention.count() <= 0 || giving_up_) return;
+    const std::int64_t retention_ms = dedupe_retention_ms_.load();
+    if (retention_ms <= 0 || giving_up_) return;
     const auto now = Clock::now();
     if (now - last_dedupe_prune_ < kEvery) return;
     last_dedupe_prune_ = now;
     try {
       writer_->begin();
       const std::size_t removed =
-          writer_->prune_dedupe_keys(wall_clock_ms() - options_.dedupe_retention.count(), kSlice);
+          writer_->prune_dedupe_keys(wall_clock_ms() - retention_ms, kSlice);
       writer_->commit();
       dedupe_keys_pruned_ += removed;
     } catch (const std::exception& e) {
@@ -440,6 +446,7 @@ class SqliteStore final : public Store {
   Clock::time_point last_checkpoint_attempt_ = Clock::now() - std::chrono::hours(1);  // writer only
   Clock::time_point last_dedupe_prune_ = Clock::now();                                 // writer only
   std::atomic<std::uint64_t> dedupe_keys_pruned_{0};
+  std::atomic<std::int64_t> dedupe_retention_ms_{0};
   std::vector<WriteResult> results_;  // writer thread only; reused to avoid an allocation per group
 
   std::atomic<std::uint64_t> commits_{0}, batches_committed_{0}, records_committed_{0};

@@ -177,6 +177,10 @@ class Store {
   virtual std::uint64_t db_size_bytes() const = 0;
   virtual StoreStats stats() const = 0;
 
+  // How old a message key must be before the background sweep removes it (the longest
+  // dedupe_window of any adapter; 0: never). Changes with the configuration on reload.
+  virtual void set_dedupe_retention(std::chrono::milliseconds retention) = 0;
+
   // Stops accepting writes, commits everything already queued, then closes. Idempotent; the
   // destructor calls it too.
   virtual void shutdown() = 0;

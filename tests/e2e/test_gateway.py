@@ -183,9 +183,9 @@ class Lifecycle(unittest.TestCase):
             self.gw.proc.send_signal(signal.SIGTERM)
             started = self.gw.wait_for_event("shutdown_started")
             self.assertEqual(started[0]["in_flight"], count, self.gw.logs())
-            # Held on for longer than the 2 s a stopping gateway gives replies to reach their
-            # sockets, and less than its shutdown_grace (5 s): only a gateway that waits for its
-            # requests' commits answers them.
+            # Held on for 3 s: longer than the moments a stopping gateway gives replies to reach
+            # their sockets, less than its shutdown_grace (5 s): only a gateway that waits for
+            # its requests' commits answers them.
             time.sleep(3)
             self.assertIsNone(self.gw.proc.poll(), "exited with requests in flight:\n" + self.gw.logs())
         finally:

@@ -102,7 +102,7 @@ class HisOverMllp(GatewayCase):
         msg = b"MSH|^~\\&|HIS|HOSP_A|KQ|KQ|20260101120000||ADT^A99|UNK-2|P|2.5\rPID|1||X\r"
         ack = self.send(msg)
         self.assertEqual(msa(ack)[1:3], ["AR", "UNK-2"], ack)
-        self.assertIn("ERR||MSH^1^9^2|201^Unsupported event code^HL70357|E||||MSH-9.2: trigger event A99", ack)
+        self.assertIn("ERR||MSH^1^9^1^2|201^Unsupported event code^HL70357|E||||MSH-9.2: trigger event A99", ack)
 
     def test_not_hl7_is_ar_and_kept(self):
         ack = self.send(b"GET / HTTP/1.1\r\n\r\n")
@@ -160,6 +160,8 @@ class HisOverMllp(GatewayCase):
         err = [seg for seg in ack.split("\r") if seg.startswith("ERR|")]
         self.assertEqual(len(err), 50, ack[:2000])
         self.assertIn("103^Table value not found^HL70357", err[0])
+        # ERR-2 as an ERL: segment^sequence^field^repetition^component (OBX[1]-3.1)
+        self.assertTrue(err[0].startswith("ERR||OBX^1^3^1^1|"), err[0])
         self.assertIn("251 more errors not shown", err[-1])
         stored = self.gw.sql("SELECT error FROM raw_message WHERE CAST(payload AS TEXT) LIKE '%MANY-ERRORS%'")
         self.assertEqual(len(json.loads(stored[0]["error"])), 300)  # the store keeps every one

@@ -269,6 +269,20 @@ class MessageShape(GatewayCase):
         self.assertEqual(self.gw.sql(f"SELECT count(*) AS n FROM record WHERE message_id = '{reply['message_id']}'"),
                          [{"n": 0}])
 
+    def test_a_client_writes_only_its_own_organisations_records(self):
+        def organisation(org_id, name):
+            return json.dumps({"kind": "organization", "id": org_id, "name": name, "type": "hospital"},
+                              ensure_ascii=False)
+        status, _, reply = self.post("/v1/records", organisation(ORG_A, "本院"))
+        self.assertEqual(status, 201, reply)
+        # hospital-b names hospital-a's organisation: refused before anything is written.
+        status, _, reply = self.post("/v1/records", organisation(ORG_A, "冒名"), client="hospital-b")
+        self.assertEqual(status, 422, reply)
+        self.assertEqual(reply["errors"][0]["field"], "org_id", reply)
+        self.assertEqual(reply["errors"][0]["kind"], "not-permitted", reply)
+        rows = self.gw.sql(f"SELECT version, json_extract(body, '$.name') AS name FROM record WHERE id = '{ORG_A}'")
+        self.assertEqual(rows, [{"version": 1, "name": "本院"}])
+
     def test_a_person_without_an_identifier_is_refused(self):
         body = json.dumps({"kind": "person", "name": {"text": "无名"}, "sex": "1"}, ensure_ascii=False)
         status, _, reply = self.post("/v1/records", body)

@@ -98,7 +98,11 @@ class EchoAdapter final : public kangqiao::Adapter {
     if (!outcome.message_id().empty()) body.add("message_id", outcome.message_id());
     kangqiao::json::Array errors;
     for (const kangqiao::ErrorDetail& e : outcome.errors()) {
-      errors.add_raw(kangqiao::json::Object().add("field", e.location).add("reason", e.reason).str());
+      errors.add_raw(kangqiao::json::Object()
+                         .add("field", e.location)
+                         .add("reason", e.reason)
+                         .add("kind", kangqiao::error_kind_name(e.kind))
+                         .str());
     }
     body.add("errors", errors);
     out.status(status);

@@ -43,7 +43,7 @@ class EchoOneByte final : public TcpListener {
       auto [ec, n] = co_await stream.async_read_some(asio::buffer(&byte, 1),
                                                      asio::as_tuple(asio::use_awaitable));
       if (ec) co_return;
-      session.proven = true;
+      session.mark_served();
       auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(&byte, 1),
                                                   asio::as_tuple(asio::use_awaitable));
       if (wec) co_return;
@@ -108,8 +108,10 @@ class ConnectionLimits : public ::testing::Test {
     log::set_level(log::Level::info);
   }
 
-  void start(std::uint32_t max_connections, std::uint32_t per_peer) {
+  void start(std::uint32_t max_connections, std::uint32_t per_peer,
+             std::chrono::milliseconds read_timeout = std::chrono::milliseconds(30000)) {
     config::ListenerConfig c;
+    c.limits.read_timeout = read_timeout;
     c.name = "test";
     c.address = "127.0.0.1";
     c.limits.max_connections = max_connections;
@@ -166,6 +168,21 @@ TEST_F(ConnectionLimits, WhenEveryConnectionHasBeenServedANewcomerIsRefused) {
   EXPECT_TRUE(b->echo());
   EXPECT_EQ(listener_->counters().refused_full.load(), 1u);
   EXPECT_EQ(listener_->counters().evicted.load(), 0u);
+}
+
+TEST_F(ConnectionLimits, AServedConnectionIdleLongerThanTheReadTimeoutMakesRoom) {
+  start(2, 100, std::chrono::milliseconds(300));
+  auto a = client();
+  auto b = client();
+  ASSERT_TRUE(a->echo());
+  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(b->echo());  // b is fresh again; a has been idle past the read timeout
+  auto c = client();
+  EXPECT_TRUE(c->echo());
+  EXPECT_TRUE(a->closed_within(2000));
+  EXPECT_TRUE(b->echo());
+  EXPECT_EQ(listener_->counters().evicted.load(), 1u);
+  EXPECT_EQ(listener_->counters().refused_full.load(), 0u);
 }
 
 TEST_F(ConnectionLimits, OneAddressGetsItsShareAndOthersStillGetIn) {

@@ -49,6 +49,37 @@ TEST_F(RecordsTest, StoredBodiesWriteNumbersAsPlainDecimals) {
   EXPECT_EQ(boost::json::parse(stored->body_json).as_object().at("value").as_double(), 138.5);
 }
 
+TEST_F(RecordsTest, AnIdWrittenByOneOrganisationCannotBeTakenOverByAnother) {
+  auto store = open();
+  WriteBatch first;
+  first.records.push_back(make_record("observation", "obs-owned"));
+  ASSERT_EQ(submit_and_wait(*store, std::move(first)).status, WriteStatus::committed);
+
+  for (std::string other : {"org-2", ""}) {
+    WriteBatch takeover;
+    takeover.records.push_back(make_record("observation", "obs-owned"));
+    takeover.records.back().org_id = other;
+    takeover.records.back().body["value"] = 1.0;
+    const WriteResult r = submit_and_wait(*store, std::move(takeover));
+    EXPECT_EQ(r.status, WriteStatus::failed) << other;
+    EXPECT_TRUE(r.content_error);
+    ASSERT_EQ(r.errors.size(), 1u) << r.error;
+    EXPECT_EQ(r.errors[0].path, "id");
+    EXPECT_EQ(r.errors[0].kind, core::ErrorKind::not_permitted);
+    EXPECT_NE(r.errors[0].message.find("belongs to another organisation"), std::string::npos);
+  }
+  auto stored = store->reader()->record("obs-owned");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->version, 1);
+  EXPECT_EQ(stored->org_id, "org-1");
+
+  // The owner itself writes the next version as before.
+  WriteBatch again;
+  again.records.push_back(make_record("observation", "obs-owned"));
+  EXPECT_EQ(submit_and_wait(*store, std::move(again)).status, WriteStatus::committed);
+  EXPECT_EQ(store->reader()->record("obs-owned")->version, 2);
+}
+
 TEST_F(RecordsTest, WritingAnIdAgainBumpsTheVersionAndSeqOnlyRises) {
   auto store = open();
   std::int64_t last_seq = 0;

@@ -21,8 +21,9 @@
  *    (`field_spec_size`, `detail_size`), never with the reader's own sizeof: a later minor may
  *    have grown the element (KQ_ELEMENT).
  *  - ERRORS: a hook returns KQ_OK, or calls `set_error` with one sentence and returns KQ_ERROR.
- *    What the host does then is said at each hook. Sink functions return KQ_ERROR when called
- *    outside the hook they belong to, or with arguments they cannot take.
+ *    What the host does then is said at each hook. Sink functions return KQ_ERROR for arguments
+ *    they cannot take. A sink is valid only during the hook it was passed to: keeping the pointer
+ *    and using it later is undefined behaviour, like any dangling pointer.
  *  - OWNERSHIP: says who frees what. `kq_str` values handed to a hook are borrowed and valid only
  *    until the hook returns unless stated; copy what you keep. Strings a plugin hands to the host
  *    are copied by the host before the call returns.
@@ -56,9 +57,9 @@ extern "C" {
 #define KQ_PLUGIN_EXPORT
 #endif
 
-/* True when the struct `ptr` (of type `type`, which starts with struct_size) is large enough to
- * hold `field`: use it before reading a field that a later minor version appended. */
-/* Element `index` of an array whose writer declared `element_size` bytes per element. */
+/* KQ_HAS_FIELD: true when the struct `ptr` (of type `type`, which starts with struct_size) is
+ * large enough to hold `field`; use it before reading a field that a later minor version appended.
+ * KQ_ELEMENT: element `index` of an array whose writer declared `element_size` bytes per element. */
 #ifdef __cplusplus
 #define KQ_HAS_FIELD(ptr, type, field) \
   ((ptr)->struct_size >= offsetof(type, field) + sizeof(static_cast<type*>(nullptr)->field))
@@ -248,8 +249,9 @@ typedef struct kq_host_api {
    * names or identity numbers: the host masks what it recognises, but do not rely on it. */
   void (*log)(kq_host_instance* host, kq_log_level level, const char* event, const char* message);
 
-  /* From any hook that is about to return KQ_ERROR: the reason, in one sentence. (Hosts before
-   * 1.2 honour it in create only and log it elsewhere.) */
+  /* From any hook that is about to return KQ_ERROR, on the hook's own thread: the reason, in one
+   * sentence. (Called from another thread it only reaches the log; hosts before 1.2 honour it in
+   * create only.) */
   void (*set_error)(kq_host_instance* host, const char* message);
 
   /* During create only. Return non-zero when the key has a value (given or defaulted). */

@@ -213,6 +213,26 @@ class Host {
   kq_host_instance* handle_;
 };
 
+// "required", "data-type", …: the names the gateway writes into dead letters and logs, so a
+// plugin's replies and the operator's tools speak one vocabulary.
+inline std::string_view error_kind_name(kq_error_kind kind) {
+  switch (kind) {
+    case KQ_ERROR_UNSPECIFIED: return "unspecified";
+    case KQ_ERROR_REQUIRED: return "required";
+    case KQ_ERROR_DATA_TYPE: return "data-type";
+    case KQ_ERROR_CODE_UNKNOWN: return "code-unknown";
+    case KQ_ERROR_TOO_LONG: return "too-long";
+    case KQ_ERROR_STRUCTURE: return "structure";
+    case KQ_ERROR_UNSUPPORTED: return "unsupported";
+    case KQ_ERROR_UNSUPPORTED_EVENT: return "unsupported-event";
+    case KQ_ERROR_UNKNOWN_KEY: return "unknown-key";
+    case KQ_ERROR_DUPLICATE_KEY: return "duplicate-key";
+    case KQ_ERROR_NOT_PERMITTED: return "not-permitted";
+    case KQ_ERROR_INTERNAL: return "internal";
+  }
+  return "unspecified";
+}
+
 // One error in the sender's terms.
 struct ErrorDetail {
   kq_error_kind kind = KQ_ERROR_UNSPECIFIED;
