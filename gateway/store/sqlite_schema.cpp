@@ -186,6 +186,12 @@ ALTER TABLE raw_message ADD COLUMN method TEXT;
 ALTER TABLE raw_message ADD COLUMN charset TEXT;
 ALTER TABLE raw_message ADD COLUMN principal TEXT;
 ALTER TABLE raw_message ADD COLUMN idempotency_key TEXT;
+-- Message keys were scoped to the adapter alone; they are now scoped to the adapter and the
+-- sending organisation (two hospitals may choose the same Idempotency-Key). Keys already held are
+-- moved to their new scope so that a resend of a message from before the upgrade is still known.
+UPDATE dedupe_key
+   SET scope = scope || '|' || (SELECT org_id FROM raw_message WHERE raw_message.id = dedupe_key.message_id)
+ WHERE (SELECT org_id FROM raw_message WHERE raw_message.id = dedupe_key.message_id) <> '';
 )sql"},
 };
 

@@ -54,6 +54,31 @@ TEST_F(SchemaTest, ReopeningKeepsDataAndTheSequenceKeepsRising) {
   EXPECT_EQ(store->reader()->row_counts()["record"], 2);
 }
 
+TEST_F(SchemaTest, UpgradingFromVersion2MovesMessageKeysToTheirOrganisationScope) {
+  open()->shutdown();
+  {
+    // The file as version 2 left it: without migration 3's columns, keys scoped to the adapter.
+    RawDb raw(db_path());
+    for (const char* column : {"transport", "listener", "method", "charset", "principal", "idempotency_key"}) {
+      ASSERT_EQ(raw.exec(std::string("ALTER TABLE raw_message DROP COLUMN ") + column), "") << column;
+    }
+    ASSERT_EQ(raw.exec("PRAGMA user_version = 2"), "");
+    ASSERT_EQ(raw.exec("INSERT INTO raw_message (id, source, channel, content_type, payload, sha256, "
+                       "received_at_ms, status, org_id, stored_at_ms) VALUES "
+                       "('m-org', 'his-push', 'https', 'application/json', x'7b7d', 'h1', 1, 'accepted', 'org-9', 1),"
+                       "('m-none', 'his-mllp', 'hl7', 'application/hl7-v2', x'4d5348', 'h2', 1, 'accepted', NULL, 1)"),
+              "");
+    ASSERT_EQ(raw.exec("INSERT INTO dedupe_key (scope, key, message_id, payload_sha256, created_at_ms) VALUES "
+                       "('his-push', 'key-1', 'm-org', 'h1', 1), ('his-mllp', 'A|B|C1', 'm-none', 'h2', 1)"),
+              "");
+  }
+  open()->shutdown();
+  RawDb raw(db_path());
+  EXPECT_EQ(raw.text("SELECT scope FROM dedupe_key WHERE key = 'key-1'"), "his-push|org-9");
+  EXPECT_EQ(raw.text("SELECT scope FROM dedupe_key WHERE key = 'A|B|C1'"), "his-mllp");
+  EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
+}
+
 TEST_F(SchemaTest, RefusesADatabaseFromANewerBuild) {
   open()->shutdown();
   {
