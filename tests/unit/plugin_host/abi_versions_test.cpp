@@ -110,7 +110,16 @@ TEST(AbiVersions, StructsLargerThanTheHostsAreReadWithThePluginsSizes) {
   EXPECT_EQ(lib->fields()[2].enum_values, (std::vector<std::string>{"low", "high"}));
   EXPECT_NE(lib->vtable().on_decode, nullptr);
   auto adapter = create(lib, "count: 4");
-  EXPECT_NE(adapter, nullptr);
+  ASSERT_NE(adapter, nullptr);
+  // Its hooks are called through its own (larger) vtable: it emits nothing and writes no reply.
+  Inbound in;
+  in.payload = "anything";
+  DecodeResult decoded = adapter->decode(in);
+  EXPECT_FALSE(decoded.rejection);
+  EXPECT_TRUE(decoded.documents.empty());
+  Outcome outcome;
+  outcome.kind = KQ_OUTCOME_COMMITTED;
+  EXPECT_TRUE(adapter->acknowledge(in, outcome, decoded).body.empty());
 }
 
 TEST(AbiVersions, A10HostLoadsWhatRequires10AndRefusesWhatNeedsMore) {
@@ -119,7 +128,28 @@ TEST(AbiVersions, A10HostLoadsWhatRequires10AndRefusesWhatNeedsMore) {
   ASSERT_NE(echo, nullptr);
   EXPECT_EQ(echo->abi_minor(), 0u);
   EXPECT_EQ(echo->sdk_minor(), static_cast<unsigned>(KQ_PLUGIN_ABI_MINOR));
-  EXPECT_NE(create(echo, "path: /in"), nullptr);
+  auto echo_adapter = create(echo, "path: /in");
+  ASSERT_NE(echo_adapter, nullptr);
+  // And it works there: decodes a push and answers with what the 1.0 outcome carries.
+  Inbound in;
+  in.transport = kq::core::Transport::http;
+  in.method = "POST";
+  in.content_type = "application/json";
+  in.organisation = "org-1";
+  in.idempotency_key = "k-1";
+  in.payload = R"({"kind":"person"})";
+  DecodeResult decoded = echo_adapter->decode(in);
+  ASSERT_FALSE(decoded.rejection) << decoded.rejection->message;
+  EXPECT_EQ(decoded.message_key, "k-1");
+  ASSERT_EQ(decoded.documents.size(), 1u);
+  EXPECT_EQ(decoded.documents[0].format, "canonical+json");
+  Outcome outcome;
+  outcome.kind = KQ_OUTCOME_COMMITTED;
+  outcome.message_id = "m-1";
+  outcome.record_ids = {"r-1"};
+  const AckReply reply = echo_adapter->acknowledge(in, outcome, decoded);
+  EXPECT_EQ(reply.http_status, 201);
+  EXPECT_EQ(reply.body, R"({"message_id":"m-1","record_ids":["r-1"],"duplicate":false})");
 
   // his parses through the host (1.2): a 1.0 host refuses it at load, naming both versions.
   LoadResult his = load_plugin_library(shipped_plugin("his"), host_of_minor_0());
