@@ -4,6 +4,7 @@
 #include <set>
 
 #include "gateway/formats/charset.hpp"
+#include "gateway/formats/parse_checks.hpp"
 #include "gateway/formats/fixed/fields.hpp"
 
 namespace kq::formats {
@@ -136,19 +137,9 @@ class FixedFormat final : public Format {
 
   std::unique_ptr<Document> parse(std::string_view bytes, const ParseOptions& options,
                                   ParseError& error) const override {
-    if (bytes.size() > options.max_bytes) {
-      error = {"byte " + std::to_string(options.max_bytes + 1), "the batch is " + std::to_string(bytes.size()) +
-                                                                    " bytes, more than the limit of " +
-                                                                    std::to_string(options.max_bytes),
-               core::ErrorKind::too_long};
-      return nullptr;
-    }
-    const auto charset = parse_charset(options.charset.empty() ? "GB18030" : options.charset);
-    if (!charset) {
-      error = {"options", "unsupported charset '" + options.charset + "'; use GB18030, GBK, UTF-8 or ASCII",
-               core::ErrorKind::internal};  // the channel's configuration, not the sender
-      return nullptr;
-    }
+    if (!within_max_bytes(bytes, options, "batch", error)) return nullptr;
+    const auto charset = channel_charset(options, "GB18030", "GB18030, GBK, UTF-8 or ASCII", error);
+    if (!charset) return nullptr;
     if (!check_layout(options, error)) return nullptr;
     std::vector<Span> spans;
     if (options.record_length > 0) {

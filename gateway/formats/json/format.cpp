@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "gateway/formats/charset.hpp"
+#include "gateway/formats/parse_checks.hpp"
 
 namespace kq::formats {
 
@@ -202,19 +203,9 @@ class JsonFormat final : public Format {
 
   std::unique_ptr<Document> parse(std::string_view bytes, const ParseOptions& options,
                                   ParseError& error) const override {
-    if (bytes.size() > options.max_bytes) {
-      error = {"byte " + std::to_string(options.max_bytes + 1), "the document is " + std::to_string(bytes.size()) +
-                                                                    " bytes, more than the limit of " +
-                                                                    std::to_string(options.max_bytes),
-               core::ErrorKind::too_long};
-      return nullptr;
-    }
-    const auto charset = parse_charset(options.charset.empty() ? "UTF-8" : options.charset);
-    if (!charset) {
-      error = {"options", "unsupported charset '" + options.charset + "'; use UTF-8, GB18030 or GBK",
-               core::ErrorKind::internal};  // the channel's configuration, not the sender
-      return nullptr;
-    }
+    if (!within_max_bytes(bytes, options, "document", error)) return nullptr;
+    const auto charset = channel_charset(options, "UTF-8", "UTF-8, GB18030 or GBK", error);
+    if (!charset) return nullptr;
     std::string text;
     DecodeError bad;
     // Boost.JSON validates UTF-8 itself, but decoding first names the byte the same way every format does.

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "gateway/formats/charset.hpp"
+#include "gateway/formats/parse_checks.hpp"
 
 namespace kq::formats {
 
@@ -132,24 +133,14 @@ class CsvFormat final : public Format {
 
   std::unique_ptr<Document> parse(std::string_view bytes, const ParseOptions& options,
                                   ParseError& error) const override {
-    if (bytes.size() > options.max_bytes) {
-      error = {"byte " + std::to_string(options.max_bytes + 1), "the file is " + std::to_string(bytes.size()) +
-                                                                    " bytes, more than the limit of " +
-                                                                    std::to_string(options.max_bytes),
-               core::ErrorKind::too_long};
-      return nullptr;
-    }
+    if (!within_max_bytes(bytes, options, "file", error)) return nullptr;
     const char delimiter = options.csv_delimiter;
     if (delimiter == '"' || delimiter == '\n' || delimiter == '\r' || delimiter == '\0') {
       error = {"options", "the CSV delimiter cannot be a quote, a line break or NUL", core::ErrorKind::internal};
       return nullptr;
     }
-    const auto charset = parse_charset(options.charset.empty() ? "UTF-8" : options.charset);
-    if (!charset) {
-      error = {"options", "unsupported charset '" + options.charset + "'; use UTF-8, GB18030 or GBK",
-               core::ErrorKind::internal};  // the channel's configuration, not the sender
-      return nullptr;
-    }
+    const auto charset = channel_charset(options, "UTF-8", "UTF-8, GB18030 or GBK", error);
+    if (!charset) return nullptr;
     std::string text;
     DecodeError bad;
     if (!decode_to_utf8(bytes, *charset, text, bad)) {

@@ -1,6 +1,8 @@
 // XLSX format: package -> workbook -> chosen sheet -> TabularDocument. See xlsx.hpp.
 #include "gateway/formats/tabular/xlsx.hpp"
 
+#include "gateway/formats/parse_checks.hpp"
+
 #include "gateway/formats/tabular/tabular.hpp"
 #include "gateway/formats/tabular/xlsx_package.hpp"
 #include "gateway/formats/tabular/xlsx_parts.hpp"
@@ -38,13 +40,7 @@ class XlsxFormat final : public Format {
 
   std::unique_ptr<Document> parse(std::string_view bytes, const ParseOptions& options,
                                   ParseError& error) const override {
-    if (bytes.size() > options.max_bytes) {
-      error = {"byte " + std::to_string(options.max_bytes + 1), "the workbook is " + std::to_string(bytes.size()) +
-                                                                    " bytes, more than the limit of " +
-                                                                    std::to_string(options.max_bytes),
-               core::ErrorKind::too_long};
-      return nullptr;
-    }
+    if (!within_max_bytes(bytes, options, "workbook", error)) return nullptr;
     XlsxPackage package(bytes, options.max_bytes);
     if (!package.open()) {
       error = {"", package.error(), package.error_kind()};
