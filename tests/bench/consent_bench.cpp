@@ -9,10 +9,15 @@
 //   (a) baseline: per record, the jurisdiction check and the subject's hash lookup in a prepared
 //       table — the least any per-record filter costs, with no rule applied.
 //   (b) decide: decide() on prepared facts (the pure decision).
+//   (p) parse: boost::json::parse of every row's body — what the pull API spends on a page
+//       anyway to serve it, the baseline (c) compares with.
+//   (r) read subjects: Reader::consent_subjects for the page's subjects (the SQL alone), and
+//   (t) subject table: subject_table() on rows read once (parsing persons and consents alone),
+//       the two parts of (c) that are per subject rather than per record.
 //   (c) decide_page: the whole page from stored rows — the subjects' persons and current
 //       consents read in one snapshot, bodies parsed, organisations placed, every record decided.
-// Single-threaded, in thread CPU time; runs alternate (a, b, c, a, b, c, ...) and medians are
-// reported. The pull target is >= 100,000 records/s with consent on, i.e. for (c).
+// Single-threaded, in thread CPU time; runs alternate (a, b, p, c, a, b, p, c, ...) and medians
+// are reported. The pull target is >= 100,000 records/s with consent on, i.e. for (c).
 // Usage: kq_bench_consent [--seconds S] [--runs N] [--subjects N]
 #include <filesystem>
 #include <future>
@@ -20,10 +25,13 @@
 #include <string>
 #include <unistd.h>
 
+#include <boost/json/parse.hpp>
+
 #include "gateway/consent/page.hpp"
 #include "gateway/consent/record_facts.hpp"
 #include "gateway/consent/subjects.hpp"
 #include "gateway/core/json_codec.hpp"
+#include "gateway/log/log.hpp"
 #include "hl7v2_bench_common.hpp"
 
 namespace kq::bench {
@@ -77,7 +85,7 @@ store::WriteBatch child(int n, std::mt19937& random) {
   const std::string tag = std::to_string(n);
   store::WriteBatch b;
   b.identities = {{"p", kMrn, "MRN-" + tag}};
-  char birth[16];
+  char birth[40];
   std::snprintf(birth, sizeof birth, "%04d-%02d-%02d", 2010 + pick(7), 1 + pick(12), 1 + pick(28));
   b.records.push_back({"person", "p", "", "", {{"id", "p"}, {"birth_date", birth}}, false, {}});
   add(b, consent("c-school-" + tag, {"PUBHLTH"}, {"health_exam", "physical_fitness", "vision", "demographics"},
@@ -131,6 +139,7 @@ consent::Request cdc_request() {
 
 int run(int argc, char** argv) {
   hl7::g_program = "kq_bench_consent";
+  log::set_level(log::Level::warn);  // the store logs every migration and open
   double seconds = 1.0;
   std::size_t runs = 5;
   int subjects = 250;
@@ -199,36 +208,52 @@ int run(int argc, char** argv) {
     }
     return kept;
   };
+  const auto parse_page = [&] {
+    std::size_t members = 0;
+    for (const store::StoredRecord& row : page) members += boost::json::parse(row.body_json).as_object().size();
+    return members;
+  };
+  std::vector<std::string> subject_ids;
+  for (const auto& entry : prepared.subjects) subject_ids.push_back(entry.first);
+  const store::ConsentSubjectRows subject_rows = reader->consent_subjects(subject_ids);
+  const auto read_subjects = [&] { return reader->consent_subjects(subject_ids).consents.size(); };
+  const auto build_table = [&] { return consent::subject_table(subject_rows, request.guardian_age).size(); };
   const auto whole_page = [&] {
     const consent::PageDecisions decided = consent::decide_page(request, *reader, page);
     std::size_t kept = 0;
     for (const consent::Decision& d : decided.decisions) kept += d.permitted() ? 1 : 0;
     return kept;
   };
-  const char* labels[] = {"(a) baseline", "(b) decide", "(c) decide_page"};
-  const std::function<std::size_t()> variants[] = {baseline, decide_only, whole_page};
-  std::vector<double> rates[3], walls[3];
+  const char* labels[] = {"(a) baseline", "(b) decide", "(p) parse", "(r) read", "(t) table", "(c) decide_page"};
+  const std::function<std::size_t()> variants[] = {baseline,      decide_only, parse_page,
+                                                   read_subjects, build_table, whole_page};
+  constexpr std::size_t kVariants = 6;
+  std::vector<double> rates[kVariants], walls[kVariants];
   const double per_page = static_cast<double>(page.size());
   for (std::size_t r = 1; r <= runs; ++r) {
     std::printf("run %zu:", r);
-    for (std::size_t v = 0; v < 3; ++v) {
-      const Rate rate = measure(seconds, variants[v], v == 2 ? 1 : 16);
+    for (std::size_t v = 0; v < kVariants; ++v) {
+      const Rate rate = measure(seconds, variants[v], v >= 2 ? 1 : 16);
       rates[v].push_back(rate.per_cpu_second * per_page);
       walls[v].push_back(rate.per_wall_second * per_page);
       std::printf("%s %s %10.0f records/s", v == 0 ? "" : " |", labels[v], rates[v].back());
     }
     std::printf("\n");
   }
-  const double a = median(rates[0]), b = median(rates[1]), c = median(rates[2]);
+  const double a = median(rates[0]), b = median(rates[1]), p = median(rates[2]), c = median(rates[5]);
+  const double r = median(rates[3]), t = median(rates[4]);
   std::printf("median of %zu runs, records per CPU second (one thread):\n", runs);
   std::printf("  (a) baseline (jurisdiction + subject lookup): %11.0f records/s  (%.3f us/record)\n", a, 1e6 / a);
   std::printf("  (b) decide, facts prepared:                   %11.0f records/s  (%.3f us/record)\n", b, 1e6 / b);
+  std::printf("  (p) parse every body:                        %11.0f records/s  (%.3f us/record)\n", p, 1e6 / p);
+  std::printf("  (r) read the subjects (SQL):                 %11.0f records/s  (%.2f ms/page)\n", r, 1e3 * per_page / r);
+  std::printf("  (t) subject table (parse persons, consents): %11.0f records/s  (%.2f ms/page)\n", t, 1e3 * per_page / t);
   std::printf("  (c) decide_page from stored rows:             %11.0f records/s  (%.3f us/record, %.2f ms/page)\n",
               c, 1e6 / c, 1e3 * per_page / c);
-  std::printf("  ratios (b)/(a) %.2f, (c)/(a) %.3f\n", b / a, c / a);
+  std::printf("  ratios (b)/(a) %.2f, (c)/(p) %.2f\n", b / a, c / p);
   std::printf("  (c) >= 100000 records/s:                      %11s\n", c >= 100000 ? "met" : "NOT met");
-  std::printf("  wall clock, for reference: (a) %.0f, (b) %.0f, (c) %.0f records/s\n", median(walls[0]),
-              median(walls[1]), median(walls[2]));
+  std::printf("  wall clock, for reference: (a) %.0f, (b) %.0f, (p) %.0f, (c) %.0f records/s\n", median(walls[0]),
+              median(walls[1]), median(walls[2]), median(walls[5]));
   g_sink = g_sink + permitted;
   reader.reset();
   db->shutdown();
