@@ -100,16 +100,40 @@ std::vector<FieldError> validate(const Consent& record, const ValidationContext&
   check.ordered("withdrawn_at", record.granted_at, record.withdrawn_at, "granted_at");
   if (record.period) check.ordered("period.end", record.period->start, record.period->end, "period.start");
 
+  // PIPL art. 29: sensitive personal information is disclosed only on a separate consent. A
+  // general consent naming a sensitive category would be stored and never permit it; say so now.
+  // (A refusal needs no such form: saying no is always enough.)
+  const bool agreeing = by_consent && record.status != "rejected";
+  if (agreeing && !record.separate_consent) {
+    std::string sensitive;
+    for (const std::string& code : record.data_categories) {
+      const std::optional<DataCategory> category = parse_data_category(code);
+      if (category && describe(*category).sensitive) sensitive += (sensitive.empty() ? "" : ", ") + code;
+    }
+    if (!sensitive.empty()) {
+      check.error("separate_consent",
+                  "must be true: " + sensitive + " is sensitive personal information (PIPL art. 29)",
+                  ErrorKind::not_permitted);
+    }
+  }
+
   // PIPL Art. 31: under the guardian age, only a parent or guardian can consent. The grant day
   // is the signature date, else the start of validity, else today (a consent being recorded now).
   if (by_consent && context.subject_birth_date) {
     const PartialDate granted = record.granted_at ? record.granted_at->local_date()
                                 : record.period && record.period->start ? *record.period->start
                                                                         : check.today();
-    if (consent_needs_guardian(*context.subject_birth_date, granted, context.guardian_age) &&
-        !record.grantor_is_guardian) {
+    const bool child = consent_needs_guardian(*context.subject_birth_date, granted, context.guardian_age);
+    if (child && !record.grantor_is_guardian) {
       check.error("grantor_is_guardian", "the subject is under " + std::to_string(context.guardian_age) +
                                              " on the grant date, so a parent or guardian must grant consent",
+                  ErrorKind::not_permitted);
+    }
+    // Art. 28: everything about a child under 14 is sensitive, so only a separate consent serves.
+    if (child && agreeing && !record.separate_consent) {
+      check.error("separate_consent",
+                  "must be true: the subject is under " + std::to_string(context.guardian_age) +
+                      " on the grant date, and all of a child's personal information is sensitive (PIPL art. 28)",
                   ErrorKind::not_permitted);
     }
   }

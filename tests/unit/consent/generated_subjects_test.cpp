@@ -33,7 +33,7 @@ struct Ymd {
   int y = 0, m = 0, d = 0;
   auto operator<=>(const Ymd&) const = default;
   std::string iso() const {
-    char text[16];
+    char text[40];
     std::snprintf(text, sizeof text, "%04d-%02d-%02d", y, m, d);
     return text;
   }

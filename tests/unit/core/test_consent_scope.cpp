@@ -82,6 +82,31 @@ TEST(ConsentScope, ARefusalNamesWhatItRefuses) {
   EXPECT_EQ(validate(c, fixed_context()).at(0).path, "data_categories");
 }
 
+TEST(ConsentScope, SensitiveCategoriesNeedASeparateConsent) {
+  Consent c = sample_consent();  // physical_fitness and vision: health data
+  c.separate_consent = false;
+  EXPECT_EQ(validate(c, fixed_context()),
+            (Errors{{"separate_consent",
+                     "must be true: physical_fitness, vision is sensitive personal information (PIPL art. 29)",
+                     ErrorKind::not_permitted}}));
+  // A general consent serves for what is not sensitive — for an adult.
+  c.data_categories = {"demographics", "enrollment"};
+  ValidationContext context = fixed_context();
+  context.subject_birth_date = PartialDate::ymd(2000, 1, 1);
+  EXPECT_EQ(validate(c, context), Errors{});
+  // For a child under 14 on the grant date, everything is sensitive (PIPL art. 28).
+  context.subject_birth_date = PartialDate::ymd(2012, 5, 1);
+  EXPECT_EQ(validate(c, context),
+            (Errors{{"separate_consent",
+                     "must be true: the subject is under 14 on the grant date, and all of a child's personal "
+                     "information is sensitive (PIPL art. 28)",
+                     ErrorKind::not_permitted}}));
+  // Saying no needs no particular form.
+  c.status = "rejected";
+  c.data_categories = {"mental_health"};
+  EXPECT_EQ(validate(c, context), Errors{});
+}
+
 TEST(AgeReachedDay, MatchesTheGuardianRule) {
   const PartialDate born = PartialDate::ymd(2010, 9, 1);
   EXPECT_EQ(age_reached_day(born, 14), days_from_civil(2024, 9, 1));
