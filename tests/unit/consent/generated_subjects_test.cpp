@@ -223,6 +223,9 @@ class Generator {
     }
     if (c.categories.empty()) c.categories.push_back(one_of(kCodes));
     c.granted = grant_date(s);
+    // Signed the same day as the one before: ties between a refusal and a consent (a denial), and
+    // between two permitting consents (the first by id is cited).
+    if (!s.consents.empty() && pick(4) == 0) c.granted = s.consents.back().granted;
     c.from = pick(6) == 0 ? Ymd{c.granted.y, c.granted.m, std::min(c.granted.d + 10, 28)} : c.granted;
     if (pick(5) != 0) c.to = Ymd{c.from.y + 1 + pick(3), c.from.m, std::min(c.from.d, 28)};
     if (pick(8) == 0) c.to = pick(2) == 0 ? Ymd{2025, 2, 28} : kToday;  // ends yesterday or today
