@@ -8,7 +8,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "gateway/config/loader.hpp"
 #include "gateway/consent/decide.hpp"
+#include "gateway/consent/policy.hpp"
 #include "gateway/core/data_category.hpp"
 
 namespace kq::consent {
@@ -66,6 +68,27 @@ TEST(ConsentDocs, EveryReasonIsDocumented) {
     const std::string code = "`" + std::string(reason_code(static_cast<Reason>(r))) + "`";
     EXPECT_NE(doc.find(code), std::string::npos) << code << " is not in docs/consent.md";
   }
+}
+
+// The configuration example of docs/consent.md loads, and a pull opened with it carries the
+// statutory flow it declares.
+TEST(ConsentDocs, ConfigurationExampleLoadsAndOpensAPull) {
+  const std::string doc = read_file(kDoc);
+  const std::string marker = "<!-- example: consent -->\n```yaml\n";
+  const std::size_t begin = doc.find(marker);
+  ASSERT_NE(begin, std::string::npos) << kDoc << " lacks the configuration example";
+  const std::size_t from = begin + marker.size();
+  const std::string yaml = "data_dir: .\nlisteners: [{name: a, port: 0}]\n" + doc.substr(from, doc.find("```\n", from) - from);
+  const config::GatewayConfig config = config::load_gateway_config_from_string(yaml, "consent.md");
+  const Policy policy(config);
+  EXPECT_TRUE(policy.warnings().empty());
+  const auto opened = policy.open("haidian-cdc", "PUBHLTH", 1'740'794'400'000);  // 2025-03-01 10:00 +08:00
+  ASSERT_TRUE(std::holds_alternative<Request>(opened));
+  const Request& request = std::get<Request>(opened);
+  ASSERT_EQ(request.flows.size(), 1u);
+  EXPECT_EQ(request.flows[0].name, "student-fitness-statistics");
+  EXPECT_TRUE(std::holds_alternative<Request>(policy.open("haidian-cdc", "SCHFEEDBACK", 0)));
+  EXPECT_FALSE(std::holds_alternative<Request>(policy.open("haidian-cdc", "TREAT", 0)));
 }
 
 }  // namespace
