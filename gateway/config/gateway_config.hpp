@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -78,13 +79,37 @@ struct AdapterConfig {
   SourceLocation mapping_variables_where;
 };
 
+// Whose records a principal may receive: a record outside answers as if it did not exist.
+struct JurisdictionConfig {
+  std::vector<std::string> organisations;  // organisation ids (org_id of records)
+  std::vector<std::string> regions;        // GB/T 2260 six-digit codes; "110000" is all of Beijing
+  bool empty() const { return organisations.empty() && regions.empty(); }
+};
+
+// The roles the gateway's own APIs check. Other role names are free: adapters name theirs
+// (e.g. his.push), and consents name recipients as role:<name>.
+namespace roles {
+inline constexpr std::string_view records_pull = "records.pull";    // the pull API
+inline constexpr std::string_view consent_write = "consent.write";  // the consent admin API
+inline constexpr std::string_view audit_read = "audit.read";        // reading the audit log
+inline constexpr std::string_view admin = "admin";                  // everything else an operator does
+}  // namespace roles
+
 struct PrincipalConfig {
   std::string name;
   std::string organisation;            // organisation id (e.g. USCC) the principal acts for
   std::vector<std::string> roles;
   std::string fingerprint_sha256;      // upper-case hex, colons removed; empty when matched by subject
   std::string subject;                 // RFC 2253 subject, e.g. "CN=hospital-a,O=Demo Hospital"
+  std::vector<std::string> purposes;   // purposes of use it may name when it pulls
+  JurisdictionConfig jurisdiction;
   SourceLocation where;
+  bool has_role(std::string_view role) const {
+    for (const std::string& r : roles) {
+      if (r == role) return true;
+    }
+    return false;
+  }
 };
 
 struct AuditConfig {
@@ -92,9 +117,31 @@ struct AuditConfig {
   std::uint32_t retention_days = 180;
 };
 
+// A purpose of use of the deployment's own, beside the HL7 v3 ones (core/purpose_of_use.hpp).
+struct LocalPurposeConfig {
+  std::string code;
+  std::string display;
+  SourceLocation where;
+};
+
+// A flow that rests on a legal duty rather than consent (PIPL art. 13): records of these
+// categories go to this organisation for these purposes, whatever the subject's consents say.
+struct StatutoryFlowConfig {
+  std::string name;
+  std::string organisation;             // the recipient, as principals name it
+  std::vector<std::string> purposes;
+  std::vector<std::string> categories;  // data category codes (core/data_category.hpp)
+  std::string legal_basis;              // the law or notice, cited in every audit entry it permits
+  SourceLocation where;
+};
+
 struct ConsentConfig {
-  std::string default_decision = "deny";   // "deny" | "permit"
+  std::string default_decision = "deny";   // "deny" only: no consent and no statutory flow means no
   std::uint32_t guardian_age = 14;          // subjects under this age need a guardian's consent
+  std::vector<LocalPurposeConfig> purposes;
+  std::vector<StatutoryFlowConfig> statutory;
+  // A purpose a principal or a flow may name: an HL7 v3 code or one of `purposes`.
+  bool knows_purpose(std::string_view code) const;
 };
 
 struct GatewayConfig {

@@ -195,6 +195,64 @@ std::vector<Field> principal_fields() {
       field("subject", T::string,
             "Client certificate subject (RFC 2253), e.g. `CN=hospital-a,O=Demo Hospital`. "
             "Give this or `fingerprint_sha256` (or both)."),
+      field("purposes", T::string_list,
+            "Purposes of use the principal may name when it pulls records: HL7 v3 PurposeOfUse "
+            "codes (`TREAT`, `PUBHLTH`, `HRESCH`, …) or codes declared in `consent.purposes`. "
+            "A pull naming another purpose is refused as a whole, so a `records.pull` principal without "
+            "purposes can pull nothing."),
+      field("jurisdiction", T::object,
+            "Whose records the principal may receive; a record outside answers exactly as one "
+            "that does not exist. Without one, a `records.pull` principal receives nothing.")
+          .members({
+              field("organisations", T::string_list,
+                    "Organisation ids: records held by these organisations (a record's `org_id`; "
+                    "for a person, the assigners of its identifiers)."),
+              field("regions", T::string_list,
+                    "GB/T 2260 six-digit administrative division codes, each covering what lies "
+                    "in it: `110000` all of Beijing, `110100` its city districts, `110108` one "
+                    "district. A record lies where its organisation's `admin_code` (or a parent "
+                    "organisation's) says; a person where one of its addresses does."),
+          }),
+  };
+}
+
+std::vector<Field> consent_fields() {
+  return {
+      field("default", T::enumeration,
+            "Decision when neither a consent nor a statutory flow applies. Only `deny`: personal "
+            "information needs a lawful basis (PIPL art. 13); declare a `statutory` flow instead.")
+          .by_default("deny")
+          .one_of({"deny"}),
+      field("guardian_age", T::integer,
+            "Subjects younger than this on the day a consent was granted need a parent's or "
+            "guardian's consent, and all their records are sensitive (PIPL art. 28 and 31 say 14; "
+            "a deployment may be stricter).")
+          .by_default("14")
+          .range(14, 18),
+      field("purposes", T::object_list,
+            "Purposes of use of this deployment, beside the HL7 v3 PurposeOfUse codes, e.g. "
+            "`{code: SCHFEEDBACK, display: 体检结果反馈家长}`. Codes are unique and are not HL7 codes.")
+          .members({
+              field("code", T::string, "1 to 64 ASCII letters, digits, `_`, `-` or `.`.").required(),
+              field("display", T::string, "What the purpose means, for people reading consents and audits.")
+                  .by_default(""),
+          }),
+      field("statutory", T::object_list,
+            "Flows that rest on a legal duty instead of consent (PIPL art. 13): the records of "
+            "these categories go to this organisation for these purposes whatever the subject's "
+            "consents say, and every disclosure is audited with the legal basis.")
+          .members({
+              field("name", T::string, "Unique name, cited in decisions and audit entries.").required(),
+              field("organisation", T::string, "The recipient: the `organisation` of a principal.").required(),
+              field("purposes", T::string_list, "Purposes of use the duty covers.").required().at_least(1),
+              field("categories", T::string_list,
+                    "Data categories the duty covers (see docs/consent.md), e.g. `[physical_fitness, vision]`.")
+                  .required()
+                  .at_least(1),
+              field("legal_basis", T::string,
+                    "The law, regulation or notice that imposes the duty, as it should appear in audits.")
+                  .required(),
+          }),
   };
 }
 
@@ -234,15 +292,10 @@ std::vector<Field> build() {
               field("enabled", T::boolean, "Write the audit log.").by_default("true"),
               field("retention_days", T::integer, "Days audit entries are kept.").by_default("180").range(1, 36'500),
           }),
-      field("consent", T::object, "Consent defaults.")
-          .members({
-              field("default", T::enumeration, "Decision when no consent record applies.")
-                  .by_default("deny")
-                  .one_of({"deny", "permit"}),
-              field("guardian_age", T::integer, "Subjects younger than this need a guardian's consent (PIPL art. 31).")
-                  .by_default("14")
-                  .range(0, 18),
-          }),
+      field("consent", T::object,
+            "How disclosures are decided: purposes of use, statutory flows, the guardian age "
+            "(docs/consent.md).")
+          .members(consent_fields()),
   };
 }
 

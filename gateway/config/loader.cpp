@@ -11,6 +11,7 @@
 #include <system_error>
 #include <tuple>
 
+#include "gateway/config/consent_settings.hpp"
 #include "gateway/config/gateway_schema.hpp"
 #include "gateway/config/schema.hpp"
 #include "gateway/config/values.hpp"
@@ -42,13 +43,15 @@ class Builder {
     config_.mappings_directory = top.get_object("mappings").get_string("directory");
     config_.mappings_lineage = top.get_object("mappings").get_bool("lineage");
     for (const Block& b : top.get_object_list("adapters")) adapter(b);
+    // Principals name purposes declared under consent:, and statutory flows name principals'
+    // organisations: purposes first, then principals, then the flows.
+    const Block& consent = top.get_object("consent");
+    read_consent_settings(consent, config_.consent, errors_);
     for (const Block& b : top.get_object_list("principals")) principal(b);
+    read_statutory_flows(consent, config_.principals, config_.consent, errors_);
     const Block& audit = top.get_object("audit");
     config_.audit.enabled = audit.get_bool("enabled");
     config_.audit.retention_days = static_cast<std::uint32_t>(audit.get_int("retention_days"));
-    const Block& consent = top.get_object("consent");
-    config_.consent.default_decision = consent.get_string("default");
-    config_.consent.guardian_age = static_cast<std::uint32_t>(consent.get_int("guardian_age"));
   }
 
  private:
@@ -205,6 +208,7 @@ class Builder {
     p.roles = b.get_string_list("roles");
     p.subject = b.get_string("subject");
     p.where = b.where();
+    read_principal_access(b, config_.consent, p, errors_);
     unique(principal_names_, b, "principal");
     if (b.has("fingerprint_sha256")) {
       p.fingerprint_sha256 = fingerprint(b.get_string("fingerprint_sha256"), b.location("fingerprint_sha256"));

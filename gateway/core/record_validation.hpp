@@ -47,6 +47,9 @@ std::vector<FieldError> consistency_warnings(const Person& record);
 // February reaches an age on 1 March in common years.
 bool consent_needs_guardian(const PartialDate& birth_date, const PartialDate& grant_date,
                             int guardian_age = 14);
+// The first day (days_from_civil) on which someone born on birth_date is surely `age` years old,
+// on the same safe reading: consent_needs_guardian(b, g, a) is g.first_day_number() < this.
+std::int64_t age_reached_day(const PartialDate& birth_date, int age);
 
 // BMI in kg/m², rounded half up to one decimal as the fitness standard reports it; nothing
 // for a height or weight that is not a positive finite number.

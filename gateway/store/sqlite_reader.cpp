@@ -1,7 +1,11 @@
 #include "gateway/store/sqlite_reader.hpp"
 
 #include <array>
+#include <set>
 #include <utility>
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "gateway/store/sqlite_handle.hpp"
 #include "gateway/store/sqlite_schema.hpp"
@@ -25,6 +29,9 @@ enum Sql : std::size_t {
   kDeadLettersOfMessage,
   kBeginRead,
   kEndRead,
+  kSamePerson,
+  kLatestPersons,
+  kLatestConsents,
   kSqlCount
 };
 
@@ -62,14 +69,29 @@ const std::array<std::string, kSqlCount>& sql_text() {
       std::string(kDeadLetterColumns) + "WHERE message_id = ?1 ORDER BY id",
       "BEGIN",
       "COMMIT",
+      // ?1 is a JSON array of person ids. Merges are followed both ways: from a merged person to
+      // the one that absorbed it and from a survivor to everyone it absorbed.
+      "WITH RECURSIVE same(root, id) AS ("
+      " SELECT value, value FROM json_each(?1)"
+      " UNION SELECT s.root, l.surviving_person_id FROM same s JOIN person_link l ON l.merged_person_id = s.id"
+      " UNION SELECT s.root, l.merged_person_id FROM same s JOIN person_link l ON l.surviving_person_id = s.id)"
+      " SELECT root, id FROM same ORDER BY root, id",
+      std::string(kRecordColumns) +
+          "r WHERE r.kind = 'person' AND r.id IN (SELECT value FROM json_each(?1))"
+          " AND r.version = (SELECT max(v.version) FROM record v WHERE v.id = r.id) ORDER BY r.id",
+      // The latest version of each consent, read through the partial index of migration 5; an
+      // older version that named the subject no longer counts once a newer one names another.
+      std::string(kRecordColumns) +
+          "r WHERE r.kind = 'consent' AND r.person_id IN (SELECT value FROM json_each(?1))"
+          " AND r.version = (SELECT max(v.version) FROM record v WHERE v.id = r.id) ORDER BY r.id",
   };
   return text;
 }
 
 // Every table the store owns, for row_counts().
-constexpr std::array<std::string_view, 10> kTables = {
-    "raw_message", "person",   "person_identifier", "record",  "dedupe_key",
-    "dead_letter", "outbox",   "audit_log",         "consent", "person_link"};
+constexpr std::array<std::string_view, 9> kTables = {
+    "raw_message", "person", "person_identifier", "record",     "dedupe_key",
+    "dead_letter", "outbox", "audit_log",         "person_link"};
 
 StoredRecord read_record(const Query& q) {
   StoredRecord r;
@@ -261,6 +283,46 @@ class SqliteReader final : public Reader {
   std::int64_t last_seq() override {
     Query q = session_->statement(kLastSeq).query();
     return q.next() ? q.int64(0) : 0;
+  }
+
+  ConsentSubjectRows consent_subjects(const std::vector<std::string>& person_ids) override {
+    ConsentSubjectRows rows;
+    if (person_ids.empty()) return rows;
+    boost::json::array asked;
+    for (const std::string& id : person_ids) asked.emplace_back(id);
+    // One read transaction: the merges, the persons and the consents from a single snapshot.
+    session_->statement(kBeginRead).query().run();
+    try {
+      std::set<std::string> everyone;
+      {
+        Query q = session_->statement(kSamePerson).query();
+        const std::string text = boost::json::serialize(asked);
+        q.bind(1, text);
+        while (q.next()) {
+          std::string member = q.text(1);
+          everyone.insert(member);
+          rows.same_person[q.text(0)].push_back(std::move(member));
+        }
+      }
+      boost::json::array all;
+      for (const std::string& id : everyone) all.emplace_back(id);
+      const std::string text = boost::json::serialize(all);
+      {
+        Query q = session_->statement(kLatestPersons).query();
+        q.bind(1, text);
+        while (q.next()) rows.persons.push_back(read_record(q));
+      }
+      {
+        Query q = session_->statement(kLatestConsents).query();
+        q.bind(1, text);
+        while (q.next()) rows.consents.push_back(read_record(q));
+      }
+    } catch (...) {
+      session_->statement(kEndRead).query().run();
+      throw;
+    }
+    session_->statement(kEndRead).query().run();
+    return rows;
   }
 
  private:

@@ -193,6 +193,18 @@ UPDATE dedupe_key
    SET scope = scope || '|' || (SELECT org_id FROM raw_message WHERE raw_message.id = dedupe_key.message_id)
  WHERE (SELECT org_id FROM raw_message WHERE raw_message.id = dedupe_key.message_id) <> '';
 )sql"},
+    {5, "consents are records", R"sql(
+-- Consents live in the record table like every canonical record (kind 'consent', person_id the
+-- subject): versioned, in the changes feed, with lineage to the message or request that wrote
+-- them, so a withdrawal is a new version of the consent and the history of who agreed to what
+-- is never overwritten. The consent table of version 1 was never written; a second copy would
+-- have to be kept in step with the records and could only disagree with them.
+DROP TABLE consent;
+
+-- Enforcement reads the current consents of the subjects of every page it discloses: this keeps
+-- that read to the consent rows, however many other records a person has.
+CREATE INDEX record_consent_subject ON record(person_id) WHERE kind = 'consent';
+)sql"},
 };
 
 int user_version(Connection& db) {

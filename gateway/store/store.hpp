@@ -88,6 +88,17 @@ struct MessageFilter {
   std::int64_t until_ms = 0;  // received_at_ms < until_ms; 0: no upper bound
 };
 
+// What consent enforcement needs to know about some subjects (gateway/consent/), read in one
+// snapshot so that a consent and its subject's birth date cannot come from different moments.
+struct ConsentSubjectRows {
+  // For each subject asked about: itself and every person merged with it, directly or through
+  // others, in either direction. A merged person's records keep its id, and a consent recorded
+  // under either id is the same human's consent.
+  std::map<std::string, std::vector<std::string>> same_person;
+  std::vector<StoredRecord> persons;   // the latest version of the person record of each of them
+  std::vector<StoredRecord> consents;  // the latest version of every consent whose subject is one of them
+};
+
 // Read queries. Obtained per use from Store::reader(); holds one connection until destroyed, so
 // keep it short-lived. Not thread-safe: one thread at a time. Each call sees the latest committed
 // state at the time of the call.
@@ -120,6 +131,9 @@ class Reader {
   virtual std::vector<DeadLetterRow> dead_letters(std::int64_t after_id, std::size_t limit) = 0;
   // Highest change sequence committed so far (0 when there is none).
   virtual std::int64_t last_seq() = 0;
+  // The persons and current consents behind each of these subjects (see ConsentSubjectRows).
+  // A consent whose latest version names another subject is not among them.
+  virtual ConsentSubjectRows consent_subjects(const std::vector<std::string>& person_ids) = 0;
 };
 
 struct Health {

@@ -92,7 +92,7 @@ TEST(Loader, FullConfigLoadsEveryValueAsWritten) {
   EXPECT_TRUE(c.adapters[1].block.IsNull());
   EXPECT_EQ(c.adapters[1].block_where.str(), kFixtures + "/full.yaml:41:5");
 
-  ASSERT_EQ(c.principals.size(), 2u);
+  ASSERT_EQ(c.principals.size(), 3u);
   EXPECT_EQ(c.principals[0].name, "demo-hospital");
   EXPECT_EQ(c.principals[0].organisation, "12110000MB0000000X");
   EXPECT_EQ(c.principals[0].roles, (std::vector<std::string>{"his.push", "records.read"}));
@@ -105,8 +105,29 @@ TEST(Loader, FullConfigLoadsEveryValueAsWritten) {
 
   EXPECT_FALSE(c.audit.enabled);
   EXPECT_EQ(c.audit.retention_days, 365u);
-  EXPECT_EQ(c.consent.default_decision, "permit");
+  EXPECT_TRUE(c.principals[1].purposes.empty());
+  EXPECT_TRUE(c.principals[1].jurisdiction.empty());
+  const PrincipalConfig& cdc = c.principals[2];
+  EXPECT_TRUE(cdc.has_role(roles::records_pull));
+  EXPECT_FALSE(cdc.has_role(roles::admin));
+  EXPECT_EQ(cdc.purposes, (std::vector<std::string>{"PUBHLTH", "SCHFEEDBACK"}));
+  EXPECT_EQ(cdc.jurisdiction.organisations, (std::vector<std::string>{"12110000MB0000000X"}));
+  EXPECT_EQ(cdc.jurisdiction.regions, (std::vector<std::string>{"110108", "110100"}));
+  EXPECT_EQ(c.consent.default_decision, "deny");
   EXPECT_EQ(c.consent.guardian_age, 16u);
+  ASSERT_EQ(c.consent.purposes.size(), 1u);
+  EXPECT_EQ(c.consent.purposes[0].code, "SCHFEEDBACK");
+  EXPECT_EQ(c.consent.purposes[0].display, "体检结果反馈家长");
+  EXPECT_TRUE(c.consent.knows_purpose("SCHFEEDBACK"));
+  EXPECT_TRUE(c.consent.knows_purpose("TREAT"));
+  EXPECT_FALSE(c.consent.knows_purpose("MARKETING"));
+  ASSERT_EQ(c.consent.statutory.size(), 1u);
+  const StatutoryFlowConfig& flow = c.consent.statutory[0];
+  EXPECT_EQ(flow.name, "student-fitness-statistics");
+  EXPECT_EQ(flow.organisation, "12110108MB0000003X");
+  EXPECT_EQ(flow.purposes, (std::vector<std::string>{"PUBHLTH"}));
+  EXPECT_EQ(flow.categories, (std::vector<std::string>{"physical_fitness", "vision"}));
+  EXPECT_EQ(flow.legal_basis, "国家学生体质健康标准 (2014) reporting");
 }
 
 // The schema's defaults must be the struct's defaults: the docs show the former, code that

@@ -199,7 +199,11 @@ TEST(Envelope, ValidationErrorsFromParse) {
   EXPECT_EQ(
       result.errors,
       (std::vector<FieldError>{
-          {"purposes", "at least one purpose is required: consent covers stated purposes only", ErrorKind::required}}));
+          {"purposes", "at least one purpose is required: consent covers stated purposes only", ErrorKind::required},
+          {"data_categories", "at least one data category is required: consent covers named categories only",
+           ErrorKind::required},
+          {"recipients", "at least one recipient (an organisation id, or role:<name>) is required",
+           ErrorKind::required}}));
 }
 
 TEST(Envelope, BodyOfAKnownKind) {

@@ -300,7 +300,7 @@ records:
     kind: consent
     fields:
       status: active
-      lawful_basis: consent
+      lawful_basis: statutory_duty  # a consent would also need data_categories and recipients
       purposes[]: {from: P, then: [{split: ","}, trim]}
       notice_version: {from: [N.1, N.2], then: [{join: "-"}]}
 )");
