@@ -18,10 +18,18 @@ std::string read(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-void replace_once(std::string& text, const std::string& from, const std::string& to) {
+// The errors of loading a copy of the shipped folder with one edit in one file; the load must fail.
+std::vector<config::ConfigError> errors_with_edit(const std::string& name, const std::string& file,
+                                                  const std::string& from, const std::string& to) {
+  ScratchRules scratch(name);
+  std::string text = read(scratch.dir() / file);
   const auto at = text.find(from);
-  ASSERT_NE(at, std::string::npos) << from;
+  if (at == std::string::npos) throw std::logic_error("'" + from + "' is not in " + file);
   text.replace(at, from.size(), to);
+  scratch.write(file, text);
+  std::vector<config::ConfigError> errors;
+  EXPECT_EQ(load_school_health_rules(scratch.dir(), errors), nullptr);
+  return errors;
 }
 
 TEST(RulesLoad, ShippedFolderLoadsWithItsVersions) {
@@ -43,41 +51,30 @@ TEST(RulesLoad, ShippedFolderLoadsWithItsVersions) {
 }
 
 TEST(RulesLoad, ThresholdsOutOfOrderAreReportedAtTheirPlace) {
-  ScratchRules scratch("order");
-  std::string text = read(scratch.dir() / "fitness/vital_capacity.yaml");
-  replace_once(text, "[1700, 1600, 1500,", "[1700, 1600, 1650,");
-  scratch.write("fitness/vital_capacity.yaml", text);
-  std::vector<config::ConfigError> errors;
-  EXPECT_EQ(load_school_health_rules(scratch.dir(), errors), nullptr);
+  const auto errors = errors_with_edit("order", "fitness/vital_capacity.yaml", "[1700, 1600, 1500,", "[1700, 1600, 1650,");
   ASSERT_EQ(errors.size(), 1U) << joined(errors);
   EXPECT_NE(errors[0].where.file.find("vital_capacity.yaml"), std::string::npos);
   EXPECT_EQ(errors[0].where.line, 13);
-  EXPECT_GT(errors[0].where.column, 0);
-  EXPECT_NE(errors[0].message.find("1650"), std::string::npos) << errors[0].message;
+  EXPECT_EQ(errors[0].where.column, 31);  // where 1650 stands
+  EXPECT_EQ(errors[0].message, "threshold: 1650 must be below the threshold of the level before it (1600)");
 }
 
 TEST(RulesLoad, AGapThatIsNotWrittenDownIsRefused) {
-  ScratchRules scratch("gap");
-  std::string text = read(scratch.dir() / "fitness/pull_up.yaml");
-  replace_once(text, "grades: [21, 22, 23, 31, 32, 33, 41, 42, 43, 44]", "grades: [21, 22, 23, 31, 32, 33, 41, 42, 43]");
-  scratch.write("fitness/pull_up.yaml", text);
-  std::vector<config::ConfigError> errors;
-  EXPECT_EQ(load_school_health_rules(scratch.dir(), errors), nullptr);
+  const auto errors = errors_with_edit("gap", "fitness/pull_up.yaml", "grades: [21, 22, 23, 31, 32, 33, 41, 42, 43, 44]",
+                                      "grades: [21, 22, 23, 31, 32, 33, 41, 42, 43]");
   ASSERT_FALSE(errors.empty());
-  EXPECT_NE(joined(errors).find("no table and no missing entry for boys grade 44"), std::string::npos) << joined(errors);
+  EXPECT_NE(joined(errors).find("pull_up.yaml: no table and no missing entry for boys grade 44 (大学四年级)"),
+            std::string::npos)
+      << joined(errors);
 }
 
 TEST(RulesLoad, ConfidenceIsRequiredAndChecked) {
-  ScratchRules scratch("confidence");
-  std::string text = read(scratch.dir() / "vision.yaml");
-  replace_once(text, "chart:\n  confidence: V", "chart:\n  confidence: maybe");
-  scratch.write("vision.yaml", text);
-  std::vector<config::ConfigError> errors;
-  EXPECT_EQ(load_school_health_rules(scratch.dir(), errors), nullptr);
+  const auto errors = errors_with_edit("confidence", "vision.yaml", "chart:\n  confidence: V", "chart:\n  confidence: maybe");
   ASSERT_EQ(errors.size(), 1U) << joined(errors);
   EXPECT_NE(errors[0].message.find("'maybe' is not V"), std::string::npos) << errors[0].message;
   EXPECT_NE(errors[0].where.file.find("vision.yaml"), std::string::npos);
-  EXPECT_GT(errors[0].where.line, 0);
+  EXPECT_EQ(errors[0].where.line, 14);
+  EXPECT_EQ(errors[0].where.column, 15);
 }
 
 TEST(RulesLoad, EveryBrokenFileIsReportedNotOnlyTheFirst) {
