@@ -3,6 +3,7 @@
 #include "gateway/app/arg_parser.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include <boost/version.hpp>
@@ -10,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "gateway/config/loader.hpp"
+#include "gateway/derived/school_health_rules.hpp"
 #include "gateway/mapping/mapping_set.hpp"
 #include "gateway/net/tls.hpp"
 #include "gateway/log/log.hpp"
@@ -40,7 +42,8 @@ Options:
 
 constexpr const char* kCheckHelp = R"(Usage: kangqiao check [--config FILE]
 
-Loads and validates the configuration, the mappings (mappings.directory), the plugins and every
+Loads and validates the configuration, the mappings (mappings.directory) and the school-health
+rule tables beside them (codes/school_health/, docs/derived-values.md), the plugins and every
 adapter's config block, the TLS certificates and keys, exactly as `run` would, without opening
 ports or the store. Prints every
 error as file:line:col: message and exits 2 when there is any, 0 when all is well.
@@ -142,6 +145,10 @@ int cmd_check(const Args& args) {
   std::shared_ptr<const mapping::MappingSet> mapping_set;
   if (!cfg.mappings_directory.empty()) {
     mapping_set = mapping::load_mapping_dir(cfg.mappings_directory, mapping::builtin_formats(), errors);
+    // The school-health rule tables beside the value sets (docs/derived-values.md), when present.
+    std::error_code ec;
+    const auto rules_dir = derived::school_health_rules_dir(cfg.mappings_directory);
+    if (std::filesystem::is_directory(rules_dir, ec)) (void)derived::load_school_health_rules(rules_dir, errors);
   }
   const std::size_t mappings = mapping_set ? mapping_set->mappings().size() : 0;
   const auto registry = plugin_host::PluginRegistry::scan(runtime::plugin_directory_of(cfg));

@@ -2,6 +2,7 @@
 #include "gateway/app/arg_parser.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -11,6 +12,7 @@
 
 #include "gateway/core/json_text.hpp"
 #include "gateway/core/record.hpp"
+#include "gateway/derived/school_health_rules.hpp"
 #include "gateway/mapping/mapping.hpp"
 #include "gateway/mapping/mapping_set.hpp"
 #include "gateway/mapping/test_runner/mapping_tests.hpp"
@@ -26,7 +28,9 @@ constexpr const char* kTestHelp = R"help(Usage: kangqiao test-mappings [DIR | FI
 Runs the mapping tests: every FILE.test.yaml beside its mapping under DIR (default: mappings/),
 or the one test file given. Prints PASS or FAIL per test, a structural diff (path, expected,
 got) for each failure, the mappings that have no tests, and the field rules and value-set codes
-that no test exercised. Exits 0 when every test passes, 1 otherwise.
+that no test exercised. When DIR holds codes/school_health/, also loads those rule tables
+(docs/derived-values.md) and prints their versions or every error. Exits 0 when every test
+passes and the tables load, 1 otherwise.
 
 Options:
   --no-coverage   do not list the rules and codes no test exercised
@@ -130,6 +134,23 @@ MapOptions parse_map_options(const std::vector<std::string>& args) {
   return o;
 }
 
+// The school-health rule tables (docs/derived-values.md) live beside the value sets: a broken
+// table fails here as well, where CI and a table's author run the mapping tests.
+int check_school_health_rules(const std::string& mappings_dir) {
+  std::error_code ec;
+  const std::filesystem::path dir = derived::school_health_rules_dir(mappings_dir);
+  if (!std::filesystem::is_directory(dir, ec)) return 0;
+  std::vector<config::ConfigError> errors;
+  const auto rules = derived::load_school_health_rules(dir, errors);
+  if (rules) {
+    std::cout << "school-health rules: " << rules->versions() << "\n";
+    return 0;
+  }
+  for (const config::ConfigError& error : errors) std::cout << error.str() << "\n";
+  std::cout << "school-health rules: FAIL (" << errors.size() << " errors)\n";
+  return 1;
+}
+
 }  // namespace
 
 int cmd_test_mappings(const std::vector<std::string>& args) {
@@ -156,8 +177,9 @@ int cmd_test_mappings(const std::vector<std::string>& args) {
   options.formats = mapping::builtin_formats();
   options.coverage = coverage;
   const mapping::TestSummary summary = mapping::run_mapping_tests(path, std::cout, options);
+  const int rules_exit = check_school_health_rules(path);
   std::cout.flush();
-  return summary.exit_code();
+  return summary.exit_code() != 0 ? summary.exit_code() : rules_exit;
 }
 
 int cmd_map(const std::vector<std::string>& args) {

@@ -28,6 +28,7 @@ boost::json::object to_json(const InpatientSummary& record) { return object_of(r
 boost::json::object to_json(const Consent& record) { return object_of(record); }
 boost::json::object to_json(const Provenance& record) { return object_of(record); }
 boost::json::object to_json(const AuditEvent& record) { return object_of(record); }
+boost::json::object to_json(const Alert& record) { return object_of(record); }
 
 template <class T>
 Decoded<T> from_json(const boost::json::value& json) {
@@ -53,6 +54,7 @@ KQ_INSTANTIATE_CODEC(InpatientSummary)
 KQ_INSTANTIATE_CODEC(Consent)
 KQ_INSTANTIATE_CODEC(Provenance)
 KQ_INSTANTIATE_CODEC(AuditEvent)
+KQ_INSTANTIATE_CODEC(Alert)
 #undef KQ_INSTANTIATE_CODEC
 
 }  // namespace kq::core

@@ -42,9 +42,10 @@ boost::json::object to_json(const InpatientSummary& record);
 boost::json::object to_json(const Consent& record);
 boost::json::object to_json(const Provenance& record);
 boost::json::object to_json(const AuditEvent& record);
+boost::json::object to_json(const Alert& record);
 
 // Structure only (types, keys, date formats); validate() in record_validation.hpp checks the
-// content. Instantiated for the fourteen record types.
+// content. Instantiated for every record type.
 template <class T>
 Decoded<T> from_json(const boost::json::value& json);
 

@@ -1,4 +1,4 @@
-// JSON field lists of FitnessTest, VisionScreening and MentalHealthScreening.
+// JSON field lists of FitnessTest, VisionScreening, MentalHealthScreening and Alert.
 #include "gateway/core/json_io.hpp"
 
 namespace kq::core::json_io {
@@ -16,6 +16,7 @@ void fields(auto& io, Of<FitnessItem> auto& s) {
   io.field("bonus", s.bonus);
   io.field("status", s.status);
   io.field("observation_id", s.observation_id);
+  io.field("computed_by", s.computed_by);
 }
 
 void fields(auto& io, Of<FitnessTest> auto& s) {
@@ -61,6 +62,9 @@ void fields(auto& io, Of<VisionScreening> auto& s) {
   io.field("right_eye", s.right_eye);
   io.field("left_eye", s.left_eye);
   io.field("screening_myopia", s.screening_myopia);
+  io.field("myopia_degree", s.myopia_degree);
+  io.field("vision_impairment", s.vision_impairment);
+  io.field("rate_exclusion", s.rate_exclusion);
   io.field("rule_version", s.rule_version);
 }
 
@@ -98,6 +102,26 @@ void fields(auto& io, Of<MentalHealthScreening> auto& s) {
   io.field("referral_org", s.referral_org);
 }
 
+void fields(auto& io, Of<AlertValue> auto& s) {
+  io.field("name", s.name);
+  io.field("value", s.value);
+}
+
+void fields(auto& io, Of<Alert> auto& s) {
+  io.field("id", s.id);
+  io.field("person_id", s.person_id);
+  io.field("org_id", s.org_id);
+  io.field("rule_id", s.rule_id);
+  io.field("rule_version", s.rule_version);
+  io.field("severity", s.severity);
+  io.field("category", s.category);
+  io.field("summary", s.summary);
+  io.field("values", s.values);
+  io.field("source_ids", s.source_ids);
+  io.field("observed_on", s.observed_on);
+  io.field("raised_at", s.raised_at);
+}
+
 }  // namespace
 
 KQ_JSON_IO_DEFINE(FitnessItem)
@@ -107,5 +131,7 @@ KQ_JSON_IO_DEFINE(VisionScreening)
 KQ_JSON_IO_DEFINE(ScaleScore)
 KQ_JSON_IO_DEFINE(RiskFlag)
 KQ_JSON_IO_DEFINE(MentalHealthScreening)
+KQ_JSON_IO_DEFINE(AlertValue)
+KQ_JSON_IO_DEFINE(Alert)
 
 }  // namespace kq::core::json_io

@@ -1,7 +1,13 @@
 #pragma once
-// School health: fitness tests (《国家学生体质健康标准》), vision screenings and mental-health
-// screenings. Scores and flags are stored as received; the gateway recomputes them and
-// records the rule version, so a mismatch can be reported instead of silently trusted.
+// School health: fitness tests (《国家学生体质健康标准》), vision screenings, mental-health
+// screenings, and the alerts (预警) derived from them.
+//
+// Scores and flags may arrive with the record (a school system's export). The gateway recomputes
+// what its rule tables cover (gateway/derived/) and writes its own value in their place, naming
+// the rule set and version beside it (computed_by, rule_version); a sent value that differs
+// becomes a data-quality warning for the sender, and the sent value stays in the raw message. A
+// value the gateway cannot compute (no table for that grade) is left as sent, without computed_by,
+// so a reader can always tell the two apart.
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,7 +19,8 @@ namespace kq::core {
 
 struct FitnessItem {
   // bmi | vital_capacity | run_50m | sit_and_reach | rope_skip_1min | sit_up_1min |
-  // shuttle_50x8 | standing_long_jump | pull_up | run_800m | run_1000m
+  // shuttle_50x8 | standing_long_jump | pull_up | run_800m | run_1000m, and the measurements
+  // BMI comes from, which are not scored themselves: height (cm) | weight (kg)
   std::string item_code;
   std::optional<double> raw_value;
   std::optional<std::string> unit;
@@ -24,6 +31,8 @@ struct FitnessItem {
   std::optional<double> bonus;
   std::optional<std::string> status;  // measured | missing | exempt | absent
   std::optional<std::string> observation_id;
+  // "cspfs-2014@1.0.0" when score, level and bonus are the gateway's; absent when as sent.
+  std::optional<std::string> computed_by;
   bool operator==(const FitnessItem&) const = default;
 };
 
@@ -44,7 +53,8 @@ struct FitnessTest {
   std::optional<std::string> retest_of;  // id of the test this one repeats (补测)
   std::optional<bool> exempt;
   std::optional<std::string> exempt_reason;
-  std::optional<std::string> computed_by;  // engine and table version of recomputed scores
+  // "cspfs-2014@1.0.0" when standard, bonus and total score and overall level are the gateway's.
+  std::optional<std::string> computed_by;
   bool operator==(const FitnessTest&) const = default;
 };
 
@@ -73,7 +83,14 @@ struct VisionScreening {
   std::optional<std::string> examiner;
   std::optional<EyeExam> right_eye;
   std::optional<EyeExam> left_eye;
-  std::optional<bool> screening_myopia;  // derived
+  // Derived, person level (the worse eye), by the rule set named in rule_version
+  // ("vision-screening@1.0.0"):
+  std::optional<bool> screening_myopia;           // 筛查性近视 in either eye
+  std::optional<std::string> myopia_degree;       // low | moderate | high (低度 | 中度 | 高度)
+  std::optional<std::string> vision_impairment;   // 视力不良: none | mild | moderate | severe
+  // Why the screening is left out of myopia rates ("ortho-k": overnight lenses flatten the
+  // cornea, so uncorrected acuity and refraction say nothing about myopia).
+  std::optional<std::string> rate_exclusion;
   std::optional<std::string> rule_version;
   bool operator==(const VisionScreening&) const = default;
 };
@@ -116,6 +133,37 @@ struct MentalHealthScreening {
   std::optional<std::string> review_outcome;
   std::optional<std::string> referral_org;
   bool operator==(const MentalHealthScreening&) const = default;
+};
+
+// One value that made an alert fire, as text so that a number keeps the precision it was
+// recorded with ("4.6", "-0.75").
+struct AlertValue {
+  std::string name;  // "right_eye.ucva_5pt", "previous.right_eye.ucva_5pt", "bmi", "total_score"
+  std::string value;
+  bool operator==(const AlertValue&) const = default;
+};
+
+// 预警: a rule over derived values fired for a person, for the school and the district to follow
+// up. It names the rule and the version of the rule set, and carries the values that triggered
+// it, so the decision can be explained and re-checked later. The summary is for people and never
+// holds a name or an identifier.
+struct Alert {
+  static constexpr RecordKind kKind = RecordKind::alert;
+  std::string id;
+  std::string person_id;
+  std::string org_id;        // the school the alert is for
+  std::string rule_id;       // "vision.acuity-drop"
+  std::string rule_version;  // "school-health-alerts@1.0.0"
+  std::string severity;      // info | warning | urgent
+  // The consent data category of what the alert reveals: vision | physical_fitness |
+  // mental_health. A mental-health alert needs the same separate consent as the screening.
+  std::optional<std::string> category;
+  std::optional<std::string> summary;
+  std::vector<AlertValue> values;
+  std::vector<std::string> source_ids;  // the records the alert was derived from
+  std::optional<PartialDate> observed_on;  // date of the screening or test
+  std::optional<DateTime> raised_at;
+  bool operator==(const Alert&) const = default;
 };
 
 }  // namespace kq::core

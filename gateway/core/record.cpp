@@ -39,6 +39,7 @@ decltype(auto) with_record_type(RecordKind kind, F&& f) {
     case RecordKind::consent: return f(Tag<Consent>{});
     case RecordKind::provenance: return f(Tag<Provenance>{});
     case RecordKind::audit_event: return f(Tag<AuditEvent>{});
+    case RecordKind::alert: return f(Tag<Alert>{});
   }
   return f(Tag<Person>{});  // unreachable: every enumerator is handled above
 }
@@ -312,5 +313,6 @@ RecordEnvelope to_envelope(const InpatientSummary& record) { return make_envelop
 RecordEnvelope to_envelope(const Consent& record) { return make_envelope(record); }
 RecordEnvelope to_envelope(const Provenance& record) { return make_envelope(record); }
 RecordEnvelope to_envelope(const AuditEvent& record) { return make_envelope(record); }
+RecordEnvelope to_envelope(const Alert& record) { return make_envelope(record); }
 
 }  // namespace kq::core

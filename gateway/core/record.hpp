@@ -110,6 +110,7 @@ struct InpatientSummary;
 struct Consent;
 struct Provenance;
 struct AuditEvent;
+struct Alert;
 
 // Builds an envelope from a typed record (no validation: call validate_envelope for that).
 RecordEnvelope to_envelope(const Person& record);
@@ -126,5 +127,6 @@ RecordEnvelope to_envelope(const InpatientSummary& record);
 RecordEnvelope to_envelope(const Consent& record);
 RecordEnvelope to_envelope(const Provenance& record);
 RecordEnvelope to_envelope(const AuditEvent& record);
+RecordEnvelope to_envelope(const Alert& record);
 
 }  // namespace kq::core

@@ -18,6 +18,7 @@ std::string_view kind_name(RecordKind kind) {
     case RecordKind::consent: return "consent";
     case RecordKind::provenance: return "provenance";
     case RecordKind::audit_event: return "audit_event";
+    case RecordKind::alert: return "alert";
   }
   return "person";  // unreachable: every enumerator is handled above
 }

@@ -22,9 +22,10 @@ enum class RecordKind {
   consent,
   provenance,
   audit_event,
+  alert,
 };
 
-inline constexpr std::array<RecordKind, 14> kAllRecordKinds = {
+inline constexpr std::array<RecordKind, 15> kAllRecordKinds = {
     RecordKind::person,           RecordKind::organization,
     RecordKind::enrollment,       RecordKind::encounter,
     RecordKind::observation,      RecordKind::fitness_test,
@@ -32,6 +33,7 @@ inline constexpr std::array<RecordKind, 14> kAllRecordKinds = {
     RecordKind::diagnosis,        RecordKind::procedure,
     RecordKind::inpatient_summary, RecordKind::consent,
     RecordKind::provenance,       RecordKind::audit_event,
+    RecordKind::alert,
 };
 
 std::string_view kind_name(RecordKind kind);                 // "person", "fitness_test", …

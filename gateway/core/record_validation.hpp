@@ -31,6 +31,7 @@ std::vector<FieldError> validate(const InpatientSummary& record, const Validatio
 std::vector<FieldError> validate(const Consent& record, const ValidationContext& context = {});
 std::vector<FieldError> validate(const Provenance& record, const ValidationContext& context = {});
 std::vector<FieldError> validate(const AuditEvent& record, const ValidationContext& context = {});
+std::vector<FieldError> validate(const Alert& record, const ValidationContext& context = {});
 
 // The check an identifier's value must pass for its system (resident ID, USCC, organisation
 // code, student number …); nothing when it passes or the system has no rule.
@@ -54,5 +55,14 @@ std::int64_t age_reached_day(const PartialDate& birth_date, int age);
 // BMI in kg/m², rounded half up to one decimal as the fitness standard reports it; nothing
 // for a height or weight that is not a positive finite number.
 std::optional<double> bmi(double height_cm, double weight_kg);
+
+// Spherical equivalent (等效球镜) in dioptres: sphere + cylinder / 2. Nothing without both: a
+// sphere alone is not the SE of an astigmatic eye.
+std::optional<double> spherical_equivalent(std::optional<double> sphere_ds, std::optional<double> cylinder_dc);
+
+// Decimal acuity (0.1, 0.6, 1.0 …) → the 5-point value of GB/T 11533 (L = 5 + lg V), to the
+// chart's 0.1 step; nothing for a value that is not a positive finite number. The reverse
+// direction goes through the chart's own labels (derived::VisionRules), which are rounded.
+std::optional<double> five_point_from_decimal(double decimal_acuity);
 
 }  // namespace kq::core

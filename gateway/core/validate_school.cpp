@@ -1,4 +1,5 @@
-// Content rules for FitnessTest, VisionScreening and MentalHealthScreening, and BMI.
+// Content rules for FitnessTest, VisionScreening, MentalHealthScreening and Alert, and the
+// derived-value formulas (BMI, spherical equivalent, 5-point acuity) the scoring code shares.
 #include <cmath>
 
 #include "gateway/core/record_validation.hpp"
@@ -59,7 +60,8 @@ std::vector<FieldError> validate(const FitnessTest& record, const ValidationCont
     check.required(join_path(base, "item_code"), item.item_code);
     check.one_of(join_path(base, "item_code"), item.item_code,
                  {"bmi", "vital_capacity", "run_50m", "sit_and_reach", "rope_skip_1min", "sit_up_1min",
-                  "shuttle_50x8", "standing_long_jump", "pull_up", "run_800m", "run_1000m"});
+                  "shuttle_50x8", "standing_long_jump", "pull_up", "run_800m", "run_1000m", "height",
+                  "weight"});
     check.one_of(join_path(base, "status"), item.status, {"measured", "missing", "exempt", "absent"});
     check.range(join_path(base, "score"), item.score, 0, 100);
     check.range(join_path(base, "bonus"), item.bonus, 0, 20);
@@ -80,8 +82,10 @@ std::vector<FieldError> validate(const VisionScreening& record, const Validation
   check.not_in_future("date", record.date);
   if (record.right_eye) check_eye(check, "right_eye", *record.right_eye);
   if (record.left_eye) check_eye(check, "left_eye", *record.left_eye);
-  if (record.screening_myopia && !record.rule_version) {
-    check.error("rule_version", "is required with screening_myopia: a derived flag names the rule that set it",
+  check.one_of("myopia_degree", record.myopia_degree, {"low", "moderate", "high"});
+  check.one_of("vision_impairment", record.vision_impairment, {"none", "mild", "moderate", "severe"});
+  if ((record.screening_myopia || record.myopia_degree || record.vision_impairment) && !record.rule_version) {
+    check.error("rule_version", "is required with a derived value: a derived flag names the rule that set it",
                 ErrorKind::required);
   }
   return check.take();
@@ -104,6 +108,21 @@ std::vector<FieldError> validate(const MentalHealthScreening& record, const Vali
   return check.take();
 }
 
+std::vector<FieldError> validate(const Alert& record, const ValidationContext& context) {
+  checks::Checker check(context);
+  check.required("person_id", record.person_id);
+  check.required("rule_id", record.rule_id);
+  check.required("rule_version", record.rule_version);
+  check.required("severity", record.severity);
+  check.one_of("severity", record.severity, {"info", "warning", "urgent"});
+  check.one_of("category", record.category, {"vision", "physical_fitness", "mental_health"});
+  for (std::size_t i = 0; i < record.values.size(); ++i) {
+    check.required(join_path(index_path("values", i), "name"), record.values[i].name);
+  }
+  check.not_in_future("observed_on", record.observed_on);
+  return check.take();
+}
+
 std::optional<double> bmi(double height_cm, double weight_kg) {
   if (!std::isfinite(height_cm) || !std::isfinite(weight_kg) || height_cm <= 0 || weight_kg <= 0) {
     return std::nullopt;
@@ -113,6 +132,18 @@ std::optional<double> bmi(double height_cm, double weight_kg) {
   // Half up at the first decimal. The small nudge keeps a value that is exactly .x5 in decimal
   // but slightly below it in binary (21.25 → 21.249999…) from rounding down.
   return std::floor(value * 10 + 0.5 + 1e-9) / 10;
+}
+
+std::optional<double> spherical_equivalent(std::optional<double> sphere_ds, std::optional<double> cylinder_dc) {
+  if (!sphere_ds || !cylinder_dc || !std::isfinite(*sphere_ds) || !std::isfinite(*cylinder_dc)) return std::nullopt;
+  return *sphere_ds + *cylinder_dc / 2;
+}
+
+std::optional<double> five_point_from_decimal(double decimal_acuity) {
+  if (!std::isfinite(decimal_acuity) || decimal_acuity <= 0) return std::nullopt;
+  // The chart's decimal labels are rounded (0.12 for 10^-0.9 = 0.126), so the 5-point line is
+  // the nearest tenth of 5 + lg V, which every label of GB/T 11533 maps back to exactly.
+  return std::round((5 + std::log10(decimal_acuity)) * 10) / 10;
 }
 
 }  // namespace kq::core

@@ -25,9 +25,9 @@ struct Schema {
   ObjectType address, telecom, contact;
   ObjectType value_quantity, value_coded, value_string, value_boolean, value_integer, observation_value;
   ObjectType interpretation, cost_line, inpatient_costs;
-  ObjectType fitness_item, eye_exam, scale_score, risk_flag;
+  ObjectType fitness_item, eye_exam, scale_score, risk_flag, alert_value;
   ObjectType consent_grantor, audit_agent;
-  std::array<ObjectType, 14> records;  // indexed by RecordKind
+  std::array<ObjectType, core::kAllRecordKinds.size()> records;  // indexed by RecordKind
 
   ObjectType& record(core::RecordKind kind) { return records[static_cast<std::size_t>(kind)]; }
 };
@@ -80,7 +80,7 @@ void build_school(Schema& s) {
                     {leaf("item_code", L::code), leaf("raw_value", L::number), leaf("unit", L::code),
                      leaf("raw_text", L::text), leaf("score", L::number), leaf("level", L::code),
                      leaf("weight", L::number), leaf("bonus", L::number), leaf("status", L::code),
-                     leaf("observation_id", L::id)},
+                     leaf("observation_id", L::id), leaf("computed_by", L::text)},
                     {}, {}};
   s.eye_exam = {"EyeExam",
                 {leaf("ucva_5pt", L::number), leaf("cva_5pt", L::number), leaf("sphere_ds", L::number),
@@ -94,6 +94,7 @@ void build_school(Schema& s) {
                  {leaf("level", L::code), leaves("reasons", L::text), leaf("rule_id", L::code),
                   leaf("rule_version", L::code)},
                  {}, {}};
+  s.alert_value = {"AlertValue", {leaf("name", L::code), leaf("value", L::text)}, {}, {}};
 }
 
 void build_governance(Schema& s) {
@@ -159,6 +160,7 @@ void build_records(Schema& s) {
       with_ids({leaf("enrollment_id", L::id), leaf("encounter_id", L::id), leaf("plan_id", L::id),
                 leaf("date", L::date), leaf("examiner", L::text), object("right_eye", s.eye_exam),
                 object("left_eye", s.eye_exam), leaf("screening_myopia", L::boolean),
+                leaf("myopia_degree", L::code), leaf("vision_impairment", L::code), leaf("rate_exclusion", L::code),
                 leaf("rule_version", L::code)}),
       {}, {}};
   s.record(K::mental_health_screening) = {
@@ -218,6 +220,12 @@ void build_records(Schema& s) {
                 leaf("outcome", L::code), object("agent", s.audit_agent), leaf("source_node", L::text),
                 leaves("entity_ids", L::id), leaf("query", L::text), leaf("purpose_of_use", L::code),
                 leaf("consent_decision", L::code), leaf("consent_id", L::id), leaf("detail", L::text)}),
+      {}, {}};
+  s.record(K::alert) = {
+      "Alert",
+      with_ids({leaf("rule_id", L::code), leaf("rule_version", L::code), leaf("severity", L::code),
+                leaf("category", L::code), leaf("summary", L::text), objects("values", s.alert_value),
+                leaves("source_ids", L::id), leaf("observed_on", L::date), leaf("raised_at", L::datetime)}),
       {}, {}};
 }
 

@@ -123,9 +123,9 @@ inline FitnessTest sample_fitness_test() {
   f.test_date = on("2024-05-10");
   f.standard_version = "CSPFS-2014";
   f.items = {{"bmi", 17.8, std::string("kg/m2"), std::nullopt, 100.0, std::string("正常"), 0.15, std::nullopt,
-              std::string("measured"), std::string("obs-bmi")},
+              std::string("measured"), std::string("obs-bmi"), std::string("cspfs-2014@1.0.0")},
              {"run_50m", 9.1, std::string("s"), std::string("9\"1"), 80.0, std::string("良好"), 0.2, 2.0,
-              std::string("measured"), std::nullopt}};
+              std::string("measured"), std::nullopt, std::nullopt}};
   f.standard_score = 85.5;
   f.bonus_score = 2;
   f.total_score = 87.5;
@@ -151,6 +151,9 @@ inline VisionScreening sample_vision_screening() {
   v.left_eye = EyeExam{5.0, std::nullopt, -0.25, 0.0, 0, -0.25, std::string("non-cycloplegic"), std::nullopt,
                        std::string("none")};
   v.screening_myopia = true;
+  v.myopia_degree = "low";
+  v.vision_impairment = "moderate";
+  v.rate_exclusion = "ortho-k";
   v.rule_version = "guideline-2019";
   return v;
 }
@@ -300,6 +303,23 @@ inline AuditEvent sample_audit_event() {
   a.consent_decision = "permit";
   a.consent_id = "consent-1";
   a.detail = "fhir bundle";
+  return a;
+}
+
+inline Alert sample_alert() {
+  Alert a;
+  a.id = "alert-1";
+  a.person_id = "p-1";
+  a.org_id = "org-school";
+  a.rule_id = "vision.acuity-drop";
+  a.rule_version = "school-health-alerts@1.0.0";
+  a.severity = "warning";
+  a.category = "vision";
+  a.summary = "uncorrected acuity fell by 2 lines or more";
+  a.values = {{"right_eye.ucva_5pt", "4.8"}, {"previous.right_eye.ucva_5pt", "5.0"}};
+  a.source_ids = {"vis-1"};
+  a.observed_on = on("2024-04-02");
+  a.raised_at = at("2024-04-02T16:00:00+08:00");
   return a;
 }
 

@@ -39,7 +39,8 @@ std::vector<RecordEnvelope> all_sample_envelopes() {
           to_envelope(sample_vision_screening()), to_envelope(sample_mental_health_screening()),
           to_envelope(sample_diagnosis()),        to_envelope(sample_procedure()),
           to_envelope(sample_inpatient_summary()), to_envelope(sample_consent()),
-          to_envelope(sample_provenance()),       to_envelope(sample_audit_event())};
+          to_envelope(sample_provenance()),       to_envelope(sample_audit_event()),
+          to_envelope(sample_alert())};
 }
 
 TEST(RecordKind, NamesRoundTrip) {
@@ -48,7 +49,8 @@ TEST(RecordKind, NamesRoundTrip) {
     names.insert(kind_name(kind));
     EXPECT_EQ(parse_kind(kind_name(kind)), kind);
   }
-  EXPECT_EQ(names.size(), 14u);
+  EXPECT_EQ(names.size(), kAllRecordKinds.size());
+  EXPECT_EQ(names.size(), 15u);
   EXPECT_EQ(kind_name(RecordKind::mental_health_screening), "mental_health_screening");
   EXPECT_EQ(parse_kind("Person"), std::nullopt);
   EXPECT_EQ(parse_kind("audit"), std::nullopt);

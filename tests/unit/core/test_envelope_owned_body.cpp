@@ -63,6 +63,7 @@ TEST(OwnedBody, EverySampleRecordComesBackAsCoreWritesIt) {
       {RecordKind::consent, to_json(sample_consent())},
       {RecordKind::provenance, to_json(sample_provenance())},
       {RecordKind::audit_event, to_json(sample_audit_event())},
+      {RecordKind::alert, to_json(sample_alert())},
   };
   for (const auto& [kind, body] : samples) {
     SCOPED_TRACE(std::string(kind_name(kind)));

@@ -43,6 +43,7 @@ TEST(JsonRoundTrip, InpatientSummary) { expect_round_trip(sample_inpatient_summa
 TEST(JsonRoundTrip, Consent) { expect_round_trip(sample_consent()); }
 TEST(JsonRoundTrip, Provenance) { expect_round_trip(sample_provenance()); }
 TEST(JsonRoundTrip, AuditEvent) { expect_round_trip(sample_audit_event()); }
+TEST(JsonRoundTrip, Alert) { expect_round_trip(sample_alert()); }
 
 TEST(JsonRoundTrip, ProvenanceLineageIsOneObjectFromTargetToSource) {
   const json::object object = to_json(sample_provenance());

@@ -30,6 +30,7 @@ TEST(Validation, SamplesAreValid) {
   EXPECT_EQ(validate(sample_consent(), c), Errors{});
   EXPECT_EQ(validate(sample_provenance(), c), Errors{});
   EXPECT_EQ(validate(sample_audit_event(), c), Errors{});
+  EXPECT_EQ(validate(sample_alert(), c), Errors{});
 }
 
 TEST(PersonValidation, ResidentIdAndSexAndDates) {
@@ -233,7 +234,7 @@ TEST(SchoolValidation, VisionScreening) {
       {"right_eye.cva_5pt", "5-point acuity is recorded in steps of 0.1", ErrorKind::data_type},
       {"right_eye.se", "is -1, but sphere_ds + cylinder_dc/2 is -1.5", ErrorKind::data_type},
       {"left_eye.axis", "is 181, expected 0 to 180", ErrorKind::data_type},
-      {"rule_version", "is required with screening_myopia: a derived flag names the rule that set it",
+      {"rule_version", "is required with a derived value: a derived flag names the rule that set it",
        ErrorKind::required},
   };
   EXPECT_EQ(validate(v, fixed_context()), expected);
@@ -249,7 +250,7 @@ TEST(SchoolValidation, FitnessTest) {
       {"academic_year", "the second year must follow the first", ErrorKind::data_type},
       {"items[0].item_code",
        "'run_100m' is not one of bmi, vital_capacity, run_50m, sit_and_reach, rope_skip_1min, "
-       "sit_up_1min, shuttle_50x8, standing_long_jump, pull_up, run_800m, run_1000m",
+       "sit_up_1min, shuttle_50x8, standing_long_jump, pull_up, run_800m, run_1000m, height, weight",
        ErrorKind::code_unknown},
       {"items[1].status", "'done' is not one of measured, missing, exempt, absent", ErrorKind::code_unknown},
       {"total_score", "is 121, expected 0 to 120", ErrorKind::data_type},

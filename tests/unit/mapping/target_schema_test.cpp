@@ -133,6 +133,7 @@ std::string written_by_core(core::RecordKind kind, const json::value& body) {
     case K::consent: return written_by_core<core::Consent>(body);
     case K::provenance: return written_by_core<core::Provenance>(body);
     case K::audit_event: return written_by_core<core::AuditEvent>(body);
+    case K::alert: return written_by_core<core::Alert>(body);
   }
   return {};
 }
