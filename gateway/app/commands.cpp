@@ -9,6 +9,7 @@
 #include <openssl/opensslv.h>
 #include <sqlite3.h>
 
+#include "gateway/audit/chain_config.hpp"
 #include "gateway/config/loader.hpp"
 #include "gateway/mapping/mapping_set.hpp"
 #include "gateway/net/tls.hpp"
@@ -138,6 +139,12 @@ int cmd_check(const Args& args) {
     } catch (const std::exception& e) {
       errors.push_back({l.where, "listener '" + l.name + "': " + e.what()});
     }
+  }
+  try {
+    (void)audit::chain_settings(cfg.audit, /*sign=*/true);
+    for (const std::string& key : cfg.audit.verify_keys) (void)audit::VerifyingKey::load(key);
+  } catch (const std::exception& e) {
+    errors.push_back({cfg.audit.where, std::string("audit.checkpoints: ") + e.what()});
   }
   std::shared_ptr<const mapping::MappingSet> mapping_set;
   if (!cfg.mappings_directory.empty()) {

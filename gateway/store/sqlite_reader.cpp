@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "gateway/store/sqlite_audit_reader.hpp"
 #include "gateway/store/sqlite_handle.hpp"
 #include "gateway/store/sqlite_schema.hpp"
 
@@ -67,9 +68,9 @@ const std::array<std::string, kSqlCount>& sql_text() {
 }
 
 // Every table the store owns, for row_counts().
-constexpr std::array<std::string_view, 10> kTables = {
+constexpr std::array<std::string_view, 11> kTables = {
     "raw_message", "person",   "person_identifier", "record",  "dedupe_key",
-    "dead_letter", "outbox",   "audit_log",         "consent", "person_link"};
+    "dead_letter", "outbox",   "audit_log",         "consent", "person_link", "audit_checkpoint"};
 
 StoredRecord read_record(const Query& q) {
   StoredRecord r;
@@ -109,6 +110,12 @@ std::int64_t to_limit(std::size_t limit) {
 struct ReaderSession {
   Connection db;
   std::array<Statement, kSqlCount> statements;
+  std::unique_ptr<AuditQueries> audit;  // on first use
+
+  AuditQueries& audit_queries() {
+    if (!audit) audit = std::make_unique<AuditQueries>(db);
+    return *audit;
+  }
 
   Statement& statement(Sql which) {
     Statement& s = statements[which];
@@ -261,6 +268,15 @@ class SqliteReader final : public Reader {
   std::int64_t last_seq() override {
     Query q = session_->statement(kLastSeq).query();
     return q.next() ? q.int64(0) : 0;
+  }
+
+  std::vector<audit::StoredEntry> audit_entries(std::int64_t after_seq, std::size_t limit) override {
+    return session_->audit_queries().entries(after_seq, limit);
+  }
+  std::vector<audit::Checkpoint> audit_checkpoints() override { return session_->audit_queries().checkpoints(); }
+  audit::LogExtent audit_extent() override { return session_->audit_queries().extent(); }
+  std::optional<std::int64_t> audit_seq_of_hash(std::string_view hash) override {
+    return session_->audit_queries().seq_of_hash(hash);
   }
 
  private:

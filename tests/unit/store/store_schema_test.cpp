@@ -12,14 +12,14 @@ TEST_F(SchemaTest, MigratesAnEmptyDatabaseToTheLatestSchema) {
   auto store = open();
   auto counts = store->reader()->row_counts();
   for (const char* table : {"raw_message", "person", "person_identifier", "record", "dedupe_key",
-                            "dead_letter", "outbox", "audit_log", "consent"}) {
+                            "dead_letter", "outbox", "audit_log", "consent", "audit_checkpoint"}) {
     ASSERT_TRUE(counts.contains(table)) << table;
     EXPECT_EQ(counts[table], 0) << table;
   }
   store->shutdown();
 
   RawDb raw(db_path());
-  EXPECT_EQ(raw.text("PRAGMA user_version"), "3");
+  EXPECT_EQ(raw.text("PRAGMA user_version"), "4");
   EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");  // persistent, set by the store
   EXPECT_EQ(raw.text("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' "
                      "AND tbl_name = 'audit_log'"),
