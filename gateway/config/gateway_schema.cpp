@@ -205,7 +205,9 @@ std::vector<Field> checkpoint_fields() {
             "it no checkpoints are written, and a rewrite of the whole log or of its tail cannot be "
             "detected. `certs/gen-dev-certs.sh` makes a development key.")
           .must_exist(),
-      field("every_entries", T::integer, "A checkpoint after at most this many new entries.")
+      field("every_entries", T::integer,
+            "A checkpoint once this many new entries are written (signed at the end of the "
+            "transaction that reaches the count, so a large group commit may pass it).")
           .by_default("1000")
           .range(1, 10'000'000),
       field("every", T::duration, "A checkpoint at least this often while new entries arrive.")
