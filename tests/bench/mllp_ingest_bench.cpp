@@ -186,9 +186,11 @@ int run(int argc, char** argv) {
   std::size_t negatives = 0;
   for (unsigned r = 1; r <= o.runs; ++r) {
     for (unsigned connections : o.connections) {
+      const double off_cpu_before = chain_off ? chain_off->cpu_seconds() : 0;
       auto base = chain_off ? drive_mllp(off_port, connections, o.warmup, o.seconds, messages, r)
                             : drive_raw_sqlite(dir.fresh_file("baseline"), connections, o.warmup, o.seconds,
                                                messages, r);
+      if (chain_off) base.server_cpu_seconds = chain_off->cpu_seconds() - off_cpu_before;
       negatives += base.negative;
       const double cpu_before = gateway.cpu_seconds();
       auto gw = drive_mllp(mllp_port, connections, o.warmup, o.seconds, messages, r);
@@ -214,6 +216,14 @@ int run(int argc, char** argv) {
                 connections, b, median_of(level.baseline, p50) / 1000,
                 median_of(level.baseline, p99) / 1000, g, median_of(level.gateway, p50) / 1000,
                 median_of(level.gateway, p99) / 1000, median_of(level.gateway, cpu), b > 0 ? g / b : 0);
+  }
+  if (chain_off) {
+    // CPU per message is steadier than throughput on a shared machine: what the chain costs.
+    for (const auto& [connections, level] : levels) {
+      const double off = median_of(level.baseline, cpu), on = median_of(level.gateway, cpu);
+      std::printf("  %2u connections: CPU per message chain off %.0f us, chain on %.0f us (%+.1f%%)\n", connections,
+                  off, on, off > 0 ? (on / off - 1) * 100 : 0);
+    }
   }
   std::printf("  gateway resident set: %.1f MiB idle, %.1f MiB peak\n", idle_rss / 1024.0,
               peak_rss / 1024.0);
