@@ -5,6 +5,8 @@
 #   hospital-a.crt/.key              client certificate of an example hospital (HIS push)
 #   province-platform.crt/.key       client certificate of an example provincial platform (pull)
 #   fingerprints.txt                 SHA-256 fingerprints of the client certificates
+#   audit-signing.key/.pub           the key that signs audit checkpoints (audit.checkpoints):
+#                                    SM2 by default; KQ_AUDIT_KEY_TYPE=p256 makes an EC P-256 key
 # Idempotent: existing files are kept unless --force is given. EC P-256 keys, SHA-256.
 set -euo pipefail
 
@@ -12,6 +14,20 @@ here="$(cd "$(dirname "$0")" && pwd)"
 out="${KQ_CERT_DIR:-$here/dev}"
 force=0
 [ "${1:-}" = "--force" ] && force=1
+
+# The audit signing key, on its own: a folder made before it existed gets one without new certificates.
+if [ $force -eq 1 ] || [ ! -f "$out/audit-signing.key" ]; then
+  command -v openssl >/dev/null || { echo "gen-dev-certs: openssl is not installed" >&2; exit 1; }
+  mkdir -p "$out"
+  chmod 700 "$out"
+  case "${KQ_AUDIT_KEY_TYPE:-sm2}" in
+    sm2)  openssl genpkey -algorithm SM2 -out "$out/audit-signing.key" 2>/dev/null ;;
+    p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$out/audit-signing.key" 2>/dev/null ;;
+    *)    echo "gen-dev-certs: KQ_AUDIT_KEY_TYPE must be sm2 or p256" >&2; exit 1 ;;
+  esac
+  chmod 600 "$out/audit-signing.key"
+  openssl pkey -in "$out/audit-signing.key" -pubout -out "$out/audit-signing.pub"
+fi
 
 if [ $force -eq 0 ] && [ -f "$out/ca.crt" ] && [ -f "$out/server.crt" ] && \
    [ -f "$out/hospital-a.crt" ] && [ -f "$out/province-platform.crt" ]; then

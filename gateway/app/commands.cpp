@@ -10,6 +10,7 @@
 #include <openssl/opensslv.h>
 #include <sqlite3.h>
 
+#include "gateway/audit/chain_config.hpp"
 #include "gateway/config/loader.hpp"
 #include "gateway/derived/school_health_rules.hpp"
 #include "gateway/mapping/mapping_set.hpp"
@@ -141,6 +142,12 @@ int cmd_check(const Args& args) {
     } catch (const std::exception& e) {
       errors.push_back({l.where, "listener '" + l.name + "': " + e.what()});
     }
+  }
+  try {
+    (void)audit::chain_settings(cfg.audit, /*sign=*/true);
+    for (const std::string& key : cfg.audit.verify_keys) (void)audit::VerifyingKey::load(key);
+  } catch (const std::exception& e) {
+    errors.push_back({cfg.audit.where, std::string("audit.checkpoints: ") + e.what()});
   }
   std::shared_ptr<const mapping::MappingSet> mapping_set;
   if (!cfg.mappings_directory.empty()) {

@@ -14,6 +14,7 @@ int cmd_plugins(const Args& args);
 int cmd_version(const Args& args);
 int cmd_reprocess(const Args& args);  // reprocess_command.cpp
 int cmd_store(const Args& args);      // store_command.cpp
+int cmd_audit(const Args& args);      // audit_command.cpp
 
 // Shared option parsing: "--name value" or "--name=value".
 struct Options {

@@ -8,9 +8,9 @@
 #include <set>
 
 #include "gateway/app/arg_parser.hpp"
+#include "gateway/app/command_support.hpp"
 #include "gateway/app/commands.hpp"
 #include "gateway/config/loader.hpp"
-#include "gateway/core/dates.hpp"
 #include "gateway/log/log.hpp"
 #include "gateway/mapping/mapping.hpp"
 #include "gateway/mapping/mapping_set.hpp"
@@ -68,18 +68,6 @@ int usage(const std::string& message) {
   return 2;
 }
 
-// ISO 8601 date or date-time → UTC milliseconds; a date alone means its midnight.
-std::optional<std::int64_t> parse_time(const std::string& text, std::string& error) {
-  std::string full = text;
-  if (full.size() == 10) full += "T00:00";
-  auto parsed = core::DateTime::parse(full);
-  if (!parsed) {
-    error = parsed.error();
-    return std::nullopt;
-  }
-  return parsed->utc_millis();
-}
-
 // "his-adt@1.0.0,his-oru@1.0.0" names the mapping "his-adt" (any version) and "his-adt@1.0.0".
 bool names_mapping(const std::string& list, const std::string& wanted) {
   std::size_t start = 0;
@@ -108,20 +96,6 @@ std::vector<std::string> unresolved_dead_letters(store::Reader& reader, const st
     }
   }
   return ids;
-}
-
-store::SqliteOptions store_options(const config::GatewayConfig& cfg) {
-  store::SqliteOptions options;
-  options.path = cfg.store.path;
-  options.busy_timeout = cfg.store.busy_timeout;
-  options.reader_connections = 1;
-  options.max_delay = std::chrono::microseconds(0);  // one batch at a time: no one to wait for
-  return options;
-}
-
-std::string actor_name() {
-  const char* user = std::getenv("USER");
-  return std::string("kangqiao reprocess (") + (user != nullptr && *user != '\0' ? user : "unknown user") + ")";
 }
 
 struct Tally {
@@ -221,7 +195,7 @@ int cmd_reprocess(const Args& args) {
     return 1;
   }
   try {
-    store = store::make_sqlite_store(store_options(cfg));
+    store = store::make_sqlite_store(command_store_options(cfg));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kangqiao reprocess: %s\n", e.what());
     return 1;
@@ -242,7 +216,7 @@ int cmd_reprocess(const Args& args) {
         auto it = by_name.find(name);
         return it == by_name.end() ? nullptr : it->second;
       },
-      mappings, actor_name(), cfg.mappings_lineage);
+      mappings, command_actor("reprocess"), cfg.mappings_lineage);
 
   // One line per message for short runs; a progress line every second for long ones.
   const bool each_line = ids.size() <= 50;

@@ -115,6 +115,13 @@ struct PrincipalConfig {
 struct AuditConfig {
   bool enabled = true;
   std::uint32_t retention_days = 180;
+  std::string hash = "sm3";              // "sm3" | "sha256" | "none" (no chain: measurement only)
+  std::string signing_key;               // absolute PEM path; empty: no checkpoints
+  std::uint32_t checkpoint_every_entries = 1000;
+  std::chrono::milliseconds checkpoint_every{5 * 60 * 1000};
+  std::string checkpoint_export_file;    // absolute; empty: the log line only
+  std::vector<std::string> verify_keys;  // absolute PEM paths for `kangqiao audit verify`
+  SourceLocation where;
 };
 
 // A purpose of use of the deployment's own, beside the HL7 v3 ones (core/purpose_of_use.hpp).

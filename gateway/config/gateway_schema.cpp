@@ -256,6 +256,46 @@ std::vector<Field> consent_fields() {
   };
 }
 
+std::vector<Field> checkpoint_fields() {
+  return {
+      field("signing_key", T::path,
+            "PEM private key (SM2, or EC P-256) that signs the checkpoints; file mode 0600. Without "
+            "it no checkpoints are written, and a rewrite of the whole log or of its tail cannot be "
+            "detected. `certs/gen-dev-certs.sh` makes a development key.")
+          .must_exist(),
+      field("every_entries", T::integer,
+            "A checkpoint once this many new entries are written (signed at the end of the "
+            "transaction that reaches the count, so a large group commit may pass it).")
+          .by_default("1000")
+          .range(1, 10'000'000),
+      field("every", T::duration, "A checkpoint at least this often while new entries arrive.")
+          .by_default("5m")
+          .range(kSecond, 24 * kHour),
+      field("export_file", T::path,
+            "File each new checkpoint is appended to (one JSON line, flushed to disk), besides the "
+            "`audit_checkpoint` log line. Keep it, or ship it, off the database's storage: "
+            "`kangqiao audit verify --checkpoints FILE` checks the log against it."),
+      field("verify_keys", T::string_list,
+            "PEM public keys (or certificates) that `kangqiao audit verify --config` accepts for "
+            "checkpoint signatures, relative to this file's folder; keep the old ones after a key "
+            "rotation. Default: the public half of `signing_key`."),
+  };
+}
+
+std::vector<Field> audit_fields() {
+  return {
+      field("enabled", T::boolean, "Write the audit log.").by_default("true"),
+      field("retention_days", T::integer, "Days audit entries are kept.").by_default("180").range(1, 36'500),
+      field("hash", T::enumeration,
+            "Hash of the audit chain: `sm3` (GB/T 32905) or `sha256`. Each entry records the one it was "
+            "written with, so a change applies to new entries only. `none` writes entries without a "
+            "hash, for measuring what the chain costs; `kangqiao audit verify` then fails on them.")
+          .by_default("sm3")
+          .one_of({"sm3", "sha256", "none"}),
+      field("checkpoints", T::object, "Signed checkpoints of the chain.").members(checkpoint_fields()),
+  };
+}
+
 std::vector<Field> build() {
   return {
       field("node_name", T::string, "Name of this gateway in logs, metrics and audit entries.").by_default("kangqiao"),
@@ -287,11 +327,7 @@ std::vector<Field> build() {
           .members(adapter_fields()),
       field("principals", T::object_list, "Clients known by their TLS certificate, and what they may do.")
           .members(principal_fields()),
-      field("audit", T::object, "Audit log.")
-          .members({
-              field("enabled", T::boolean, "Write the audit log.").by_default("true"),
-              field("retention_days", T::integer, "Days audit entries are kept.").by_default("180").range(1, 36'500),
-          }),
+      field("audit", T::object, "Audit log and its hash chain (docs/operations.md).").members(audit_fields()),
       field("consent", T::object,
             "How disclosures are decided: purposes of use, statutory flows, the guardian age "
             "(docs/consent.md).")

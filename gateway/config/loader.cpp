@@ -49,9 +49,7 @@ class Builder {
     read_consent_settings(consent, config_.consent, errors_);
     for (const Block& b : top.get_object_list("principals")) principal(b);
     read_statutory_flows(consent, config_.principals, config_.consent, errors_);
-    const Block& audit = top.get_object("audit");
-    config_.audit.enabled = audit.get_bool("enabled");
-    config_.audit.retention_days = static_cast<std::uint32_t>(audit.get_int("retention_days"));
+    audit(top.get_object("audit"));
   }
 
  private:
@@ -107,6 +105,23 @@ class Builder {
       }
     }
     config_.listeners.push_back(std::move(l));
+  }
+
+  void audit(const Block& b) {
+    AuditConfig& a = config_.audit;
+    a.enabled = b.get_bool("enabled");
+    a.retention_days = static_cast<std::uint32_t>(b.get_int("retention_days"));
+    a.hash = b.get_string("hash");
+    const Block& c = b.get_object("checkpoints");
+    a.signing_key = c.get_string("signing_key");
+    a.checkpoint_every_entries = static_cast<std::uint32_t>(c.get_int("every_entries"));
+    a.checkpoint_every = c.get_duration("every");
+    a.checkpoint_export_file = c.get_string("export_file");
+    const fs::path folder = fs::path(config_.file).parent_path();
+    for (const std::string& key : c.get_string_list("verify_keys")) {
+      a.verify_keys.push_back(fs::path(key).is_absolute() ? key : (folder / key).lexically_normal().string());
+    }
+    a.where = b.where();
   }
 
   void store(const Block& b) {

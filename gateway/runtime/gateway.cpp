@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "gateway/audit/chain_config.hpp"
 #include "gateway/config/loader.hpp"
 #include "gateway/formats/source.hpp"
 #include "gateway/http/server.hpp"
@@ -48,6 +49,7 @@ std::unique_ptr<store::Store> open_store(const config::GatewayConfig& config) {
   options.integrity_check_interval = config.store.integrity_check_interval;
   options.integrity_check_full = config.store.integrity_check_full;
   options.dedupe_retention = dedupe_retention_of(config);
+  options.audit = audit::chain_settings(config.audit, /*sign=*/true);
   return store::make_sqlite_store(options);
 }
 
@@ -91,6 +93,12 @@ std::vector<std::string> restart_only_changes(const config::GatewayConfig& a, co
   if (a.data_dir != b.data_dir) changed.push_back("data_dir");
   if (a.io_threads != b.io_threads || a.blocking_threads != b.blocking_threads) changed.push_back("threads");
   if (a.plugin_directory != b.plugin_directory) changed.push_back("plugins.directory");
+  if (a.audit.hash != b.audit.hash || a.audit.signing_key != b.audit.signing_key ||
+      a.audit.checkpoint_every_entries != b.audit.checkpoint_every_entries ||
+      a.audit.checkpoint_every != b.audit.checkpoint_every ||
+      a.audit.checkpoint_export_file != b.audit.checkpoint_export_file) {
+    changed.push_back("audit");
+  }
   return changed;
 }
 

@@ -12,11 +12,12 @@
 
 #include "gateway/core/record_kind.hpp"
 #include "gateway/core/uuid.hpp"
+#include "gateway/log/log.hpp"
 #include "gateway/store/person_update.hpp"
 
 namespace kq::store::sqlite {
 
-BatchWriter::BatchWriter(Connection& db)
+BatchWriter::BatchWriter(Connection& db, audit::ChainSettings audit)
     : db_(db),
       begin_(db.prepare("BEGIN IMMEDIATE")),
       commit_(db.prepare("COMMIT")),
@@ -53,12 +54,27 @@ BatchWriter::BatchWriter(Connection& db)
           db.prepare("INSERT INTO outbox (destination, payload, idempotency_key, message_id, "
                      "next_attempt_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")),
       dedupe_(db),
-      audit_(db),
+      audit_(db, std::move(audit)),
       links_(db, audit_, dedupe_) {}
 
-void BatchWriter::begin() { begin_.query().run(); }
+void BatchWriter::begin() {
+  audit_.transaction_started();
+  begin_.query().run();
+}
 
-void BatchWriter::commit() { commit_.query().run(); }
+void BatchWriter::commit() {
+  commit_.query().run();
+  audit_.transaction_committed();
+}
+
+void BatchWriter::checkpoint_audit_if_due(std::int64_t now_ms) {
+  try {
+    audit_.checkpoint_if_due(now_ms);
+  } catch (const std::exception& e) {
+    if (!db_.in_transaction()) throw TransactionLost(std::string("transaction rolled back by SQLite: ") + e.what());
+    log::error("audit_checkpoint_failed", {{"error", e.what()}});
+  }
+}
 
 void BatchWriter::rollback() noexcept {
   if (!db_.in_transaction()) return;
@@ -106,6 +122,7 @@ WriteResult BatchWriter::apply(PreparedBatch& p, std::int64_t now_ms, bool isola
   // and the transaction goes on.
   const bool savepoint = isolated && write_count(p.batch) > 1;
   if (savepoint) savepoint_.query().run();
+  const AuditWriter::Head audit_head = audit_.mark();
   try {
     apply_inside(p, now_ms, result);
     if (savepoint) release_.query().run();
@@ -119,6 +136,9 @@ WriteResult BatchWriter::apply(PreparedBatch& p, std::int64_t now_ms, bool isola
       rollback_to_.query().run();
       release_.query().run();
     }
+    // The batch's audit entries are gone (or, unisolated, about to go with the transaction):
+    // the next entry chains onto the head from before the batch.
+    audit_.restore(audit_head);
     WriteResult failed;
     failed.status = WriteStatus::failed;
     failed.message_id = std::move(result.message_id);

@@ -26,7 +26,7 @@ class TransactionLost : public std::runtime_error {
 
 class BatchWriter {
  public:
-  explicit BatchWriter(Connection& db);
+  BatchWriter(Connection& db, audit::ChainSettings audit);
 
   // One slice of the background sweep of expired dedupe keys (sqlite_dedupe.hpp), inside the
   // caller's transaction.
@@ -36,6 +36,12 @@ class BatchWriter {
   void begin();              // BEGIN IMMEDIATE
   void commit();             // throws SqliteError; the caller then calls rollback()
   void rollback() noexcept;  // only if a transaction is still open
+
+  // Signed audit checkpoints (sqlite_audit.hpp). checkpoint_audit_if_due runs inside the caller's
+  // transaction, last before COMMIT; a failure to sign or store one is logged and skipped (the
+  // next group tries again), but throws TransactionLost if SQLite dropped the transaction.
+  bool audit_checkpoint_due(std::int64_t now_ms) const { return audit_.checkpoint_due(now_ms); }
+  void checkpoint_audit_if_due(std::int64_t now_ms);
 
   // Checkpoints the WAL and truncates it to zero bytes, waiting at most `wait` for readers to
   // move past it. Returns false if readers kept it from completing (try again later).

@@ -7,6 +7,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "gateway/store/sqlite_audit_reader.hpp"
 #include "gateway/store/sqlite_handle.hpp"
 #include "gateway/store/sqlite_schema.hpp"
 
@@ -89,9 +90,9 @@ const std::array<std::string, kSqlCount>& sql_text() {
 }
 
 // Every table the store owns, for row_counts().
-constexpr std::array<std::string_view, 9> kTables = {
-    "raw_message", "person", "person_identifier", "record",     "dedupe_key",
-    "dead_letter", "outbox", "audit_log",         "person_link"};
+constexpr std::array<std::string_view, 10> kTables = {
+    "raw_message", "person",   "person_identifier", "record",      "dedupe_key",
+    "dead_letter", "outbox",   "audit_log",         "person_link", "audit_checkpoint"};
 
 StoredRecord read_record(const Query& q) {
   StoredRecord r;
@@ -131,6 +132,12 @@ std::int64_t to_limit(std::size_t limit) {
 struct ReaderSession {
   Connection db;
   std::array<Statement, kSqlCount> statements;
+  std::unique_ptr<AuditQueries> audit;  // on first use
+
+  AuditQueries& audit_queries() {
+    if (!audit) audit = std::make_unique<AuditQueries>(db);
+    return *audit;
+  }
 
   Statement& statement(Sql which) {
     Statement& s = statements[which];
@@ -323,6 +330,15 @@ class SqliteReader final : public Reader {
     }
     session_->statement(kEndRead).query().run();
     return rows;
+  }
+
+  std::vector<audit::StoredEntry> audit_entries(std::int64_t after_seq, std::size_t limit) override {
+    return session_->audit_queries().entries(after_seq, limit);
+  }
+  std::vector<audit::Checkpoint> audit_checkpoints() override { return session_->audit_queries().checkpoints(); }
+  audit::LogExtent audit_extent() override { return session_->audit_queries().extent(); }
+  std::optional<std::int64_t> audit_seq_of_hash(std::string_view hash) override {
+    return session_->audit_queries().seq_of_hash(hash);
   }
 
  private:

@@ -205,6 +205,43 @@ DROP TABLE consent;
 -- that read to the consent rows, however many other records a person has.
 CREATE INDEX record_consent_subject ON record(person_id) WHERE kind = 'consent';
 )sql"},
+    {4, "audit hash chain and signed checkpoints", R"sql(
+-- Every entry from now on is hash-chained (gateway/audit/chain.hpp): prev_hash and entry_hash
+-- are filled, and chain_format names the encoding and hash they were computed with.
+ALTER TABLE audit_log ADD COLUMN chain_format TEXT;
+
+-- Entries written before this version have no hash. The verifier accepts that for those only,
+-- so the boundary is recorded once, here, and can never move.
+CREATE TABLE audit_chain (
+  id              INTEGER PRIMARY KEY CHECK (id = 1),
+  unchained_until INTEGER NOT NULL,
+  created_at_ms   INTEGER NOT NULL
+);
+INSERT INTO audit_chain (id, unchained_until, created_at_ms)
+VALUES (1, (SELECT coalesce(max(seq), 0) FROM audit_log),
+        CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+CREATE TRIGGER audit_chain_no_update BEFORE UPDATE ON audit_chain
+BEGIN SELECT RAISE(ABORT, 'audit_chain is fixed: UPDATE refused'); END;
+CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain
+BEGIN SELECT RAISE(ABORT, 'audit_chain is fixed: DELETE refused'); END;
+
+-- Signed checkpoints of the chain (gateway/audit/checkpoint.hpp), numbered without gaps.
+CREATE TABLE audit_checkpoint (
+  id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq                 INTEGER NOT NULL,  -- the last audit_log entry covered
+  entry_count         INTEGER NOT NULL,  -- chained entries up to seq
+  at_ms               INTEGER NOT NULL,
+  head_hash           BLOB NOT NULL,     -- entry_hash of entry seq
+  entry_digests       BLOB NOT NULL,     -- 8 bytes of each entry_hash since the last checkpoint
+  signature_algorithm TEXT NOT NULL,
+  key_fingerprint     BLOB NOT NULL,     -- SHA-256 of the key's SubjectPublicKeyInfo
+  signature           BLOB NOT NULL
+);
+CREATE TRIGGER audit_checkpoint_no_update BEFORE UPDATE ON audit_checkpoint
+BEGIN SELECT RAISE(ABORT, 'audit_checkpoint is append-only: UPDATE refused'); END;
+CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint
+BEGIN SELECT RAISE(ABORT, 'audit_checkpoint is append-only: DELETE refused'); END;
+)sql"},
 };
 
 int user_version(Connection& db) {

@@ -49,7 +49,7 @@ class SqliteStore final : public Store {
   explicit SqliteStore(const SqliteOptions& options)
       : options_(options),
         db_(sqlite::open_writer_connection(options)),
-        writer_(std::make_unique<sqlite::BatchWriter>(db_)),
+        writer_(std::make_unique<sqlite::BatchWriter>(db_, options.audit)),
         checkpointer_(std::make_unique<sqlite::Checkpointer>(db_, options.path,
                                                              options.checkpoint_pages,
                                                              options.busy_timeout)),
@@ -249,6 +249,7 @@ class SqliteStore final : public Store {
       if (next == Next::stop) break;
       if (next == Next::idle) {
         probe();
+        maybe_checkpoint_audit();
         maybe_checkpoint();
         maybe_prune_dedupe();
         continue;
@@ -316,6 +317,21 @@ class SqliteStore final : public Store {
     }
   }
 
+  // A signed audit checkpoint that fell due by time while nothing was written (the busy path
+  // writes them at the end of a group), in a transaction of its own.
+  void maybe_checkpoint_audit() {
+    const std::int64_t now_ms = wall_clock_ms();
+    if (giving_up_ || !writer_->audit_checkpoint_due(now_ms)) return;
+    try {
+      writer_->begin();
+      writer_->checkpoint_audit_if_due(now_ms);
+      writer_->commit();
+    } catch (const std::exception& e) {
+      writer_->rollback();
+      log::warn("audit_checkpoint_failed", {{"error", e.what()}});
+    }
+  }
+
   // Every batch of the group fails without a write being tried.
   void fail_group(std::vector<PreparedBatch>& group, const std::string& why) {
     batches_failed_ += group.size();
@@ -362,6 +378,7 @@ class SqliteStore final : public Store {
         writer_->begin();
         apply_all(group, now_ms, /*isolated=*/true);
       }
+      writer_->checkpoint_audit_if_due(now_ms);
       writer_->commit();
     } catch (const std::exception& e) {
       group_error = e.what();

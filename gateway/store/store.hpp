@@ -17,6 +17,9 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/audit/chain.hpp"
+#include "gateway/audit/chain_settings.hpp"
+#include "gateway/audit/checkpoint.hpp"
 #include "gateway/store/write_batch.hpp"
 
 namespace kq::store {
@@ -134,6 +137,14 @@ class Reader {
   // The persons and current consents behind each of these subjects (see ConsentSubjectRows).
   // A consent whose latest version names another subject is not among them.
   virtual ConsentSubjectRows consent_subjects(const std::vector<std::string>& person_ids) = 0;
+
+  // The audit log (gateway/audit/): entries with seq > after_seq in seq order, at most `limit`.
+  virtual std::vector<audit::StoredEntry> audit_entries(std::int64_t after_seq, std::size_t limit) = 0;
+  // Every signed checkpoint of the audit chain, in id order.
+  virtual std::vector<audit::Checkpoint> audit_checkpoints() = 0;
+  virtual audit::LogExtent audit_extent() = 0;
+  // The seq of the entry whose entry_hash is `hash` (reads the whole log: for diagnosis only).
+  virtual std::optional<std::int64_t> audit_seq_of_hash(std::string_view hash) = 0;
 };
 
 struct Health {
@@ -230,6 +241,8 @@ struct SqliteOptions {
   // Dedupe keys older than this are removed by a background sweep (the longest dedupe_window of
   // any adapter; within their own window keys expire when they are met anyway). 0: never.
   std::chrono::milliseconds dedupe_retention{0};
+  // The audit log's hash chain and signed checkpoints (the config's `audit:` section).
+  audit::ChainSettings audit;
 };
 
 // Opens (creating and migrating if needed) the database at options.path. Throws StoreError.

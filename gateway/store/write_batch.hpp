@@ -106,6 +106,7 @@ enum class AuditAction : char { create = 'C', read = 'R', update = 'U', erase = 
 
 // Audit event ids (DICOM PS3.16, CID 400 "Audit Event ID").
 namespace audit_event {
+inline constexpr std::string_view audit_log_used = "110101";  // someone read the audit log
 inline constexpr std::string_view import = "110107";          // data came in (or was run again)
 inline constexpr std::string_view patient_record = "110110";  // a person's identity changed
 inline constexpr std::string_view security_alert = "110113";  // something that needs a look

@@ -18,15 +18,22 @@
 //                            [--gateway PATH] [--plugins DIR] [--source DIR] [--keep]
 //                            [--wrap "valgrind --tool=callgrind"]   (profile the gateway)
 //                            [--no-lineage]   (mappings.lineage: false in the gateway's config)
+//                            [--audit-chain]  (baseline: the same gateway without the audit chain)
+//
+// --audit-chain measures what the audit chain costs: the gateway runs with its default chain
+// (SM3, an SM2-signed checkpoint every 1,000 entries, exported to a file), and the baseline is a
+// second gateway, same config and binary, with `audit.hash: none`, driven alternately.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,13 +55,14 @@ struct Options {
   bool keep = false;
   std::string wrap;  // e.g. "valgrind --tool=callgrind": the gateway runs under it
   bool lineage = true;  // mappings.lineage in the gateway's config
+  bool audit_chain = false;  // baseline: the gateway with audit.hash: none
 };
 
 void usage() {
   std::puts(
       "usage: kq_bench_mllp_ingest [--seconds S] [--warmup S] [--runs N] [--connections 1,8,64]\n"
       "                            [--gateway PATH] [--plugins DIR] [--source DIR] [--keep]\n"
-      "                            [--wrap \"valgrind --tool=callgrind\"] [--no-lineage]\n"
+      "                            [--wrap \"valgrind --tool=callgrind\"] [--no-lineage] [--audit-chain]\n"
       "Starts the gateway on a temporary database and measures MLLP ingest against a raw\n"
       "SQLite group-commit baseline. --keep leaves the temporary folder (config, log, db).");
 }
@@ -76,6 +84,7 @@ Options parse(int argc, char** argv) {
     else if (arg == "--keep") o.keep = true;
     else if (arg == "--wrap") o.wrap = value();
     else if (arg == "--no-lineage") o.lineage = false;
+    else if (arg == "--audit-chain") o.audit_chain = true;
     else if (arg == "--connections") {
       o.connections.clear();
       std::string list = value();
@@ -97,10 +106,11 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-void write_config(const std::filesystem::path& file, const Options& o, const TempDir& dir,
-                  unsigned short admin_port, unsigned short mllp_port) {
+// `audit`: the config's audit section ("" for the defaults).
+void write_config(const std::filesystem::path& file, const Options& o, const std::filesystem::path& data,
+                  unsigned short admin_port, unsigned short mllp_port, const std::string& audit = {}) {
   std::ofstream out(file);
-  out << "data_dir: " << (dir.path() / "data").string() << "\n"
+  out << "data_dir: " << data.string() << "\n"
       << "log: { level: warn }\n"
       << "listeners:\n"
       << "  - name: admin\n    address: 127.0.0.1\n    port: " << admin_port << "\n"
@@ -111,7 +121,8 @@ void write_config(const std::filesystem::path& file, const Options& o, const Tem
       << "mappings: { directory: " << (o.source / "mappings").string()
       << ", lineage: " << (o.lineage ? "true" : "false") << " }\n"
       << "adapters:\n  - name: bench-hospital\n    plugin: his\n    listener: hl7\n"
-      << "    config: { facility: BENCH }\n";
+      << "    config: { facility: BENCH }\n"
+      << audit;
   if (!out) die("cannot write " + file.string());
 }
 
@@ -141,7 +152,14 @@ int run(int argc, char** argv) {
   TempDir dir(std::filesystem::path{});
   const MessageFactory messages(o.source / "tests/fixtures/hl7v2");
   const unsigned short admin_port = free_port(), mllp_port = free_port();
-  write_config(dir.path() / "kangqiao.yaml", o, dir, admin_port, mllp_port);
+  std::string audit;
+  if (o.audit_chain) {
+    const auto key = dir.path() / "audit.key";
+    if (std::system(("openssl genpkey -algorithm SM2 -out " + key.string()).c_str()) != 0) die("openssl cannot make an SM2 key");
+    audit = "audit:\n  hash: sm3\n  checkpoints:\n    signing_key: " + key.string() +
+            "\n    every_entries: 1000\n    export_file: " + (dir.path() / "checkpoints.jsonl").string() + "\n";
+  }
+  write_config(dir.path() / "kangqiao.yaml", o, dir.path() / "data", admin_port, mllp_port, audit);
   std::filesystem::create_directories(dir.path() / "data");
 
   std::printf("MLLP ingest: %zu-byte ADT^A01/ORU^R01 messages, %u run(s) of %.1f s (+%.1f s "
@@ -151,13 +169,29 @@ int run(int argc, char** argv) {
                          o.wrap);
   gateway.wait_ready(mllp_port, std::chrono::seconds(60));
   const std::size_t idle_rss = gateway.rss_kib();
+  // --audit-chain: the baseline gateway, the same but for the chain.
+  const unsigned short off_admin_port = free_port(), off_port = free_port();
+  std::unique_ptr<GatewayProcess> chain_off;
+  if (o.audit_chain) {
+    write_config(dir.path() / "chain-off.yaml", o, dir.path() / "data-off", off_admin_port, off_port,
+                 "audit: { hash: none }\n");
+    std::filesystem::create_directories(dir.path() / "data-off");
+    chain_off = std::make_unique<GatewayProcess>(o.gateway, dir.path() / "chain-off.yaml",
+                                                 dir.path() / "chain-off.log", o.wrap);
+    chain_off->wait_ready(off_port, std::chrono::seconds(60));
+    std::printf("baseline: the same gateway with audit.hash: none (no chain, no checkpoints)\n");
+  }
 
   std::map<unsigned, Level> levels;
   std::size_t negatives = 0;
   for (unsigned r = 1; r <= o.runs; ++r) {
     for (unsigned connections : o.connections) {
-      auto base = drive_raw_sqlite(dir.fresh_file("baseline"), connections, o.warmup, o.seconds,
-                                   messages, r);
+      const double off_cpu_before = chain_off ? chain_off->cpu_seconds() : 0;
+      auto base = chain_off ? drive_mllp(off_port, connections, o.warmup, o.seconds, messages, r)
+                            : drive_raw_sqlite(dir.fresh_file("baseline"), connections, o.warmup, o.seconds,
+                                               messages, r);
+      if (chain_off) base.server_cpu_seconds = chain_off->cpu_seconds() - off_cpu_before;
+      negatives += base.negative;
       const double cpu_before = gateway.cpu_seconds();
       auto gw = drive_mllp(mllp_port, connections, o.warmup, o.seconds, messages, r);
       gw.server_cpu_seconds = gateway.cpu_seconds() - cpu_before;
@@ -174,7 +208,8 @@ int run(int argc, char** argv) {
   auto p99 = [](const LoadResult& r) { return percentile(r.latencies_us, 0.99); };
   auto cpu = [](const LoadResult& r) { return r.cpu_us_per_message(); };
   std::printf("\nmedian of %u run(s):\n", o.runs);
-  std::printf("  conns | raw SQLite msg/s  p50 ms  p99 ms | gateway msg/s  p50 ms  p99 ms  cpu us/msg | ratio\n");
+  std::printf("  conns | %s msg/s  p50 ms  p99 ms | gateway msg/s  p50 ms  p99 ms  cpu us/msg | ratio\n",
+              chain_off ? " chain off" : "raw SQLite");
   for (const auto& [connections, level] : levels) {
     const double b = median_of(level.baseline, rate), g = median_of(level.gateway, rate);
     std::printf("  %5u | %14.0f  %6.2f  %6.2f | %13.0f  %6.2f  %6.2f  %10.0f | %5.2f\n",
@@ -182,10 +217,19 @@ int run(int argc, char** argv) {
                 median_of(level.baseline, p99) / 1000, g, median_of(level.gateway, p50) / 1000,
                 median_of(level.gateway, p99) / 1000, median_of(level.gateway, cpu), b > 0 ? g / b : 0);
   }
+  if (chain_off) {
+    // CPU per message is steadier than throughput on a shared machine: what the chain costs.
+    for (const auto& [connections, level] : levels) {
+      const double off = median_of(level.baseline, cpu), on = median_of(level.gateway, cpu);
+      std::printf("  %2u connections: CPU per message chain off %.0f us, chain on %.0f us (%+.1f%%)\n", connections,
+                  off, on, off > 0 ? (on / off - 1) * 100 : 0);
+    }
+  }
   std::printf("  gateway resident set: %.1f MiB idle, %.1f MiB peak\n", idle_rss / 1024.0,
               peak_rss / 1024.0);
+  if (chain_off) chain_off->stop(std::chrono::seconds(30));
   const int status = gateway.stop(std::chrono::seconds(30));
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !chain_off) {  // --audit-chain: not the question
     // Twice: in transactions of 1000 messages, the most SQLite makes of these rows, and of as
     // many messages as the most connections measured can have waiting at once, the largest
     // group the gateway's writer can form from closed-loop senders.

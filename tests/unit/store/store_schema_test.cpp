@@ -12,7 +12,7 @@ TEST_F(SchemaTest, MigratesAnEmptyDatabaseToTheLatestSchema) {
   auto store = open();
   auto counts = store->reader()->row_counts();
   for (const char* table : {"raw_message", "person", "person_identifier", "record", "dedupe_key",
-                            "dead_letter", "outbox", "audit_log", "person_link"}) {
+                            "dead_letter", "outbox", "audit_log", "person_link", "audit_checkpoint"}) {
     ASSERT_TRUE(counts.contains(table)) << table;
     EXPECT_EQ(counts[table], 0) << table;
   }
