@@ -193,18 +193,6 @@ UPDATE dedupe_key
    SET scope = scope || '|' || (SELECT org_id FROM raw_message WHERE raw_message.id = dedupe_key.message_id)
  WHERE (SELECT org_id FROM raw_message WHERE raw_message.id = dedupe_key.message_id) <> '';
 )sql"},
-    {5, "consents are records", R"sql(
--- Consents live in the record table like every canonical record (kind 'consent', person_id the
--- subject): versioned, in the changes feed, with lineage to the message or request that wrote
--- them, so a withdrawal is a new version of the consent and the history of who agreed to what
--- is never overwritten. The consent table of version 1 was never written; a second copy would
--- have to be kept in step with the records and could only disagree with them.
-DROP TABLE consent;
-
--- Enforcement reads the current consents of the subjects of every page it discloses: this keeps
--- that read to the consent rows, however many other records a person has.
-CREATE INDEX record_consent_subject ON record(person_id) WHERE kind = 'consent';
-)sql"},
     {4, "audit hash chain and signed checkpoints", R"sql(
 -- Every entry from now on is hash-chained (gateway/audit/chain.hpp): prev_hash and entry_hash
 -- are filled, and chain_format names the encoding and hash they were computed with.
@@ -242,7 +230,30 @@ BEGIN SELECT RAISE(ABORT, 'audit_checkpoint is append-only: UPDATE refused'); EN
 CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint
 BEGIN SELECT RAISE(ABORT, 'audit_checkpoint is append-only: DELETE refused'); END;
 )sql"},
+    {5, "consents are records", R"sql(
+-- Consents live in the record table like every canonical record (kind 'consent', person_id the
+-- subject): versioned, in the changes feed, with lineage to the message or request that wrote
+-- them, so a withdrawal is a new version of the consent and the history of who agreed to what
+-- is never overwritten. The consent table of version 1 was never written; a second copy would
+-- have to be kept in step with the records and could only disagree with them.
+DROP TABLE consent;
+
+-- Enforcement reads the current consents of the subjects of every page it discloses: this keeps
+-- that read to the consent rows, however many other records a person has.
+CREATE INDEX record_consent_subject ON record(person_id) WHERE kind = 'consent';
+)sql"},
 };
+
+// Migrations run in array order and a database records only the last one applied: versions must
+// be 1, 2, 3, … in order (two branches that each append one must not end up swapped by a merge).
+constexpr bool migrations_numbered_in_order() {
+  int expected = 1;
+  for (const Migration& m : kMigrations) {
+    if (m.version != expected++) return false;
+  }
+  return true;
+}
+static_assert(migrations_numbered_in_order(), "kMigrations must be numbered 1, 2, 3, … in array order");
 
 int user_version(Connection& db) {
   return static_cast<int>(db.scalar_int64("PRAGMA user_version"));
@@ -274,16 +285,15 @@ void apply_pragmas(Connection& db, std::chrono::milliseconds busy_timeout, bool 
       "PRAGMA journal_size_limit = 67108864;");
 }
 
-void migrate(Connection& db, const std::filesystem::path& path) {
+void migrate(Connection& db, const std::filesystem::path& path, int latest = latest_schema_version()) {
   const int from = user_version(db);
-  const int latest = latest_schema_version();
   if (from > latest) {
     throw StoreError("database " + path.string() + " has schema version " + std::to_string(from) +
                      ", newer than this build of Kangqiao understands (" + std::to_string(latest) +
                      "); run a newer kangqiao, or restore a backup taken before the upgrade");
   }
   for (const Migration& m : std::span(kMigrations)) {
-    if (m.version <= from) continue;
+    if (m.version <= from || m.version > latest) continue;
     // One transaction per migration: a failure leaves the database at the previous version.
     db.exec("BEGIN IMMEDIATE");
     try {
@@ -302,6 +312,12 @@ void migrate(Connection& db, const std::filesystem::path& path) {
 }  // namespace
 
 int latest_schema_version() { return std::span(kMigrations).back().version; }
+
+void create_at_schema_version(const std::filesystem::path& path, int version) {
+  Connection db(path, Connection::Mode::read_write_create);
+  apply_pragmas(db, std::chrono::milliseconds(5000), /*writer=*/true);
+  migrate(db, path, version);
+}
 
 Connection open_writer_connection(const SqliteOptions& options) {
   const std::filesystem::path& path = options.path;

@@ -14,6 +14,10 @@ namespace kq::store::sqlite {
 // The schema version this build writes; databases newer than this are refused.
 int latest_schema_version();
 
+// Creates the database at `path` (or brings it) up to schema `version` and no further, as the
+// build that wrote that version left it: how the upgrade tests make a file from an older release.
+void create_at_schema_version(const std::filesystem::path& path, int version);
+
 // PRAGMA application_id of a Kangqiao store ("KQDB"): names the file for tools such as `file`,
 // and rewriting it is the store's write probe (sqlite_store.cpp), which needs no table of its own.
 inline constexpr std::int64_t kApplicationId = 0x4B514442;

@@ -7,6 +7,7 @@
 
 #include "gateway/audit/checkpoint_export.hpp"
 #include "gateway/audit/verify.hpp"
+#include "gateway/store/sqlite_schema.hpp"
 #include "tests/unit/audit/audit_keys.hpp"
 #include "tests/unit/store/store_test_support.hpp"
 
@@ -226,11 +227,9 @@ TEST_F(AuditChainTest, AfterTheTailWasDeletedNewEntriesLeaveTheGapVisible) {
 
 TEST_F(AuditChainTest, EntriesFromBeforeSchema4AreAcceptedAsUnchained) {
   // A store of schema 3 with audit entries, migrated by opening it with this build.
-  { auto store = open(); }
+  sqlite::create_at_schema_version(db_path(), 3);
   RawDb raw(db_path());
-  ASSERT_EQ(raw.exec("DROP TABLE audit_checkpoint; DROP TABLE audit_chain; "
-                     "ALTER TABLE audit_log DROP COLUMN chain_format; PRAGMA user_version = 3; "
-                     "INSERT INTO audit_log (at_ms, event_type, action, outcome, detail) VALUES "
+  ASSERT_EQ(raw.exec("INSERT INTO audit_log (at_ms, event_type, action, outcome, detail) VALUES "
                      "(1, '110107', 'C', 0, '{}'), (2, '110107', 'C', 0, '{}')"),
             "");
   auto store = open();
