@@ -9,6 +9,7 @@
 
 #include "gateway/config/gateway_schema.hpp"
 #include "gateway/config/loader.hpp"
+#include "tests/support/generated_docs.hpp"
 
 namespace kq::config {
 namespace {
@@ -17,28 +18,10 @@ const std::string kDoc = KQ_SOURCE_DIR "/docs/configuration.md";
 const std::string kBegin = "<!-- BEGIN GENERATED: describe_schema_markdown() -->\n";
 const std::string kEnd = "<!-- END GENERATED -->\n";
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using kq::testing::read_file;
 
 TEST(ConfigDocs, ReferenceMatchesTheSchema) {
-  std::string doc = read_file(kDoc);
-  const std::size_t begin = doc.find(kBegin);
-  const std::size_t end = doc.find(kEnd);
-  ASSERT_NE(begin, std::string::npos) << kDoc << " lacks " << kBegin;
-  ASSERT_NE(end, std::string::npos) << kDoc << " lacks " << kEnd;
-  const std::size_t from = begin + kBegin.size();
-  const std::string generated = "\n" + describe_schema_markdown();
-  if (std::getenv("KQ_UPDATE_DOCS") != nullptr) {
-    doc.replace(from, end - from, generated);
-    std::ofstream(kDoc, std::ios::binary) << doc;
-    return;
-  }
-  EXPECT_EQ(doc.substr(from, end - from), generated)
-      << "docs/configuration.md is out of date; regenerate it (see the top of docs_test.cpp)";
+  kq::testing::expect_generated_section(kDoc, kBegin, kEnd, "\n" + describe_schema_markdown());
 }
 
 // The annotated example must stay a valid configuration. Its certificate files are generated

@@ -15,23 +15,15 @@
 #include "gateway/core/dates.hpp"
 #include "gateway/core/model.hpp"
 #include "gateway/core/record_validation.hpp"
+#include "tests/support/dates.hpp"
 
 namespace kq::consent::testing {
 
 using core::CategorySet;
 using core::DataCategory;
 
-inline core::DateTime at(const char* iso) {
-  auto parsed = core::DateTime::parse_iso(iso);
-  if (!parsed) throw std::invalid_argument(std::string(iso) + ": " + parsed.error());
-  return *parsed;
-}
-
-inline core::PartialDate on(const char* iso) {
-  auto parsed = core::PartialDate::parse_iso(iso);
-  if (!parsed) throw std::invalid_argument(std::string(iso) + ": " + parsed.error());
-  return *parsed;
-}
+using ::kq::testing::at;
+using ::kq::testing::on;
 
 inline std::int64_t day(const char* iso) { return on(iso).first_day_number(); }
 

@@ -12,6 +12,7 @@
 #include "gateway/consent/decide.hpp"
 #include "gateway/consent/policy.hpp"
 #include "gateway/core/data_category.hpp"
+#include "tests/support/generated_docs.hpp"
 
 namespace kq::consent {
 namespace {
@@ -20,12 +21,7 @@ const std::string kDoc = KQ_SOURCE_DIR "/docs/consent.md";
 const std::string kBegin = "<!-- BEGIN GENERATED: data categories -->\n";
 const std::string kEnd = "<!-- END GENERATED -->\n";
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using kq::testing::read_file;
 
 std::string categories_markdown() {
   std::ostringstream out;
@@ -46,20 +42,7 @@ std::string categories_markdown() {
 }
 
 TEST(ConsentDocs, CategoryReferenceMatchesTheTables) {
-  std::string doc = read_file(kDoc);
-  const std::size_t begin = doc.find(kBegin);
-  const std::size_t end = doc.find(kEnd, begin == std::string::npos ? 0 : begin);
-  ASSERT_NE(begin, std::string::npos) << kDoc << " lacks " << kBegin;
-  ASSERT_NE(end, std::string::npos) << kDoc << " lacks " << kEnd;
-  const std::size_t from = begin + kBegin.size();
-  const std::string generated = categories_markdown();
-  if (std::getenv("KQ_UPDATE_DOCS") != nullptr) {
-    doc.replace(from, end - from, generated);
-    std::ofstream(kDoc, std::ios::binary) << doc;
-    return;
-  }
-  EXPECT_EQ(doc.substr(from, end - from), generated)
-      << "docs/consent.md is out of date; regenerate it (see the top of docs_test.cpp)";
+  kq::testing::expect_generated_section(kDoc, kBegin, kEnd, categories_markdown());
 }
 
 TEST(ConsentDocs, EveryReasonIsDocumented) {

@@ -8,20 +8,12 @@
 #include "gateway/core/identifier_systems.hpp"
 #include "gateway/core/model.hpp"
 #include "gateway/core/validation_context.hpp"
+#include "tests/support/dates.hpp"
 
 namespace kq::core::testing {
 
-inline DateTime at(const char* iso) {
-  auto parsed = DateTime::parse_iso(iso);
-  if (!parsed) throw std::invalid_argument(std::string(iso) + ": " + parsed.error());
-  return *parsed;
-}
-
-inline PartialDate on(const char* iso) {
-  auto parsed = PartialDate::parse_iso(iso);
-  if (!parsed) throw std::invalid_argument(std::string(iso) + ": " + parsed.error());
-  return *parsed;
-}
+using ::kq::testing::at;
+using ::kq::testing::on;
 
 // A fixed "today" so that not-in-the-future rules do not depend on the clock.
 inline ValidationContext fixed_context() {

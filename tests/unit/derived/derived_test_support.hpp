@@ -13,6 +13,7 @@
 #include "gateway/core/dates.hpp"
 #include "gateway/core/model_school.hpp"
 #include "gateway/derived/school_health_rules.hpp"
+#include "tests/support/dates.hpp"
 
 namespace kq::derived::testing {
 
@@ -37,17 +38,8 @@ inline const SchoolHealthRules& shipped() {
   return *rules;
 }
 
-inline core::DateTime at(const char* iso) {
-  auto parsed = core::DateTime::parse_iso(iso);
-  if (!parsed) throw std::invalid_argument(std::string(iso) + ": " + parsed.error());
-  return *parsed;
-}
-
-inline core::PartialDate on(const char* iso) {
-  auto parsed = core::PartialDate::parse_iso(iso);
-  if (!parsed) throw std::invalid_argument(std::string(iso) + ": " + parsed.error());
-  return *parsed;
-}
+using ::kq::testing::at;
+using ::kq::testing::on;
 
 inline core::FitnessItem measured(std::string code, double value) {
   core::FitnessItem item;
