@@ -36,7 +36,9 @@ build: configure
 certs: deps
 	@./certs/gen-dev-certs.sh
 
-run: build certs
+# Only the daemon and its plugins: a first `make run` does not wait for the test suite to compile.
+run: configure certs
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target kq_runnable
 	@mkdir -p var
 	$(BUILD_DIR)/bin/kangqiao run --config $(CONFIG)
 

@@ -27,4 +27,9 @@ function(kangqiao_add_plugin name)
   elseif(KQ_PLUGIN_OUTPUT_DIR)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${KQ_PLUGIN_OUTPUT_DIR})
   endif()
+  # In the gateway's own tree, a plugin built into the default folder is part of what `make run`
+  # needs (the target kq_runnable); test plugins go elsewhere and are not.
+  if(NOT ARG_OUTPUT_DIR AND TARGET kq_runnable)
+    add_dependencies(kq_runnable ${name})
+  endif()
 endfunction()
