@@ -12,6 +12,7 @@
 
 #include "gateway/audit/chain_config.hpp"
 #include "gateway/config/loader.hpp"
+#include "gateway/consent/policy.hpp"
 #include "gateway/derived/school_health_rules.hpp"
 #include "gateway/mapping/mapping_set.hpp"
 #include "gateway/net/tls.hpp"
@@ -171,6 +172,7 @@ int cmd_check(const Args& args) {
               registry.directory().c_str());
   for (const auto& s : set.skipped) std::printf("warning: adapter skipped: %s\n", s.c_str());
   for (const auto& w : set.warnings) std::printf("warning: %s\n", w.c_str());
+  for (const auto& w : consent::Policy(cfg).warnings()) std::printf("warning: consent: %s\n", w.c_str());
   return 0;
 }
 

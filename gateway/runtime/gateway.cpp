@@ -16,6 +16,7 @@
 
 #include "gateway/audit/chain_config.hpp"
 #include "gateway/config/loader.hpp"
+#include "gateway/consent/policy.hpp"
 #include "gateway/formats/source.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/mllp/server.hpp"
@@ -120,6 +121,7 @@ Gateway::Gateway(config::GatewayConfig config)
   }
   adapters_ = build_adapters(config_, registry_, errors, mappings_.current().get());
   for (const auto& w : adapters_.warnings) log::warn("adapter_warning", {{"warning", w}});
+  for (const auto& w : consent::Policy(config_).warnings()) log::warn("consent_warning", {{"warning", w}});
   throw_if_errors(std::move(errors));
   log::set_repeat_window(config_.log_repeat_window);
   // The store opens in run(), once the listeners answer /healthz: see open_store_when_possible().
@@ -468,6 +470,7 @@ void Gateway::reload() {
   auto registry = plugin_host::PluginRegistry::scan(plugin_directory_of(config_));
   AdapterSet set = build_adapters(next, registry, errors, next_mappings.get());
   for (const auto& w : set.warnings) log::warn("adapter_warning", {{"warning", w}});
+  for (const auto& w : consent::Policy(next).warnings()) log::warn("consent_warning", {{"warning", w}});
   if (!errors.empty()) {
     for (const auto& err : errors) log::error("reload_rejected", {{"error", err.str()}});
     log::warn("reload_kept_old_config", {{"errors", errors.size()}});

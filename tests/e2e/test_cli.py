@@ -99,6 +99,17 @@ class CheckCommand(unittest.TestCase):
         self.assertIn("1 adapter", r.stdout)
         self.assertIn("warning: adapter skipped: broken: ", r.stdout)
 
+    def test_a_pulling_principal_without_purposes_or_jurisdiction_is_a_warning(self):
+        text = config_text(os.path.join(self.dir, "data"), dev_certs(), free_port(), free_port())
+        text += ("  - name: idle-platform\n    organisation: 11110000MB0000009X\n    roles: [records.pull]\n"
+                 "    subject: \"CN=idle-platform,O=Nobody,C=CN\"\n")
+        r = kangqiao("check", "--config", self.write(text))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("warning: consent: principal 'idle-platform' has the role records.pull but no purposes: "
+                      "every pull it makes is refused", r.stdout)
+        self.assertIn("warning: consent: principal 'idle-platform' has the role records.pull but no jurisdiction: "
+                      "it receives no record", r.stdout)
+
     def test_mapping_typo_is_found_by_check_with_location_and_suggestion(self):
         mappings = os.path.join(self.dir, "mappings")
         shutil.copytree(os.path.join(SOURCE_DIR, "mappings"), mappings)
