@@ -211,8 +211,13 @@ int cmd_audit_verify(const Args& args) {
                   static_cast<long long>(unchained));
     }
     if (checkpoints == 0 && checked > 0) {
-      std::printf("warning: no signed checkpoint: a rewrite of the whole log, or of its newest entries, would "
-                  "not be detected (set audit.checkpoints.signing_key)\n");
+      // With a key configured the gateway has simply not reached its first checkpoint yet.
+      const bool signing = target->from_config && !target->audit.signing_key.empty();
+      std::printf("warning: no signed checkpoint yet: a rewrite of the whole log, or of its newest entries, would "
+                  "not be detected (%s)\n",
+                  signing ? "the gateway signs one after audit.checkpoints.every_entries entries or every "
+                            "audit.checkpoints.every while entries arrive"
+                          : "set audit.checkpoints.signing_key");
     } else if (last_checkpoint_seq < last_seq) {
       std::printf("note: seq %lld..%lld are chained but not yet under a signed checkpoint\n",
                   static_cast<long long>(last_checkpoint_seq + 1), static_cast<long long>(last_seq));
