@@ -23,17 +23,19 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr const char* kTestHelp = R"help(Usage: kangqiao test-mappings [DIR | FILE.test.yaml] [--no-coverage]
+constexpr const char* kTestHelp = R"help(Usage: kangqiao test-mappings [DIR | FILE.test.yaml] [--no-coverage] [--require-tests]
 
 Runs the mapping tests: every FILE.test.yaml beside its mapping under DIR (default: mappings/),
 or the one test file given. Prints PASS or FAIL per test, a structural diff (path, expected,
-got) for each failure, the mappings that have no tests, and the field rules and value-set codes
-that no test exercised. When DIR holds codes/school_health/, also loads those rule tables
+got) for each failure, and the field rules and value-set codes that no test exercised. A mapping
+without a test file is compiled all the same: BROKEN with its errors when it does not compile,
+NO TESTS when it does. When DIR holds codes/school_health/, also loads those rule tables
 (docs/derived-values.md) and prints their versions or every error. Exits 0 when every test
-passes and the tables load, 1 otherwise.
+passes, every mapping compiles and the tables load, 1 otherwise.
 
 Options:
-  --no-coverage   do not list the rules and codes no test exercised
+  --no-coverage     do not list the rules and codes no test exercised
+  --require-tests   a mapping without a test file fails the run (for CI)
 )help";
 
 constexpr const char* kMapHelp = R"help(Usage: kangqiao map --mapping FILE --input FILE [options]
@@ -159,6 +161,8 @@ int cmd_test_mappings(const std::vector<std::string>& args) {
   ArgParser parser;
   parser.help(help);
   parser.flag("--no-coverage", no_coverage);
+  bool require_tests = false;
+  parser.flag("--require-tests", require_tests);
   const ArgParser::Problems problems = parser.parse(args);
   if (help) {
     std::fputs(kTestHelp, stdout);
@@ -176,6 +180,7 @@ int cmd_test_mappings(const std::vector<std::string>& args) {
   mapping::TestRunOptions options;
   options.formats = mapping::builtin_formats();
   options.coverage = coverage;
+  options.require_tests = require_tests;
   const mapping::TestSummary summary = mapping::run_mapping_tests(path, std::cout, options);
   const int rules_exit = check_school_health_rules(path);
   std::cout.flush();

@@ -33,6 +33,7 @@ namespace kq::mapping {
 struct TestRunOptions {
   FormatLookup formats;   // required
   bool coverage = true;   // print the rules and codes no test used
+  bool require_tests = false;  // a mapping without a test file fails the run
 };
 
 struct TestSummary {
@@ -41,8 +42,9 @@ struct TestSummary {
   int passed = 0;
   int failed = 0;
   int broken = 0;  // test files or mappings that could not be read or compiled
-  int untested = 0;  // mappings without a test file (reported, not a failure)
-  int exit_code() const { return failed + broken > 0 ? 1 : 0; }
+  int untested = 0;  // mappings without a test file: compiled, reported, a failure only when required
+  bool require_tests = false;
+  int exit_code() const { return failed + broken > 0 || (require_tests && untested > 0) ? 1 : 0; }
 };
 
 // Runs every *.test.yaml under `path` (a mapping folder), or the one test file `path` names.

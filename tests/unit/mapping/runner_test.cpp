@@ -29,10 +29,11 @@ records:
 
 class RunnerTest : public MappingTest {
  protected:
-  TestSummary run(const std::filesystem::path& path, std::string& output) {
+  TestSummary run(const std::filesystem::path& path, std::string& output, bool require_tests = false) {
     std::ostringstream out;
     TestRunOptions options;
     options.formats = toy_lookup();
+    options.require_tests = require_tests;
     const TestSummary summary = run_mapping_tests(path, out, options);
     output = out.str();
     return summary;
@@ -310,6 +311,30 @@ TEST_F(RunnerTest, BrokenMappingsAndMissingTestsAreReported) {
   EXPECT_NE(output.find("other.yaml:5:13: records.p: unknown record kind 'persn'"), std::string::npos) << output;
   EXPECT_NE(output.find("NO TESTS toy/person.yaml"), std::string::npos) << output;
   EXPECT_EQ(output.find("part.yaml"), std::string::npos) << output;  // fragments are not mappings
+}
+
+TEST_F(RunnerTest, AMappingWithoutTestsIsCompiledAllTheSame) {
+  dir_.write("toy/person.yaml", kMapping);
+  // A misspelt top-level key, and no test file to find it.
+  dir_.write("toy/typo.yaml", "mapping: typo\nversion: \"1\"\nsource: {format: toy}\nrecrods: {}\n");
+  std::string output;
+  const TestSummary summary = run(dir_.path(), output);
+  EXPECT_EQ(summary.broken, 1) << output;
+  EXPECT_EQ(summary.untested, 1) << output;
+  EXPECT_EQ(summary.exit_code(), 1);
+  EXPECT_NE(output.find("BROKEN toy/typo.yaml (no tests)"), std::string::npos) << output;
+  EXPECT_NE(output.find("typo.yaml:4:1: "), std::string::npos) << output;
+  EXPECT_NE(output.find("NO TESTS toy/person.yaml"), std::string::npos) << output;
+}
+
+TEST_F(RunnerTest, RequireTestsMakesAMappingWithoutTestsAFailure) {
+  dir_.write("toy/person.yaml", kMapping);
+  std::string output;
+  EXPECT_EQ(run(dir_.path(), output).exit_code(), 0) << output;  // reported, not a failure
+  const TestSummary required = run(dir_.path(), output, /*require_tests=*/true);
+  EXPECT_EQ(required.untested, 1);
+  EXPECT_EQ(required.exit_code(), 1);
+  EXPECT_NE(output.find("1 mapping without tests (--require-tests)"), std::string::npos) << output;
 }
 
 TEST_F(RunnerTest, MappingFolderLoadsSelectsAndKeepsTheOldSetOnError) {
