@@ -73,4 +73,8 @@ std::vector<std::string_view> code_system_names();
 // ICD-10 code form, the resident ID check digit) would not recognise it.
 std::optional<std::string> resolve_system(bool identifier, std::string_view text, std::string& error);
 
+// Every record kind's fields with what each takes, and the system names, as Markdown: the
+// generated part of docs/canonical-model.md.
+std::string target_schema_markdown();
+
 }  // namespace kq::mapping
