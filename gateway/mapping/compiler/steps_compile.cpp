@@ -321,6 +321,13 @@ class StepReader {
   }
 
   std::unique_ptr<Step> date() {
+    // `{date: excel}`: a day number as Excel stores dates (a CSV saved from a workbook, a cell
+    // without its date style), not a pattern.
+    if (arg_.IsScalar() && arg_.Scalar() == "excel") {
+      if (!accepts({Kind::text, Kind::number, Kind::date, Kind::datetime})) return nullptr;
+      shape_.kind = Kind::date;
+      return make_excel_date();
+    }
     if (!accepts({Kind::text, Kind::date, Kind::datetime})) return nullptr;
     bool ok = true;
     auto p = pattern(arg_, ok);

@@ -48,6 +48,7 @@ std::unique_ptr<Step> make_multiply(double factor);
 std::unique_ptr<Step> make_convert(double factor);
 std::unique_ptr<Step> make_range(std::optional<double> low, std::optional<double> high);
 std::unique_ptr<Step> make_date(std::optional<DatePattern> pattern);
+std::unique_ptr<Step> make_excel_date();  // Excel's day numbers (1900 date system) → date
 std::unique_ptr<Step> make_datetime(std::optional<DatePattern> pattern, int offset_minutes);
 std::unique_ptr<Step> make_not_future();
 std::unique_ptr<Step> make_lookup(std::shared_ptr<const ValueSet> set, UnknownCode unknown,

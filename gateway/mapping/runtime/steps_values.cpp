@@ -94,6 +94,44 @@ bool date_from_fields(const DateFields& f, core::PartialDate& out, std::string& 
   return true;
 }
 
+// Excel's 1900 date system counts days with 1 = 1900-01-01 and keeps a 29 February 1900 that
+// never was (serial 60), so from 1 March 1900 on a serial is the days since 1899-12-30. Earlier
+// serials are refused rather than shifted: no record of a child's health is that old, and a
+// number that small in a date column is more likely another column's value. A fraction is the
+// time of day, dropped for a date.
+class ExcelDate final : public Step {
+ public:
+  void run(Values& values, const StepEnv& env) const override {
+    static const std::int64_t kEpoch = core::days_from_civil(1899, 12, 30);
+    each_value(values, [&](Value& v) {
+      if (v.kind() == Kind::date) return true;
+      if (v.kind() == Kind::datetime) {
+        v.payload = std::get<core::DateTime>(v.payload).local_date();
+        return true;
+      }
+      double serial = 0;
+      bool read = v.kind() == Kind::number;
+      if (read) {
+        serial = v.number();
+      } else {
+        const std::string& text = v.text();
+        const char* end = text.data() + text.size();
+        auto [ptr, ec] = std::from_chars(text.data(), end, serial);
+        read = ec == std::errc() && ptr == end;
+      }
+      // 2958465 is 9999-12-31, Excel's last day.
+      if (!read || !(serial >= 61 && serial < 2958466)) {
+        env.fail(v, quote_value(to_text(v)) + " is not an Excel date serial from 61 (1900-03-01) to 2958465 (9999-12-31)",
+                 core::ErrorKind::data_type);
+        return false;
+      }
+      const core::CivilDay day = core::civil_from_days(kEpoch + static_cast<std::int64_t>(serial));
+      v.payload = core::PartialDate::ymd(day.year, day.month, day.day);
+      return true;
+    });
+  }
+};
+
 class DateStep final : public Step {
  public:
   explicit DateStep(std::optional<DatePattern> pattern) : pattern_(std::move(pattern)) {}
@@ -272,6 +310,7 @@ std::unique_ptr<Step> make_convert(double factor) { return std::make_unique<Mult
 std::unique_ptr<Step> make_range(std::optional<double> low, std::optional<double> high) {
   return std::make_unique<Range>(low, high);
 }
+std::unique_ptr<Step> make_excel_date() { return std::make_unique<ExcelDate>(); }
 std::unique_ptr<Step> make_date(std::optional<DatePattern> pattern) { return std::make_unique<DateStep>(std::move(pattern)); }
 std::unique_ptr<Step> make_datetime(std::optional<DatePattern> pattern, int offset_minutes) {
   return std::make_unique<DateTimeStep>(std::move(pattern), offset_minutes);

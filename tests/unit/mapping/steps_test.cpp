@@ -93,6 +93,19 @@ TEST_F(StepTest, NumbersAndDates) {
   EXPECT_EQ(run("[{date: yyyyMMdd}]", "20240230").substr(0, 18), "error: '20240230' ");
 }
 
+TEST_F(StepTest, ExcelDaySerials) {
+  // Excel's 1900 date system: 45617 is 2024-11-21 (the day a roster's CSV export shows as 45617).
+  EXPECT_EQ(run("[{date: excel}]", "45617"), "2024-11-21");
+  EXPECT_EQ(run("[{date: excel}]", "40000.75"), "2009-07-06");  // the time of day is dropped
+  EXPECT_EQ(run("[number, {date: excel}]", "61"), "1900-03-01");
+  EXPECT_EQ(run("[{date: excel}]", "2958465"), "9999-12-31");
+  // Before March 1900 Excel counts a 29 February that never was: refused, not shifted.
+  EXPECT_EQ(run("[{date: excel}]", "60"),
+            "error: '60' is not an Excel date serial from 61 (1900-03-01) to 2958465 (9999-12-31)");
+  EXPECT_EQ(run("[{date: excel}]", "2024-11-21").substr(0, 19), "error: '2024-11-21'");
+  EXPECT_EQ(run("[{date: excel}]", "45617 ").substr(0, 7), "error: ");
+}
+
 TEST_F(StepTest, ChecksAndLookups) {
   EXPECT_EQ(run("[{one_of: [a, b]}]", "c"), "error: 'c' is not one of a, b");
   EXPECT_EQ(run("[{pattern: \"^[0-9]{1,2}班$\"}]", "3班"), "3班");
