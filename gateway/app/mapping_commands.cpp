@@ -2,6 +2,7 @@
 #include "gateway/app/arg_parser.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -24,6 +25,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr const char* kTestHelp = R"help(Usage: kangqiao test-mappings [DIR | FILE.test.yaml] [--no-coverage] [--require-tests]
+                              [--min-coverage N]
 
 Runs the mapping tests: every FILE.test.yaml beside its mapping under DIR (default: mappings/),
 or the one test file given. Prints PASS or FAIL per test, a structural diff (path, expected,
@@ -36,6 +38,8 @@ passes, every mapping compiles and the tables load, 1 otherwise.
 Options:
   --no-coverage     do not list the rules and codes no test exercised
   --require-tests   a mapping without a test file fails the run (for CI)
+  --min-coverage N  fail when the tests exercise less than N % of the rules or of the value-set
+                    codes, over all mappings (the figures are printed per mapping and in all)
 )help";
 
 constexpr const char* kMapHelp = R"help(Usage: kangqiao map --mapping FILE --input FILE [options]
@@ -163,6 +167,8 @@ int cmd_test_mappings(const std::vector<std::string>& args) {
   parser.flag("--no-coverage", no_coverage);
   bool require_tests = false;
   parser.flag("--require-tests", require_tests);
+  std::string min_coverage_text;
+  parser.value("--min-coverage", min_coverage_text);
   const ArgParser::Problems problems = parser.parse(args);
   if (help) {
     std::fputs(kTestHelp, stdout);
@@ -181,6 +187,15 @@ int cmd_test_mappings(const std::vector<std::string>& args) {
   options.formats = mapping::builtin_formats();
   options.coverage = coverage;
   options.require_tests = require_tests;
+  if (!min_coverage_text.empty()) {
+    char* end = nullptr;
+    options.min_coverage = std::strtod(min_coverage_text.c_str(), &end);
+    if (end == min_coverage_text.c_str() || *end != '\0' || !(options.min_coverage >= 0 && options.min_coverage <= 100)) {
+      std::fprintf(stderr, "kangqiao: --min-coverage takes a percentage from 0 to 100, got '%s'\n",
+                   min_coverage_text.c_str());
+      return 2;
+    }
+  }
   const mapping::TestSummary summary = mapping::run_mapping_tests(path, std::cout, options);
   const int rules_exit = check_school_health_rules(path);
   std::cout.flush();

@@ -36,15 +36,40 @@ bool Coverage::code_hit(const ValueSet* set, int entry) const {
   return it != codes_.end() && marked(it->second, entry);
 }
 
-std::vector<Coverage::Gap> Coverage::unused_rules(const CompiledMapping& mapping) const {
-  // One place of the file may be compiled more than once (a YAML alias, `let: *xpn`, used by
-  // several alternatives): it is exercised when any of its copies is.
+namespace {
+
+// One place of the file may be compiled more than once (a YAML alias, `let: *xpn`, used by
+// several alternatives): it is exercised when any of its copies is.
+std::string place_of(const detail::RuleInfo& info) { return info.where.str() + "\x1f" + info.what; }
+
+}  // namespace
+
+std::set<std::string> Coverage::exercised_places(const CompiledMapping& mapping) const {
   const auto& infos = mapping.plan().rule_infos;
   std::set<std::string> exercised;
-  const auto key = [](const detail::RuleInfo& info) { return info.where.str() + "\x1f" + info.what; };
   for (std::size_t i = 0; i < infos.size(); ++i) {
-    if (rule_hit(&mapping, static_cast<int>(i))) exercised.insert(key(infos[i]));
+    if (rule_hit(&mapping, static_cast<int>(i))) exercised.insert(place_of(infos[i]));
   }
+  return exercised;
+}
+
+Coverage::Count Coverage::rule_count(const CompiledMapping& mapping) const {
+  std::set<std::string> places;
+  for (const detail::RuleInfo& info : mapping.plan().rule_infos) places.insert(place_of(info));
+  return {static_cast<int>(exercised_places(mapping).size()), static_cast<int>(places.size())};
+}
+
+Coverage::Count Coverage::code_count(const ValueSet& set) const {
+  Count count;
+  count.total = static_cast<int>(set.entries().size());
+  for (int i = 0; i < count.total; ++i) count.exercised += code_hit(&set, i) ? 1 : 0;
+  return count;
+}
+
+std::vector<Coverage::Gap> Coverage::unused_rules(const CompiledMapping& mapping) const {
+  const auto& infos = mapping.plan().rule_infos;
+  const std::set<std::string> exercised = exercised_places(mapping);
+  const auto key = place_of;
   std::vector<Gap> gaps;
   std::set<std::string> listed;
   for (const detail::RuleInfo& info : infos) {

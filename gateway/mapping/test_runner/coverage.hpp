@@ -3,6 +3,7 @@
 // and every entry of every value set. Only the test runner collects it; apply() skips all of it
 // when ApplyOptions::coverage is null.
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,19 @@ class Coverage {
   // The entries of `set` that no lookup found.
   std::vector<Gap> unused_codes(const ValueSet& set) const;
 
+  // How much was exercised, as figures: rules counted once per place in the files (as
+  // unused_rules lists them), codes once per entry.
+  struct Count {
+    int exercised = 0;
+    int total = 0;
+    double percent() const { return total == 0 ? 100.0 : 100.0 * exercised / total; }
+  };
+  Count rule_count(const CompiledMapping& mapping) const;
+  Count code_count(const ValueSet& set) const;
+
  private:
+  std::set<std::string> exercised_places(const CompiledMapping& mapping) const;
+
   std::map<const CompiledMapping*, std::vector<bool>> rules_;
   std::map<const ValueSet*, std::vector<bool>> codes_;
 };

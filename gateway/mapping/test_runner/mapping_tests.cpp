@@ -1,9 +1,11 @@
 #include "gateway/mapping/test_runner/mapping_tests.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <ostream>
 #include <set>
+#include <sstream>
 
 #include "gateway/mapping/test_runner/coverage.hpp"
 #include "gateway/mapping/mapping_set.hpp"
@@ -112,7 +114,49 @@ class Runner {
   }
 
   void coverage() {
-    if (!options_.coverage || mappings_.empty()) return;
+    if (mappings_.empty() || !collecting()) return;
+    if (options_.coverage) list_gaps();
+    figures();
+  }
+
+  bool collecting() const { return options_.coverage || options_.min_coverage > 0; }
+
+  // Per mapping and in all, as `go test -cover` gives them: what a CI gate can hold on to.
+  void figures() {
+    std::set<const ValueSet*> sets;
+    std::ostringstream lines;
+    for (const auto& mapping : mappings_) {
+      const Coverage::Count rules = coverage_.rule_count(*mapping);
+      summary_.rules_exercised += rules.exercised;
+      summary_.rules_total += rules.total;
+      lines << "  " << shown(mapping->file(), base_) << ": rules " << rules.exercised << "/" << rules.total << " ("
+            << percent(rules.percent()) << ")\n";
+      for (const auto& set : mapping->plan().value_sets) sets.insert(set.get());
+    }
+    for (const ValueSet* set : sets) {
+      const Coverage::Count codes = coverage_.code_count(*set);
+      summary_.codes_exercised += codes.exercised;
+      summary_.codes_total += codes.total;
+    }
+    const Coverage::Count rules{summary_.rules_exercised, summary_.rules_total};
+    const Coverage::Count codes{summary_.codes_exercised, summary_.codes_total};
+    out_ << "\nCoverage:\n" << lines.str() << "  all mappings: rules " << rules.exercised << "/" << rules.total << " ("
+         << percent(rules.percent()) << "), value-set codes " << codes.exercised << "/" << codes.total << " ("
+         << percent(codes.percent()) << ")\n";
+    if (options_.min_coverage > 0 &&
+        (rules.percent() < options_.min_coverage || codes.percent() < options_.min_coverage)) {
+      summary_.below_min_coverage = true;
+      out_ << "  below --min-coverage " << percent(options_.min_coverage) << "\n";
+    }
+  }
+
+  static std::string percent(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f%%", value);
+    return text;
+  }
+
+  void list_gaps() {
     bool header = false;
     auto title = [&] {
       if (!header) out_ << "\nNot exercised by any test:\n";
@@ -172,7 +216,7 @@ class Runner {
         apply_options.today = file.today;
         apply_options.sender_org = c.sender_org.value_or(file.sender_org);
         if (!c.variables.empty()) apply_options.variables = std::make_shared<const MappingVariables>(c.variables);
-        apply_options.coverage = options_.coverage ? &coverage_ : nullptr;
+        apply_options.coverage = collecting() ? &coverage_ : nullptr;
         result = apply(mapping, *document, apply_options);
       }
     }

@@ -34,6 +34,9 @@ struct TestRunOptions {
   FormatLookup formats;   // required
   bool coverage = true;   // print the rules and codes no test used
   bool require_tests = false;  // a mapping without a test file fails the run
+  // Fail the run when the rules or the value-set codes the tests exercised, over all mappings,
+  // are below this percentage (0: no minimum). Collects coverage even without `coverage`.
+  double min_coverage = 0;
 };
 
 struct TestSummary {
@@ -44,7 +47,13 @@ struct TestSummary {
   int broken = 0;  // test files or mappings that could not be read or compiled
   int untested = 0;  // mappings without a test file: compiled, reported, a failure only when required
   bool require_tests = false;
-  int exit_code() const { return failed + broken > 0 || (require_tests && untested > 0) ? 1 : 0; }
+  // Coverage over every mapping the tests ran and the value sets they use.
+  int rules_exercised = 0, rules_total = 0;
+  int codes_exercised = 0, codes_total = 0;
+  bool below_min_coverage = false;
+  int exit_code() const {
+    return failed + broken > 0 || (require_tests && untested > 0) || below_min_coverage ? 1 : 0;
+  }
 };
 
 // Runs every *.test.yaml under `path` (a mapping folder), or the one test file `path` names.

@@ -29,11 +29,13 @@ records:
 
 class RunnerTest : public MappingTest {
  protected:
-  TestSummary run(const std::filesystem::path& path, std::string& output, bool require_tests = false) {
+  TestSummary run(const std::filesystem::path& path, std::string& output, bool require_tests = false,
+                  double min_coverage = 0) {
     std::ostringstream out;
     TestRunOptions options;
     options.formats = toy_lookup();
     options.require_tests = require_tests;
+    options.min_coverage = min_coverage;
     const TestSummary summary = run_mapping_tests(path, out, options);
     output = out.str();
     return summary;
@@ -335,6 +337,25 @@ TEST_F(RunnerTest, RequireTestsMakesAMappingWithoutTestsAFailure) {
   EXPECT_EQ(required.untested, 1);
   EXPECT_EQ(required.exit_code(), 1);
   EXPECT_NE(output.find("1 mapping without tests (--require-tests)"), std::string::npos) << output;
+}
+
+TEST_F(RunnerTest, CoverageIsGivenAsFiguresAndCanBeAMinimum) {
+  dir_.write("toy/person.yaml", kMapping);
+  // A test that the mapping declines: it passes and exercises nothing.
+  dir_.write("toy/person.test.yaml",
+             "tests:\n  - name: not for this mapping\n    input: \"MSG=ORU\\n\"\n    expect: {matches: false}\n");
+  std::string output;
+  const TestSummary none = run(dir_.path(), output);
+  EXPECT_EQ(none.rules_exercised, 0) << output;
+  EXPECT_GT(none.rules_total, 0) << output;
+  EXPECT_NE(output.find("toy/person.yaml: rules 0/" + std::to_string(none.rules_total) + " (0.0%)"), std::string::npos)
+      << output;
+  EXPECT_NE(output.find("all mappings: rules 0/"), std::string::npos) << output;
+  EXPECT_EQ(none.exit_code(), 0);
+  const TestSummary gated = run(dir_.path(), output, false, 50);
+  EXPECT_TRUE(gated.below_min_coverage);
+  EXPECT_EQ(gated.exit_code(), 1);
+  EXPECT_NE(output.find("below --min-coverage 50.0%"), std::string::npos) << output;
 }
 
 TEST_F(RunnerTest, MappingFolderLoadsSelectsAndKeepsTheOldSetOnError) {
