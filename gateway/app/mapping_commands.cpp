@@ -57,6 +57,7 @@ Options:
   --sender-org ID      the value of $sender_org
   --var NAME=VALUE     a mapping variable, as a channel's mapping_variables sets it (repeatable)
   --today YYYY-MM-DD   "today" for not-in-the-future checks
+  --received-at TIME   the value of $received_at (ISO 8601 with an offset); default: now
   --lineage            print each record with the source location of each field
 )help";
 
@@ -111,7 +112,7 @@ void pretty(std::string& out, const json::value& v, int indent) {
 }
 
 struct MapOptions {
-  std::string mapping, input, charset, sender_org, today;
+  std::string mapping, input, charset, sender_org, today, received_at;
   std::vector<std::string> variables;  // NAME=VALUE
   bool lineage = false;
   bool help = false;
@@ -128,6 +129,7 @@ MapOptions parse_map_options(const std::vector<std::string>& args) {
   parser.value("--charset", o.charset);
   parser.value("--sender-org", o.sender_org);
   parser.value("--today", o.today);
+  parser.value("--received-at", o.received_at);
   parser.repeated("--var", o.variables);
   const ArgParser::Problems problems = parser.parse(args);
   if (!problems.unknown.empty()) {
@@ -259,6 +261,17 @@ int cmd_map(const std::vector<std::string>& args) {
       return 2;
     }
     apply.today = *today;
+  }
+  if (!o.received_at.empty()) {
+    auto at = core::DateTime::parse_iso(o.received_at);
+    if (!at) {
+      std::fprintf(stderr, "kangqiao: --received-at expects a date-time like 2024-06-01T08:30:00+08:00, got '%s'\n",
+                   o.received_at.c_str());
+      return 2;
+    }
+    apply.received_at = *at;
+  } else {
+    apply.received_at = core::DateTime::now();
   }
   formats::ParseOptions parse = compiled->parse_options();
   if (!o.charset.empty()) parse.charset = o.charset;

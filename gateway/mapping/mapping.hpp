@@ -93,6 +93,7 @@ using MappingVariables = std::map<std::string, std::string, std::less<>>;
 
 struct ApplyOptions {
   std::string sender_org;                 // $sender_org: the org id the channel's sender is mapped to
+  std::optional<core::DateTime> received_at;  // $received_at: when the gateway received the message
   // The channel's values of mapping variables. Names the mapping does not declare are ignored
   // (one channel's variables serve every mapping it applies); a value outside a variable's
   // one_of is an error of the document.

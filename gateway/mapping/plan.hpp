@@ -27,6 +27,7 @@ enum class SourceType {
   variable,    // $name of a `let`
   record,      // $name of a record rule: the id(s) of the record(s) it produced
   sender_org,  // $sender_org
+  received_at,  // $received_at: when the gateway received the message
   mapping_variable,  // $name of the mapping's `variables:`, set by the channel
 };
 

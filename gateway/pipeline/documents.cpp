@@ -72,6 +72,7 @@ void add_mapped(const plugin_host::DecodedDocument& doc, const plugin_host::Inbo
   }
   mapping::ApplyOptions options;
   options.sender_org = context.sender_org;
+  if (in.received_at_ms > 0) options.received_at = core::DateTime::from_utc_millis(in.received_at_ms);
   options.lineage = context.field_lineage;  // kept in the provenance record
   options.variables = context.variables;
   mapping::MapInput input;

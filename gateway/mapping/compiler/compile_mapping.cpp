@@ -16,6 +16,9 @@ constexpr std::array<std::string_view, 6> kFormatNames = {"hl7v2", "xml", "json"
 constexpr std::array<std::string_view, 3> kCharsets = {"UTF-8", "GB18030", "GBK"};
 constexpr int kMaxDepth = 24;
 
+// Names the gateway gives values to; a mapping's own names cannot take them.
+bool is_builtin_name(std::string_view name) { return name == "sender_org" || name == "received_at"; }
+
 bool valid_name(std::string_view name) {
   if (name.empty() || !(std::islower(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
@@ -288,8 +291,8 @@ void Compiler::declare_rules(const YAML::Node& records, YamlFile& file, int pare
       file.error(key, "record name '" + name + "' must be lower-case letters, digits and _ (it is used as $" + name + ")");
       continue;
     }
-    if (name == "sender_org") {
-      file.error(key, "'sender_org' is a built-in name ($sender_org); choose another record name");
+    if (is_builtin_name(name)) {
+      file.error(key, "'" + name + "' is a built-in name ($" + name + "); choose another record name");
       continue;
     }
     if (auto it = rule_names_.find(name); it != rule_names_.end()) {
@@ -373,9 +376,9 @@ void Compiler::compile_variables(const YAML::Node& node, YamlFile& file) {
                           variable.name + ")");
       continue;
     }
-    if (variable.name == "sender_org" || rule_names_.count(variable.name) != 0) {
+    if (is_builtin_name(variable.name) || rule_names_.count(variable.name) != 0) {
       file.error(key, "'" + variable.name + "' is already the name of " +
-                          (variable.name == "sender_org" ? std::string("a built-in") : std::string("a record rule")) +
+                          (is_builtin_name(variable.name) ? std::string("a built-in") : std::string("a record rule")) +
                           "; choose another name for this variable");
       continue;
     }
@@ -424,9 +427,9 @@ int Compiler::declare_variable(const std::string& name, const YAML::Node& key, Y
     file.error(key, "let name '" + name + "' must be lower-case letters, digits and _ (it is used as $" + name + ")");
     return -1;
   }
-  if (name == "sender_org" || rule_names_.count(name) != 0 || find_mapping_variable(name) >= 0) {
+  if (is_builtin_name(name) || rule_names_.count(name) != 0 || find_mapping_variable(name) >= 0) {
     file.error(key, "'" + name + "' is already the name of " +
-                        (name == "sender_org"             ? std::string("a built-in")
+                        (is_builtin_name(name)            ? std::string("a built-in")
                          : rule_names_.count(name) != 0 ? std::string("a record rule")
                                                           : std::string("a variable of the mapping")) +
                         "; choose another name for this value");

@@ -282,6 +282,7 @@ Shape Compiler::shape_of(const Source& source) const {
     case SourceType::record: return {Kind::text, source.multi};
     case SourceType::sender_org:
     case SourceType::mapping_variable: return {Kind::text, false};
+    case SourceType::received_at: return {Kind::datetime, false};
   }
   return {};
 }
@@ -295,8 +296,8 @@ std::optional<Source> Compiler::compile_source_ref(const YAML::Node& node, YamlF
   }
   Source source;
   source.text = node.Scalar();
-  if (name == "sender_org") {
-    source.type = SourceType::sender_org;
+  if (name == "sender_org" || name == "received_at") {
+    source.type = name == "sender_org" ? SourceType::sender_org : SourceType::received_at;
     source.from_document = false;
     return source;
   }
@@ -352,14 +353,14 @@ std::optional<Source> Compiler::compile_source_ref(const YAML::Node& node, YamlF
     source.from_document = false;
     return source;
   }
-  std::vector<std::string_view> names = {"sender_org"};
+  std::vector<std::string_view> names = {"sender_org", "received_at"};
   for (const auto& scope : scopes_) {
     for (const auto& [n, s] : scope) names.push_back(n);
   }
   for (const auto& [n, r] : rule_names_) names.push_back(n);
   for (const MappingVariable& v : plan_->variables) names.push_back(v.name);
   file.error(node, unknown_name_message("name", name, names) + " ($name is a let value, a record above, a "
-                                                              "variable of the mapping or $sender_org)");
+                                                              "variable of the mapping, $sender_org or $received_at)");
   return std::nullopt;
 }
 

@@ -133,6 +133,12 @@ void Evaluator::select(const Source& source, const formats::Match* scope, bool f
     case SourceType::sender_org:
       if (!options_.sender_org.empty()) out.emplace_back(options_.sender_org, std::string());
       return;
+    case SourceType::received_at:
+      if (options_.received_at) {
+        Value& v = out.emplace_back();
+        v.payload = *options_.received_at;
+      }
+      return;
     case SourceType::mapping_variable: {
       const std::string* value = variables_[static_cast<std::size_t>(source.index)];
       if (value && !value->empty()) out.emplace_back(*value, std::string());

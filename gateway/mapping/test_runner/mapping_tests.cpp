@@ -215,6 +215,7 @@ class Runner {
         ApplyOptions apply_options;
         apply_options.today = file.today;
         apply_options.sender_org = c.sender_org.value_or(file.sender_org);
+        apply_options.received_at = file.received_at;
         if (!c.variables.empty()) apply_options.variables = std::make_shared<const MappingVariables>(c.variables);
         apply_options.coverage = collecting() ? &coverage_ : nullptr;
         result = apply(mapping, *document, apply_options);

@@ -3,6 +3,7 @@
 //
 //   mapping: adt_a01.yaml        # optional: the mapping beside this file with the same stem
 //   today: 2024-06-01            # optional: "today" for not_future and validation
+//   received_at: 2024-06-01T08:30:00+08:00   # optional: $received_at
 //   sender_org: org-h001         # optional: $sender_org
 //   variables: {name_order: xpn} # optional: the mapping variables a channel sets (also per test)
 //   tests:

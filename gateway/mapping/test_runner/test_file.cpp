@@ -196,7 +196,7 @@ bool read_test_file(const fs::path& path, TestFile& out, std::vector<config::Con
   const YAML::Node root = load_yaml(path, file, {path.string(), 0, 0});
   if (errors.size() != before) return false;
   out.path = path;
-  if (!file.check_keys(root, "test file", {"mapping", "today", "sender_org", "variables", "tests"})) return false;
+  if (!file.check_keys(root, "test file", {"mapping", "today", "received_at", "sender_org", "variables", "tests"})) return false;
   const fs::path dir = path.parent_path();
   // Normalised, so that reports and coverage name the file as people do (no "broken/../").
   out.mapping = (dir / (stem_of_test(path) + ".yaml")).lexically_normal();
@@ -210,6 +210,16 @@ bool read_test_file(const fs::path& path, TestFile& out, std::vector<config::Con
         out.today = *date;
       } else {
         file.error(root["today"], "today: expected a date like 2024-06-01");
+      }
+    }
+  }
+  if (root["received_at"]) {
+    if (auto text = file.scalar(root["received_at"], "received_at")) {
+      auto at = core::DateTime::parse_iso(*text);
+      if (at) {
+        out.received_at = *at;
+      } else {
+        file.error(root["received_at"], "received_at: expected a date-time like 2024-06-01T08:30:00+08:00");
       }
     }
   }

@@ -32,6 +32,7 @@ struct TestFile {
   std::filesystem::path path;
   std::filesystem::path mapping;
   std::optional<core::PartialDate> today;
+  std::optional<core::DateTime> received_at;  // $received_at for every test
   std::string sender_org;
   MappingVariables variables;  // for every test
   std::vector<TestCase> cases;

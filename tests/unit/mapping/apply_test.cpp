@@ -313,6 +313,39 @@ records:
   EXPECT_EQ(consent.at("notice_version").as_string(), "v1-2024");
 }
 
+// $received_at is when the gateway received the message: a visit whose source gives no time
+// of its own can still be placed in time, and a date-time step sees a date-time.
+TEST_F(MappingTest, ReceivedAtIsTheMessagesArrivalAsADateTime) {
+  auto mapping = compile(R"(
+mapping: t
+version: "1"
+source: {format: toy}
+records:
+  visit:
+    kind: encounter
+    fields:
+      person_id: {value: p1}
+      encounter_class: outpatient
+      period.start: $received_at
+      dept: {from: $received_at, then: [date]}
+)");
+  ApplyOptions arrived;
+  arrived.received_at = core::DateTime::from_utc_millis(1717201800000);  // 2024-06-01T00:30Z
+  const MapResult a = map(*mapping, "VISIT=V1\n", arrived);
+  ASSERT_TRUE(a.ok()) << errors_text(a);
+  EXPECT_EQ(body(a, 0).at("period").at("start").as_string(), "2024-06-01T08:30:00.000+08:00");
+  EXPECT_EQ(body(a, 0).at("dept").as_string(), "2024-06-01");
+  // Without an arrival time (a test that gives none) the field is simply absent.
+  const MapResult c = map(*mapping, "VISIT=V1\n");
+  ASSERT_TRUE(c.ok()) << errors_text(c);
+  EXPECT_FALSE(body(c, 0).contains("period")) << boost::json::serialize(body(c, 0));
+
+  const auto errors = compile_errors("mapping: t\nversion: \"1\"\nsource: {format: toy}\nlet:\n  received_at: {value: x}\n"
+                                     "records:\n  r: {kind: encounter, fields: {encounter_class: outpatient}}\n");
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].find("'received_at' is already the name of a built-in"), std::string::npos) << errors[0];
+}
+
 // `from: [A, B]` in a let is "A, else B", as in a field: the configured sender org wins, and the
 // key (which combines its sources) sees that one value, so the visit keeps its id when the
 // hospital changes the sending facility of its messages.

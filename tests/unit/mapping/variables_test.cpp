@@ -92,7 +92,7 @@ records:
   EXPECT_TRUE(any_contains(errors, "11:10: variables.shape: give the default value, or {default: …, one_of: […], description: …}"));
   EXPECT_TRUE(any_contains(errors, "12:13: variables.kind_of: unknown key 'defualt'; did you mean 'default'?"));
   EXPECT_TRUE(any_contains(errors, "19:18: unknown name 'ordr'; did you mean 'order'? ($name is a let value, a record "
-                                   "above, a variable of the mapping or $sender_org)"));
+                                   "above, a variable of the mapping, $sender_org or $received_at)"));
 }
 
 TEST_F(MappingTest, ALetCannotTakeAVariablesName) {
@@ -266,7 +266,7 @@ records:
   EXPECT_TRUE(any_contains(errors, "6:42: $mixed #2: gives text, the first gives number"));
   EXPECT_TRUE(any_contains(errors, "12:25: patient.name.text: 'each' needs a path that repeats (PID-5[*]), not '.'"));
   EXPECT_TRUE(any_contains(errors, "13:27: patient.name.pinyin: 'each' reads the value from every match of a path"));
-  EXPECT_TRUE(any_contains(errors, "14:59: unknown name 'y'; expected one of sender_org, empty, mixed, x, patient"));
+  EXPECT_TRUE(any_contains(errors, "14:59: unknown name 'y'; expected one of sender_org, received_at, empty, mixed, x, patient"));
 }
 
 }  // namespace
