@@ -42,6 +42,7 @@ struct ListenerConfig {
   std::optional<TlsConfig> tls;
   ListenerLimits limits;
   bool serve_health = true;            // /healthz, /readyz, /metrics on this listener
+  bool pull_api = false;               // the pull API (/api/v1/…, /fhir/…): mutual TLS required
   SourceLocation where;
 };
 

@@ -101,6 +101,11 @@ std::vector<Field> listener_fields() {
           .one_of({"http", "mllp"}),
       field("serve_health", T::boolean, "Serve `/healthz`, `/readyz` and `/metrics` on this listener.")
           .by_default("true"),
+      field("pull_api", T::boolean,
+            "Serve the pull API and the consent admin API (`/api/v1/…`, `/fhir/…`; docs/pull-api.md). "
+            "Needs `tls` with `client_ca` and `require_client_certificate: true`: every caller is a "
+            "principal with a client certificate.")
+          .by_default("false"),
       field("limits", T::object, "Size and time limits for every connection.").members(limit_fields()),
       field("tls", T::object, "Serve HTTPS; omit for plain HTTP.").members(tls_fields()),
   };

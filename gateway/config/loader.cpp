@@ -96,6 +96,12 @@ class Builder {
       }
       l.tls = std::move(tls);
     }
+    l.pull_api = b.get_bool("pull_api");
+    if (l.pull_api && (l.protocol != "http" || !l.tls || !l.tls->require_client_certificate)) {
+      // Records leave the gateway only to a caller that proved who it is.
+      error(b.location("pull_api"),
+            "pull_api needs an http listener with tls, client_ca and require_client_certificate: true");
+    }
     if (unique(listener_names_, b, "listener") && b.has("port") && l.port != 0) {
       const std::string endpoint = l.address + ":" + std::to_string(l.port);
       auto [it, inserted] = endpoints_.emplace(endpoint, l.name);

@@ -1,5 +1,6 @@
 #include "gateway/http/server.hpp"
 
+#include <cctype>
 #include <chrono>
 
 #include <boost/asio/as_tuple.hpp>
@@ -12,6 +13,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "gateway/http/api_handler.hpp"
 #include "gateway/net/await_callback.hpp"
 #include "gateway/log/log.hpp"
 
@@ -30,7 +32,7 @@ Response problem(int status, const std::string& title, const std::string& detail
   o["title"] = title;
   o["status"] = status;
   if (!detail.empty()) o["detail"] = detail;
-  return Response{status, "application/problem+json", boost::json::serialize(o)};
+  return Response{status, "application/problem+json", boost::json::serialize(o), {}};
 }
 
 asio::awaitable<void> HttpServer::serve(net::PlainStream& stream, net::Session& session) {
@@ -85,7 +87,15 @@ asio::awaitable<void> HttpServer::serve_requests(Stream& stream, net::Session& s
       request.listener = config().name;
       request.method = std::string(req.method_string());
       const std::string_view target = req.target();
-      request.path = std::string(target.substr(0, target.find('?')));
+      const std::size_t question = target.find('?');
+      request.path = std::string(target.substr(0, question));
+      if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+      request.peer = session.peer;
+      for (const auto& field : req) {
+        std::string name(field.name_string());
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        request.headers.emplace_back(std::move(name), std::string(field.value()));
+      }
       request.content_type = std::string(req[bhttp::field::content_type]);
       request.idempotency_key = std::string(req["Idempotency-Key"]);
       request.body = std::move(req.body());
@@ -97,6 +107,7 @@ asio::awaitable<void> HttpServer::serve_requests(Stream& stream, net::Session& s
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status), 11};
     res.set(bhttp::field::server, "kangqiao");
     res.set(bhttp::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) res.set(name, value);
     // 503 means "nothing was done, try again": say when, so clients back off instead of hammering.
     if (response.status == 503) res.set(bhttp::field::retry_after, std::to_string(kRetryAfterSeconds));
     res.keep_alive(keep_alive && !closing());
@@ -124,17 +135,20 @@ asio::awaitable<void> HttpServer::serve_requests(Stream& stream, net::Session& s
 asio::awaitable<Response> HttpServer::handle(Request request, const net::Session& session) {
   const bool is_get = request.method == "GET" || request.method == "HEAD";
   if (config().serve_health && is_get) {
-    if (request.path == "/healthz") co_return Response{200, "application/json", R"({"status":"ok"})"};
+    if (request.path == "/healthz") co_return Response{200, "application/json", R"({"status":"ok"})", {}};
     if (request.path == "/readyz") {
       auto problems = context().status->readiness_problems();
-      if (problems.empty()) co_return Response{200, "application/json", R"({"status":"ready"})"};
+      if (problems.empty()) co_return Response{200, "application/json", R"({"status":"ready"})", {}};
       std::string detail;
       for (const auto& p : problems) detail += (detail.empty() ? "" : "; ") + p;
       co_return problem(503, "Not ready", detail);
     }
     if (request.path == "/metrics") {
-      co_return Response{200, "text/plain; version=0.0.4; charset=utf-8", context().status->metrics_text()};
+      co_return Response{200, "text/plain; version=0.0.4; charset=utf-8", context().status->metrics_text(), {}};
     }
+  }
+  if (config().pull_api && context().api != nullptr && ApiHandler::owns(request.path)) {
+    co_return co_await handle_api(std::move(request), session);
   }
   const auto table = context().routes();
   auto it = table->routes.find({request.listener, request.method, request.path});
@@ -184,7 +198,26 @@ asio::awaitable<Response> HttpServer::handle(Request request, const net::Session
     context().ingest->ingest(adapter, std::move(inbound), std::move(done));
   };
   plugin_host::AckReply reply = co_await net::await_callback<plugin_host::AckReply>(std::move(start));
-  co_return Response{reply.http_status, reply.content_type, std::move(reply.body)};
+  co_return Response{reply.http_status, reply.content_type, std::move(reply.body), {}};
+}
+
+asio::awaitable<Response> HttpServer::handle_api(Request request, const net::Session& session) {
+  const auto table = context().routes();
+  const config::PrincipalConfig* principal = principal_of(session, *table);
+  if (principal == nullptr) {
+    // The listener demands a certificate, so one was presented and chains to the client CA, but
+    // no principal maps it: default deny.
+    log::warn("unmapped_client_certificate", {{"listener", config().name},
+                                              {"fingerprint_sha256", session.certificate.fingerprint_sha256}});
+    co_return problem(403, "Forbidden",
+                      "client certificate " + session.certificate.fingerprint_sha256 +
+                          " is not mapped to a principal");
+  }
+  auto start = [this, request = std::move(request), who = *principal](
+                   std::function<void(Response)> done) mutable {
+    context().api->handle(std::move(request), std::move(who), std::move(done));
+  };
+  co_return co_await net::await_callback<Response>(std::move(start));
 }
 
 }  // namespace kq::http

@@ -6,27 +6,10 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "gateway/http/message.hpp"
 #include "gateway/net/listener.hpp"
 
 namespace kq::http {
-
-struct Request {
-  std::string listener;
-  std::string method;
-  std::string path;
-  std::string content_type;
-  std::string body;
-  std::string idempotency_key;
-};
-
-struct Response {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-};
-
-// RFC 7807 problem document.
-Response problem(int status, const std::string& title, const std::string& detail);
 
 class HttpServer final : public net::TcpListener {
  public:
@@ -38,6 +21,8 @@ class HttpServer final : public net::TcpListener {
   template <class Stream>
   boost::asio::awaitable<void> serve_requests(Stream& stream, net::Session& session);
   boost::asio::awaitable<Response> handle(Request request, const net::Session& session);
+  // Requests for the gateway's own APIs, on a pull_api listener.
+  boost::asio::awaitable<Response> handle_api(Request request, const net::Session& session);
 };
 
 }  // namespace kq::http

@@ -13,6 +13,10 @@
 #include "gateway/net/tls.hpp"
 #include "gateway/plugin_host/adapter.hpp"
 
+namespace kq::http {
+class ApiHandler;
+}
+
 namespace kq::net {
 
 struct RouteTable {
@@ -52,6 +56,7 @@ struct ServerContext {
   std::function<std::shared_ptr<const RouteTable>()> routes;
   IngestHandler* ingest = nullptr;
   const StatusSource* status = nullptr;
+  http::ApiHandler* api = nullptr;  // the pull and consent APIs, for pull_api listeners
 };
 
 }  // namespace kq::net

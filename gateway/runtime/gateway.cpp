@@ -20,6 +20,7 @@
 #include "gateway/formats/source.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/mllp/server.hpp"
+#include "gateway/pull/api.hpp"
 #include "gateway/net/await_callback.hpp"
 #include "gateway/log/log.hpp"
 
@@ -121,11 +122,30 @@ Gateway::Gateway(config::GatewayConfig config)
   }
   adapters_ = build_adapters(config_, registry_, errors, mappings_.current().get());
   for (const auto& w : adapters_.warnings) log::warn("adapter_warning", {{"warning", w}});
-  for (const auto& w : consent::Policy(config_).warnings()) log::warn("consent_warning", {{"warning", w}});
+  policy_ = std::make_shared<const consent::Policy>(config_);
+  for (const auto& w : policy_->warnings()) log::warn("consent_warning", {{"warning", w}});
   throw_if_errors(std::move(errors));
+  make_api();
   log::set_repeat_window(config_.log_repeat_window);
   // The store opens in run(), once the listeners answer /healthz: see open_store_when_possible().
   register_metrics();
+}
+
+void Gateway::make_api() {
+  const bool wanted = std::any_of(config_.listeners.begin(), config_.listeners.end(),
+                                  [](const config::ListenerConfig& l) { return l.pull_api; });
+  if (!wanted) return;
+  pull::ApiServices services;
+  services.store = [this] { return open_store_or_null(); };
+  services.policy = [this] {
+    std::lock_guard lock(state_mutex_);
+    return policy_;
+  };
+  services.blocking = &blocking_;
+  // Kept in the data folder so that cursors stay valid across restarts (cursor.hpp).
+  services.cursors = std::make_shared<const pull::CursorCodec>(
+      pull::CursorCodec::from_key_file(std::filesystem::path(config_.data_dir) / "pull-cursor.key"));
+  api_ = std::make_unique<pull::PullApi>(std::move(services));
 }
 
 Gateway::~Gateway() {
@@ -268,6 +288,7 @@ void Gateway::create_listeners() {
   context.routes = [this] { return routes(); };
   context.ingest = this;
   context.status = this;
+  context.api = api_.get();
   for (const auto& listener : config_.listeners) {
     if (listener.protocol == "mllp") {
       servers_.push_back(std::make_shared<mllp::MllpServer>(ioc_, listener, context));
@@ -470,7 +491,8 @@ void Gateway::reload() {
   auto registry = plugin_host::PluginRegistry::scan(plugin_directory_of(config_));
   AdapterSet set = build_adapters(next, registry, errors, next_mappings.get());
   for (const auto& w : set.warnings) log::warn("adapter_warning", {{"warning", w}});
-  for (const auto& w : consent::Policy(next).warnings()) log::warn("consent_warning", {{"warning", w}});
+  auto next_policy = std::make_shared<const consent::Policy>(next);
+  for (const auto& w : next_policy->warnings()) log::warn("consent_warning", {{"warning", w}});
   if (!errors.empty()) {
     for (const auto& err : errors) log::error("reload_rejected", {{"error", err.str()}});
     log::warn("reload_kept_old_config", {{"errors", errors.size()}});
@@ -491,6 +513,7 @@ void Gateway::reload() {
     std::lock_guard lock(state_mutex_);
     old = std::move(adapters_.instances);
     adapters_ = std::move(set);
+    policy_ = std::move(next_policy);  // the next request decides under the new policy
     start_schedules(adapters_);
   }
   // Keep what needs a restart as it is running now.

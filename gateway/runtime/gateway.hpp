@@ -22,11 +22,13 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "gateway/config/gateway_config.hpp"
+#include "gateway/consent/policy.hpp"
 #include "gateway/net/listener.hpp"
 #include "gateway/net/routes.hpp"
 #include "gateway/mapping/mapping_set.hpp"
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/pipeline/pipeline.hpp"
+#include "gateway/pull/api.hpp"
 #include "gateway/plugin_host/plugin_registry.hpp"
 #include "gateway/runtime/adapters.hpp"
 #include "gateway/store/store.hpp"
@@ -65,6 +67,8 @@ class Gateway : net::IngestHandler, net::StatusSource {
   bool open_store_when_possible(int& exit_code);
   boost::asio::awaitable<void> flush_log_repeats();
   void create_listeners();
+  // The pull and consent APIs, when a listener serves them.
+  void make_api();
   // Binds and starts the listeners that serve /healthz (or those that do not).
   void start_listeners(bool serving_health);
   void start_schedules(const AdapterSet& set);
@@ -97,6 +101,8 @@ class Gateway : net::IngestHandler, net::StatusSource {
   AdapterSet adapters_;
   mapping::MappingRegistry mappings_;
   std::shared_ptr<std::atomic<bool>> schedules_alive_;
+  std::shared_ptr<const consent::Policy> policy_;  // swapped on reload, under state_mutex_
+  std::unique_ptr<pull::PullApi> api_;
 
   std::mutex control_mutex_;
   std::condition_variable control_cv_;

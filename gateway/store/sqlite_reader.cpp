@@ -33,6 +33,8 @@ enum Sql : std::size_t {
   kSamePerson,
   kLatestPersons,
   kLatestConsents,
+  kCurrentRecords,
+  kCurrentRecordsOfPersons,
   kSqlCount
 };
 
@@ -85,6 +87,20 @@ const std::array<std::string, kSqlCount>& sql_text() {
       std::string(kRecordColumns) +
           "r WHERE r.kind = 'consent' AND r.person_id IN (SELECT value FROM json_each(?1))"
           " AND r.version = (SELECT max(v.version) FROM record v WHERE v.id = r.id) ORDER BY r.id",
+      // The latest version of each record: no later version of the same id exists. Optional
+      // filters are NULL when unused; the person filter has its own statement so that it can
+      // use the record_person index.
+      std::string(kRecordColumns) +
+          "r WHERE r.seq > ?1 AND NOT EXISTS (SELECT 1 FROM record n WHERE n.id = r.id AND n.version > r.version)"
+          " AND (?2 IS NULL OR r.kind IN (SELECT value FROM json_each(?2)))"
+          " AND (?3 IS NULL OR r.written_at_ms >= ?3) AND (?4 IS NULL OR r.written_at_ms < ?4)"
+          " ORDER BY r.seq LIMIT ?5",
+      std::string(kRecordColumns) +
+          "r WHERE r.person_id IN (SELECT value FROM json_each(?6)) AND r.seq > ?1"
+          " AND NOT EXISTS (SELECT 1 FROM record n WHERE n.id = r.id AND n.version > r.version)"
+          " AND (?2 IS NULL OR r.kind IN (SELECT value FROM json_each(?2)))"
+          " AND (?3 IS NULL OR r.written_at_ms >= ?3) AND (?4 IS NULL OR r.written_at_ms < ?4)"
+          " ORDER BY r.seq LIMIT ?5",
   };
   return text;
 }
@@ -290,6 +306,26 @@ class SqliteReader final : public Reader {
   std::int64_t last_seq() override {
     Query q = session_->statement(kLastSeq).query();
     return q.next() ? q.int64(0) : 0;
+  }
+
+  std::vector<StoredRecord> current_records(const RecordQuery& query) override {
+    auto json_list = [](const std::vector<std::string>& items) {
+      boost::json::array list;
+      for (const std::string& item : items) list.emplace_back(item);
+      return boost::json::serialize(list);
+    };
+    const std::string kinds = json_list(query.kinds);
+    const std::string persons = json_list(query.person_ids);
+    Query q = session_->statement(query.person_ids.empty() ? kCurrentRecords : kCurrentRecordsOfPersons).query();
+    q.bind(1, query.after_seq);
+    if (query.kinds.empty()) q.bind_null(2); else q.bind(2, kinds);
+    if (query.written_from_ms == 0) q.bind_null(3); else q.bind(3, query.written_from_ms);
+    if (query.written_until_ms == 0) q.bind_null(4); else q.bind(4, query.written_until_ms);
+    q.bind(5, to_limit(query.limit));
+    if (!query.person_ids.empty()) q.bind(6, persons);
+    std::vector<StoredRecord> out;
+    while (q.next()) out.push_back(read_record(q));
+    return out;
   }
 
   ConsentSubjectRows consent_subjects(const std::vector<std::string>& person_ids) override {

@@ -102,6 +102,17 @@ struct ConsentSubjectRows {
   std::vector<StoredRecord> consents;  // the latest version of every consent whose subject is one of them
 };
 
+// Which current records to select (the pull API's look-ups and FHIR searches): the latest version
+// of each record, in seq order. Empty lists and zero bounds select everything.
+struct RecordQuery {
+  std::vector<std::string> kinds;
+  std::vector<std::string> person_ids;  // the record's subject is one of these
+  std::int64_t after_seq = 0;           // the version's seq is greater (paging)
+  std::int64_t written_from_ms = 0;     // written_at_ms >= this
+  std::int64_t written_until_ms = 0;    // written_at_ms < this
+  std::size_t limit = 100;
+};
+
 // Read queries. Obtained per use from Store::reader(); holds one connection until destroyed, so
 // keep it short-lived. Not thread-safe: one thread at a time. Each call sees the latest committed
 // state at the time of the call.
@@ -134,6 +145,8 @@ class Reader {
   virtual std::vector<DeadLetterRow> dead_letters(std::int64_t after_id, std::size_t limit) = 0;
   // Highest change sequence committed so far (0 when there is none).
   virtual std::int64_t last_seq() = 0;
+  // The latest versions that match, oldest seq first, at most query.limit of them.
+  virtual std::vector<StoredRecord> current_records(const RecordQuery& query) = 0;
   // The persons and current consents behind each of these subjects (see ConsentSubjectRows).
   // A consent whose latest version names another subject is not among them.
   virtual ConsentSubjectRows consent_subjects(const std::vector<std::string>& person_ids) = 0;

@@ -107,6 +107,8 @@ enum class AuditAction : char { create = 'C', read = 'R', update = 'U', erase = 
 // Audit event ids (DICOM PS3.16, CID 400 "Audit Event ID").
 namespace audit_event {
 inline constexpr std::string_view audit_log_used = "110101";  // someone read the audit log
+inline constexpr std::string_view export_data = "110106";     // records about a person left the gateway
+inline constexpr std::string_view query = "110112";           // someone asked the pull API
 inline constexpr std::string_view import = "110107";          // data came in (or was run again)
 inline constexpr std::string_view patient_record = "110110";  // a person's identity changed
 inline constexpr std::string_view security_alert = "110113";  // something that needs a look

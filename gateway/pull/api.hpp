@@ -1,0 +1,45 @@
+#pragma once
+// The pull API and the consent admin API (docs/pull-api.md): the http::ApiHandler that pull_api
+// listeners hand their /api/ and /fhir/ requests to. Each request runs on the blocking pool with
+// a store reader of its own, under the consent policy of the configuration in force when it
+// arrived; what it must store (its audit entries, a consent) is committed before the reply goes
+// out, and when that fails the caller hears 503 and receives nothing.
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "gateway/consent/policy.hpp"
+#include "gateway/http/api_handler.hpp"
+#include "gateway/pull/api_call.hpp"
+#include "gateway/pull/cursor.hpp"
+#include "gateway/store/store.hpp"
+
+namespace kq::pull {
+
+struct ApiServices {
+  std::function<store::Store*()> store;  // nullptr while the store opens: 503
+  std::function<std::shared_ptr<const consent::Policy>()> policy;
+  boost::asio::thread_pool* blocking = nullptr;
+  std::shared_ptr<const CursorCodec> cursors;
+};
+
+class PullApi final : public http::ApiHandler {
+ public:
+  explicit PullApi(ApiServices services) : services_(std::move(services)) {}
+
+  void handle(http::Request request, config::PrincipalConfig principal,
+              std::function<void(http::Response)> done) override;
+
+  // The endpoint a request goes to, run synchronously (tests and benchmarks call this directly).
+  static ApiResult route(const ApiCall& call);
+
+ private:
+  void serve(const http::Request& request, const config::PrincipalConfig& principal,
+             std::function<void(http::Response)> done);
+
+  ApiServices services_;
+};
+
+}  // namespace kq::pull

@@ -1,0 +1,97 @@
+#include "gateway/pull/api_call.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "gateway/core/dates.hpp"
+#include "gateway/core/json_text.hpp"
+
+namespace kq::pull {
+
+ApiResult reply(http::Response response) {
+  ApiResult out;
+  out.response = std::move(response);
+  return out;
+}
+
+ApiResult problem_reply(int status, const std::string& title, const std::string& detail, const std::string& code) {
+  http::Response response = http::problem(status, title, detail);
+  if (!code.empty()) {
+    // The machine-readable reason beside the text, as an RFC 7807 extension member.
+    response.body.pop_back();
+    response.body += ",\"code\":";
+    core::append_json_string(response.body, code);
+    response.body += '}';
+  }
+  return reply(std::move(response));
+}
+
+std::string purpose_of(const ApiCall& call) {
+  if (auto p = call.params.get("purpose")) return *p;
+  return std::string(call.request.header("x-purpose-of-use"));
+}
+
+std::variant<consent::Request, ApiResult> open_pull(const ApiCall& call, std::string_view api) {
+  const std::string purpose = purpose_of(call);
+  auto opened = call.policy.open(call.principal.name, purpose, call.now_ms);
+  if (auto* request = std::get_if<consent::Request>(&opened)) return std::move(*request);
+  const consent::Refusal& refusal = std::get<consent::Refusal>(opened);
+  const std::string code(consent::refusal_code(refusal.reason));
+  ApiResult out = problem_reply(403, "Forbidden", refusal.message, code);
+  boost::json::object detail;
+  detail["api"] = api;
+  detail["purpose"] = purpose;
+  detail["refused"] = code;
+  detail["peer"] = call.request.peer;
+  out.batch.audit.push_back(store::AuditEntry{0, std::string(store::audit_event::query), store::AuditAction::read,
+                                              store::AuditOutcome::serious_failure, call.principal.name,
+                                              call.principal.organisation, core::json_text(detail)});
+  return out;
+}
+
+void audit_disclosure(ApiResult& result, Disclosure& disclosure, std::string_view peer) {
+  for (store::AuditEntry& entry : disclosure.audit) result.batch.audit.push_back(std::move(entry));
+  if (!result.batch.audit.empty() && !peer.empty()) {
+    // Where the request came from, once, on the request's own entry (the first).
+    std::string& detail = result.batch.audit.front().detail_json;
+    if (detail.size() > 1 && detail.back() == '}') {
+      detail.pop_back();
+      detail += ",\"peer\":";
+      core::append_json_string(detail, peer);
+      detail += '}';
+    }
+  }
+}
+
+void append_record_json(std::string& out, const store::StoredRecord& record) {
+  out += "{\"id\":";
+  core::append_json_string(out, record.id);
+  out += ",\"version\":" + std::to_string(record.version) + ",\"kind\":";
+  core::append_json_string(out, record.kind);
+  if (!record.person_id.empty()) {
+    out += ",\"person_id\":";
+    core::append_json_string(out, record.person_id);
+  }
+  if (!record.org_id.empty()) {
+    out += ",\"org_id\":";
+    core::append_json_string(out, record.org_id);
+  }
+  out += ",\"written_at\":";
+  core::append_json_string(out, core::DateTime::from_utc_millis(record.written_at_ms).iso());
+  // The body is stored as canonical JSON text: it goes out as it is, without a second parse.
+  out += ",\"body\":";
+  out += record.body_json;
+  out += '}';
+}
+
+std::string records_json(const std::vector<store::StoredRecord>& records) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (i > 0) out += ',';
+    append_record_json(out, records[i]);
+  }
+  out += ']';
+  return out;
+}
+
+}  // namespace kq::pull

@@ -1,0 +1,66 @@
+#pragma once
+// What every endpoint of the pull and consent APIs gets, and what it gives back. Endpoints are
+// plain functions run on the blocking pool with a store reader of their own; they never write:
+// what must be stored (audit entries, a consent) comes back in ApiResult::batch, and the reply
+// is sent only once that batch has committed.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "gateway/config/gateway_config.hpp"
+#include "gateway/consent/policy.hpp"
+#include "gateway/http/message.hpp"
+#include "gateway/pull/cursor.hpp"
+#include "gateway/pull/disclosure.hpp"
+#include "gateway/pull/query.hpp"
+#include "gateway/store/store.hpp"
+
+namespace kq::pull {
+
+struct ApiCall {
+  const http::Request& request;
+  const config::PrincipalConfig& principal;
+  const QueryParams& params;
+  const consent::Policy& policy;
+  store::Reader& reader;
+  const CursorCodec& cursors;
+  std::int64_t now_ms = 0;
+};
+
+struct ApiResult {
+  http::Response response;
+  // Committed before the reply is sent; if it cannot be, the caller hears 503 and nothing else.
+  store::WriteBatch batch;
+  // For replies that depend on what the commit assigned (a consent's version); optional.
+  std::function<http::Response(const store::WriteResult&)> on_commit;
+};
+
+ApiResult reply(http::Response response);
+ApiResult problem_reply(int status, const std::string& title, const std::string& detail,
+                        const std::string& code = {});
+
+// The purpose of use a pull names: the `purpose` parameter or the X-Purpose-Of-Use header.
+std::string purpose_of(const ApiCall& call);
+
+// The request-level gate (consent::Policy::open): the request to decide records with, or the
+// 403 reply for a refusal, audited.
+std::variant<consent::Request, ApiResult> open_pull(const ApiCall& call, std::string_view api);
+
+// The disclosure's audit entries go into the reply's batch.
+void audit_disclosure(ApiResult& result, Disclosure& disclosure, std::string_view peer);
+
+// Canonical records as the API gives them out.
+void append_record_json(std::string& out, const store::StoredRecord& record);
+std::string records_json(const std::vector<store::StoredRecord>& records);
+
+// The endpoints (records_api.cpp, consent_api.cpp).
+ApiResult get_changes(const ApiCall& call);
+ApiResult get_person_by_identifier(const ApiCall& call);
+ApiResult get_person_records(const ApiCall& call, const std::string& person_id);
+ApiResult get_record(const ApiCall& call, const std::string& record_id);
+ApiResult post_consent(const ApiCall& call);
+ApiResult withdraw_consent(const ApiCall& call, const std::string& consent_id);
+
+}  // namespace kq::pull
