@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "gateway/log/log.hpp"
+#include "gateway/pull/fhir_types.hpp"
 
 namespace kq::pull {
 
@@ -58,7 +59,28 @@ ApiResult PullApi::route(const ApiCall& call) {
       return post ? withdraw_consent(call, parts[3]) : method_not_allowed(request, "POST");
     }
   }
+  if (!parts.empty() && parts[0] == "fhir") return route_fhir(call, parts);
   return problem_reply(404, "Not found", "no endpoint " + request.path + " (see docs/pull-api.md)", "no_endpoint");
+}
+
+ApiResult PullApi::route_fhir(const ApiCall& call, const std::vector<std::string>& parts) {
+  const http::Request& request = call.request;
+  const bool get = request.method == "GET";
+  if (parts.size() == 2 && parts[1] == "$export") {
+    return get || request.method == "POST" ? fhir_export_kickoff(call) : method_not_allowed(request, "GET, POST");
+  }
+  if (parts.size() == 3 && parts[1] == "bulk-status" && !parts[2].empty()) {
+    return get || request.method == "DELETE" ? fhir_export_status(call, parts[2])
+                                             : method_not_allowed(request, "GET, DELETE");
+  }
+  if (parts.size() == 4 && parts[1] == "bulk-files" && !parts[2].empty() && !parts[3].empty()) {
+    return get ? fhir_export_file(call, parts[2], parts[3]) : method_not_allowed(request, "GET");
+  }
+  return fhir_problem(404, "not-found", "no FHIR endpoint " + request.path);
+}
+
+void PullApi::stop() {
+  if (services_.exports) services_.exports->stop();
 }
 
 void PullApi::handle(http::Request request, config::PrincipalConfig principal,
@@ -84,7 +106,8 @@ void PullApi::serve(const http::Request& request, const config::PrincipalConfig&
     }
     const std::shared_ptr<const consent::Policy> policy = services_.policy();
     std::unique_ptr<store::Reader> reader = store->reader();
-    const ApiCall call{request, principal, *params, *policy, *reader, *services_.cursors, now_ms()};
+    const ApiCall call{request, principal, *params, *policy, *reader, *services_.cursors, now_ms(),
+                       services_.exports.get()};
     result = route(call);
   } catch (const std::exception& e) {
     log::error("api_request_failed", {{"path", request.path}, {"principal", principal.name}, {"error", e.what()}});

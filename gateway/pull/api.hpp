@@ -13,6 +13,7 @@
 #include "gateway/consent/policy.hpp"
 #include "gateway/http/api_handler.hpp"
 #include "gateway/pull/api_call.hpp"
+#include "gateway/pull/bulk_export.hpp"
 #include "gateway/pull/cursor.hpp"
 #include "gateway/store/store.hpp"
 
@@ -23,6 +24,7 @@ struct ApiServices {
   std::function<std::shared_ptr<const consent::Policy>()> policy;
   boost::asio::thread_pool* blocking = nullptr;
   std::shared_ptr<const CursorCodec> cursors;
+  std::shared_ptr<ExportJobs> exports;  // may be null: no bulk export
 };
 
 class PullApi final : public http::ApiHandler {
@@ -35,7 +37,11 @@ class PullApi final : public http::ApiHandler {
   // The endpoint a request goes to, run synchronously (tests and benchmarks call this directly).
   static ApiResult route(const ApiCall& call);
 
+  // Stops background work (bulk exports) before the blocking pool is joined.
+  void stop();
+
  private:
+  static ApiResult route_fhir(const ApiCall& call, const std::vector<std::string>& parts);
   void serve(const http::Request& request, const config::PrincipalConfig& principal,
              std::function<void(http::Response)> done);
 

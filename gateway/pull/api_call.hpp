@@ -19,6 +19,8 @@
 
 namespace kq::pull {
 
+class ExportJobs;
+
 struct ApiCall {
   const http::Request& request;
   const config::PrincipalConfig& principal;
@@ -27,6 +29,7 @@ struct ApiCall {
   store::Reader& reader;
   const CursorCodec& cursors;
   std::int64_t now_ms = 0;
+  ExportJobs* exports = nullptr;  // bulk export; nullptr where there is none (tests)
 };
 
 struct ApiResult {
@@ -62,5 +65,9 @@ ApiResult get_person_records(const ApiCall& call, const std::string& person_id);
 ApiResult get_record(const ApiCall& call, const std::string& record_id);
 ApiResult post_consent(const ApiCall& call);
 ApiResult withdraw_consent(const ApiCall& call, const std::string& consent_id);
+// FHIR (fhir_export_api.cpp, fhir_api.cpp).
+ApiResult fhir_export_kickoff(const ApiCall& call);
+ApiResult fhir_export_status(const ApiCall& call, const std::string& job);  // GET or DELETE
+ApiResult fhir_export_file(const ApiCall& call, const std::string& job, const std::string& name);
 
 }  // namespace kq::pull

@@ -21,6 +21,7 @@
 #include "gateway/http/server.hpp"
 #include "gateway/mllp/server.hpp"
 #include "gateway/pull/api.hpp"
+#include "gateway/pull/fhir_types.hpp"
 #include "gateway/net/await_callback.hpp"
 #include "gateway/log/log.hpp"
 
@@ -145,6 +146,9 @@ void Gateway::make_api() {
   // Kept in the data folder so that cursors stay valid across restarts (cursor.hpp).
   services.cursors = std::make_shared<const pull::CursorCodec>(
       pull::CursorCodec::from_key_file(std::filesystem::path(config_.data_dir) / "pull-cursor.key"));
+  pull::ExportJobs::Settings exports;
+  exports.directory = std::filesystem::path(config_.data_dir) / "exports";
+  services.exports = std::make_shared<pull::ExportJobs>(exports, services.store, pull::to_fhir_resource, blocking_);
   api_ = std::make_unique<pull::PullApi>(std::move(services));
 }
 
@@ -573,6 +577,7 @@ void Gateway::shutdown() {
     return n;
   };
   while (busy() > 0 && Clock::now() < replies_by) std::this_thread::sleep_for(5ms);
+  if (api_) api_->stop();  // bulk exports stop at their next chunk, so the pool can be joined
   ioc_.stop();
   for (auto& t : io_threads_) {
     if (t.joinable()) t.join();

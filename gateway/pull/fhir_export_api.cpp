@@ -1,0 +1,149 @@
+// FHIR Bulk Data export endpoints (bulk_export.hpp): kick-off, status and manifest, cancel, and
+// the NDJSON files. Replies and errors are FHIR: OperationOutcome, not RFC 7807.
+#include <fstream>
+#include <sstream>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+
+#include "gateway/core/dates.hpp"
+#include "gateway/core/json_text.hpp"
+#include "gateway/pull/api_call.hpp"
+#include "gateway/pull/bulk_export.hpp"
+#include "gateway/pull/fhir_types.hpp"
+
+namespace kq::pull {
+
+namespace {
+
+std::string base_url(const ApiCall& call) {
+  std::string host(call.request.header("host"));
+  if (host.empty()) host = "localhost";
+  return "https://" + host;
+}
+
+ApiResult not_found_job() { return fhir_problem(404, "not-found", "no such export job"); }
+
+}  // namespace
+
+ApiResult fhir_export_kickoff(const ApiCall& call) {
+  if (call.exports == nullptr) return fhir_problem(501, "not-supported", "bulk export is not enabled");
+  if (call.request.header("prefer").find("respond-async") == std::string_view::npos) {
+    return fhir_problem(400, "invalid", "a bulk export needs the header Prefer: respond-async");
+  }
+  if (auto unknown = call.params.unknown({"_type", "_since", "_outputFormat", "purpose"}); !unknown.empty()) {
+    return fhir_problem(400, "not-supported", "parameter '" + unknown.front() + "' is not supported by this server");
+  }
+  if (auto format = call.params.get("_outputFormat");
+      format && *format != "application/fhir+ndjson" && *format != "application/ndjson" && *format != "ndjson") {
+    return fhir_problem(400, "not-supported", "_outputFormat must be application/fhir+ndjson");
+  }
+  ExportRequest request;
+  for (const std::string& type : call.params.list("_type")) {
+    const std::vector<std::string_view> kinds = kinds_of_resource(type);
+    if (kinds.empty()) return fhir_problem(400, "not-supported", "resource type '" + type + "' is not exported");
+    request.types.push_back(type);
+    request.kinds.insert(request.kinds.end(), kinds.begin(), kinds.end());
+  }
+  if (request.types.empty()) {
+    for (std::string_view type : exported_resource_types()) {
+      const std::vector<std::string_view> kinds = kinds_of_resource(type);
+      request.kinds.insert(request.kinds.end(), kinds.begin(), kinds.end());
+    }
+  }
+  if (auto since = call.params.get("_since")) {
+    const auto ms = parse_instant_ms(*since);
+    if (!ms) return fhir_problem(400, "invalid", "_since must be a FHIR instant or date");
+    request.since_ms = *ms;
+  }
+  auto opened = open_pull(call, "bulk-export");
+  if (auto* refused = std::get_if<ApiResult>(&opened)) {
+    // The same refusal, audited the same way, worded as FHIR.
+    boost::system::error_code ec;
+    const boost::json::value problem = boost::json::parse(refused->response.body, ec);
+    const boost::json::value* detail = !ec && problem.is_object() ? problem.get_object().if_contains("detail") : nullptr;
+    refused->response = fhir_problem(403, "forbidden", detail != nullptr && detail->is_string()
+                                                           ? std::string(detail->get_string())
+                                                           : "forbidden").response;
+    return std::move(*refused);
+  }
+  request.request = std::get<consent::Request>(std::move(opened));
+  request.base_url = base_url(call);
+  request.request_url = request.base_url + call.request.path + (call.request.query.empty() ? "" : "?" + call.request.query);
+  const std::optional<std::string> job = call.exports->start(call.principal.name, request);
+  if (!job) {
+    ApiResult busy = fhir_problem(429, "throttled", "an export of this client is still running; wait for it or cancel it");
+    busy.response.headers.emplace_back("Retry-After", "10");
+    return busy;
+  }
+  ApiResult out = reply(http::Response{202, "application/fhir+json", {}, {}});
+  out.response.body = fhir_problem(202, "informational", "export started").response.body;
+  out.response.headers.emplace_back("Content-Location", request.base_url + "/fhir/bulk-status/" + *job);
+  boost::json::object detail;
+  detail["api"] = "bulk-export";
+  detail["job"] = *job;
+  detail["purpose"] = request.request.purpose;
+  detail["query"] = call.request.query;
+  detail["peer"] = call.request.peer;
+  out.batch.audit.push_back(store::AuditEntry{0, std::string(store::audit_event::query), store::AuditAction::execute,
+                                              store::AuditOutcome::success, call.principal.name,
+                                              call.principal.organisation, core::json_text(detail)});
+  return out;
+}
+
+ApiResult fhir_export_status(const ApiCall& call, const std::string& job) {
+  if (call.exports == nullptr) return not_found_job();
+  if (call.request.method == "DELETE") {
+    if (!call.exports->cancel(call.principal.name, job)) return not_found_job();
+    return reply(http::Response{202, "application/fhir+json",
+                                fhir_problem(202, "informational", "export cancelled").response.body, {}});
+  }
+  const std::optional<ExportStatus> status = call.exports->status(call.principal.name, job);
+  if (!status) return not_found_job();
+  if (status->state == ExportStatus::State::failed) return fhir_problem(500, "exception", status->error);
+  if (status->state == ExportStatus::State::running) {
+    const std::int64_t percent = status->scan_end > 0 ? status->scanned_to * 100 / status->scan_end : 0;
+    http::Response r{202, "application/fhir+json", {}, {}};
+    r.headers.emplace_back("X-Progress", std::to_string(percent) + "% (" + std::to_string(status->exported) +
+                                             " resources so far)");
+    r.headers.emplace_back("Retry-After", "2");
+    return reply(std::move(r));
+  }
+  boost::json::object manifest;
+  manifest["transactionTime"] = core::DateTime::from_utc_millis(status->transaction_ms).iso();
+  manifest["request"] = status->request.request_url;
+  manifest["requiresAccessToken"] = false;  // mutual TLS authenticates the download
+  boost::json::array output;
+  for (const ExportFile& f : status->files) {
+    output.push_back(boost::json::object{
+        {"type", f.type},
+        {"url", status->request.base_url + "/fhir/bulk-files/" + job + "/" + f.name},
+        {"count", f.count}});
+  }
+  manifest["output"] = std::move(output);
+  manifest["error"] = boost::json::array();
+  return reply(http::Response{200, "application/json", core::json_text(manifest), {}});
+}
+
+ApiResult fhir_export_file(const ApiCall& call, const std::string& job, const std::string& name) {
+  const std::optional<std::filesystem::path> path =
+      call.exports != nullptr ? call.exports->file(call.principal.name, job, name) : std::nullopt;
+  if (!path) return fhir_problem(404, "not-found", "no such export file");
+  std::ifstream in(*path, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (!in) return fhir_problem(500, "exception", "the export file cannot be read");
+  ApiResult out = reply(http::Response{200, "application/fhir+ndjson", content.str(), {}});
+  boost::json::object detail;
+  detail["api"] = "bulk-file";
+  detail["job"] = job;
+  detail["file"] = name;
+  detail["peer"] = call.request.peer;
+  out.batch.audit.push_back(store::AuditEntry{0, std::string(store::audit_event::export_data), store::AuditAction::read,
+                                              store::AuditOutcome::success, call.principal.name,
+                                              call.principal.organisation, core::json_text(detail)});
+  return out;
+}
+
+}  // namespace kq::pull
