@@ -10,7 +10,7 @@ import subprocess
 import unittest
 import urllib.parse
 
-from harness import Gateway, issue_client_cert
+from harness import BIN, Gateway, issue_client_cert
 
 RESIDENT_ID = "urn:oid:2.16.156.10011.1.3"
 ORG_A = "12110000MB0000001X"  # a Beijing hospital: its code's region is 110000
@@ -54,7 +54,7 @@ principals:
   - name: province-platform
     organisation: "12110000MB0000009X"
     roles: [records.pull]
-    purposes: [PUBHLTH]
+    purposes: [PUBHLTH, CNSTAT]
     subject: "CN=province-platform,O=Demo Provincial Platform,C=CN"
     jurisdiction: {{ regions: ["110000"] }}
   - name: shanghai-platform
@@ -63,6 +63,15 @@ principals:
     purposes: [PUBHLTH]
     subject: "CN=shanghai-platform,O=Demo Shanghai Platform,C=CN"
     jurisdiction: {{ regions: ["310000"] }}
+consent:
+  purposes:
+    - {{ code: CNSTAT, display: 卫生统计直报 }}
+  statutory:
+    - name: health-statistics
+      organisation: "12110000MB0000009X"
+      purposes: [CNSTAT]
+      categories: [health_exam]
+      legal_basis: 统计法 and the health statistics reporting system
 """
 
 
@@ -264,6 +273,25 @@ class PullApi(unittest.TestCase):
         self.assertEqual(status, 403, text)
         refusals = self.gw.sql("SELECT detail FROM audit_log WHERE event_type = '110112' AND outcome = 8")
         self.assertTrue(any(json.loads(r["detail"])["refused"] == "purpose_not_allowed" for r in refusals))
+        # The pull API's entries are links of the same hash chain as every other entry.
+        verify = subprocess.run([BIN, "audit", "verify", "--path", self.gw.db_path], capture_output=True, text=True)
+        self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
+
+    def test_a_statutory_flow_discloses_what_it_covers_without_consent(self):
+        pid = self.new_person(resident_id("11010519800501009"), "吴六")
+        self.ingest(observation(pid, 165))
+        status, _, page = self.pull("/api/v1/changes", purpose="CNSTAT", limit=10000)
+        self.assertEqual(status, 200, page)
+        mine = [r for r in page["records"] if r.get("person_id") == pid]
+        # The flow covers health_exam: the observation goes; the person record (demographics)
+        # does not, and it has no consent.
+        self.assertEqual([r["kind"] for r in mine], ["observation"], mine)
+        entries = [json.loads(e["detail"]) for e in self.gw.sql(
+            "SELECT detail FROM audit_log WHERE event_type = '110106' ORDER BY seq DESC LIMIT 50")]
+        entry = next(e for e in entries if e["person_id"] == pid and e["purpose"] == "CNSTAT")
+        self.assertEqual(entry["bases"], ["statutory:health-statistics"])
+        self.assertEqual(entry["legal_basis"], ["统计法 and the health statistics reporting system"])
+        self.assertEqual(entry["denied"], {"no_consent": 1})
 
     def test_a_child_needs_a_guardians_consent(self):
         pid = self.new_person(resident_id("11010520150307001"), "周小五", born="2015-03-07")
