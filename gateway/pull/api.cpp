@@ -76,6 +76,11 @@ ApiResult PullApi::route_fhir(const ApiCall& call, const std::vector<std::string
   if (parts.size() == 4 && parts[1] == "bulk-files" && !parts[2].empty() && !parts[3].empty()) {
     return get ? fhir_export_file(call, parts[2], parts[3]) : method_not_allowed(request, "GET");
   }
+  if (parts.size() == 2 && parts[1] == "metadata") return get ? fhir_metadata(call) : method_not_allowed(request, "GET");
+  if (parts.size() == 2 && !parts[1].empty()) return get ? fhir_search(call, parts[1]) : method_not_allowed(request, "GET");
+  if (parts.size() == 3 && !parts[1].empty() && !parts[2].empty()) {
+    return get ? fhir_read(call, parts[1], parts[2]) : method_not_allowed(request, "GET");
+  }
   return fhir_problem(404, "not-found", "no FHIR endpoint " + request.path);
 }
 

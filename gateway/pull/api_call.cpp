@@ -1,5 +1,7 @@
 #include "gateway/pull/api_call.hpp"
 
+#include <span>
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -61,6 +63,25 @@ void audit_disclosure(ApiResult& result, Disclosure& disclosure, std::string_vie
       detail += '}';
     }
   }
+}
+
+SingleRecord decide_single(const ApiCall& call, const consent::Request& request, std::string_view api,
+                           std::optional<store::StoredRecord> row, const std::string& asked) {
+  DisclosureBuilder builder(request, std::string(api), asked);
+  std::vector<store::StoredRecord> rows;
+  if (row) rows.push_back(std::move(*row));
+  builder.offer(call.reader, std::span(rows), 1);
+  SingleRecord out;
+  out.disclosure = builder.finish();
+  if (!out.disclosure.records.empty()) {
+    out.verdict = SingleVerdict::disclosed;
+  } else if (rows.empty() || out.disclosure.audit.size() == 1) {
+    // Only the request's own entry: nothing was found, or it lies outside the jurisdiction.
+    out.verdict = SingleVerdict::not_found;
+  } else {
+    out.verdict = SingleVerdict::denied;
+  }
+  return out;
 }
 
 void append_record_json(std::string& out, const store::StoredRecord& record) {

@@ -54,6 +54,16 @@ std::variant<consent::Request, ApiResult> open_pull(const ApiCall& call, std::st
 // The disclosure's audit entries go into the reply's batch.
 void audit_disclosure(ApiResult& result, Disclosure& disclosure, std::string_view peer);
 
+// One record asked for by id or identifier, decided: disclosed, not found (absent, or outside the
+// jurisdiction: the caller cannot tell which) or denied by consent.
+enum class SingleVerdict { disclosed, not_found, denied };
+struct SingleRecord {
+  Disclosure disclosure;
+  SingleVerdict verdict = SingleVerdict::not_found;
+};
+SingleRecord decide_single(const ApiCall& call, const consent::Request& request, std::string_view api,
+                           std::optional<store::StoredRecord> row, const std::string& asked);
+
 // Canonical records as the API gives them out.
 void append_record_json(std::string& out, const store::StoredRecord& record);
 std::string records_json(const std::vector<store::StoredRecord>& records);
@@ -66,6 +76,9 @@ ApiResult get_record(const ApiCall& call, const std::string& record_id);
 ApiResult post_consent(const ApiCall& call);
 ApiResult withdraw_consent(const ApiCall& call, const std::string& consent_id);
 // FHIR (fhir_export_api.cpp, fhir_api.cpp).
+ApiResult fhir_metadata(const ApiCall& call);
+ApiResult fhir_search(const ApiCall& call, const std::string& type);
+ApiResult fhir_read(const ApiCall& call, const std::string& type, const std::string& id);
 ApiResult fhir_export_kickoff(const ApiCall& call);
 ApiResult fhir_export_status(const ApiCall& call, const std::string& job);  // GET or DELETE
 ApiResult fhir_export_file(const ApiCall& call, const std::string& job, const std::string& name);

@@ -33,4 +33,33 @@ ChangesPage read_changes(DisclosureBuilder& builder, store::Reader& reader, std:
   return page;
 }
 
+CurrentPage read_current(DisclosureBuilder& builder, store::Reader& reader, store::RecordQuery query,
+                         std::size_t limit, const std::function<bool(const store::StoredRecord&)>& keep) {
+  CurrentPage page;
+  query.limit = std::max<std::size_t>(limit, 256);
+  std::int64_t position = query.after_seq;
+  bool more = true;
+  while (builder.kept() < limit) {
+    query.after_seq = position;
+    std::vector<store::StoredRecord> rows = reader.current_records(query);
+    if (rows.empty()) {
+      more = false;
+      break;
+    }
+    const bool last_chunk = rows.size() < query.limit;
+    const std::int64_t chunk_end = rows.back().seq;
+    if (keep) std::erase_if(rows, [&](const store::StoredRecord& r) { return !keep(r); });
+    const std::size_t used = builder.offer(reader, std::span(rows), limit);
+    position = used < rows.size() ? rows[used - 1].seq : chunk_end;
+    if (used == rows.size() && last_chunk) {
+      more = false;
+      break;
+    }
+  }
+  page.more = more;
+  page.next_after = position;
+  page.disclosure = builder.finish();
+  return page;
+}
+
 }  // namespace kq::pull

@@ -9,6 +9,7 @@
 // higher numbers than every row an earlier page scanned.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "gateway/pull/disclosure.hpp"
 
@@ -27,5 +28,17 @@ struct ChangesLimits {
 
 ChangesPage read_changes(DisclosureBuilder& builder, store::Reader& reader, std::int64_t after,
                          std::size_t limit, const ChangesLimits& limits = {});
+
+// The latest versions that `query` selects (query.kinds, person_ids, written range), paged the same
+// way from query.after_seq: permitted records until `limit` are kept. `keep` (optional) drops
+// rows before they are decided (a filter the store cannot apply, such as data categories), so
+// they are neither counted nor audited.
+struct CurrentPage {
+  Disclosure disclosure;
+  std::int64_t next_after = 0;
+  bool more = false;
+};
+CurrentPage read_current(DisclosureBuilder& builder, store::Reader& reader, store::RecordQuery query,
+                         std::size_t limit, const std::function<bool(const store::StoredRecord&)>& keep = {});
 
 }  // namespace kq::pull

@@ -62,24 +62,19 @@ bool wants_ndjson(const ApiCall& call) {
 // jurisdiction — the same words either way — and 403 when consent does not permit it.
 ApiResult single_record(const ApiCall& call, const consent::Request& request, std::string_view api,
                         std::optional<store::StoredRecord> row, const std::string& asked) {
-  DisclosureBuilder builder(request, std::string(api), asked);
-  std::vector<store::StoredRecord> rows;
-  if (row) rows.push_back(std::move(*row));
-  builder.offer(call.reader, std::span(rows), 1);
-  Disclosure disclosure = builder.finish();
+  SingleRecord single = decide_single(call, request, api, std::move(row), asked);
   ApiResult out;
-  if (!disclosure.records.empty()) {
+  if (single.verdict == SingleVerdict::disclosed) {
     std::string body;
-    append_record_json(body, disclosure.records.front());
+    append_record_json(body, single.disclosure.records.front());
     out = reply(http::Response{200, "application/json", std::move(body), {}});
-  } else if (rows.empty() || disclosure.audit.size() == 1) {
-    // Only the request's own entry: the record was not found, or not in the jurisdiction.
+  } else if (single.verdict == SingleVerdict::not_found) {
     out = problem_reply(404, "Not found", "no such record", "not_found");
   } else {
     out = problem_reply(403, "Forbidden", "no consent or legal basis permits this disclosure for purpose " +
                                               request.purpose, "consent_denied");
   }
-  audit_disclosure(out, disclosure, call.request.peer);
+  audit_disclosure(out, single.disclosure, call.request.peer);
   return out;
 }
 
@@ -202,36 +197,20 @@ ApiResult get_person_records(const ApiCall& call, const std::string& person_id) 
   DisclosureBuilder builder(request, "person-records", call.request.query.empty() ? person_id
                                                                                   : person_id + "?" + call.request.query);
   query.after_seq = *after;
-  query.limit = std::max<std::size_t>(*limit, 256);
-  std::int64_t position = *after;
-  bool more = true;
-  while (builder.kept() < *limit) {
-    query.after_seq = position;
-    std::vector<store::StoredRecord> rows = call.reader.current_records(query);
-    if (rows.empty()) {
-      more = false;
-      break;
-    }
-    const bool last_chunk = rows.size() < query.limit;
-    const std::int64_t chunk_end = rows.back().seq;
-    if (!wanted.empty()) {
-      std::erase_if(rows, [&](const store::StoredRecord& r) {
-        boost::system::error_code ec;
-        const boost::json::value body = boost::json::parse(r.body_json, ec);
-        const auto kind = core::parse_kind(r.kind);
-        if (ec || !body.is_object() || !kind) return true;
-        const core::CategorySet has = core::categories_of(*kind, body.get_object());
-        return (has.bits() & wanted.bits()) == 0;
-      });
-    }
-    const std::size_t used = builder.offer(call.reader, std::span(rows), *limit);
-    position = used < rows.size() ? rows[used - 1].seq : chunk_end;
-    if (used == rows.size() && last_chunk) {
-      more = false;
-      break;
-    }
+  std::function<bool(const store::StoredRecord&)> keep;
+  if (!wanted.empty()) {
+    keep = [wanted](const store::StoredRecord& r) {
+      boost::system::error_code ec;
+      const boost::json::value body = boost::json::parse(r.body_json, ec);
+      const auto kind = core::parse_kind(r.kind);
+      if (ec || !body.is_object() || !kind) return false;
+      return (core::categories_of(*kind, body.get_object()).bits() & wanted.bits()) != 0;
+    };
   }
-  Disclosure disclosure = builder.finish();
+  CurrentPage page = read_current(builder, call.reader, query, *limit, keep);
+  Disclosure& disclosure = page.disclosure;
+  const bool more = page.more;
+  const std::int64_t position = page.next_after;
   std::string body = "{\"person_id\":";
   core::append_json_string(body, person_id);
   body += ",\"records\":" + records_json(disclosure.records);
