@@ -9,6 +9,7 @@
 
 #include "gateway/core/dates.hpp"
 #include "gateway/core/json_text.hpp"
+#include "gateway/fhir/search.hpp"
 #include "gateway/pull/api_call.hpp"
 #include "gateway/pull/bulk_export.hpp"
 #include "gateway/pull/fhir_types.hpp"
@@ -47,7 +48,7 @@ ApiResult fhir_export_kickoff(const ApiCall& call) {
     request.kinds.insert(request.kinds.end(), kinds.begin(), kinds.end());
   }
   if (request.types.empty()) {
-    for (std::string_view type : exported_resource_types()) {
+    for (std::string_view type : fhir::served_resource_types()) {
       const std::vector<std::string_view> kinds = kinds_of_resource(type);
       request.kinds.insert(request.kinds.end(), kinds.begin(), kinds.end());
     }

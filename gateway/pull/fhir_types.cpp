@@ -4,25 +4,25 @@
 #include <boost/json/object.hpp>
 
 #include "gateway/core/json_text.hpp"
+#include "gateway/core/record_kind.hpp"
+#include "gateway/fhir/resources.hpp"
 
 namespace kq::pull {
 
-const std::vector<std::string_view>& exported_resource_types() {
-  static const std::vector<std::string_view> types = {"Patient", "Encounter", "Observation", "Condition", "Consent"};
-  return types;
-}
-
 std::vector<std::string_view> kinds_of_resource(std::string_view type) {
-  if (type == "Patient") return {"person"};
-  if (type == "Encounter") return {"encounter"};
-  if (type == "Observation") return {"observation", "fitness_test", "vision_screening", "mental_health_screening"};
-  if (type == "Condition") return {"diagnosis"};
-  if (type == "Consent") return {"consent"};
-  return {};
+  std::vector<std::string_view> kinds;
+  for (core::RecordKind kind : core::kAllRecordKinds) {
+    if (fhir::resource_type_of(kind) == type) kinds.push_back(core::kind_name(kind));
+  }
+  return kinds;
 }
 
-std::optional<FhirResource> to_fhir_resource(const store::StoredRecord&) {
-  return std::nullopt;  // until the FHIR layer lands
+std::optional<FhirResource> to_fhir_resource(const store::StoredRecord& record) {
+  fhir::ToFhirResult converted = fhir::to_fhir(record);
+  if (!converted.resource) return std::nullopt;
+  const boost::json::value* type = converted.resource->if_contains("resourceType");
+  if (type == nullptr || !type->is_string()) return std::nullopt;
+  return FhirResource{std::string(type->get_string()), core::json_text(*converted.resource)};
 }
 
 ApiResult fhir_problem(int status, std::string_view code, const std::string& diagnostics) {

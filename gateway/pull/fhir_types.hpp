@@ -11,9 +11,8 @@
 
 namespace kq::pull {
 
-// The resource types the FHIR endpoints serve, in CapabilityStatement order.
-const std::vector<std::string_view>& exported_resource_types();
-// The record kinds behind a resource type; empty for a type that is not served.
+// The record kinds behind a resource type (the inverse of fhir::resource_type_of); empty for a
+// type that is not served.
 std::vector<std::string_view> kinds_of_resource(std::string_view type);
 
 // A stored record as the FHIR resource the endpoints serve (gateway/fhir/), or nothing for a
