@@ -216,7 +216,7 @@ int cmd_reprocess(const Args& args) {
         auto it = by_name.find(name);
         return it == by_name.end() ? nullptr : it->second;
       },
-      mappings, command_actor("reprocess"), cfg.mappings_lineage);
+      mappings, command_actor("reprocess"), cfg.mappings_lineage, static_cast<int>(cfg.consent.guardian_age));
 
   // One line per message for short runs; a progress line every second for long ones.
   const bool each_line = ids.size() <= 50;

@@ -4,6 +4,7 @@
 
 #include "gateway/log/log.hpp"
 #include "gateway/pipeline/batch_builder.hpp"
+#include "gateway/pipeline/consent_checks.hpp"
 #include "gateway/store/prepared_batch.hpp"
 
 namespace kq::pipeline {
@@ -41,10 +42,11 @@ struct Pipeline::Job {
 };
 
 Pipeline::Pipeline(store::Store& store, boost::asio::thread_pool& blocking, metrics::Registry& metrics,
-                   MappingsProvider mappings, bool field_lineage)
+                   MappingsProvider mappings, bool field_lineage, std::function<int()> guardian_age)
     : store_(store),
       mappings_(std::move(mappings)),
       field_lineage_(field_lineage),
+      guardian_age_(std::move(guardian_age)),
       blocking_(blocking),
       messages_(metrics.counter("kangqiao_messages_total",
                                 "Inbound messages by adapter and outcome.", {"adapter", "outcome"})),
@@ -69,6 +71,7 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
   const auto mapping_set = mappings_ ? mappings_() : nullptr;
   std::string sha256 = store::sha256_hex(in.payload);  // once: the provenance and the store share it
   MessagePlan plan = plan_message(*job->adapter, in, job->decoded, mapping_set.get(), sha256, field_lineage_);
+  check_consents(plan, store_, guardian_age_());
   job->intended = plan.intended;
   job->errors = plan.errors;
   job->reason = plan.reason;

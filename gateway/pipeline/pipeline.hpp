@@ -29,7 +29,8 @@ class Pipeline {
   // `mappings` gives the mapping set in force (it changes on reload); it may return nullptr.
   // `field_lineage`: keep the source place of each mapped field in the provenance records.
   Pipeline(store::Store& store, boost::asio::thread_pool& blocking, metrics::Registry& metrics,
-           MappingsProvider mappings, bool field_lineage = true);
+           MappingsProvider mappings, bool field_lineage = true,
+           std::function<int()> guardian_age = [] { return 14; });
 
   // Processes one payload; `done` gets the adapter's reply (from a blocking-pool thread).
   void ingest(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
@@ -49,6 +50,7 @@ class Pipeline {
   store::Store& store_;
   MappingsProvider mappings_;
   bool field_lineage_;
+  std::function<int()> guardian_age_;  // of the consent policy in force (it changes on reload)
   boost::asio::thread_pool& blocking_;
   metrics::CounterFamily& messages_;
   metrics::HistogramFamily& latency_;

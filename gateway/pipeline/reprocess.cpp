@@ -10,6 +10,7 @@
 #include "gateway/core/record.hpp"
 #include "gateway/core/record_kind.hpp"
 #include "gateway/pipeline/batch_builder.hpp"
+#include "gateway/pipeline/consent_checks.hpp"
 
 namespace kq::pipeline {
 
@@ -62,12 +63,14 @@ std::string_view to_string(Kind kind) {
 }
 
 Reprocessor::Reprocessor(store::Store& store, AdapterLookup adapters,
-                         std::shared_ptr<const mapping::MappingSet> mappings, std::string actor, bool field_lineage)
+                         std::shared_ptr<const mapping::MappingSet> mappings, std::string actor, bool field_lineage,
+                         int guardian_age)
     : store_(store),
       adapters_(std::move(adapters)),
       mappings_(std::move(mappings)),
       actor_(std::move(actor)),
-      field_lineage_(field_lineage) {}
+      field_lineage_(field_lineage),
+      guardian_age_(guardian_age) {}
 
 ReprocessResult Reprocessor::run(const std::string& message_id, bool dry_run) {
   ReprocessResult out;
@@ -86,6 +89,7 @@ ReprocessResult Reprocessor::run(const std::string& message_id, bool dry_run) {
   // Exactly as it arrived (the store keeps the whole inbound message), flagged as a replay.
   const plugin_host::DecodeResult decoded = adapter->decode(raw.inbound, /*replay=*/true);
   MessagePlan plan = plan_message(*adapter, raw.inbound, decoded, mappings_.get(), raw.sha256, field_lineage_);
+  check_consents(plan, store_, guardian_age_);
   out.mappings = plan.mappings;
   if (plan.intended == KQ_OUTCOME_REJECTED) {
     plan.errors.front().message = "rejected by the adapter: " + plan.errors.front().message;

@@ -45,7 +45,7 @@ class Reprocessor {
   // `field_lineage` as the gateway's mappings.lineage: reprocessed records carry the same
   // provenance as they would have on arrival.
   Reprocessor(store::Store& store, AdapterLookup adapters, std::shared_ptr<const mapping::MappingSet> mappings,
-              std::string actor, bool field_lineage = true);
+              std::string actor, bool field_lineage = true, int guardian_age = 14);
 
   // Blocks until the store has committed (or, with dry_run, writes nothing at all).
   ReprocessResult run(const std::string& message_id, bool dry_run);
@@ -59,6 +59,7 @@ class Reprocessor {
   std::shared_ptr<const mapping::MappingSet> mappings_;
   std::string actor_;
   bool field_lineage_;
+  int guardian_age_;
 };
 
 }  // namespace kq::pipeline

@@ -411,7 +411,10 @@ bool Gateway::open_store_when_possible(int& exit_code) {
       store_ = open_store(config_);
       pipeline_ = std::make_unique<pipeline::Pipeline>(*store_, blocking_, metrics_,
                                                        [this] { return mappings_.current(); },
-                                                       config_.mappings_lineage);
+                                                       config_.mappings_lineage, [this] {
+                                                         std::lock_guard lock(state_mutex_);
+                                                         return policy_->guardian_age();
+                                                       });
       store_open_.store(true, std::memory_order_release);
       return true;
     } catch (const store::StoreError& e) {

@@ -301,6 +301,16 @@ class PullApi(unittest.TestCase):
             "granted_at": "2025-01-10T09:00:00+08:00", "grantor": {"name": "周小五"}}, client="hospital-a")
         self.assertEqual(status, 422, text)
         self.assertIn("guardian", text)
+        # The same consent arriving through an adapter gets the same check, and is kept as a dead
+        # letter with the field named.
+        status, _, reply = self.gw.post("/v1/records", json.dumps({
+            "kind": "consent", "person_id": pid, "org_id": ORG_A, "status": "active", "purposes": ["PUBHLTH"],
+            "data_categories": ["demographics"], "recipients": ["12110000MB0000009X"], "separate_consent": True,
+            "lawful_basis": "consent", "granted_at": "2025-01-10T09:00:00+08:00", "grantor": {"name": "周小五"}},
+            ensure_ascii=False))
+        self.assertEqual(status, 422, reply)
+        self.assertIn("grantor_is_guardian", [e["field"].split(".")[-1] for e in reply["errors"]], reply)
+        self.assertEqual(self.gw.sql(f"SELECT count(*) AS n FROM record WHERE kind = 'consent' AND person_id = '{pid}'")[0]["n"], 0)
         self.consent(pid, ["demographics"], grantor={"name": "周父", "relationship": "51"}, grantor_is_guardian=True)
         seen = [r for r in self.feed()[0] if r.get("person_id") == pid]
         self.assertEqual([r["kind"] for r in seen], ["person"])
