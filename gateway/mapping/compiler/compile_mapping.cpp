@@ -295,6 +295,10 @@ void Compiler::declare_rules(const YAML::Node& records, YamlFile& file, int pare
       file.error(key, "'" + name + "' is a built-in name ($" + name + "); choose another record name");
       continue;
     }
+    if (value.IsMap() && value["extends"]) {
+      declare_extension(key, value, file, parent, into);
+      continue;
+    }
     if (auto it = rule_names_.find(name); it != rule_names_.end()) {
       file.error(key, "record rule '" + name + "' is already defined at " +
                           plan_->rules[static_cast<std::size_t>(it->second)].where.str());
@@ -322,6 +326,103 @@ void Compiler::declare_rules(const YAML::Node& records, YamlFile& file, int pare
                     children);
       plan_->rules[static_cast<std::size_t>(index)].children = std::move(children);
     }
+  }
+}
+
+bool Compiler::declare_extension(const YAML::Node& key, const YAML::Node& value, YamlFile& file, int parent,
+                                 std::vector<int>& into) {
+  const std::string name = key.Scalar();
+  const auto base_name = file.scalar(value["extends"], "extends");
+  if (!base_name) return true;
+  const std::string what = "records." + name;
+  auto base = rule_names_.find(*base_name);
+  if (parent >= 0) {
+    file.error(key, what + ": only a rule at the top of 'records' can extend another");
+    return true;
+  }
+  if (base == rule_names_.end()) {
+    file.error(value["extends"], what + ": extends '" + *base_name +
+                                     "', which no included fragment defines (include the fragment first)");
+    return true;
+  }
+  const RecordRule& base_rule = plan_->rules[static_cast<std::size_t>(base->second)];
+  if (base_rule.group || base_rule.parent >= 0) {
+    file.error(value["extends"], what + ": '" + *base_name + "' is not a record rule at the top of its file");
+    return true;
+  }
+  if (name == *base_name) {
+    // The same name: the base rule itself changes, where it stands; no second record.
+    extensions_[base->second].emplace_back(value, &file);
+    return true;
+  }
+  if (auto it = rule_names_.find(name); it != rule_names_.end()) {
+    file.error(key, "record rule '" + name + "' is already defined at " +
+                        plan_->rules[static_cast<std::size_t>(it->second)].where.str());
+    return true;
+  }
+  // Another name: a new rule made from the base, which still runs as well.
+  const int index = static_cast<int>(plan_->rules.size());
+  RecordRule rule;
+  rule.name = name;
+  rule.where = file.at(key);
+  rule.parent = -1;
+  rule.multi = base_rule.multi;
+  plan_->rules.push_back(std::move(rule));
+  rule_nodes_.push_back(rule_nodes_[static_cast<std::size_t>(base->second)]);
+  extensions_[index].emplace_back(value, &file);
+  rule_names_.emplace(name, index);
+  into.push_back(index);
+  return true;
+}
+
+void Compiler::compile_extensions(int index, RecordRule& rule, const std::string& what) {
+  auto it = extensions_.find(index);
+  if (it == extensions_.end()) return;
+  for (auto& [node, file] : it->second) {
+    file->check_keys(node, what, {"extends", "let", "when", "key", "fields", "remove", "required"});
+    if (node["kind"]) file->error(node["kind"], what + ": an extending rule keeps the kind of the rule it extends");
+    if (node["each"]) file->error(node["each"], what + ": an extending rule keeps the 'each' of the rule it extends");
+  }
+  // Lets first, so that the extension's fields and conditions can use them.
+  for (auto& [node, file] : it->second) compile_lets(node["let"], *file, rule.spec.lets);
+  for (auto& [node, file] : it->second) {
+    if (const auto when = node["when"]) rule.spec.when = compile_condition(when, *file, true);
+    if (const auto key = node["key"]) {
+      if (rule.kind == core::RecordKind::person) {
+        file->error(key, what + ": a person has no key: the store finds the person by its identifiers");
+      } else if (auto expr = compile_value(key, *file, Target{rule.name + ".key", nullptr, true, false})) {
+        rule.key = std::move(*expr);
+      }
+    }
+    if (const auto remove = node["remove"]) {
+      for (const std::string& field : file->scalars(remove, "remove").value_or(std::vector<std::string>{})) {
+        auto gone = std::find_if(rule.spec.fields.begin(), rule.spec.fields.end(),
+                                 [&](const FieldPlan& f) { return f.key == field; });
+        if (gone == rule.spec.fields.end()) {
+          file->error(remove, what + ": remove: the rule it extends maps no field '" + field + "'");
+        } else {
+          rule.spec.fields.erase(gone);
+        }
+      }
+    }
+    if (const auto fields = node["fields"]) {
+      // A field the extension maps replaces the base's field of the same name (the whole of it,
+      // for an object or a list); the others are added. Order does not matter: records are
+      // written in the canonical model's field order.
+      ObjectSpec layer;
+      compile_fields(fields, *file, record_type(rule.kind), rule.name, true, layer);
+      for (FieldPlan& field : layer.fields) {
+        auto same = std::find_if(rule.spec.fields.begin(), rule.spec.fields.end(),
+                                 [&](const FieldPlan& f) { return f.key == field.key; });
+        if (same != rule.spec.fields.end()) {
+          *same = std::move(field);
+        } else {
+          rule.spec.fields.push_back(std::move(field));
+        }
+      }
+      rule.spec.document_sources = rule.spec.document_sources || layer.document_sources;
+    }
+    if (const auto required = node["required"]) compile_required(required, *file, record_type(rule.kind), rule.spec);
   }
 }
 
@@ -511,6 +612,7 @@ void Compiler::compile_rule(int index, const YAML::Node& node, YamlFile& file) {
     } else {
       file.error(node, what + ": 'fields' is required");
     }
+    compile_extensions(index, rule, what);
   }
   pop_scope();
   if (iterates) --each_depth_;

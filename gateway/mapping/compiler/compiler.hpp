@@ -105,6 +105,9 @@ class Compiler {
   std::vector<Unit> units_;
   std::vector<std::string> included_;  // canonical paths of the fragments already included
   std::vector<std::pair<YAML::Node, YamlFile*>> rule_nodes_;  // by rule number
+  // Rules that extend another (`extends:`), by the number of the rule they change: the layers
+  // compiled over the base rule, in the order they were included.
+  std::map<int, std::vector<std::pair<YAML::Node, YamlFile*>>> extensions_;
   std::map<std::string, std::shared_ptr<const formats::Path>> paths_;  // compiled once per text
   std::map<std::string, int> rule_names_;
   std::vector<std::vector<std::pair<std::string, int>>> scopes_;
@@ -113,6 +116,12 @@ class Compiler {
   int depth_ = 0;                    // nesting of objects, to refuse runaway YAML
   int each_depth_ = 0;               // enclosing each: levels; `.` means nothing outside them
   std::string source_format_;
+
+  // `extends:` (compile_mapping.cpp): declares the extending rule; false when `value` has none.
+  bool declare_extension(const YAML::Node& key, const YAML::Node& value, YamlFile& file, int parent,
+                         std::vector<int>& into);
+  // Compiles the extension layers of a record rule over its base's lets, when, key and fields.
+  void compile_extensions(int index, RecordRule& rule, const std::string& what);
 };
 
 }  // namespace kq::mapping::detail

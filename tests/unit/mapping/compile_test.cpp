@@ -198,6 +198,79 @@ records:
   EXPECT_TRUE(any_contains(errors, "include cycle: test.yaml → a.yaml → b.yaml → a.yaml")) << errors.size();
 }
 
+// `extends:` takes a fragment's record rule and changes it: with the rule's own name in place
+// (one record, fields added, replaced and removed), with another name as a second rule.
+TEST_F(MappingTest, ARuleExtendsAFragmentsRule) {
+  dir_.write("fragments/patient.yaml", R"(
+records:
+  patient:
+    kind: person
+    fields:
+      name.text: {from: PAT.1}
+      sex: {from: PAT.2}
+      ethnicity: {from: PAT.3}
+)");
+  auto mapping = compile(R"(mapping: t
+version: "1"
+source: {format: toy}
+include: [fragments/patient.yaml]
+records:
+  patient:
+    extends: patient
+    remove: [ethnicity]
+    let:
+      born: {from: PAT.4}
+    fields:
+      sex: {from: PAT.5}
+      birth_date: {from: $born, then: [date]}
+)");
+  const MapResult result = map(*mapping, "PAT=张三^1^01^2010-05-06^2\n");
+  ASSERT_TRUE(result.ok()) << errors_text(result);
+  ASSERT_EQ(result.records.size(), 1u);
+  const auto& person = body(result, 0);
+  EXPECT_EQ(person.at("name").at("text").as_string(), "张三");
+  EXPECT_EQ(person.at("sex").as_string(), "2");  // replaced
+  EXPECT_EQ(person.at("birth_date").as_string(), "2010-05-06");  // added
+  EXPECT_FALSE(person.contains("ethnicity"));  // removed
+
+  auto twice = compile(R"(mapping: t
+version: "1"
+source: {format: toy}
+include: [fragments/patient.yaml]
+records:
+  visit_patient:
+    extends: patient
+    fields:
+      name.text: {from: PAT.1, then: [trim]}
+)");
+  const MapResult both = map(*twice, "PAT=李四^1^01\n");
+  ASSERT_TRUE(both.ok()) << errors_text(both);
+  EXPECT_EQ(both.records.size(), 2u);
+}
+
+TEST_F(MappingTest, ExtendingNamesWhatItChangesAndKeepsKindAndEach) {
+  dir_.write("fragments/patient.yaml", "records:\n  patient: {kind: person, fields: {name.text: {from: PAT.1}}}\n");
+  const auto errors = compile_errors(R"(mapping: t
+version: "1"
+source: {format: toy}
+include: [fragments/patient.yaml]
+records:
+  patient:
+    extends: patient
+    kind: encounter
+    remove: [sex]
+    fields:
+      nmae.text: {from: PAT.1}
+  other:
+    extends: nobody
+    fields: {name.text: {from: PAT.1}}
+)");
+  EXPECT_TRUE(any_contains(errors, "8:11: records.patient: an extending rule keeps the kind")) << errors.front();
+  EXPECT_TRUE(any_contains(errors, "remove: the rule it extends maps no field 'sex'"));
+  EXPECT_TRUE(any_contains(errors, "11:7: patient: unknown field 'nmae'"));
+  EXPECT_TRUE(any_contains(errors, "13:14: records.other: extends 'nobody', which no included fragment defines"));
+}
+
 // `.` is the current match of an each:; anywhere else it would never give a value.
 TEST_F(MappingTest, CurrentMatchOutsideAnEachIsAnError) {
   const auto errors = compile_errors(R"(mapping: t
