@@ -318,3 +318,78 @@ class PullApi(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DocumentedExamples(unittest.TestCase):
+    """Every `$ curl` example of docs/pull-api.md, run from a copy of the repository's layout
+    (config/kangqiao.yaml as `make run` uses it, certificates from certs/gen-dev-certs.sh), with
+    its output matched against the page ("…" stands for anything)."""
+
+    def test_the_pages_examples_run_as_shown(self):
+        import re
+        import shlex
+        import shutil
+        import socket
+        import tempfile
+        import time
+        from harness import SOURCE_DIR
+
+        root = tempfile.mkdtemp(prefix="kq-e2e-docs-")
+        self.addCleanup(shutil.rmtree, root, True)
+        os.makedirs(os.path.join(root, "config"))
+        shutil.copy(os.path.join(SOURCE_DIR, "config", "kangqiao.yaml"), os.path.join(root, "config"))
+        os.symlink(os.path.join(SOURCE_DIR, "mappings"), os.path.join(root, "mappings"))
+        subprocess.run([os.path.join(SOURCE_DIR, "certs", "gen-dev-certs.sh")], check=True, stderr=subprocess.DEVNULL,
+                       env=dict(os.environ, KQ_CERT_DIR=os.path.join(root, "certs", "dev")))
+        ports = {}
+        for name in ("KQ_ADMIN_PORT", "KQ_INGEST_PORT", "KQ_HL7_PORT"):
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                ports[name] = str(s.getsockname()[1])
+        log = open(os.path.join(root, "gateway.log"), "wb")
+        self.addCleanup(log.close)
+        proc = subprocess.Popen([BIN, "run", "--config", os.path.join(root, "config", "kangqiao.yaml")],
+                                stdout=log, stderr=log, env=dict(os.environ, **ports))
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.terminate)
+        port = ports["KQ_INGEST_PORT"]
+        certs = os.path.join(root, "certs", "dev")
+
+        def curl(*args):
+            return subprocess.run(["curl", "-sS", "--cacert", f"{certs}/ca.crt", *args], capture_output=True, text=True)
+
+        deadline = time.time() + 30
+        while '"status":"ready"' not in curl(f"http://127.0.0.1:{ports['KQ_ADMIN_PORT']}/readyz").stdout:
+            if time.time() > deadline:
+                with open(os.path.join(root, "gateway.log"), encoding="utf-8", errors="replace") as f:
+                    self.fail("the demo gateway did not become ready:\n" + f.read())
+            time.sleep(0.1)
+        # The person the examples name, where the demo principals' jurisdiction (Beijing) lies.
+        stored = curl("--cert", f"{certs}/hospital-a.crt", "--key", f"{certs}/hospital-a.key",
+                      "-H", "Content-Type: application/json", f"https://localhost:{port}/v1/records", "-d",
+                      json.dumps(person("11010519491231002X", "张三", born="1949-12-31"), ensure_ascii=False))
+        self.assertEqual(stored.returncode, 0, stored.stderr)
+        person_id = json.loads(stored.stdout)["record_ids"][0]
+
+        with open(os.path.join(SOURCE_DIR, "docs", "pull-api.md"), encoding="utf-8") as f:
+            page = f.read()
+        examples = []
+        for block in re.findall(r"```console\n(.*?)```", page, re.S):
+            lines = block.split("\n")[:-1]
+            command, output = lines[0][2:], []
+            i = 1
+            while command.endswith("\\"):
+                command = command[:-1] + " " + lines[i].strip()
+                i += 1
+            output = lines[i:]
+            examples.append((command, output))
+        self.assertEqual(len(examples), 3)
+        # The consent first: the look-ups show what it permits.
+        examples.sort(key=lambda e: "/api/v1/consents" not in e[0])
+        for command, expected in examples:
+            argv = shlex.split(command.replace("8443", port).replace("PERSON-ID", person_id))
+            self.assertEqual(argv[0], "curl")
+            result = subprocess.run(argv, capture_output=True, text=True, cwd=root)
+            self.assertEqual(result.returncode, 0, (command, result.stderr))
+            pattern = "".join(".*" if part == "…" else re.escape(part) for part in re.split("(…)", "\n".join(expected)))
+            self.assertRegex(result.stdout.strip(), "^" + pattern + "$", command)
