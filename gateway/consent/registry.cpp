@@ -37,7 +37,8 @@ std::vector<core::Consent> consents_of_subject(store::Reader& reader, const std:
 }
 
 std::vector<core::FieldError> check_consent_write(store::Reader& reader, const core::Consent& consent,
-                                                  int guardian_age, std::optional<core::PartialDate> today) {
+                                                  int guardian_age, std::optional<core::PartialDate> today,
+                                                  const SubjectInBatch* subject_in_batch) {
   core::ValidationContext context;
   context.today = today;
   context.guardian_age = guardian_age;
@@ -45,12 +46,14 @@ std::vector<core::FieldError> check_consent_write(store::Reader& reader, const c
   std::vector<core::FieldError> errors;
   if (!consent.person_id.empty()) {
     const store::ConsentSubjectRows rows = reader.consent_subjects({consent.person_id});
-    if (rows.persons.empty()) {
+    if (rows.persons.empty() && subject_in_batch == nullptr) {
       errors.push_back({"person_id", "names no person in the store", core::ErrorKind::unknown_key});
     }
     // Of persons merged into one, the youngest reading decides (the stricter one).
-    for (const store::StoredRecord& person : rows.persons) {
-      const std::optional<core::PartialDate> born = birth_date_of(person.body_json);
+    std::vector<std::optional<core::PartialDate>> births;
+    for (const store::StoredRecord& person : rows.persons) births.push_back(birth_date_of(person.body_json));
+    if (subject_in_batch != nullptr) births.push_back(subject_in_batch->birth_date);
+    for (const std::optional<core::PartialDate>& born : births) {
       if (!born) continue;
       if (!context.subject_birth_date ||
           core::age_reached_day(*born, guardian_age) > core::age_reached_day(*context.subject_birth_date, guardian_age)) {

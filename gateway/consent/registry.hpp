@@ -18,9 +18,17 @@ namespace kq::consent {
 // the subject's birth date known (a subject under `guardian_age` on the grant date needs a
 // guardian as grantor), plus the rules across versions — the subject of a consent never changes,
 // and a withdrawal is final (agreeing again is a new consent, so the history stays true).
+//
+// `subject_in_batch`: the consent arrives together with its subject's person record (a mapping
+// made both from one document); its birth date (which may be unknown) counts beside the stored
+// ones, and the subject need not be in the store yet.
+struct SubjectInBatch {
+  std::optional<core::PartialDate> birth_date;
+};
 std::vector<core::FieldError> check_consent_write(store::Reader& reader, const core::Consent& consent,
                                                   int guardian_age,
-                                                  std::optional<core::PartialDate> today = std::nullopt);
+                                                  std::optional<core::PartialDate> today = std::nullopt,
+                                                  const SubjectInBatch* subject_in_batch = nullptr);
 
 // The current version of a consent, or nothing when there is none (or it is not a consent).
 std::optional<core::Consent> current_consent(store::Reader& reader, std::string_view consent_id);

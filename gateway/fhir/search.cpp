@@ -131,6 +131,8 @@ class QueryParser {
   std::vector<std::string> seen_;
 };
 
+}  // namespace
+
 // RFC 3986 query characters, '%' included. Clients and hand-written URLs often send '|' (FHIR's
 // own examples do), '\' or raw UTF-8 unencoded; Boost.URL rightly refuses those, so they are
 // encoded here first. A '%' not followed by two hex digits is still an error.
@@ -152,7 +154,6 @@ std::string encode_stray_characters(std::string_view raw) {
   return out;
 }
 
-}  // namespace
 
 std::span<const std::string_view> served_resource_types() { return kResourceTypes; }
 std::span<const SearchParamInfo> search_param_table() { return kParams; }

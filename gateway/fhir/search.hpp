@@ -77,6 +77,10 @@ struct SearchParse {
 // ("identifier=urn%3Aoid%3A2.16.156.10011.1.3%7C110105…&_count=50"); '+' is a space.
 SearchParse parse_search(std::string_view resource_type, std::string_view raw_query);
 
+// The query string with what RFC 3986 does not allow there percent-encoded ('|', '\\', spaces,
+// raw UTF-8), as clients and FHIR's own examples send it; '%' sequences are kept as they are.
+std::string encode_stray_characters(std::string_view raw);
+
 // One _lastUpdated value ("ge2024-03-05", "lt2024-03-05T08:30:00Z") applied to `request`, for
 // tests and for callers that hold decoded values. The error names the reason.
 std::optional<std::string> apply_last_updated(SearchRequest& request, std::string_view value);

@@ -6,7 +6,6 @@
 #include "gateway/consent/subjects.hpp"
 #include "gateway/core/json_codec.hpp"
 #include "gateway/core/json_text.hpp"
-#include "gateway/core/record_validation.hpp"
 
 namespace kq::pipeline {
 
@@ -34,12 +33,12 @@ void check_consents(MessagePlan& plan, store::Store& store, int guardian_age) {
     const core::Decoded<core::Consent> decoded = core::from_json<core::Consent>(boost::json::value(record.body));
     if (!decoded.ok()) continue;  // the envelope was validated: this does not happen
     const core::Consent& consent = *decoded.value;
+    // Always against the store: the rules across versions (a withdrawal is final) hold for a
+    // consent that comes with its person as much as for any other.
     std::vector<core::FieldError> found;
     if (const store::RecordEnvelope* person = batch_person(plan.records, consent.person_id)) {
-      core::ValidationContext context;
-      context.guardian_age = guardian_age;
-      context.subject_birth_date = consent::birth_date_of(core::json_text(person->body));
-      found = core::validate(consent, context);
+      const consent::SubjectInBatch subject{consent::birth_date_of(core::json_text(person->body))};
+      found = consent::check_consent_write(*reader, consent, guardian_age, std::nullopt, &subject);
     } else {
       found = consent::check_consent_write(*reader, consent, guardian_age);
     }

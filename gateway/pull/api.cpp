@@ -1,5 +1,7 @@
 #include "gateway/pull/api.hpp"
 
+#include <future>
+
 #include <boost/asio/post.hpp>
 
 #include "gateway/log/log.hpp"
@@ -36,6 +38,46 @@ ApiResult method_not_allowed(const http::Request& request, std::string_view allo
 }
 
 }  // namespace
+
+PullApi::PullApi(ApiServices services) : services_(std::move(services)) {
+  if (services_.metrics == nullptr) return;
+  requests_ = &services_.metrics->counter("kangqiao_api_requests_total",
+                                          "Pull and consent API requests, by endpoint and HTTP status.",
+                                          {"endpoint", "status"});
+  records_ = &services_.metrics->counter("kangqiao_api_records_total",
+                                         "Records the pull API decided, by decision (disclosed, denied).",
+                                         {"decision"});
+  duration_ = &services_.metrics->histogram("kangqiao_api_request_duration_seconds",
+                                            "Time from request to reply (audit commit included), by endpoint.",
+                                            {"endpoint"}, metrics::latency_buckets());
+}
+
+std::string PullApi::endpoint_label(const http::Request& request) {
+  const std::vector<std::string> parts = segments(request.path);
+  if (parts.size() >= 3 && parts[0] == "api" && parts[1] == "v1") {
+    if (parts[2] == "persons" && parts.size() == 5) return "api/v1/persons/records";
+    for (std::string_view known : {"changes", "persons", "records", "consents"}) {
+      if (parts[2] == known) return "api/v1/" + parts[2];
+    }
+  }
+  if (parts.size() >= 2 && parts[0] == "fhir") {
+    for (std::string_view known : {"metadata", "$export", "bulk-status", "bulk-files", "Patient", "Encounter",
+                                   "Observation", "Condition", "Consent"}) {
+      if (parts[1] == known) return "fhir/" + parts[1];
+    }
+  }
+  return "other";  // bounded: a label per unknown path would let callers grow the metrics
+}
+
+void PullApi::count(const std::string& endpoint, int status, const ApiResult* result,
+                    std::chrono::steady_clock::time_point started) {
+  if (requests_ == nullptr) return;
+  requests_->inc({endpoint, std::to_string(status)});
+  if (result != nullptr && result->disclosed > 0) records_->inc({"disclosed"}, result->disclosed);
+  if (result != nullptr && result->denied > 0) records_->inc({"denied"}, result->denied);
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  duration_->observe({endpoint}, took.count());
+}
 
 ApiResult PullApi::route(const ApiCall& call) {
   const http::Request& request = call.request;
@@ -88,6 +130,10 @@ void PullApi::stop() {
   if (services_.exports) services_.exports->stop();
 }
 
+void PullApi::sweep() {
+  if (services_.exports) services_.exports->sweep();
+}
+
 void PullApi::handle(http::Request request, config::PrincipalConfig principal,
                      std::function<void(http::Response)> done) {
   boost::asio::post(*services_.blocking, [this, request = std::move(request), principal = std::move(principal),
@@ -95,18 +141,35 @@ void PullApi::handle(http::Request request, config::PrincipalConfig principal,
 }
 
 void PullApi::serve(const http::Request& request, const config::PrincipalConfig& principal,
-                    std::function<void(http::Response)> done) {
+                    std::function<void(http::Response)> reply_to) {
+  const auto started = std::chrono::steady_clock::now();
+  // Counted when the reply is known, which may be on the store's writer thread after this returns.
+  auto done = [this, endpoint = endpoint_label(request), started, reply_to = std::move(reply_to)](
+                  http::Response response, const ApiResult* result = nullptr) {
+    count(endpoint, response.status, result, started);
+    reply_to(std::move(response));
+  };
   store::Store* store = services_.store();
+  const bool fhir = request.path.starts_with("/fhir");
+  // Errors of the FHIR endpoints are OperationOutcomes, those of /api/v1 RFC 7807 problems.
+  auto failure = [fhir](int status, const std::string& title, const std::string& detail, const std::string& code) {
+    if (!fhir) return problem_reply(status, title, detail, code).response;
+    return fhir_problem(status, status == 503 ? "transient" : status >= 500 ? "exception" : "invalid", detail).response;
+  };
   if (store == nullptr) {
-    done(http::problem(503, "Service unavailable", "the store is still opening"));
+    done(failure(503, "Service unavailable", "the store is still opening", "store_opening"));
     return;
+  }
+  std::unique_lock<std::mutex> consent_lock;
+  if (request.method == "POST" && request.path.starts_with("/api/v1/consents")) {
+    consent_lock = std::unique_lock(consent_writes_);
   }
   ApiResult result;
   try {
     std::string error;
     const std::optional<QueryParams> params = QueryParams::parse(request.query, error);
     if (!params) {
-      done(problem_reply(400, "Bad request", error, "invalid_query").response);
+      done(failure(400, "Bad request", error, "invalid_query"));
       return;
     }
     const std::shared_ptr<const consent::Policy> policy = services_.policy();
@@ -116,31 +179,40 @@ void PullApi::serve(const http::Request& request, const config::PrincipalConfig&
     result = route(call);
   } catch (const std::exception& e) {
     log::error("api_request_failed", {{"path", request.path}, {"principal", principal.name}, {"error", e.what()}});
-    done(http::problem(500, "Internal server error", "the request failed; the gateway's log says why"));
+    done(failure(500, "Internal server error", "the request failed; the gateway's log says why", "internal"));
     return;
   }
   const bool writes = !result.batch.audit.empty() || !result.batch.records.empty();
   if (!writes) {
-    done(std::move(result.response));
+    done(std::move(result.response), &result);
     return;
   }
   // Nothing leaves before its audit entries (and any consent it records) are durable.
   auto pending = std::make_shared<ApiResult>(std::move(result));
   store::WriteBatch batch = std::move(pending->batch);
-  store->submit(std::move(batch), [pending, done = std::move(done)](store::WriteResult written) {
+  auto finish = [pending, failure, done = std::move(done)](store::WriteResult written) {
     if (written.status != store::WriteStatus::committed) {
+      if (pending->on_failure) pending->on_failure();
       if (written.content_error) {
-        std::string detail = written.error;
-        done(http::problem(422, "Unprocessable request", detail));
+        done(failure(422, "Unprocessable request", written.error, "not_stored"));
         return;
       }
       log::warn("api_audit_not_written", {{"error", written.error}});
-      done(http::problem(503, "Service unavailable",
-                         "the audit entry could not be written, so nothing is disclosed; try again"));
+      done(failure(503, "Service unavailable",
+                   "the audit entry could not be written, so nothing is disclosed; try again", "audit_not_written"));
       return;
     }
-    done(pending->on_commit ? pending->on_commit(written) : std::move(pending->response));
-  });
+    done(pending->on_commit ? pending->on_commit(written) : std::move(pending->response), pending.get());
+  };
+  if (!consent_lock.owns_lock()) {
+    store->submit(std::move(batch), std::move(finish));
+    return;
+  }
+  // A consent write holds the lock until its commit is known.
+  std::promise<store::WriteResult> written;
+  std::future<store::WriteResult> result_of_write = written.get_future();
+  store->submit(std::move(batch), [&written](store::WriteResult r) { written.set_value(std::move(r)); });
+  finish(result_of_write.get());
 }
 
 }  // namespace kq::pull

@@ -7,11 +7,13 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 
 #include <boost/asio/thread_pool.hpp>
 
 #include "gateway/consent/policy.hpp"
 #include "gateway/http/api_handler.hpp"
+#include "gateway/metrics/metrics.hpp"
 #include "gateway/pull/api_call.hpp"
 #include "gateway/pull/bulk_export.hpp"
 #include "gateway/pull/cursor.hpp"
@@ -25,11 +27,12 @@ struct ApiServices {
   boost::asio::thread_pool* blocking = nullptr;
   std::shared_ptr<const CursorCodec> cursors;
   std::shared_ptr<ExportJobs> exports;  // may be null: no bulk export
+  metrics::Registry* metrics = nullptr;  // may be null (tests)
 };
 
 class PullApi final : public http::ApiHandler {
  public:
-  explicit PullApi(ApiServices services) : services_(std::move(services)) {}
+  explicit PullApi(ApiServices services);
 
   void handle(http::Request request, config::PrincipalConfig principal,
               std::function<void(http::Response)> done) override;
@@ -39,13 +42,26 @@ class PullApi final : public http::ApiHandler {
 
   // Stops background work (bulk exports) before the blocking pool is joined.
   void stop();
+  // Removes expired bulk exports and their files.
+  void sweep();
 
  private:
   static ApiResult route_fhir(const ApiCall& call, const std::vector<std::string>& parts);
   void serve(const http::Request& request, const config::PrincipalConfig& principal,
              std::function<void(http::Response)> done);
 
+  // The endpoint as a metrics label: the path's fixed part ("api/v1/changes", "fhir/Patient").
+  static std::string endpoint_label(const http::Request& request);
+  void count(const std::string& endpoint, int status, const ApiResult* result,
+             std::chrono::steady_clock::time_point started);
+
   ApiServices services_;
+  // Consent writes run one at a time, from their checks to their commit: two writes of one
+  // consent (an update and a withdrawal) must not both pass against the same earlier version.
+  std::mutex consent_writes_;
+  metrics::CounterFamily* requests_ = nullptr;
+  metrics::CounterFamily* records_ = nullptr;
+  metrics::HistogramFamily* duration_ = nullptr;
 };
 
 }  // namespace kq::pull

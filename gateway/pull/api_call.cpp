@@ -33,8 +33,9 @@ std::string purpose_of(const ApiCall& call) {
   return std::string(call.request.header("x-purpose-of-use"));
 }
 
-std::variant<consent::Request, ApiResult> open_pull(const ApiCall& call, std::string_view api) {
-  const std::string purpose = purpose_of(call);
+std::variant<consent::Request, ApiResult> open_pull(const ApiCall& call, std::string_view api,
+                                                    std::optional<std::string> purpose_given) {
+  const std::string purpose = purpose_given ? *purpose_given : purpose_of(call);
   auto opened = call.policy.open(call.principal.name, purpose, call.now_ms);
   if (auto* request = std::get_if<consent::Request>(&opened)) return std::move(*request);
   const consent::Refusal& refusal = std::get<consent::Refusal>(opened);
@@ -52,6 +53,8 @@ std::variant<consent::Request, ApiResult> open_pull(const ApiCall& call, std::st
 }
 
 void audit_disclosure(ApiResult& result, Disclosure& disclosure, std::string_view peer) {
+  result.disclosed += disclosure.records.size();
+  result.denied += disclosure.denied;
   for (store::AuditEntry& entry : disclosure.audit) result.batch.audit.push_back(std::move(entry));
   if (!result.batch.audit.empty() && !peer.empty()) {
     // Where the request came from, once, on the request's own entry (the first).

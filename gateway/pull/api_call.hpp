@@ -38,6 +38,11 @@ struct ApiResult {
   store::WriteBatch batch;
   // For replies that depend on what the commit assigned (a consent's version); optional.
   std::function<http::Response(const store::WriteResult&)> on_commit;
+  // Undoes what the endpoint started when the batch cannot be committed (a bulk export); optional.
+  std::function<void()> on_failure;
+  // Records decided for this reply, for the metrics: disclosed, and denied by consent.
+  std::size_t disclosed = 0;
+  std::size_t denied = 0;
 };
 
 ApiResult reply(http::Response response);
@@ -49,7 +54,9 @@ std::string purpose_of(const ApiCall& call);
 
 // The request-level gate (consent::Policy::open): the request to decide records with, or the
 // 403 reply for a refusal, audited.
-std::variant<consent::Request, ApiResult> open_pull(const ApiCall& call, std::string_view api);
+// `purpose` replaces the one the request names (a bulk-export download keeps its export's).
+std::variant<consent::Request, ApiResult> open_pull(const ApiCall& call, std::string_view api,
+                                                    std::optional<std::string> purpose = std::nullopt);
 
 // The disclosure's audit entries go into the reply's batch.
 void audit_disclosure(ApiResult& result, Disclosure& disclosure, std::string_view peer);

@@ -75,9 +75,12 @@ class FileSet {
 
 }  // namespace
 
-ExportJobs::ExportJobs(Settings settings, std::function<store::Store*()> store, FhirConverter convert,
-                       boost::asio::thread_pool& pool)
-    : settings_(std::move(settings)), store_(std::move(store)), convert_(std::move(convert)), pool_(pool) {
+ExportJobs::ExportJobs(Settings settings, std::function<store::Store*()> store, PolicySource policy,
+                       FhirConverter convert)
+    : settings_(std::move(settings)),
+      store_(std::move(store)),
+      policy_(std::move(policy)),
+      convert_(std::move(convert)) {
   std::error_code ec;
   fs::remove_all(settings_.directory, ec);
   fs::create_directories(settings_.directory, ec);
@@ -89,16 +92,32 @@ ExportJobs::~ExportJobs() { stop(); }
 
 void ExportJobs::stop() {
   stopping_ = true;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, job] : jobs_) job->cancelled = true;
+  }
+  pool_.join();
+}
+
+bool ExportJobs::expired(const Job& job) const {
+  return std::chrono::steady_clock::now() - job.started > settings_.retention;
+}
+
+std::shared_ptr<ExportJobs::Job> ExportJobs::find(const std::string& principal, const std::string& id) const {
   std::lock_guard lock(mutex_);
-  for (auto& [id, job] : jobs_) job->cancelled = true;
+  auto it = jobs_.find(id);
+  if (it == jobs_.end() || it->second->principal != principal || expired(*it->second)) return nullptr;
+  return it->second;
 }
 
 std::optional<std::string> ExportJobs::start(const std::string& principal, ExportRequest request) {
-  expire_old();
+  sweep();
   std::lock_guard lock(mutex_);
+  std::size_t active = 0;
   for (const auto& [id, job] : jobs_) {
     std::lock_guard job_lock(job->mutex);
-    if (job->principal == principal && job->status.state == ExportStatus::State::running) return std::nullopt;
+    if (job->status.state != ExportStatus::State::running) continue;
+    if (job->principal == principal || ++active >= settings_.max_jobs) return std::nullopt;
   }
   const std::string id = core::new_uuid();  // unguessable: the status URL names it
   auto job = std::make_shared<Job>();
@@ -112,11 +131,10 @@ std::optional<std::string> ExportJobs::start(const std::string& principal, Expor
 }
 
 std::optional<ExportStatus> ExportJobs::status(const std::string& principal, const std::string& id) const {
-  std::lock_guard lock(mutex_);
-  auto it = jobs_.find(id);
-  if (it == jobs_.end() || it->second->principal != principal) return std::nullopt;
-  std::lock_guard job_lock(it->second->mutex);
-  return it->second->status;
+  const std::shared_ptr<Job> job = find(principal, id);
+  if (!job) return std::nullopt;
+  std::lock_guard job_lock(job->mutex);
+  return job->status;
 }
 
 bool ExportJobs::cancel(const std::string& principal, const std::string& id) {
@@ -129,7 +147,8 @@ bool ExportJobs::cancel(const std::string& principal, const std::string& id) {
     jobs_.erase(it);
   }
   job->cancelled = true;
-  // A running job removes its own folder when it sees the flag; a finished one is removed here.
+  // A running job removes its own folder when it sees the flag (run() looks under the job's lock);
+  // a finished one is removed here.
   std::lock_guard job_lock(job->mutex);
   if (job->status.state != ExportStatus::State::running) {
     std::error_code ec;
@@ -148,34 +167,30 @@ std::optional<fs::path> ExportJobs::file(const std::string& principal, const std
   return std::nullopt;
 }
 
-void ExportJobs::expire_old() {
-  const auto now = std::chrono::steady_clock::now();
-  std::vector<std::string> expired;
+void ExportJobs::sweep() {
+  std::vector<std::pair<std::string, std::string>> expired_jobs;  // principal, id
   {
     std::lock_guard lock(mutex_);
     for (const auto& [id, job] : jobs_) {
-      if (now - job->started > settings_.retention) expired.push_back(id);
+      if (expired(*job)) expired_jobs.emplace_back(job->principal, id);
     }
   }
-  for (const std::string& id : expired) {
-    std::shared_ptr<Job> job;
-    {
-      std::lock_guard lock(mutex_);
-      auto it = jobs_.find(id);
-      if (it == jobs_.end()) continue;
-      job = it->second;
-    }
-    cancel(job->principal, id);
+  for (const auto& [principal, id] : expired_jobs) {
+    cancel(principal, id);
+    log::info("bulk_export_expired", {{"job", id}});
   }
 }
 
 void ExportJobs::run(std::shared_ptr<Job> job, std::string id) {
   const fs::path folder = settings_.directory / id;
-  auto fail = [&](const std::string& why) {
+  // The caller learns that it failed; the log says why (paths and store errors stay inside).
+  auto fail = [&](const std::string& why, std::string told = "the export failed; the gateway's log names the cause") {
     log::warn("bulk_export_failed", {{"job", id}, {"error", why}});
+    std::error_code ec;
+    fs::remove_all(folder, ec);
     std::lock_guard lock(job->mutex);
     job->status.state = ExportStatus::State::failed;
-    job->status.error = why;
+    job->status.error = std::move(told) + " (job " + id + ")";
   };
   store::Store* store = store_();
   if (store == nullptr) return fail("the store is not open");
@@ -203,6 +218,13 @@ void ExportJobs::run(std::shared_ptr<Job> job, std::string id) {
     while (!job->cancelled && !stopping_) {
       std::vector<store::StoredRecord> rows;
       Disclosure disclosure;
+      // Decided under the policy in force now: a reload that took the purpose or the role away
+      // stops the export.
+      auto opened = policy_()->open(request.request.requester.principal, request.request.purpose, now_ms());
+      if (auto* refusal = std::get_if<consent::Refusal>(&opened)) {
+        return fail(refusal->message, "the export stopped: " + refusal->message);
+      }
+      const consent::Request& decision_request = std::get<consent::Request>(opened);
       {
         // A reader per chunk: the export must not pin one snapshot (and the WAL) for its whole run.
         std::unique_ptr<store::Reader> reader = store->reader();
@@ -210,7 +232,7 @@ void ExportJobs::run(std::shared_ptr<Job> job, std::string id) {
         // Only what existed when the export started: its transaction time is its promise.
         std::erase_if(rows, [end](const store::StoredRecord& r) { return r.seq > end; });
         if (rows.empty()) break;
-        DisclosureBuilder builder(request.request, "bulk-export", audit_query);
+        DisclosureBuilder builder(decision_request, "bulk-export", audit_query);
         builder.offer(*reader, std::span(rows), rows.size());
         disclosure = builder.finish();
       }
@@ -230,19 +252,20 @@ void ExportJobs::run(std::shared_ptr<Job> job, std::string id) {
       job->status.exported = exported;
     }
     std::vector<ExportFile> written = files.close();
+    std::unique_lock lock(job->mutex);
+    // Looked at under the job's lock, so that a cancel either sees "done" and removes the files
+    // itself, or is seen here.
     if (job->cancelled || stopping_) {
+      lock.unlock();
       fs::remove_all(folder, ec);
       return;
     }
-    std::lock_guard lock(job->mutex);
     job->status.files = std::move(written);
     job->status.exported = exported;
     job->status.scanned_to = end;
     job->status.state = ExportStatus::State::done;
     log::info("bulk_export_done", {{"job", id}, {"resources", exported}});
   } catch (const std::exception& e) {
-    std::error_code ec;
-    fs::remove_all(folder, ec);
     fail(e.what());
   }
 }

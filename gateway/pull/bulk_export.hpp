@@ -7,7 +7,14 @@
 // to a file the requester can fetch; if they cannot be committed, the export stops with an error.
 //
 // Jobs live in memory: a restart forgets them (their status URLs answer 404) and removes their
-// files, so an interrupted export is started again. Files expire with their job (`retention`).
+// files, so an interrupted export is started again. Files expire with their job (`retention`):
+// sweep() removes them, and an expired job is gone for status and downloads at once.
+//
+// Jobs run one at a time on a thread of their own, so that exports never hold up ingest or the
+// other API requests, and each chunk is decided under the policy in force when it is read (a
+// reload that takes a purpose or a role away stops a running export). The files are decided again
+// when they are downloaded (fhir_export_api.cpp): a withdrawal between the export and the
+// download is honoured.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -65,19 +72,24 @@ class ExportJobs {
   struct Settings {
     std::filesystem::path directory;  // one folder per job below it
     std::size_t chunk = 1000;
-    std::size_t lines_per_file = 50'000;
+    // A file is read into memory when it is downloaded: keep files small enough for that.
+    std::size_t lines_per_file = 10'000;
     std::chrono::hours retention{24};
+    std::size_t max_jobs = 4;  // running or waiting, of all principals together
   };
+  using PolicySource = std::function<std::shared_ptr<const consent::Policy>()>;
 
   // Empties `settings.directory` (what is there belongs to jobs a restart forgot).
-  ExportJobs(Settings settings, std::function<store::Store*()> store, FhirConverter convert,
-             boost::asio::thread_pool& pool);
+  ExportJobs(Settings settings, std::function<store::Store*()> store, PolicySource policy, FhirConverter convert);
   ~ExportJobs();
 
-  // Stops running jobs at their next chunk (shutdown: before the pool is joined).
+  // Stops running jobs at their next chunk and waits for the export thread (shutdown).
   void stop();
+  // Removes the jobs, and their files, older than the retention.
+  void sweep();
 
-  // Starts a job for `principal`; its id. Nothing when the principal already runs one.
+  // Starts a job for `principal`; its id. Nothing when the principal already has one running or
+  // waiting, or when `max_jobs` are.
   std::optional<std::string> start(const std::string& principal, ExportRequest request);
   // The job's status, when it exists and belongs to `principal` (others get nothing, as if it
   // did not exist).
@@ -98,15 +110,18 @@ class ExportJobs {
   };
 
   void run(std::shared_ptr<Job> job, std::string id);
-  void expire_old();
+  // The job, when it exists, is `principal`'s and has not expired.
+  std::shared_ptr<Job> find(const std::string& principal, const std::string& id) const;
+  bool expired(const Job& job) const;
 
   Settings settings_;
   std::function<store::Store*()> store_;
+  PolicySource policy_;
   FhirConverter convert_;
-  boost::asio::thread_pool& pool_;
   std::atomic<bool> stopping_{false};
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Job>> jobs_;
+  boost::asio::thread_pool pool_{1};  // last: joined before the members it uses go
 };
 
 }  // namespace kq::pull

@@ -34,12 +34,14 @@ ChangesPage read_changes(DisclosureBuilder& builder, store::Reader& reader, std:
 }
 
 CurrentPage read_current(DisclosureBuilder& builder, store::Reader& reader, store::RecordQuery query,
-                         std::size_t limit, const std::function<bool(const store::StoredRecord&)>& keep) {
+                         std::size_t limit, const std::function<bool(const store::StoredRecord&)>& keep,
+                         std::size_t scan_budget) {
   CurrentPage page;
   query.limit = std::max<std::size_t>(limit, 256);
   std::int64_t position = query.after_seq;
   bool more = true;
-  while (builder.kept() < limit) {
+  std::size_t scanned = 0;
+  while (builder.kept() < limit && scanned < scan_budget) {
     query.after_seq = position;
     std::vector<store::StoredRecord> rows = reader.current_records(query);
     if (rows.empty()) {
@@ -48,6 +50,7 @@ CurrentPage read_current(DisclosureBuilder& builder, store::Reader& reader, stor
     }
     const bool last_chunk = rows.size() < query.limit;
     const std::int64_t chunk_end = rows.back().seq;
+    scanned += rows.size();
     if (keep) std::erase_if(rows, [&](const store::StoredRecord& r) { return !keep(r); });
     const std::size_t used = builder.offer(reader, std::span(rows), limit);
     position = used < rows.size() ? rows[used - 1].seq : chunk_end;

@@ -38,7 +38,10 @@ struct CurrentPage {
   std::int64_t next_after = 0;
   bool more = false;
 };
+// Like the changes feed, a page goes through at most `scan_budget` rows and then returns short
+// with more = true, so that a search few records of which are permitted cannot scan the store.
 CurrentPage read_current(DisclosureBuilder& builder, store::Reader& reader, store::RecordQuery query,
-                         std::size_t limit, const std::function<bool(const store::StoredRecord&)>& keep = {});
+                         std::size_t limit, const std::function<bool(const store::StoredRecord&)>& keep = {},
+                         std::size_t scan_budget = ChangesLimits{}.scan_budget);
 
 }  // namespace kq::pull

@@ -32,10 +32,19 @@ ApiResult invalid(const std::vector<core::FieldError>& errors) {
   return reply(http::Response{422, "application/problem+json", core::json_text(o), {}});
 }
 
-std::optional<ApiResult> needs_consent_write(const ApiCall& call) {
+std::optional<ApiResult> needs_consent_write(const ApiCall& call, std::string_view action) {
   if (call.principal.has_role(config::roles::consent_write)) return std::nullopt;
-  return problem_reply(403, "Forbidden", "principal '" + call.principal.name + "' lacks the role consent.write",
-                       "missing_role");
+  ApiResult out = problem_reply(403, "Forbidden", "principal '" + call.principal.name + "' lacks the role consent.write",
+                                "missing_role");
+  boost::json::object detail;
+  detail["api"] = "consents";
+  detail["action"] = action;
+  detail["refused"] = "missing_role";
+  detail["peer"] = call.request.peer;
+  out.batch.audit.push_back(store::AuditEntry{0, "110110", store::AuditAction::update,
+                                              store::AuditOutcome::serious_failure, call.principal.name,
+                                              call.principal.organisation, core::json_text(detail)});
+  return out;
 }
 
 // A consent.write principal records consents only for persons in its jurisdiction.
@@ -48,15 +57,19 @@ bool subject_in_jurisdiction(const ApiCall& call, const std::string& person_id) 
 }
 
 // Checks `consent` and, when it may be written, the batch that writes it with its audit entry.
+// A withdrawal is checked only by its caller: PIPL art. 15 lets the subject withdraw whatever has
+// changed since (a move out of the jurisdiction, a corrected birth date).
 ApiResult write_consent(const ApiCall& call, const core::Consent& consent, std::string_view action,
                         int created_status) {
-  if (!subject_in_jurisdiction(call, consent.person_id)) {
-    return invalid({{"person_id", "names no person in the jurisdiction of principal '" + call.principal.name + "'",
-                     core::ErrorKind::unknown_key}});
+  if (action != "withdraw") {
+    if (!subject_in_jurisdiction(call, consent.person_id)) {
+      return invalid({{"person_id", "names no person in the jurisdiction of principal '" + call.principal.name + "'",
+                       core::ErrorKind::unknown_key}});
+    }
+    const std::vector<core::FieldError> errors =
+        consent::check_consent_write(call.reader, consent, call.policy.guardian_age());
+    if (!errors.empty()) return invalid(errors);
   }
-  const std::vector<core::FieldError> errors =
-      consent::check_consent_write(call.reader, consent, call.policy.guardian_age());
-  if (!errors.empty()) return invalid(errors);
   ApiResult out;
   out.batch.records.push_back(
       core::RecordEnvelope{"consent", consent.id, consent.person_id, consent.org_id, core::to_json(consent), false, {}});
@@ -90,7 +103,7 @@ ApiResult write_consent(const ApiCall& call, const core::Consent& consent, std::
 }  // namespace
 
 ApiResult post_consent(const ApiCall& call) {
-  if (auto denied = needs_consent_write(call)) return std::move(*denied);
+  if (auto denied = needs_consent_write(call, "record")) return std::move(*denied);
   if (!call.params.unknown({}).empty()) {
     return problem_reply(400, "Bad request", "this endpoint takes no parameters", "unknown_parameter");
   }
@@ -106,19 +119,21 @@ ApiResult post_consent(const ApiCall& call) {
     return invalid({{"org_id", "must be the caller's organisation (" + call.principal.organisation + ")",
                      core::ErrorKind::not_permitted}});
   }
-  const bool is_new = consent.id.empty();
-  if (is_new) consent.id = core::new_time_ordered_uuid();
-  if (!is_new) {
-    if (auto previous = consent::current_consent(call.reader, consent.id);
-        previous && previous->org_id != call.principal.organisation) {
+  bool is_new = consent.id.empty();
+  if (is_new) {
+    consent.id = core::new_time_ordered_uuid();
+  } else if (auto previous = consent::current_consent(call.reader, consent.id)) {
+    if (previous->org_id != call.principal.organisation) {
       return invalid({{"id", "names a consent another organisation holds", core::ErrorKind::not_permitted}});
     }
+  } else {
+    is_new = true;  // the caller's own id for a new consent (its form number, say)
   }
   return write_consent(call, consent, "record", is_new ? 201 : 200);
 }
 
 ApiResult withdraw_consent(const ApiCall& call, const std::string& consent_id) {
-  if (auto denied = needs_consent_write(call)) return std::move(*denied);
+  if (auto denied = needs_consent_write(call, "withdraw")) return std::move(*denied);
   std::optional<core::Consent> current = consent::current_consent(call.reader, consent_id);
   if (!current || current->org_id != call.principal.organisation) {
     return problem_reply(404, "Not found", "no consent " + consent_id + " held by " + call.principal.organisation,

@@ -17,8 +17,8 @@ constexpr std::size_t kNonceSize = 12;
 constexpr std::size_t kTagSize = 16;
 constexpr std::size_t kPlainSize = 8;
 constexpr std::size_t kSealedSize = kNonceSize + kPlainSize + kTagSize;
-// Authenticated but not encrypted: binds the cursor to its purpose, so that a token minted for
-// something else with the same key can never pass as a cursor.
+// Authenticated but not encrypted, with the caller's context after it: binds the cursor to what it
+// is for, so that a token minted for something else with the same key can never pass as a cursor.
 constexpr std::string_view kAssociatedData = "kangqiao-changes-cursor-v1";
 
 constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -88,9 +88,22 @@ CursorCodec CursorCodec::from_key_file(const std::filesystem::path& path) {
   return CursorCodec(key);
 }
 
-std::string CursorCodec::seal(std::int64_t seq) const {
+namespace {
+
+std::string associated_data(std::string_view context) {
+  std::string aad(kAssociatedData);
+  aad += '\0';
+  aad += context;
+  return aad;
+}
+
+}  // namespace
+
+std::string CursorCodec::seal(std::int64_t seq, std::string_view context) const {
   std::array<unsigned char, kSealedSize> sealed{};
-  RAND_bytes(sealed.data(), kNonceSize);
+  // A repeated nonce under one key would expose the key stream: never go on without a fresh one.
+  if (RAND_bytes(sealed.data(), kNonceSize) != 1) throw std::runtime_error("cannot draw a nonce for a cursor");
+  const std::string aad = associated_data(context);
   std::array<unsigned char, kPlainSize> plain{};
   for (std::size_t i = 0; i < kPlainSize; ++i) {
     plain[i] = static_cast<unsigned char>(static_cast<std::uint64_t>(seq) >> (8 * (kPlainSize - 1 - i)));
@@ -98,15 +111,16 @@ std::string CursorCodec::seal(std::int64_t seq) const {
   CipherContext ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
   int len = 0;
   EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), sealed.data());
-  EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(kAssociatedData.data()),
-                    static_cast<int>(kAssociatedData.size()));
+  EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
+                    static_cast<int>(aad.size()));
   EVP_EncryptUpdate(ctx.get(), sealed.data() + kNonceSize, &len, plain.data(), static_cast<int>(plain.size()));
   EVP_EncryptFinal_ex(ctx.get(), sealed.data() + kNonceSize + len, &len);
   EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize, sealed.data() + kNonceSize + kPlainSize);
   return base64url(sealed.data(), sealed.size());
 }
 
-std::optional<std::int64_t> CursorCodec::open(std::string_view cursor) const {
+std::optional<std::int64_t> CursorCodec::open(std::string_view cursor, std::string_view context) const {
+  const std::string aad = associated_data(context);
   const auto sealed = from_base64url(cursor);
   if (!sealed || sealed->size() != kSealedSize) return std::nullopt;
   std::array<unsigned char, kPlainSize> plain{};
@@ -114,8 +128,8 @@ std::optional<std::int64_t> CursorCodec::open(std::string_view cursor) const {
   int len = 0;
   std::vector<unsigned char> tag(sealed->begin() + kNonceSize + kPlainSize, sealed->end());
   if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), sealed->data()) != 1) return std::nullopt;
-  EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(kAssociatedData.data()),
-                    static_cast<int>(kAssociatedData.size()));
+  EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
+                    static_cast<int>(aad.size()));
   EVP_DecryptUpdate(ctx.get(), plain.data(), &len, sealed->data() + kNonceSize, static_cast<int>(kPlainSize));
   EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize, tag.data());
   if (EVP_DecryptFinal_ex(ctx.get(), plain.data() + len, &len) != 1) return std::nullopt;  // forged or altered

@@ -23,10 +23,12 @@ class CursorCodec {
   // Throws std::runtime_error naming the file when it cannot be read or written.
   static CursorCodec from_key_file(const std::filesystem::path& path);
 
-  // base64url text of nonce ‖ AES-256-GCM(seq) ‖ tag.
-  std::string seal(std::int64_t seq) const;
-  // The position, or nothing when the text is not a cursor sealed with this key.
-  std::optional<std::int64_t> open(std::string_view cursor) const;
+  // base64url text of nonce ‖ AES-256-GCM(seq) ‖ tag. `context` is authenticated with it: the
+  // endpoint, principal, purpose and filters the position belongs to, so that a cursor handed to
+  // another query (or another client) is refused instead of silently skipping its records.
+  std::string seal(std::int64_t seq, std::string_view context) const;
+  // The position, or nothing when the text is not a cursor sealed with this key for `context`.
+  std::optional<std::int64_t> open(std::string_view cursor, std::string_view context) const;
 
  private:
   Key key_;

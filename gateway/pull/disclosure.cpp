@@ -48,9 +48,12 @@ std::size_t DisclosureBuilder::offer(store::Reader& reader, std::span<const stor
         if (decision.consent != nullptr) person->bases.insert("consent:" + decision.consent->id);
         if (decision.flow != nullptr) person->bases.insert("statutory:" + decision.flow->name);
       }
-    } else if (person != nullptr) {
-      ++person->denied[std::string(consent::reason_code(decision.reason))];
-      if (decision.consent != nullptr) person->denied_consents.insert(decision.consent->id);
+    } else {
+      ++denied_;
+      if (person != nullptr) {
+        ++person->denied[std::string(consent::reason_code(decision.reason))];
+        if (decision.consent != nullptr) person->denied_consents.insert(decision.consent->id);
+      }
     }
   }
   decided_ += i;
@@ -60,6 +63,7 @@ std::size_t DisclosureBuilder::offer(store::Reader& reader, std::span<const stor
 Disclosure DisclosureBuilder::finish() {
   Disclosure out;
   out.records = std::move(records_);
+  out.denied = denied_;
   const std::string& actor = request_.requester.principal;
   const std::string& org = request_.requester.organisation;
   {

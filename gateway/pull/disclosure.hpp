@@ -19,6 +19,7 @@ namespace kq::pull {
 struct Disclosure {
   std::vector<store::StoredRecord> records;  // permitted, in the order they were offered
   std::vector<store::AuditEntry> audit;
+  std::size_t denied = 0;  // records consent denied (not those outside the jurisdiction)
 };
 
 class DisclosureBuilder {
@@ -53,6 +54,7 @@ class DisclosureBuilder {
   std::map<std::string, PersonTally> persons_;
   std::map<std::string, std::size_t> outcomes_;  // reason code → records, for the request entry
   std::size_t decided_ = 0;
+  std::size_t denied_ = 0;
 };
 
 }  // namespace kq::pull

@@ -66,9 +66,12 @@ ApiResult fhir_search(const ApiCall& call, const std::string& type) {
     return fhir_json(parsed.error->issue_code == "not-found" ? 404 : 400, fhir::operation_outcome(*parsed.error));
   }
   const fhir::SearchRequest& search = *parsed.request;
+  const std::string self_query = without_cursor(call.request.query);
+  // A page token belongs to this search, by this client, for this purpose.
+  const std::string context = "fhir|" + type + "?" + self_query + "|" + call.principal.name + "|" + purpose_of(call);
   std::int64_t after = 0;
   if (search.cursor) {
-    const auto seq = call.cursors.open(*search.cursor);
+    const auto seq = call.cursors.open(*search.cursor, context);
     if (!seq) return fhir_problem(400, "invalid", "_cursor is not a page token of this server");
     after = *seq;
   }
@@ -117,11 +120,10 @@ ApiResult fhir_search(const ApiCall& call, const std::string& type) {
   }
   fhir::SearchPage out;
   out.base_url = fhir_base(call);
-  const std::string self_query = without_cursor(call.request.query);
   out.self_url = out.base_url + "/" + type + (self_query.empty() ? "" : "?" + self_query);
   if (page.more) {
     out.next_url = out.base_url + "/" + type + "?" + (self_query.empty() ? "" : self_query + "&") +
-                   "_cursor=" + call.cursors.seal(page.next_after);
+                   "_cursor=" + call.cursors.seal(page.next_after, context);
   }
   for (const store::StoredRecord& record : page.disclosure.records) {
     fhir::ToFhirResult resource = fhir::to_fhir(record);

@@ -1,7 +1,8 @@
 // FHIR Bulk Data export endpoints (bulk_export.hpp): kick-off, status and manifest, cancel, and
 // the NDJSON files. Replies and errors are FHIR: OperationOutcome, not RFC 7807.
 #include <fstream>
-#include <sstream>
+#include <set>
+#include <span>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -25,6 +26,8 @@ std::string base_url(const ApiCall& call) {
 }
 
 ApiResult not_found_job() { return fhir_problem(404, "not-found", "no such export job"); }
+
+ApiResult export_status_reply(const ApiCall& call, const std::string& job);
 
 }  // namespace
 
@@ -80,6 +83,10 @@ ApiResult fhir_export_kickoff(const ApiCall& call) {
   }
   ApiResult out = reply(http::Response{202, "application/fhir+json", {}, {}});
   out.response.body = fhir_problem(202, "informational", "export started").response.body;
+  // Nothing runs unless its kick-off is in the audit log.
+  out.on_failure = [exports = call.exports, principal = call.principal.name, id = *job] {
+    exports->cancel(principal, id);
+  };
   out.response.headers.emplace_back("Content-Location", request.base_url + "/fhir/bulk-status/" + *job);
   boost::json::object detail;
   detail["api"] = "bulk-export";
@@ -94,6 +101,25 @@ ApiResult fhir_export_kickoff(const ApiCall& call) {
 }
 
 ApiResult fhir_export_status(const ApiCall& call, const std::string& job) {
+  ApiResult out = export_status_reply(call, job);
+  boost::json::object detail;
+  detail["api"] = call.request.method == "DELETE" ? "bulk-cancel" : "bulk-status";
+  detail["job"] = job;
+  detail["status"] = out.response.status;
+  detail["peer"] = call.request.peer;
+  out.batch.audit.push_back(store::AuditEntry{0, std::string(store::audit_event::query),
+                                              call.request.method == "DELETE" ? store::AuditAction::erase
+                                                                              : store::AuditAction::read,
+                                              out.response.status < 400 ? store::AuditOutcome::success
+                                                                        : store::AuditOutcome::minor_failure,
+                                              call.principal.name, call.principal.organisation,
+                                              core::json_text(detail)});
+  return out;
+}
+
+namespace {
+
+ApiResult export_status_reply(const ApiCall& call, const std::string& job) {
   if (call.exports == nullptr) return not_found_job();
   if (call.request.method == "DELETE") {
     if (!call.exports->cancel(call.principal.name, job)) return not_found_job();
@@ -127,23 +153,56 @@ ApiResult fhir_export_status(const ApiCall& call, const std::string& job) {
   return reply(http::Response{200, "application/json", core::json_text(manifest), {}});
 }
 
+}  // namespace
+
 ApiResult fhir_export_file(const ApiCall& call, const std::string& job, const std::string& name) {
+  const std::optional<ExportStatus> status =
+      call.exports != nullptr ? call.exports->status(call.principal.name, job) : std::nullopt;
   const std::optional<std::filesystem::path> path =
-      call.exports != nullptr ? call.exports->file(call.principal.name, job, name) : std::nullopt;
+      status ? call.exports->file(call.principal.name, job, name) : std::nullopt;
   if (!path) return fhir_problem(404, "not-found", "no such export file");
+  // The download is the disclosure: decided again now, for the export's purpose, so that a
+  // consent withdrawn or a role taken away since the export ran is honoured.
+  auto opened = open_pull(call, "bulk-file", status->request.request.purpose);
+  if (auto* refused = std::get_if<ApiResult>(&opened)) {
+    refused->response = fhir_problem(403, "forbidden", "this client may no longer pull for the export's purpose").response;
+    return std::move(*refused);
+  }
+  const consent::Request& request = std::get<consent::Request>(opened);
   std::ifstream in(*path, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
   if (!in) return fhir_problem(500, "exception", "the export file cannot be read");
-  ApiResult out = reply(http::Response{200, "application/fhir+ndjson", content.str(), {}});
-  boost::json::object detail;
-  detail["api"] = "bulk-file";
-  detail["job"] = job;
-  detail["file"] = name;
-  detail["peer"] = call.request.peer;
-  out.batch.audit.push_back(store::AuditEntry{0, std::string(store::audit_event::export_data), store::AuditAction::read,
-                                              store::AuditOutcome::success, call.principal.name,
-                                              call.principal.organisation, core::json_text(detail)});
+  ApiResult out = reply(http::Response{200, "application/fhir+ndjson", {}, {}});
+  const std::string asked = "$export job " + job + " file " + name;
+  std::vector<std::string> lines;
+  std::vector<store::StoredRecord> rows;
+  auto decide_chunk = [&] {
+    DisclosureBuilder builder(request, "bulk-file", asked);
+    builder.offer(call.reader, std::span(rows), rows.size());
+    Disclosure disclosure = builder.finish();
+    std::set<std::string> permitted;
+    for (const store::StoredRecord& r : disclosure.records) permitted.insert(r.id);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (permitted.contains(rows[i].id)) out.response.body += lines[i] + '\n';
+    }
+    audit_disclosure(out, disclosure, call.request.peer);
+    lines.clear();
+    rows.clear();
+  };
+  std::string line;
+  while (std::getline(in, line)) {
+    boost::system::error_code ec;
+    const boost::json::value resource = boost::json::parse(line, ec);
+    const boost::json::value* id = !ec && resource.is_object() ? resource.get_object().if_contains("id") : nullptr;
+    if (id == nullptr || !id->is_string()) continue;
+    // The record as it stands now: a record removed since, or now of another subject, is
+    // decided on what the store says today.
+    std::optional<store::StoredRecord> row = call.reader.record(std::string_view(id->get_string()));
+    if (!row) continue;
+    lines.push_back(std::move(line));
+    rows.push_back(std::move(*row));
+    if (rows.size() == 1000) decide_chunk();
+  }
+  if (!rows.empty()) decide_chunk();
   return out;
 }
 

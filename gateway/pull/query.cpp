@@ -6,13 +6,15 @@
 #include <boost/url/parse_query.hpp>
 
 #include "gateway/core/dates.hpp"
+#include "gateway/fhir/search.hpp"
 
 namespace kq::pull {
 
 std::optional<QueryParams> QueryParams::parse(std::string_view query, std::string& error) {
   QueryParams out;
   if (query.empty()) return out;
-  auto parsed = boost::urls::parse_query(query);
+  const std::string encoded = fhir::encode_stray_characters(query);
+  auto parsed = boost::urls::parse_query(encoded);
   if (!parsed) {
     error = "the query string is malformed: " + parsed.error().message();
     return std::nullopt;

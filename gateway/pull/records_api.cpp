@@ -43,14 +43,20 @@ std::optional<std::size_t> limit_param(const ApiCall& call, std::int64_t fallbac
 
 // The position a cursor parameter stands for (0 when absent); nothing, with `bad` set, when it
 // is not one of ours.
-std::optional<std::int64_t> cursor_param(const ApiCall& call, std::string_view name, std::optional<ApiResult>& bad) {
+std::optional<std::int64_t> cursor_param(const ApiCall& call, std::string_view name, const std::string& context,
+                                         std::optional<ApiResult>& bad) {
   const auto text = call.params.get(name);
   if (!text || text->empty()) return 0;
-  if (auto seq = call.cursors.open(*text)) return *seq;
+  if (auto seq = call.cursors.open(*text, context)) return *seq;
   bad = problem_reply(400, "Bad request",
                       std::string(name) + " is not a cursor this gateway issued (take it from the previous page)",
                       "invalid_cursor");
   return std::nullopt;
+}
+
+// What a cursor is bound to: the endpoint (and its person), the principal and the purpose.
+std::string cursor_context(const ApiCall& call, const std::string& endpoint) {
+  return endpoint + "|" + call.principal.name + "|" + purpose_of(call);
 }
 
 bool wants_ndjson(const ApiCall& call) {
@@ -85,7 +91,8 @@ ApiResult get_changes(const ApiCall& call) {
   std::optional<ApiResult> bad;
   const auto limit = limit_param(call, 1000, kMaxChangesLimit, bad);
   if (!limit) return std::move(*bad);
-  const auto since = cursor_param(call, "since", bad);
+  const std::string context = cursor_context(call, "changes");
+  const auto since = cursor_param(call, "since", context, bad);
   if (!since) return std::move(*bad);
   auto opened = open_pull(call, "changes");
   if (auto* refused = std::get_if<ApiResult>(&opened)) return std::move(*refused);
@@ -93,7 +100,7 @@ ApiResult get_changes(const ApiCall& call) {
 
   DisclosureBuilder builder(request, "changes", call.request.query);
   ChangesPage page = read_changes(builder, call.reader, *since, *limit);
-  const std::string cursor = call.cursors.seal(page.next_after);
+  const std::string cursor = call.cursors.seal(page.next_after, context);
   http::Response response;
   if (wants_ndjson(call)) {
     response.content_type = "application/x-ndjson";
@@ -147,7 +154,8 @@ ApiResult get_person_records(const ApiCall& call, const std::string& person_id) 
   std::optional<ApiResult> bad;
   const auto limit = limit_param(call, 100, kMaxLookupLimit, bad);
   if (!limit) return std::move(*bad);
-  const auto after = cursor_param(call, "cursor", bad);
+  const std::string context = cursor_context(call, "person-records|" + person_id);
+  const auto after = cursor_param(call, "cursor", context, bad);
   if (!after) return std::move(*bad);
   store::RecordQuery query;
   for (const std::string& kind : call.params.list("kind")) {
@@ -188,7 +196,12 @@ ApiResult get_person_records(const ApiCall& call, const std::string& person_id) 
     const consent::PageDecisions probe = consent::decide_page(request, call.reader, std::span(&*person, 1));
     found = probe.decisions.front().outcome != consent::Outcome::not_found;
   }
-  if (!found) return problem_reply(404, "Not found", "no such person", "not_found");
+  if (!found) {
+    ApiResult out = problem_reply(404, "Not found", "no such person", "not_found");
+    Disclosure nothing = DisclosureBuilder(request, "person-records", person_id).finish();
+    audit_disclosure(out, nothing, call.request.peer);
+    return out;
+  }
   // Persons merged with this one are the same human: their records are this person's too.
   const store::ConsentSubjectRows same = call.reader.consent_subjects({person_id});
   if (auto it = same.same_person.find(person_id); it != same.same_person.end()) query.person_ids = it->second;
@@ -216,7 +229,7 @@ ApiResult get_person_records(const ApiCall& call, const std::string& person_id) 
   body += ",\"records\":" + records_json(disclosure.records);
   if (more) {
     body += ",\"next_cursor\":";
-    core::append_json_string(body, call.cursors.seal(position));
+    core::append_json_string(body, call.cursors.seal(position, context));
   }
   body += '}';
   ApiResult out = reply(http::Response{200, "application/json", std::move(body), {}});

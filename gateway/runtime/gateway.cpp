@@ -143,12 +143,13 @@ void Gateway::make_api() {
     return policy_;
   };
   services.blocking = &blocking_;
+  services.metrics = &metrics_;
   // Kept in the data folder so that cursors stay valid across restarts (cursor.hpp).
   services.cursors = std::make_shared<const pull::CursorCodec>(
       pull::CursorCodec::from_key_file(std::filesystem::path(config_.data_dir) / "pull-cursor.key"));
   pull::ExportJobs::Settings exports;
   exports.directory = std::filesystem::path(config_.data_dir) / "exports";
-  services.exports = std::make_shared<pull::ExportJobs>(exports, services.store, pull::to_fhir_resource, blocking_);
+  services.exports = std::make_shared<pull::ExportJobs>(exports, services.store, services.policy, pull::to_fhir_resource);
   api_ = std::make_unique<pull::PullApi>(std::move(services));
 }
 
@@ -369,6 +370,7 @@ int Gateway::run(bool handle_signals) {
     io_threads_.emplace_back([this] { ioc_.run(); });
   }
   asio::co_spawn(ioc_, flush_log_repeats(), asio::detached);
+  if (api_) asio::co_spawn(ioc_, sweep_exports(), asio::detached);
 
   int exit_code = 0;
   if (open_store_when_possible(exit_code)) {
@@ -449,6 +451,16 @@ asio::awaitable<void> Gateway::flush_log_repeats() {
     timer.expires_after(1s);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     log::flush_repeats();
+  }
+}
+
+// Export files older than their retention go even when no client comes back for them.
+asio::awaitable<void> Gateway::sweep_exports() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!shutting_down_) {
+    timer.expires_after(1min);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!shutting_down_) asio::post(blocking_, [this] { api_->sweep(); });
   }
 }
 

@@ -66,6 +66,7 @@ class Gateway : net::IngestHandler, net::StatusSource {
   // asked for meanwhile or the store cannot be used (exit_code 1, the reason logged).
   bool open_store_when_possible(int& exit_code);
   boost::asio::awaitable<void> flush_log_repeats();
+  boost::asio::awaitable<void> sweep_exports();
   void create_listeners();
   // The pull and consent APIs, when a listener serves them.
   void make_api();

@@ -194,6 +194,14 @@ class PullApi(unittest.TestCase):
         self.assertEqual(json.loads(text)["version"], 2)
         seen = [r for r in self.feed()[0] if r.get("person_id") == pid]
         self.assertEqual(seen, [])
+        # Nor can an adapter bring it back: the same consent, active again, is refused.
+        revived = {"kind": "consent", "id": consent_id, "person_id": pid, "org_id": ORG_A, "status": "active",
+                   "purposes": ["PUBHLTH"], "data_categories": ["demographics", "health_exam"],
+                   "recipients": ["12110000MB0000009X"], "separate_consent": True, "lawful_basis": "consent",
+                   "granted_at": "2025-01-10T09:00:00+08:00", "grantor": {"name": "本人"}}
+        status, _, reply = self.gw.post("/v1/records", json.dumps(revived, ensure_ascii=False))
+        self.assertEqual(status, 422, reply)
+        self.assertIn("withdrawn", json.dumps(reply["errors"], ensure_ascii=False))
         denied = [json.loads(e["detail"]) for e in self.gw.sql(
             "SELECT detail FROM audit_log WHERE event_type = '110106' AND outcome = 4 ORDER BY seq")]
         self.assertTrue(any(e["person_id"] == pid and e["denied"].get("consent_withdrawn") for e in denied), denied)
@@ -217,6 +225,11 @@ class PullApi(unittest.TestCase):
         status, _, problem = self.pull("/api/v1/changes", purpose="PUBHLTH", since=forged)
         self.assertEqual((status, problem["code"]), (400, "invalid_cursor"), problem)
         self.assertNotIn(str(self.gw.sql("SELECT max(seq) AS s FROM record")[0]["s"]), cursor)
+        # A cursor belongs to its query: another purpose, or another client, cannot use it.
+        status, _, problem = self.pull("/api/v1/changes", purpose="CNSTAT", since=cursor)
+        self.assertEqual((status, problem["code"]), (400, "invalid_cursor"), problem)
+        status, _, problem = self.pull(f"/api/v1/persons/{pid}/records", purpose="PUBHLTH", cursor=cursor)
+        self.assertEqual((status, problem["code"]), (400, "invalid_cursor"), problem)
 
     def test_ndjson_with_curl(self):
         pid = self.new_person(resident_id("11010519800501005"), "孙三")

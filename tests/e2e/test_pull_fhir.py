@@ -111,6 +111,9 @@ class PullFhir(unittest.TestCase):
         query = urllib.parse.urlencode({"identifier": f"{RESIDENT_ID}|{rid}"})
         found, _ = self.search_all(f"/fhir/Patient?{query}")
         self.assertEqual([p["id"] for p in found], [self.consented[0]])
+        # As FHIR's own examples write it: '|' not encoded.
+        found, _ = self.search_all(f"/fhir/Patient?identifier={RESIDENT_ID}|{rid}")
+        self.assertEqual([p["id"] for p in found], [self.consented[0]])
         status, headers, text = self.get(f"/fhir/Patient/{self.consented[0]}", headers=PURPOSE)
         self.assertEqual(status, 200, text)
         self.assertEqual(headers["content-type"], "application/fhir+json")
@@ -140,6 +143,41 @@ class PullFhir(unittest.TestCase):
         self.assertTrue(set(self.consented) <= set(walk["ids"]))
         self.assertNotIn(self.unconsented, walk["ids"])
         self.assertEqual(walk["read"], walk["ids"])
+
+    def export(self, types):
+        """Kick-off, poll to the end; the manifest and the status URL."""
+        headers = dict(PURPOSE, Prefer="respond-async", Accept="application/fhir+json")
+        status, reply_headers, text = self.get(f"/fhir/$export?_type={types}", headers=headers)
+        self.assertEqual(status, 202, text)
+        status_url = reply_headers["content-location"]
+        deadline = time.time() + 60
+        while True:
+            status, _, text = self.get(status_url)
+            if status != 202:
+                self.assertEqual(status, 200, text)
+                return json.loads(text), status_url
+            self.assertLess(time.time(), deadline, "the export did not finish")
+            time.sleep(0.2)
+
+    def test_a_withdrawal_after_the_export_holds_at_the_download(self):
+        pid = self.new_person(resident_id("11010519800701001"), "后撤回")
+        self.post(observation(pid, 158))
+        body = {"person_id": pid, "status": "active", "purposes": ["PUBHLTH"],
+                "data_categories": ["demographics", "health_exam"], "recipients": ["12110000MB0000009X"],
+                "separate_consent": True, "lawful_basis": "consent", "granted_at": "2025-01-10T09:00:00+08:00",
+                "grantor": {"name": "本人"}}
+        status, _, reply = self.gw.post("/api/v1/consents", json.dumps(body, ensure_ascii=False))
+        self.assertEqual(status, 201, reply)
+        manifest, status_url = self.export("Patient")
+        self.assertEqual(sum(o["count"] for o in manifest["output"]), len(self.consented) + 1)
+        status, _, reply = self.gw.post(f"/api/v1/consents/{reply['id']}/withdraw", "{}")
+        self.assertEqual(status, 200, reply)
+        status, _, text = self.get(manifest["output"][0]["url"])
+        self.assertEqual(status, 200, text)
+        ids = [json.loads(line)["id"] for line in text.splitlines() if line]
+        self.assertNotIn(pid, ids)
+        self.assertTrue(set(self.consented) <= set(ids))
+        self.assertEqual(self.get(status_url, method="DELETE")[0], 202)
 
     def test_bulk_export_kick_off_progress_manifest_download_and_cancel(self):
         status, _, text = self.get("/fhir/$export?_type=Patient,Observation", headers=PURPOSE)
