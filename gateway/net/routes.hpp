@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gateway/config/gateway_config.hpp"
+#include "gateway/net/auth_failure.hpp"
 #include "gateway/net/tls.hpp"
 #include "gateway/plugin_host/adapter.hpp"
 
@@ -52,6 +53,9 @@ struct ServerContext {
   std::function<std::shared_ptr<const RouteTable>()> routes;
   IngestHandler* ingest = nullptr;
   const StatusSource* status = nullptr;
+  // A client did not authenticate (see net/auth_failure.hpp); called on an I/O thread, must not
+  // block. Empty: only the log line.
+  std::function<void(AuthFailure)> auth_failed;
 };
 
 }  // namespace kq::net
