@@ -1,5 +1,7 @@
 #include "gateway/runtime/auth_audit.hpp"
 
+#include <chrono>
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -17,7 +19,8 @@ store::AuditEntry auth_failure_audit_entry(const net::AuthFailureThrottle::Entry
   if (!f.subject.empty()) detail["subject"] = f.subject;
   if (entry.suppressed > 0) {
     detail["suppressed"] = entry.suppressed;
-    detail["window_s"] = static_cast<double>(entry.window.count()) / 1000.0;
+    // Whole seconds, rounded up: the window as it ran, from its first failure to its summary.
+    detail["window_s"] = std::chrono::ceil<std::chrono::seconds>(entry.window).count();
   }
   store::AuditEntry a;
   a.event_type = std::string(store::audit_event::user_authentication);

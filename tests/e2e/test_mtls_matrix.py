@@ -247,6 +247,7 @@ class CertificateMatrix(AuditedRefusals, GatewayCase):
         entries = self.wait_for_entries(source, lambda es: len(es) >= 2, timeout=10)
         self.assertEqual(len(entries), 2, entries)
         self.assertEqual((entries[1]["detail"], entries[1]["suppressed"]), ("certificate revoked", 19), entries)
+        self.assertIn(entries[1]["window_s"], range(5, 9), entries)  # the window, and up to the next flush
         self.assertNotIn("fingerprint_sha256", entries[1])
         status, text = self.gw.get("/metrics")
         self.assertGreaterEqual(metric(text, "kangqiao_client_auth_failures"), 20)

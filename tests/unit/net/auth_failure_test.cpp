@@ -20,10 +20,15 @@ AuthFailure failure(std::string peer, std::string reason = "certificate revoked"
   return AuthFailure{std::move(listener), std::move(peer), std::move(reason), "AB12", "CN=revoked-client"};
 }
 
+// What the throttle emitted, from any thread.
 struct Collected {
+  std::mutex mutex;
   std::vector<Entry> entries;
   AuthFailureThrottle::Emit emit() {
-    return [this](const Entry& e) { entries.push_back(e); };
+    return [this](const Entry& e) {
+      std::lock_guard lock(mutex);
+      entries.push_back(e);
+    };
   }
 };
 
@@ -93,12 +98,8 @@ TEST(AuthFailureThrottle, AFloodThatGoesOnIsOneEntryPerWindow) {
 
 TEST(AuthFailureThrottle, ReportsFromManyThreadsAreAllAccountedFor) {
   AuthFailureThrottle throttle(1h);
-  std::mutex m;
-  std::vector<Entry> entries;
-  const auto emit = [&](const Entry& e) {
-    std::lock_guard lock(m);
-    entries.push_back(e);
-  };
+  Collected out;
+  const auto emit = out.emit();
   const auto t0 = AuthFailureThrottle::Clock::now();
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
@@ -108,9 +109,9 @@ TEST(AuthFailureThrottle, ReportsFromManyThreadsAreAllAccountedFor) {
   }
   for (auto& th : threads) th.join();
   throttle.flush(t0, emit, /*everything=*/true);
-  ASSERT_EQ(entries.size(), 8u);  // per peer: the first, and the count of the other 499
+  ASSERT_EQ(out.entries.size(), 8u);  // per peer: the first, and the count of the other 499
   std::uint64_t suppressed = 0;
-  for (const Entry& e : entries) suppressed += e.suppressed;
+  for (const Entry& e : out.entries) suppressed += e.suppressed;
   EXPECT_EQ(suppressed, 4u * 499u);
 }
 
