@@ -128,6 +128,8 @@ ssl::context make_server_tls_context(const config::TlsConfig& tls) {
     if (!tls.crl.empty()) load_crls(native, tls.crl);
     // Session resumption would skip the certificate check on reconnects: keep it simple, off.
     SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
+    // TLS 1.3 would still send session tickets after the handshake, which no reconnect could use.
+    SSL_CTX_set_num_tickets(native, 0);
   }
   return ctx;
 }
