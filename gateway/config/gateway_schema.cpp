@@ -302,7 +302,8 @@ std::vector<Field> audit_fields() {
       field("auth_failure_window", T::duration,
             "A refused client certificate (failed TLS handshake, or a certificate no principal maps) is an "
             "audit entry (DICOM 110114 User Authentication). The same listener, peer address and reason "
-            "make one entry per window; the failures within it are counted in one more entry at its end.")
+            "make one entry per window; the failures within it are counted in one more entry at its end. "
+            "Read at start-up.")
           .by_default("1m")
           .range(kSecond, kHour),
   };

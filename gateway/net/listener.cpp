@@ -280,7 +280,8 @@ asio::awaitable<void> TcpListener::run_session(tcp::socket socket, std::shared_p
     co_return;
   }
   session->certificate = peer_certificate(stream.native_handle());
-  if (session->certificate.present && context_.routes && context_.routes()->principal_for(session->certificate) == nullptr) {
+  if (session->certificate.present && context_.routes &&
+      context_.routes()->principal_for(session->certificate) == nullptr) {
     // Trusted, but nobody we know: every request on this connection is refused (403, or MLLP
     // closes). Audited once per connection here rather than per request in each protocol.
     client_not_authenticated(*session, "certificate not mapped to a principal",
