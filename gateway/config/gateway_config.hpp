@@ -22,6 +22,7 @@ struct TlsConfig {
   std::string client_ca;               // PEM CA bundle that client certificates must chain to; empty: no client auth
   bool require_client_certificate = false;
   std::string min_version = "1.2";     // "1.2" | "1.3"
+  std::string crl;                     // PEM file of CRLs checked for every client certificate; empty: none
 };
 
 struct ListenerLimits {
@@ -122,6 +123,8 @@ struct AuditConfig {
   std::chrono::milliseconds checkpoint_every{5 * 60 * 1000};
   std::string checkpoint_export_file;    // absolute; empty: the log line only
   std::vector<std::string> verify_keys;  // absolute PEM paths for `kangqiao audit verify`
+  // Failed client authentications: one entry per listener, peer address and reason per window.
+  std::chrono::milliseconds auth_failure_window{60'000};
   SourceLocation where;
 };
 

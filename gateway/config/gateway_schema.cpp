@@ -85,6 +85,12 @@ std::vector<Field> tls_fields() {
       field("min_version", T::enumeration, "Oldest TLS version accepted. Quote it (`\"1.3\"`) so it stays text.")
           .by_default("1.2")
           .one_of({"1.2", "1.3"}),
+      field("crl", T::path,
+            "PEM file with one or more certificate revocation lists of the client CAs. Needs `client_ca`. "
+            "Every client certificate is then checked against them and refused when revoked, and also "
+            "when no CRL of its issuer is in the file or that CRL's nextUpdate has passed (fail closed). "
+            "Read at start-up only: a new file takes effect on restart (docs/operations.md).")
+          .must_exist(),
   };
 }
 
@@ -298,6 +304,13 @@ std::vector<Field> audit_fields() {
           .by_default("sm3")
           .one_of({"sm3", "sha256", "none"}),
       field("checkpoints", T::object, "Signed checkpoints of the chain.").members(checkpoint_fields()),
+      field("auth_failure_window", T::duration,
+            "A refused client certificate (failed TLS handshake, or a certificate no principal maps) is an "
+            "audit entry (DICOM 110114 User Authentication). The same listener, peer address and reason "
+            "make one entry per window; the failures within it are counted in one more entry at its end. "
+            "Read at start-up.")
+          .by_default("1m")
+          .range(kSecond, kHour),
   };
 }
 

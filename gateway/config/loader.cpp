@@ -91,8 +91,12 @@ class Builder {
       tls.client_ca = t.get_string("client_ca");
       tls.require_client_certificate = t.get_bool("require_client_certificate");
       tls.min_version = t.get_string("min_version");
+      tls.crl = t.get_string("crl");
       if (tls.require_client_certificate && !t.present("client_ca")) {
         error(t.location("require_client_certificate"), "require_client_certificate needs client_ca");
+      }
+      if (t.present("crl") && !t.present("client_ca")) {
+        error(t.location("crl"), "crl needs client_ca: revocation is checked for client certificates only");
       }
       l.tls = std::move(tls);
     }
@@ -123,6 +127,7 @@ class Builder {
     a.checkpoint_every_entries = static_cast<std::uint32_t>(c.get_int("every_entries"));
     a.checkpoint_every = c.get_duration("every");
     a.checkpoint_export_file = c.get_string("export_file");
+    a.auth_failure_window = b.get_duration("auth_failure_window");
     const fs::path folder = fs::path(config_.file).parent_path();
     for (const std::string& key : c.get_string_list("verify_keys")) {
       a.verify_keys.push_back(fs::path(key).is_absolute() ? key : (folder / key).lexically_normal().string());

@@ -25,7 +25,20 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 TcpListener::TcpListener(asio::io_context& ioc, config::ListenerConfig config, ServerContext context)
     : ioc_(ioc), config_(std::move(config)), context_(std::move(context)), acceptor_(ioc) {
-  if (config_.tls) tls_.emplace(make_server_tls_context(*config_.tls));
+  if (!config_.tls) return;
+  tls_.emplace(make_server_tls_context(*config_.tls));
+  crl_next_update_ms_ = earliest_crl_next_update_ms(*tls_);
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  if (crl_next_update_ms_ != 0 && crl_next_update_ms_ < now_ms) {
+    // Not a start-up error: the gateway still serves its other listeners, and this one tells
+    // every client why it is refused. But the operator must hear it now.
+    log::warn("tls_crl_expired", {{"listener", config_.name},
+                                  {"crl", config_.tls->crl},
+                                  {"next_update_ms", crl_next_update_ms_},
+                                  {"effect", "every client certificate is refused until a current CRL is loaded"}});
+  }
 }
 
 TcpListener::~TcpListener() = default;
@@ -96,6 +109,14 @@ std::int64_t steady_ms() {
 void Session::mark_served() {
   last_active_ms.store(steady_ms());
   proven.store(true);
+}
+
+void TcpListener::client_not_authenticated(const Session& session, std::string reason,
+                                           std::string fingerprint_sha256, std::string subject) {
+  ++counters_.auth_failures;
+  if (!context_.auth_failed) return;
+  context_.auth_failed(AuthFailure{config_.name, session.peer_address, std::move(reason),
+                                   std::move(fingerprint_sha256), std::move(subject)});
 }
 
 std::shared_ptr<Session> TcpListener::admit(const std::string& address, const char*& refusal) {
@@ -227,7 +248,13 @@ asio::awaitable<void> TcpListener::run_session(tcp::socket socket, std::shared_p
     co_return;
   }
 
+  ClientVerification verification;  // outlives the stream whose verify callback fills it
   TlsStream stream(std::move(socket), *tls_);
+  if (asks_client_certificate()) {
+    stream.set_verify_callback([&verification](bool preverified, asio::ssl::verify_context& ctx) {
+      return note_client_verification(preverified, ctx, verification);
+    });
+  }
   session->close = [&stream] { beast::get_lowest_layer(stream).socket().close(); };
   // Its own deadline, shorter than a request's: a socket that never starts the handshake is
   // the cheapest way to hold a slot (issue 11 measured 1,024 of them filling a listener).
@@ -240,12 +267,26 @@ asio::awaitable<void> TcpListener::run_session(tcp::socket socket, std::shared_p
     } else if (!session->evicted) {
       // Failed handshakes (no or untrusted client certificate, old TLS) are worth a line: they
       // are what an operator checks first when a hospital says "we cannot connect".
-      log::info("tls_handshake_failed",
-                {{"listener", config_.name}, {"peer", session->peer}, {"error", hs_ec.message()}});
+      std::string reason = asks_client_certificate() ? authentication_failure_reason(hs_ec, verification) : "";
+      log::info("tls_handshake_failed", {{"listener", config_.name},
+                                         {"peer", session->peer},
+                                         {"error", hs_ec.message()},
+                                         {"client_certificate", reason.empty() ? "-" : reason}});
+      if (!reason.empty()) {
+        client_not_authenticated(*session, std::move(reason), std::move(verification.fingerprint_sha256),
+                                 std::move(verification.subject));
+      }
     }
     co_return;
   }
   session->certificate = peer_certificate(stream.native_handle());
+  if (session->certificate.present && context_.routes &&
+      context_.routes()->principal_for(session->certificate) == nullptr) {
+    // Trusted, but nobody we know: every request on this connection is refused (403, or MLLP
+    // closes). Audited once per connection here rather than per request in each protocol.
+    client_not_authenticated(*session, "certificate not mapped to a principal",
+                             session->certificate.fingerprint_sha256, session->certificate.subject);
+  }
   co_await serve(stream, *session);
   beast::get_lowest_layer(stream).expires_after(2s);
   co_await stream.async_shutdown(kUseTuple);

@@ -66,6 +66,9 @@ struct ConnectionCounters {
   std::atomic<std::uint64_t> refused_full{0};      // full, and every connection had proven itself
   std::atomic<std::uint64_t> evicted{0};           // unproven connections closed to make room
   std::atomic<std::uint64_t> handshake_timeouts{0};
+  // Clients that did not authenticate: refused certificates and certificates no principal maps
+  // (every one; the audit log holds one entry per peer and reason per window).
+  std::atomic<std::uint64_t> auth_failures{0};
 };
 
 class TcpListener : public std::enable_shared_from_this<TcpListener> {
@@ -83,6 +86,9 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   std::size_t open_connections() const;
   std::size_t busy_connections() const;
   const ConnectionCounters& counters() const { return counters_; }
+  // The earliest nextUpdate (Unix ms) of the CRLs this listener checks client certificates
+  // against; 0 when it has none. Read at start-up, like every TLS file.
+  std::int64_t crl_next_update_ms() const { return crl_next_update_ms_; }
 
  protected:
   virtual boost::asio::awaitable<void> serve(PlainStream& stream, Session& session) = 0;
@@ -102,11 +108,16 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   void forget(const std::shared_ptr<Session>& session);
   boost::asio::awaitable<void> run_session(boost::asio::ip::tcp::socket socket,
                                            std::shared_ptr<Session> session);
+  bool asks_client_certificate() const { return config_.tls && !config_.tls->client_ca.empty(); }
+  // Counts the failure and hands it to the context's auth_failed (the audit log).
+  void client_not_authenticated(const Session& session, std::string reason, std::string fingerprint_sha256,
+                                std::string subject);
 
   boost::asio::io_context& ioc_;
   config::ListenerConfig config_;
   ServerContext context_;
   std::optional<boost::asio::ssl::context> tls_;
+  std::int64_t crl_next_update_ms_ = 0;
   boost::asio::ip::tcp::acceptor acceptor_;
   unsigned short port_ = 0;
   std::atomic<bool> closing_{false};

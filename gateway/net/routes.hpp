@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gateway/config/gateway_config.hpp"
+#include "gateway/net/auth_failure.hpp"
 #include "gateway/net/tls.hpp"
 #include "gateway/plugin_host/adapter.hpp"
 
@@ -57,6 +58,9 @@ struct ServerContext {
   IngestHandler* ingest = nullptr;
   const StatusSource* status = nullptr;
   http::ApiHandler* api = nullptr;  // the pull and consent APIs, for pull_api listeners
+  // A client did not authenticate (see net/auth_failure.hpp); called on an I/O thread, must not
+  // block. Empty: only the log line.
+  std::function<void(AuthFailure)> auth_failed;
 };
 
 }  // namespace kq::net

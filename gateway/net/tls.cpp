@@ -1,13 +1,18 @@
 #include "gateway/net/tls.hpp"
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
+#include <ctime>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
+
+#include <boost/asio/ssl/error.hpp>
 
 namespace kq::net {
 namespace ssl = boost::asio::ssl;
@@ -46,6 +51,48 @@ std::string subject_rfc2253(X509* cert) {
   return len > 0 ? std::string(data, static_cast<std::size_t>(len)) : std::string();
 }
 
+// The reason of the last OpenSSL error on this thread, for a start-up message.
+std::string openssl_reason() {
+  const unsigned long err = ERR_peek_last_error();
+  const char* reason = err != 0 ? ERR_reason_error_string(err) : nullptr;
+  return reason != nullptr ? reason : "unknown error";
+}
+
+// Adds every CRL in `file` to the store that verifies client certificates and turns the check on
+// for the client's own certificate (X509_V_FLAG_CRL_CHECK). OpenSSL then refuses a certificate
+// that is revoked, and also one whose issuer has no CRL in the store (X509_V_ERR_UNABLE_TO_GET_CRL)
+// or whose CRL's nextUpdate has passed (X509_V_ERR_CRL_HAS_EXPIRED): out-of-date revocation data
+// fails closed, and the verify callback never overrides that.
+void load_crls(SSL_CTX* native, const std::string& file) {
+  ERR_clear_error();
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(file.c_str(), "r"), &BIO_free);
+  if (!bio) throw std::runtime_error("TLS: cannot read CRL file " + file + ": " + openssl_reason());
+  X509_STORE* store = SSL_CTX_get_cert_store(native);
+  int loaded = 0;
+  // PEM_read_bio_X509_CRL skips other PEM blocks (certificates) and stops at the end of the file
+  // (PEM_R_NO_START_LINE) or at the first block it cannot decode.
+  while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
+    const int added = X509_STORE_add_crl(store, crl);
+    X509_CRL_free(crl);
+    if (added != 1) throw std::runtime_error("TLS: cannot use CRL file " + file + ": " + openssl_reason());
+    ++loaded;
+  }
+  const unsigned long last = ERR_peek_last_error();
+  const bool clean_end = ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE;
+  if (!clean_end || loaded == 0) {
+    const std::string why = loaded == 0 && clean_end ? "no X509 CRL in it" : openssl_reason();
+    throw std::runtime_error("TLS: cannot parse CRL file " + file + ": " + why);
+  }
+  ERR_clear_error();
+  X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+}
+
+std::int64_t unix_ms(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+}
+
 }  // namespace
 
 ssl::context make_server_tls_context(const config::TlsConfig& tls) {
@@ -78,8 +125,11 @@ ssl::context make_server_tls_context(const config::TlsConfig& tls) {
     SSL_CTX_set_verify_depth(native, 4);
     STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.client_ca.c_str());
     if (names != nullptr) SSL_CTX_set_client_CA_list(native, names);
+    if (!tls.crl.empty()) load_crls(native, tls.crl);
     // Session resumption would skip the certificate check on reconnects: keep it simple, off.
     SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
+    // TLS 1.3 would still send session tickets after the handshake, which no reconnect could use.
+    SSL_CTX_set_num_tickets(native, 0);
   }
   return ctx;
 }
@@ -96,6 +146,48 @@ PeerCertificate peer_certificate(SSL* ssl_handle) {
   }
   X509_free(cert);
   return out;
+}
+
+std::int64_t earliest_crl_next_update_ms(ssl::context& ctx) {
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx.native_handle());
+  std::int64_t earliest = 0;
+  if (X509_STORE_lock(store) != 1) return 0;
+  STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
+  for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
+    X509_OBJECT* object = sk_X509_OBJECT_value(objects, i);
+    if (X509_OBJECT_get_type(object) != X509_LU_CRL) continue;
+    const ASN1_TIME* next = X509_CRL_get0_nextUpdate(X509_OBJECT_get0_X509_CRL(object));
+    if (next == nullptr) continue;  // a CRL without nextUpdate never goes out of date
+    const std::int64_t ms = unix_ms(next);
+    if (earliest == 0 || ms < earliest) earliest = ms;
+  }
+  X509_STORE_unlock(store);
+  return earliest;
+}
+
+bool note_client_verification(bool preverified, ssl::verify_context& ctx, ClientVerification& into) {
+  if (preverified || into.error != X509_V_OK) return preverified;
+  X509_STORE_CTX* store_ctx = ctx.native_handle();
+  into.error = X509_STORE_CTX_get_error(store_ctx);
+  if (into.error == X509_V_OK) into.error = X509_V_ERR_UNSPECIFIED;
+  // The client's own certificate, whichever certificate of the chain the error is about.
+  if (X509* leaf = X509_STORE_CTX_get0_cert(store_ctx)) {
+    into.fingerprint_sha256 = fingerprint(leaf);
+    into.subject = subject_rfc2253(leaf);
+  }
+  return false;
+}
+
+std::string authentication_failure_reason(const boost::system::error_code& handshake_error,
+                                          const ClientVerification& verification) {
+  if (verification.error != X509_V_OK) return X509_verify_cert_error_string(verification.error);
+  if (handshake_error.category() != boost::asio::error::get_ssl_category()) return {};
+  const int reason = ERR_GET_REASON(static_cast<unsigned long>(handshake_error.value()));
+  if (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE || reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+    const char* text = ERR_reason_error_string(static_cast<unsigned long>(handshake_error.value()));
+    return text != nullptr ? text : "client certificate refused";
+  }
+  return {};
 }
 
 }  // namespace kq::net

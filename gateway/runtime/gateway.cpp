@@ -85,7 +85,7 @@ std::vector<std::string> restart_only_changes(const config::GatewayConfig& a, co
   auto listeners_key = [](const config::GatewayConfig& c) {
     std::string k;
     for (const auto& l : c.listeners) {
-      k += l.name + "@" + l.address + ":" + std::to_string(l.port) + (l.tls ? "+tls" : "") + ";";
+      k += l.name + "@" + l.address + ":" + std::to_string(l.port) + (l.tls ? "+tls" + l.tls->crl : "") + ";";
     }
     return k;
   };
@@ -110,6 +110,7 @@ std::vector<std::string> restart_only_changes(const config::GatewayConfig& a, co
 Gateway::Gateway(config::GatewayConfig config)
     : config_(std::move(config)),
       registry_(plugin_host::PluginRegistry::scan(plugin_directory_of(config_))),
+      auth_audit_(config_.audit.auth_failure_window, [this] { return open_store_or_null(); }),
       ioc_(static_cast<int>(config_.io_threads)),
       blocking_(config_.blocking_threads) {
   log::Level level;
@@ -241,6 +242,21 @@ void Gateway::register_metrics() {
   listener_gauge("kangqiao_tls_handshake_timeouts",
                  "TLS handshakes not completed within handshake_timeout since start.",
                  [](const net::TcpListener& l) { return l.counters().handshake_timeouts.load(); });
+  listener_gauge("kangqiao_client_auth_failures",
+                 "Clients refused since start for their certificate: none when required, untrusted, "
+                 "expired, revoked, no current CRL, or mapped to no principal.",
+                 [](const net::TcpListener& l) { return l.counters().auth_failures.load(); });
+  for (const auto& l : config_.listeners) {
+    if (!l.tls || l.tls->crl.empty()) continue;
+    metrics_.gauge("kangqiao_tls_crl_next_update_seconds",
+                   "Earliest nextUpdate (Unix time) of the listener's CRLs: after it every client is refused.",
+                   "listener", l.name, [this, name = l.name] {
+                     for (const auto& s : servers_) {
+                       if (s->config().name == name) return static_cast<double>(s->crl_next_update_ms()) / 1000.0;
+                     }
+                     return 0.0;
+                   });
+  }
 }
 
 store::Store* Gateway::open_store_or_null() const {
@@ -294,6 +310,7 @@ void Gateway::create_listeners() {
   context.ingest = this;
   context.status = this;
   context.api = api_.get();
+  context.auth_failed = [this](net::AuthFailure failure) { auth_audit_.report(failure); };
   for (const auto& listener : config_.listeners) {
     if (listener.protocol == "mllp") {
       servers_.push_back(std::make_shared<mllp::MllpServer>(ioc_, listener, context));
@@ -451,6 +468,7 @@ asio::awaitable<void> Gateway::flush_log_repeats() {
     timer.expires_after(1s);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     log::flush_repeats();
+    auth_audit_.flush();
   }
 }
 
@@ -598,6 +616,7 @@ void Gateway::shutdown() {
     if (t.joinable()) t.join();
   }
   blocking_.join();
+  auth_audit_.flush(/*everything=*/true);
   if (store != nullptr) store->shutdown_by(std::max(deadline, Clock::now() + kReplySlack));
   metrics_.clear_gauges();
   servers_.clear();

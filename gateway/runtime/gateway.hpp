@@ -31,6 +31,7 @@
 #include "gateway/pull/api.hpp"
 #include "gateway/plugin_host/plugin_registry.hpp"
 #include "gateway/runtime/adapters.hpp"
+#include "gateway/runtime/auth_audit.hpp"
 #include "gateway/store/store.hpp"
 
 namespace kq::runtime {
@@ -91,6 +92,7 @@ class Gateway : net::IngestHandler, net::StatusSource {
   std::string open_error_;  // why the store has not opened yet (for /readyz)
   plugin_host::PluginRegistry registry_;
   metrics::Registry metrics_;
+  AuthFailureAudit auth_audit_;  // refused client certificates, to the audit log
   boost::asio::io_context ioc_;
   boost::asio::thread_pool blocking_;
   std::unique_ptr<pipeline::Pipeline> pipeline_;

@@ -112,6 +112,7 @@ inline constexpr std::string_view query = "110112";           // someone asked t
 inline constexpr std::string_view import = "110107";          // data came in (or was run again)
 inline constexpr std::string_view patient_record = "110110";  // a person's identity changed
 inline constexpr std::string_view security_alert = "110113";  // something that needs a look
+inline constexpr std::string_view user_authentication = "110114";  // a client did not authenticate
 }  // namespace audit_event
 
 struct AuditEntry {

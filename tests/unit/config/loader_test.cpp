@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "gateway/config/loader.hpp"
 #include "gateway/config/schema.hpp"
@@ -183,6 +184,35 @@ TEST(Loader, OmittedKeysTakeTheDocumentedDefaults) {
   EXPECT_EQ(t.listeners[0].tls->client_ca, dt.client_ca);
   EXPECT_EQ(t.listeners[0].tls->require_client_certificate, dt.require_client_certificate);
   EXPECT_EQ(t.listeners[0].tls->min_version, dt.min_version);
+  EXPECT_EQ(t.listeners[0].tls->crl, dt.crl);
+  EXPECT_EQ(t.audit.auth_failure_window, d.audit.auth_failure_window);
+}
+
+// A CRL is checked for client certificates only: without client_ca it would silently do nothing.
+TEST(Loader, CrlNeedsClientCaAndResolvesLikeTheOtherTlsFiles) {
+  const std::string tls_head = "data_dir: .\nlisteners:\n  - name: a\n    port: 1\n    tls:\n      certificate: " +
+                               kFixtures + "/tls/server-cert.placeholder\n      private_key: " + kFixtures +
+                               "/tls/server-key.placeholder\n";
+  EXPECT_EQ(errors_of_text(tls_head + "      crl: " + kFixtures + "/tls/ca.placeholder\n"),
+            (std::vector<std::string>{
+                "gw.yaml:8:12: crl needs client_ca: revocation is checked for client certificates only"}));
+  EXPECT_EQ(errors_of_text(tls_head + "      client_ca: " + kFixtures + "/tls/ca.placeholder\n      crl: no.pem\n"),
+            (std::vector<std::string>{"gw.yaml:9:12: 'no.pem' does not exist (looked for " + cwd_path("no.pem") + ")"}));
+
+  const std::string folder = ::testing::TempDir() + "kq-crl-config";
+  std::filesystem::create_directories(folder + "/tls");
+  for (const char* name : {"server.crt", "server.key", "ca.crt", "crl.pem"}) {
+    std::ofstream(folder + "/tls/" + name) << "placeholder\n";
+  }
+  std::ofstream(folder + "/gw.yaml") << "data_dir: .\nlisteners:\n  - name: a\n    port: 1\n    tls:\n"
+                                        "      certificate: tls/server.crt\n      private_key: tls/server.key\n"
+                                        "      client_ca: tls/ca.crt\n      crl: tls/crl.pem\n"
+                                        "audit: { auth_failure_window: 5s }\n";
+  const GatewayConfig c = load_gateway_config(folder + "/gw.yaml");
+  EXPECT_EQ(c.listeners[0].tls->crl, std::filesystem::path(folder + "/tls/crl.pem").lexically_normal().string());
+  EXPECT_EQ(c.audit.auth_failure_window, std::chrono::seconds(5));
+  EXPECT_EQ(errors_of_text("data_dir: .\nlisteners: [{name: a, port: 0}]\naudit: { auth_failure_window: 0s }\n"),
+            (std::vector<std::string>{"gw.yaml:3:31: 'auth_failure_window' must be between 1s and 1h, found 0s"}));
 }
 
 TEST(Loader, RelativePathsResolveAgainstTheConfigFolder) {
