@@ -131,12 +131,12 @@ Pass pull_feed(store::Store& db, const consent::Policy& policy, const config::Pr
       result = pull::PullApi::route(call);
     }
     if (result.response.status != 200) die("the pull answered " + std::to_string(result.response.status) + ": " + result.response.body);
-    const std::string& body = result.response.body;
-    for (char c : body) p.returned += c == '\n' ? 1 : 0;
-    p.bytes += body.size();
-    // The request's own entry (the first) says how many stored records this page went through.
-    p.scanned += static_cast<std::size_t>(
-        boost::json::parse(result.batch.audit.front().detail_json).as_object().at("decided").to_number<std::int64_t>());
+    p.bytes += result.response.body.size();
+    // The request's own entry (the first) says how many stored records this page went through and
+    // how many it returned (one NDJSON line each), without a pass over the reply here.
+    const boost::json::object detail = boost::json::parse(result.batch.audit.front().detail_json).as_object();
+    p.scanned += static_cast<std::size_t>(detail.at("decided").to_number<std::int64_t>());
+    p.returned += static_cast<std::size_t>(detail.at("returned").to_number<std::int64_t>());
     p.audit += result.batch.audit.size();
     ++p.pages;
     cursor = header(result.response, "Kangqiao-Next-Cursor");

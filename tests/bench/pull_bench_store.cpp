@@ -10,26 +10,19 @@
 #include "bench_support.hpp"
 #include "gateway/core/json_codec.hpp"
 #include "gateway/store/store.hpp"
+#include "tests/support/dates.hpp"
 
 namespace kq::bench::pull_data {
 
 namespace {
 
+using ::kq::testing::at;
+using ::kq::testing::on;
+
 constexpr const char* kMrn = "urn:oid:2.16.156.10011.1.13";
 constexpr int kObservationsPerChild = 6;
 // Batches in flight while building: enough for the writer to group-commit hundreds at a time.
 constexpr std::size_t kWindow = 512;
-
-core::DateTime at(const std::string& iso) {
-  auto parsed = core::DateTime::parse_iso(iso);
-  if (!parsed) die(iso + ": " + parsed.error());
-  return *parsed;
-}
-core::PartialDate on(const std::string& iso) {
-  auto parsed = core::PartialDate::parse_iso(iso);
-  if (!parsed) die(iso + ": " + parsed.error());
-  return *parsed;
-}
 
 core::Consent consent(const std::string& id, std::vector<std::string> purposes, std::vector<std::string> categories,
                       std::vector<std::string> recipients, const std::string& granted) {
@@ -45,8 +38,8 @@ core::Consent consent(const std::string& id, std::vector<std::string> purposes, 
   c.recipients = std::move(recipients);
   c.separate_consent = true;
   c.lawful_basis = "consent";
-  c.granted_at = at(granted + "T09:00:00+08:00");
-  c.period = core::DatePeriod{on(granted), on("2026-08-31")};
+  c.granted_at = at((granted + "T09:00:00+08:00").c_str());
+  c.period = core::DatePeriod{on(granted.c_str()), on("2026-08-31")};
   return c;
 }
 
