@@ -11,6 +11,7 @@
 #include "gateway/core/json_codec.hpp"
 #include "gateway/store/store.hpp"
 #include "tests/support/dates.hpp"
+#include "tests/support/pull_config.hpp"
 
 namespace kq::bench::pull_data {
 
@@ -124,24 +125,7 @@ std::filesystem::path marker_of(const std::filesystem::path& path) { return path
 
 }  // namespace
 
-config::GatewayConfig pull_config() {
-  config::GatewayConfig config;
-  config::PrincipalConfig cdc;
-  cdc.name = kPrincipal;
-  cdc.organisation = kCdc;
-  cdc.roles = {"records.pull"};
-  cdc.purposes = {"PUBHLTH"};
-  cdc.jurisdiction.regions = {"110000"};
-  config.principals.push_back(cdc);
-  config::StatutoryFlowConfig flow;
-  flow.name = "notifiable-disease";
-  flow.organisation = kCdc;
-  flow.purposes = {"PUBHLTH"};
-  flow.categories = {"diagnosis"};
-  flow.legal_basis = "传染病防治法 第三十条 (Law on the Prevention and Control of Infectious Diseases, Art. 30)";
-  config.consent.statutory.push_back(flow);
-  return config;
-}
+config::GatewayConfig pull_config() { return ::kq::testing::cdc_pull_config(kPrincipal, kCdc); }
 
 DataSet build_or_reuse(const std::filesystem::path& path, std::size_t records) {
   DataSet set;

@@ -157,8 +157,7 @@ TEST_F(ChangesFeed, TheAuditNamesEachDisclosureWithItsBasisAndEachDenialWithItsR
   const boost::json::object& unconsented = by_person.at("unconsented");
   EXPECT_EQ(unconsented.at("disclosed"), (boost::json::array{"d-1@1"}));
   EXPECT_EQ(unconsented.at("bases"), (boost::json::array{"statutory:notifiable-disease"}));
-  EXPECT_EQ(unconsented.at("legal_basis"),
-            (boost::json::array{"Law on the Prevention and Control of Infectious Diseases, Art. 30"}));
+  EXPECT_EQ(unconsented.at("legal_basis"), (boost::json::array{::kq::testing::kNotifiableDiseaseBasis}));
   EXPECT_EQ(unconsented.at("denied").at("no_consent").to_number<int>(), 2);  // the person and an observation
 
   // A person with nothing disclosed is a minor failure of the export, one with something a success.

@@ -13,6 +13,7 @@
 #include "gateway/core/json_codec.hpp"
 #include "gateway/pull/api.hpp"
 #include "tests/support/dates.hpp"
+#include "tests/support/pull_config.hpp"
 #include "tests/unit/store/store_test_support.hpp"
 
 namespace kq::pull::testing {
@@ -26,24 +27,7 @@ inline constexpr const char* kNow = "2025-03-01T10:00:00+08:00";
 
 enum class Consent { granted, none, withdrawn };
 
-inline config::GatewayConfig district_config() {
-  config::GatewayConfig config;
-  config::PrincipalConfig cdc;
-  cdc.name = "province-cdc";
-  cdc.organisation = kCdc;
-  cdc.roles = {"records.pull"};
-  cdc.purposes = {"PUBHLTH"};
-  cdc.jurisdiction.regions = {"110000"};
-  config.principals.push_back(cdc);
-  config::StatutoryFlowConfig flow;
-  flow.name = "notifiable-disease";
-  flow.organisation = kCdc;
-  flow.purposes = {"PUBHLTH"};
-  flow.categories = {"diagnosis"};
-  flow.legal_basis = "Law on the Prevention and Control of Infectious Diseases, Art. 30";
-  config.consent.statutory.push_back(flow);
-  return config;
-}
+inline config::GatewayConfig district_config() { return ::kq::testing::cdc_pull_config("province-cdc", kCdc); }
 
 inline core::Consent cdc_consent(const std::string& person, Consent state) {
   core::Consent c;
