@@ -2,6 +2,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include "gateway/consent/scratch_json.hpp"
+
 #include "gateway/core/json_codec.hpp"
 
 namespace kq::consent {
@@ -93,10 +95,9 @@ ConsentTerms consent_terms(const core::Consent& c, std::int64_t version) {
 }
 
 ConsentTerms consent_terms_from_json(std::string_view id, std::int64_t version, std::string_view body_json) {
-  boost::system::error_code ec;
-  const boost::json::value json = boost::json::parse(body_json, ec);
-  if (!ec) {
-    core::Decoded<core::Consent> decoded = core::from_json<core::Consent>(json);
+  const ScratchJson json(body_json);
+  if (json.parsed()) {
+    core::Decoded<core::Consent> decoded = core::from_json<core::Consent>(json.value());
     if (decoded.ok()) {
       ConsentTerms t = consent_terms(*decoded.value, version);
       t.id = std::string(id);  // the store's id is the one audits cite

@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "gateway/consent/scratch_json.hpp"
 #include "gateway/core/identifier_systems.hpp"
 #include "gateway/core/org_codes.hpp"
 
@@ -119,14 +120,13 @@ RecordFacts record_facts(const store::StoredRecord& row, OrgDirectory& orgs) {
   }
   // A person's own record carries its id as person_id and no org_id (see core/record.hpp).
   if (!needs_body(*kind)) return record_facts(*kind, nullptr, row.person_id, row.org_id, orgs);
-  boost::system::error_code ec;
-  const boost::json::value json = boost::json::parse(row.body_json, ec);
-  if (ec || !json.is_object()) {
+  const ScratchJson body(row.body_json);
+  if (body.object() == nullptr) {
     RecordFacts unreadable = record_facts(*kind, nullptr, row.person_id, row.org_id, orgs);
     unreadable.readable = false;
     return unreadable;
   }
-  return record_facts(*kind, &json.get_object(), row.person_id, row.org_id, orgs);
+  return record_facts(*kind, body.object(), row.person_id, row.org_id, orgs);
 }
 
 }  // namespace kq::consent

@@ -3,17 +3,15 @@
 #include <algorithm>
 #include <map>
 
-#include <boost/json/parse.hpp>
-
+#include "gateway/consent/scratch_json.hpp"
 #include "gateway/core/record_validation.hpp"
 
 namespace kq::consent {
 
 std::optional<core::PartialDate> birth_date_of(std::string_view person_body_json) {
-  boost::system::error_code ec;
-  const boost::json::value json = boost::json::parse(person_body_json, ec);
-  if (ec || !json.is_object()) return std::nullopt;
-  const boost::json::value* birth = json.get_object().if_contains("birth_date");
+  const ScratchJson json(person_body_json);
+  if (json.object() == nullptr) return std::nullopt;
+  const boost::json::value* birth = json.object()->if_contains("birth_date");
   const boost::json::string* text = birth ? birth->if_string() : nullptr;
   if (text == nullptr) return std::nullopt;
   auto parsed = core::PartialDate::parse_iso(std::string_view(*text));
