@@ -253,6 +253,26 @@ class CertificateMatrix(AuditedRefusals, GatewayCase):
         self.assertGreaterEqual(metric(text, "kangqiao_client_auth_failures"), 20)
 
 
+class PullApiMatrix(GatewayCase):
+    """The same matrix against the provincial pull API: only the valid, mapped certificate of a
+    principal with records.pull gets data; the rest are refused in the handshake or with 403."""
+    CONFIG = his_config("{certs}/crl.pem").replace(
+        "    serve_health: false\n", "    serve_health: false\n    pull_api: true\n", 1).replace(
+        "    roles: [records.pull]\n",
+        "    roles: [records.pull]\n    purposes: [PUBHLTH]\n    jurisdiction: {{ regions: [\"110000\"] }}\n", 1)
+
+    def test_only_the_entitled_certificate_pulls(self):
+        replies = certificate_matrix(self.gw.certs, self.gw.ingest_port, "GET", "/api/v1/changes?purpose=PUBHLTH",
+                                     mapped="province-platform", wrong_role="hospital-a")
+        self.assertEqual(replies["mapped"].status, 200, replies["mapped"])
+        self.assertIn("records", replies["mapped"].body)
+        self.assertEqual((replies["wrong role"].status, replies["wrong role"].body["code"]), (403, "missing_role"))
+        self.assertEqual(replies["unmapped"].status, 403, replies["unmapped"])
+        self.assertIn("not mapped to a principal", replies["unmapped"].body["detail"])
+        for case, _, _, _ in REFUSED_IN_HANDSHAKE:
+            self.assertEqual(replies[case].status, 0, (case, replies[case]))
+
+
 class ExpiredOrMissingCrl(AuditedRefusals, GatewayCase):
     """Fail closed: the client CA bundle holds the dev CA and a second CA; the CRL file holds only
     the dev CA's CRL, and that one is past its nextUpdate."""
