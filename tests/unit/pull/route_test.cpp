@@ -76,8 +76,10 @@ TEST_F(Route, ALimitOutOfRangeOrNotANumberIsRefused) {
 TEST_F(Route, ACursorThisGatewayDidNotIssueIsRefused) {
   child("p1", Consent::granted, 1);
   const CursorCodec other(fixed_key(8));
-  for (const std::string& since : {std::string("12345"), std::string("not-a-cursor"), other.seal(1),
-                                   cursors_.seal(1).substr(1)}) {
+  const std::string context = "changes|" + config_.principals.front().name + "|PUBHLTH";
+  for (const std::string& since : {std::string("12345"), std::string("not-a-cursor"), other.seal(1, context),
+                                   cursors_.seal(1, context).substr(1),
+                                   cursors_.seal(1, "changes|" + config_.principals.front().name + "|TREAT")}) {
     SCOPED_TRACE(since);
     expect_problem(get("/api/v1/changes", "purpose=PUBHLTH&since=" + since), 400, "invalid_cursor", "since");
   }
@@ -130,7 +132,7 @@ TEST_F(Route, TheFeedPagesAsNdjsonWithACursorThatResumesIt) {
       start = end + 1;
     }
     since = header(r, "Kangqiao-Next-Cursor");
-    ASSERT_TRUE(cursors_.open(since).has_value());
+    ASSERT_TRUE(cursors_.open(since, "changes|" + config_.principals.front().name + "|PUBHLTH").has_value());
     more = header(r, "Kangqiao-More") == "true";
   }
   EXPECT_EQ(ids, (std::vector<std::string>{kHospital, "p1", "o-p1-0", "o-p1-1", "p3", "o-p3-0", "o-p3-1"}));
