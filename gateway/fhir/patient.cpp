@@ -52,6 +52,7 @@ json::object address(const core::Address& a) {
     // place of household registration, which FHIR's use codes have no word for.
     append(out, "extension", extension("address-use", "valueCode", *a.use));
     if (*a.use == "home" || *a.use == "current") out["use"] = "home";
+    if (*a.use == "work") out["use"] = "work";
   }
   if (a.text) out["text"] = *a.text;
   return out;
@@ -65,7 +66,10 @@ json::object contact(const core::Contact& c) {
   if (c.is_guardian) {
     append(out, "relationship", codeable(coding(hl7::kRoleCode, "GUARD", std::string("guardian"))));
   }
-  if (c.name) out["name"] = human_name(*c.name);
+  if (c.name) {
+    json::object name = human_name(*c.name);
+    if (!name.empty()) out["name"] = std::move(name);
+  }
   for (const core::Telecom& t : c.telecom) append(out, "telecom", contact_point(t));
   return out;
 }
@@ -86,7 +90,12 @@ json::object patient(const core::Person& person, const RecordMeta& meta) {
   coded_extension(out, "nationality", "gbt2659-country", person.nationality);
   coded_extension(out, "occupation", "gbt6565-occupation", person.occupation);
   for (const core::Identifier& id : person.identifiers) append(out, "identifier", identifier(id));
-  if (person.name) out["name"] = json::array{human_name(*person.name)};
+  // FHIR forbids empty elements (ele-1): a name of pinyin only, an address or contact with
+  // nothing FHIR can carry, is left out rather than written as {}.
+  if (person.name) {
+    json::object name = human_name(*person.name);
+    if (!name.empty()) out["name"] = json::array{std::move(name)};
+  }
   for (const core::Telecom& t : person.telecom) append(out, "telecom", contact_point(t));
   if (person.sex) {
     if (auto gender = gender_of(*person.sex)) out["gender"] = *gender;
@@ -97,11 +106,17 @@ json::object patient(const core::Person& person, const RecordMeta& meta) {
   } else if (person.deceased) {
     out["deceasedBoolean"] = *person.deceased;
   }
-  for (const core::Address& a : person.addresses) append(out, "address", address(a));
+  for (const core::Address& a : person.addresses) {
+    json::object item = address(a);
+    if (!item.empty()) append(out, "address", std::move(item));
+  }
   if (person.marital_status) {
     out["maritalStatus"] = codeable(coding(local_code_system("gbt2261.2-marital-status"), *person.marital_status));
   }
-  for (const core::Contact& c : person.contacts) append(out, "contact", contact(c));
+  for (const core::Contact& c : person.contacts) {
+    json::object item = contact(c);
+    if (!item.empty()) append(out, "contact", std::move(item));
+  }
   return out;
 }
 

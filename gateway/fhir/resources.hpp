@@ -7,6 +7,7 @@
 // the time the version was written. A field the record does not have is absent from the
 // resource: nothing is defaulted except where FHIR requires an element, and each such case is
 // listed in docs/fhir.md. Serialise the result with core::json_text (plain decimals).
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -81,6 +81,13 @@ SearchParse parse_search(std::string_view resource_type, std::string_view raw_qu
 // raw UTF-8), as clients and FHIR's own examples send it; '%' sequences are kept as they are.
 std::string encode_stray_characters(std::string_view raw);
 
+// The URL of a search as the server understood it: "<base_url>/<type>?…" with every parameter
+// of `request` in one canonical, percent-encoded form (_lastUpdated as ge/lt instants in UTC
+// with milliseconds), plus `_cursor` when given. For Bundle.link self and next: parsing the URL
+// again gives back the same request, so a next link repeats exactly the filters of the search.
+std::string search_url(std::string_view base_url, const SearchRequest& request,
+                       const std::optional<std::string>& cursor);
+
 // One _lastUpdated value ("ge2024-03-05", "lt2024-03-05T08:30:00Z") applied to `request`, for
 // tests and for callers that hold decoded values. The error names the reason.
 std::optional<std::string> apply_last_updated(SearchRequest& request, std::string_view value);

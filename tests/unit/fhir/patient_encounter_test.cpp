@@ -67,6 +67,12 @@ TEST(FhirPatient, AbsentFieldsStayAbsent) {
   person.id = "0190a3c2-7d41-7b0e-9a5c-2f1e0d3c4b5a";
   person.identifiers = {{std::string(core::id_system::kResidentId), "11010519491231002X", std::nullopt, std::nullopt}};
   person.birth_date = core::testing::on("2014-03");
+  // Parts with nothing FHIR can carry are left out, never written as {} (FHIR's ele-1).
+  person.name = core::HumanName{std::nullopt, std::nullopt, std::nullopt, std::string("Wang Xiuying")};
+  person.addresses = {core::Address{}};
+  core::Contact linked_only;
+  linked_only.person_id = "p-2";
+  person.contacts = {linked_only};
   const boost::json::value p = fhir_of(person);
   EXPECT_EQ(text(p, "/id"), "0190a3c2-7d41-7b0e-9a5c-2f1e0d3c4b5a");
   EXPECT_EQ(text(p, "/birthDate"), "2014-03");  // the precision the source had

@@ -1,6 +1,9 @@
 // parse_search: percent-decoding, the supported parameters, and every way a query is refused.
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 #include "gateway/core/dates.hpp"
 #include "gateway/fhir/search.hpp"
 
@@ -140,6 +143,45 @@ TEST(FhirSearch, LastUpdatedValuesThatAreNotDatesOrUseOtherPrefixesAreRefused) {
     EXPECT_EQ(e.param, "_lastUpdated") << q;
     EXPECT_FALSE(e.message.empty());
   }
+}
+
+}  // namespace
+}  // namespace kq::fhir
+
+namespace kq::fhir {
+namespace {
+
+// The query part of a search_url, for parsing it again.
+std::string query_of(const std::string& url) { return url.substr(url.find('?') + 1); }
+
+TEST(FhirSearchUrl, ParsingTheUrlAgainGivesTheSameRequest) {
+  for (const auto& [type, query] : std::vector<std::pair<std::string, std::string>>{
+           {"Patient", "identifier=urn:oid:2.16.156.10011.1.3%7C11010519491231002X&_count=20"},
+           {"Patient", R"(identifier=a\|b\,c\\d|v 1\,2&_lastUpdated=gt2024-03-05T08:30:00.5%2B05:30)"},
+           {"Patient", "identifier=%7Conly-value"},
+           {"Patient", "identifier=%E5%BC%A0"},
+           {"Observation", "patient=p-1&_lastUpdated=ge2024-03-01&_lastUpdated=lt2024-04"},
+           {"Consent", ""}}) {
+    const SearchParse first = parse_search(type, query);
+    ASSERT_TRUE(first.request) << query << ": " << (first.error ? first.error->message : "");
+    const std::string url = search_url("https://gw.example/fhir", *first.request, std::nullopt);
+    const SearchParse again = parse_search(type, query_of(url));
+    ASSERT_TRUE(again.request) << url << ": " << (again.error ? again.error->message : "");
+    EXPECT_EQ(*again.request, *first.request) << url;
+  }
+}
+
+TEST(FhirSearchUrl, CanonicalFormWithTheCursorEncoded) {
+  SearchRequest r;
+  r.resource_type = "Observation";
+  r.patient_id = "p-1";
+  r.updated_from_ms = 1'709'568'000'000;  // 2024-03-04T16:00:00Z
+  r.count = 50;
+  EXPECT_EQ(search_url("https://gw.example/fhir", r, std::string("c+1/2=")),
+            "https://gw.example/fhir/Observation?_lastUpdated=ge2024-03-04T16:00:00.000Z&patient=Patient/p-1"
+            "&_count=50&_cursor=c%2B1/2%3D");
+  EXPECT_EQ(parse_search("Observation", query_of(search_url("https://x", r, std::string("c+1/2=")))).request->cursor,
+            "c+1/2=");
 }
 
 }  // namespace
