@@ -94,20 +94,26 @@ def observation(person_id, value):
             "value": {"type": "quantity", "value": value, "unit": "cm"}, "effective_time": "2025-03-01T09:00:00+08:00"}
 
 
+def start_pull_gateway(case):
+    """A gateway with CONFIG for a test class (a Shanghai platform's certificate beside the dev
+    ones), holding the Beijing hospital the records are written by."""
+    case.gw = Gateway()
+    case.addClassCleanup(case.gw.cleanup)
+    issue_client_cert(case.gw.certs, case.gw.certs, "shanghai-platform",
+                      "/C=CN/O=Demo Shanghai Platform/CN=shanghai-platform")
+    case.gw.write_config(text=CONFIG)
+    case.gw.start()
+    # Where the hospital lies decides whose jurisdiction its records fall in.
+    status, _, reply = case.gw.post("/v1/records", json.dumps(
+        {"kind": "organization", "id": ORG_A, "name": "示范区医院", "type": "hospital", "admin_code": "110105"},
+        ensure_ascii=False))
+    assert status == 201, reply
+
+
 class PullApi(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.gw = Gateway()
-        cls.addClassCleanup(cls.gw.cleanup)
-        issue_client_cert(cls.gw.certs, cls.gw.certs, "shanghai-platform",
-                          "/C=CN/O=Demo Shanghai Platform/CN=shanghai-platform")
-        cls.gw.write_config(text=CONFIG)
-        cls.gw.start()
-        # Where the hospital lies decides whose jurisdiction its records fall in.
-        status, _, reply = cls.gw.post("/v1/records", json.dumps(
-            {"kind": "organization", "id": ORG_A, "name": "示范区医院", "type": "hospital", "admin_code": "110105"},
-            ensure_ascii=False))
-        assert status == 201, reply
+        start_pull_gateway(cls)
 
     # -- helpers ---------------------------------------------------------------------------------
 

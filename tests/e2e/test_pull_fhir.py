@@ -11,8 +11,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import SOURCE_DIR, Gateway, issue_client_cert
-from test_pull_api import CONFIG, ORG_A, RESIDENT_ID, observation, person, resident_id
+from test_pull_api import RESIDENT_ID, observation, person, resident_id, start_pull_gateway
 
 VALIDATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fhir", "validate_fhir.js")
 WALK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fhir", "fhir_client_walk.mjs")
@@ -22,13 +21,7 @@ PURPOSE = {"X-Purpose-Of-Use": "PUBHLTH"}
 class PullFhir(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.gw = Gateway()
-        cls.addClassCleanup(cls.gw.cleanup)
-        issue_client_cert(cls.gw.certs, cls.gw.certs, "shanghai-platform",
-                          "/C=CN/O=Demo Shanghai Platform/CN=shanghai-platform")
-        cls.gw.write_config(text=CONFIG)
-        cls.gw.start()
-        cls.post({"kind": "organization", "id": ORG_A, "name": "示范区医院", "type": "hospital", "admin_code": "110105"})
+        start_pull_gateway(cls)
         # Four consented adults with two observations each, and one person without consent.
         cls.consented = []
         for i in range(4):
