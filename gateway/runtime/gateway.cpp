@@ -293,6 +293,8 @@ std::vector<std::string> Gateway::readiness_problems() const {
   if (const store::Store* store = open_store_or_null()) {
     const auto health = store->health();
     if (!health.writable) problems.push_back("store not writable: " + health.last_error);
+    // The other listeners bind once the store is open: ready means they accept too.
+    if (!listeners_started_.load(std::memory_order_acquire)) problems.push_back("listeners starting");
   } else {
     std::lock_guard lock(open_error_mutex_);
     problems.push_back("store opening" + (open_error_.empty() ? "" : ": " + open_error_));
@@ -392,6 +394,7 @@ int Gateway::run(bool handle_signals) {
   int exit_code = 0;
   if (open_store_when_possible(exit_code)) {
     start_listeners(/*serving_health=*/false);
+    listeners_started_.store(true, std::memory_order_release);
     {
       std::lock_guard lock(state_mutex_);
       start_schedules(adapters_);

@@ -88,6 +88,7 @@ class Gateway : net::IngestHandler, net::StatusSource {
   config::GatewayConfig config_;
   std::unique_ptr<store::Store> store_;  // set once by run(); read through open_store_or_null()
   std::atomic<bool> store_open_{false};
+  std::atomic<bool> listeners_started_{false};  // the listeners without /healthz are bound
   mutable std::mutex open_error_mutex_;
   std::string open_error_;  // why the store has not opened yet (for /readyz)
   plugin_host::PluginRegistry registry_;
