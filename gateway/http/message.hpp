@@ -36,7 +36,8 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;  // beside Content-Type and Server
 };
 
-// RFC 7807 problem document.
-Response problem(int status, const std::string& title, const std::string& detail);
+// RFC 7807 problem document; `code`, when given, is a machine-readable reason beside the text
+// (an extension member).
+Response problem(int status, const std::string& title, const std::string& detail, std::string_view code = {});
 
 }  // namespace kq::http

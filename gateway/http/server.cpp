@@ -26,12 +26,13 @@ namespace bhttp = boost::beast::http;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr int kRetryAfterSeconds = 5;  // Retry-After of every 503 reply
 
-Response problem(int status, const std::string& title, const std::string& detail) {
+Response problem(int status, const std::string& title, const std::string& detail, std::string_view code) {
   boost::json::object o;
   o["type"] = "about:blank";
   o["title"] = title;
   o["status"] = status;
   if (!detail.empty()) o["detail"] = detail;
+  if (!code.empty()) o["code"] = code;
   return Response{status, "application/problem+json", boost::json::serialize(o), {}};
 }
 

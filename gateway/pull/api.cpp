@@ -150,11 +150,10 @@ void PullApi::serve(const http::Request& request, const config::PrincipalConfig&
     reply_to(std::move(response));
   };
   store::Store* store = services_.store();
-  const bool fhir = request.path.starts_with("/fhir");
   // Errors of the FHIR endpoints are OperationOutcomes, those of /api/v1 RFC 7807 problems.
-  auto failure = [fhir](int status, const std::string& title, const std::string& detail, const std::string& code) {
-    if (!fhir) return problem_reply(status, title, detail, code).response;
-    return fhir_problem(status, status == 503 ? "transient" : status >= 500 ? "exception" : "invalid", detail).response;
+  auto failure = [path = request.path](int status, const std::string& title, const std::string& detail,
+                                       const std::string& code) {
+    return error_reply(path, status, title, detail, code).response;
   };
   if (store == nullptr) {
     done(failure(503, "Service unavailable", "the store is still opening", "store_opening"));

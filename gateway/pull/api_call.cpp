@@ -7,6 +7,7 @@
 
 #include "gateway/core/dates.hpp"
 #include "gateway/core/json_text.hpp"
+#include "gateway/pull/fhir_types.hpp"
 
 namespace kq::pull {
 
@@ -17,15 +18,23 @@ ApiResult reply(http::Response response) {
 }
 
 ApiResult problem_reply(int status, const std::string& title, const std::string& detail, const std::string& code) {
-  http::Response response = http::problem(status, title, detail);
-  if (!code.empty()) {
-    // The machine-readable reason beside the text, as an RFC 7807 extension member.
-    response.body.pop_back();
-    response.body += ",\"code\":";
-    core::append_json_string(response.body, code);
-    response.body += '}';
-  }
-  return reply(std::move(response));
+  return reply(http::problem(status, title, detail, code));
+}
+
+ApiResult error_reply(std::string_view path, int status, const std::string& title, const std::string& detail,
+                      const std::string& code) {
+  if (!path.starts_with("/fhir")) return problem_reply(status, title, detail, code);
+  const std::string_view issue = status == 403 ? "forbidden"
+                                 : status == 404 ? "not-found"
+                                 : status == 503 ? "transient"
+                                 : status >= 500 ? "exception"
+                                                 : "invalid";
+  return fhir_problem(status, issue, detail);
+}
+
+std::string base_url(const ApiCall& call) {
+  std::string host(call.request.header("host"));
+  return "https://" + (host.empty() ? std::string("localhost") : host);
 }
 
 std::string purpose_of(const ApiCall& call) {
@@ -40,7 +49,7 @@ std::variant<consent::Request, ApiResult> open_pull(const ApiCall& call, std::st
   if (auto* request = std::get_if<consent::Request>(&opened)) return std::move(*request);
   const consent::Refusal& refusal = std::get<consent::Refusal>(opened);
   const std::string code(consent::refusal_code(refusal.reason));
-  ApiResult out = problem_reply(403, "Forbidden", refusal.message, code);
+  ApiResult out = error_reply(call.request.path, 403, "Forbidden", refusal.message, code);
   boost::json::object detail;
   detail["api"] = api;
   detail["purpose"] = purpose;
@@ -52,25 +61,15 @@ std::variant<consent::Request, ApiResult> open_pull(const ApiCall& call, std::st
   return out;
 }
 
-void audit_disclosure(ApiResult& result, Disclosure& disclosure, std::string_view peer) {
+void audit_disclosure(ApiResult& result, Disclosure& disclosure) {
   result.disclosed += disclosure.records.size();
   result.denied += disclosure.denied;
   for (store::AuditEntry& entry : disclosure.audit) result.batch.audit.push_back(std::move(entry));
-  if (!result.batch.audit.empty() && !peer.empty()) {
-    // Where the request came from, once, on the request's own entry (the first).
-    std::string& detail = result.batch.audit.front().detail_json;
-    if (detail.size() > 1 && detail.back() == '}') {
-      detail.pop_back();
-      detail += ",\"peer\":";
-      core::append_json_string(detail, peer);
-      detail += '}';
-    }
-  }
 }
 
 SingleRecord decide_single(const ApiCall& call, const consent::Request& request, std::string_view api,
                            std::optional<store::StoredRecord> row, const std::string& asked) {
-  DisclosureBuilder builder(request, std::string(api), asked);
+  DisclosureBuilder builder(request, std::string(api), asked, call.request.peer);
   std::vector<store::StoredRecord> rows;
   if (row) rows.push_back(std::move(*row));
   builder.offer(call.reader, std::span(rows), 1);

@@ -48,6 +48,13 @@ struct ApiResult {
 ApiResult reply(http::Response response);
 ApiResult problem_reply(int status, const std::string& title, const std::string& detail,
                         const std::string& code = {});
+// An error in the form of the endpoint asked: an OperationOutcome under /fhir, an RFC 7807
+// problem with `code` elsewhere.
+ApiResult error_reply(std::string_view path, int status, const std::string& title, const std::string& detail,
+                      const std::string& code);
+
+// "https://host:port" as the client addressed the gateway, for links it follows back.
+std::string base_url(const ApiCall& call);
 
 // The purpose of use a pull names: the `purpose` parameter or the X-Purpose-Of-Use header.
 std::string purpose_of(const ApiCall& call);
@@ -58,8 +65,8 @@ std::string purpose_of(const ApiCall& call);
 std::variant<consent::Request, ApiResult> open_pull(const ApiCall& call, std::string_view api,
                                                     std::optional<std::string> purpose = std::nullopt);
 
-// The disclosure's audit entries go into the reply's batch.
-void audit_disclosure(ApiResult& result, Disclosure& disclosure, std::string_view peer);
+// The disclosure's audit entries go into the reply's batch, its counts into the reply's.
+void audit_disclosure(ApiResult& result, Disclosure& disclosure);
 
 // One record asked for by id or identifier, decided: disclosed, not found (absent, or outside the
 // jurisdiction: the caller cannot tell which) or denied by consent.

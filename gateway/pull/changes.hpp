@@ -29,19 +29,13 @@ struct ChangesLimits {
 ChangesPage read_changes(DisclosureBuilder& builder, store::Reader& reader, std::int64_t after,
                          std::size_t limit, const ChangesLimits& limits = {});
 
+using Keep = std::function<bool(const store::StoredRecord&)>;
+
 // The latest versions that `query` selects (query.kinds, person_ids, written range), paged the same
-// way from query.after_seq: permitted records until `limit` are kept. `keep` (optional) drops
-// rows before they are decided (a filter the store cannot apply, such as data categories), so
-// they are neither counted nor audited.
-struct CurrentPage {
-  Disclosure disclosure;
-  std::int64_t next_after = 0;
-  bool more = false;
-};
-// Like the changes feed, a page goes through at most `scan_budget` rows and then returns short
-// with more = true, so that a search few records of which are permitted cannot scan the store.
-CurrentPage read_current(DisclosureBuilder& builder, store::Reader& reader, store::RecordQuery query,
-                         std::size_t limit, const std::function<bool(const store::StoredRecord&)>& keep = {},
-                         std::size_t scan_budget = ChangesLimits{}.scan_budget);
+// way from query.after_seq, with the same scan budget. `keep` (optional) drops rows before they are
+// decided (a filter the store cannot apply, such as data categories), so they are neither counted
+// nor audited.
+ChangesPage read_current(DisclosureBuilder& builder, store::Reader& reader, store::RecordQuery query,
+                         std::size_t limit, const Keep& keep = {}, const ChangesLimits& limits = {});
 
 }  // namespace kq::pull

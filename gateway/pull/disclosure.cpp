@@ -24,8 +24,9 @@ boost::json::object counts(const std::map<std::string, std::size_t>& tally) {
 
 }  // namespace
 
-DisclosureBuilder::DisclosureBuilder(const consent::Request& request, std::string api, std::string query)
-    : request_(request), api_(std::move(api)), query_(std::move(query)) {}
+DisclosureBuilder::DisclosureBuilder(const consent::Request& request, std::string api, std::string query,
+                                     std::string peer)
+    : request_(request), api_(std::move(api)), query_(std::move(query)), peer_(std::move(peer)) {}
 
 std::size_t DisclosureBuilder::offer(store::Reader& reader, std::span<const store::StoredRecord> rows,
                                      std::size_t room) {
@@ -74,6 +75,7 @@ Disclosure DisclosureBuilder::finish() {
     detail["decided"] = decided_;
     detail["returned"] = out.records.size();
     detail["decisions"] = counts(outcomes_);
+    if (!peer_.empty()) detail["peer"] = peer_;
     out.audit.push_back(store::AuditEntry{0, std::string(store::audit_event::query), store::AuditAction::read,
                                           store::AuditOutcome::success, actor, org, core::json_text(detail)});
   }

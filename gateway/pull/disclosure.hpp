@@ -25,8 +25,9 @@ struct Disclosure {
 class DisclosureBuilder {
  public:
   // `api` names the endpoint in the audit entries ("changes", "person-records", "fhir-search", …);
-  // `query` is what the caller asked, without personal data (the audit keeps it as given).
-  DisclosureBuilder(const consent::Request& request, std::string api, std::string query);
+  // `query` is what the caller asked, without personal data (the audit keeps it as given);
+  // `peer` where the request came from (empty for the gateway's own work).
+  DisclosureBuilder(const consent::Request& request, std::string api, std::string query, std::string peer = {});
 
   // Decides `rows` in order and keeps the permitted ones until `room` of them are kept. Returns
   // how many rows it went through: all of them, or up to and including the one that filled the
@@ -50,6 +51,7 @@ class DisclosureBuilder {
   const consent::Request& request_;
   std::string api_;
   std::string query_;
+  std::string peer_;
   std::vector<store::StoredRecord> records_;
   std::map<std::string, PersonTally> persons_;
   std::map<std::string, std::size_t> outcomes_;  // reason code → records, for the request entry

@@ -19,12 +19,6 @@ namespace kq::pull {
 
 namespace {
 
-std::string base_url(const ApiCall& call) {
-  std::string host(call.request.header("host"));
-  if (host.empty()) host = "localhost";
-  return "https://" + host;
-}
-
 ApiResult not_found_job() { return fhir_problem(404, "not-found", "no such export job"); }
 
 ApiResult export_status_reply(const ApiCall& call, const std::string& job);
@@ -62,16 +56,7 @@ ApiResult fhir_export_kickoff(const ApiCall& call) {
     request.since_ms = *ms;
   }
   auto opened = open_pull(call, "bulk-export");
-  if (auto* refused = std::get_if<ApiResult>(&opened)) {
-    // The same refusal, audited the same way, worded as FHIR.
-    boost::system::error_code ec;
-    const boost::json::value problem = boost::json::parse(refused->response.body, ec);
-    const boost::json::value* detail = !ec && problem.is_object() ? problem.get_object().if_contains("detail") : nullptr;
-    refused->response = fhir_problem(403, "forbidden", detail != nullptr && detail->is_string()
-                                                           ? std::string(detail->get_string())
-                                                           : "forbidden").response;
-    return std::move(*refused);
-  }
+  if (auto* refused = std::get_if<ApiResult>(&opened)) return std::move(*refused);
   request.request = std::get<consent::Request>(std::move(opened));
   request.base_url = base_url(call);
   request.request_url = request.base_url + call.request.path + (call.request.query.empty() ? "" : "?" + call.request.query);
@@ -164,10 +149,7 @@ ApiResult fhir_export_file(const ApiCall& call, const std::string& job, const st
   // The download is the disclosure: decided again now, for the export's purpose, so that a
   // consent withdrawn or a role taken away since the export ran is honoured.
   auto opened = open_pull(call, "bulk-file", status->request.request.purpose);
-  if (auto* refused = std::get_if<ApiResult>(&opened)) {
-    refused->response = fhir_problem(403, "forbidden", "this client may no longer pull for the export's purpose").response;
-    return std::move(*refused);
-  }
+  if (auto* refused = std::get_if<ApiResult>(&opened)) return std::move(*refused);
   const consent::Request& request = std::get<consent::Request>(opened);
   std::ifstream in(*path, std::ios::binary);
   if (!in) return fhir_problem(500, "exception", "the export file cannot be read");
@@ -176,7 +158,7 @@ ApiResult fhir_export_file(const ApiCall& call, const std::string& job, const st
   std::vector<std::string> lines;
   std::vector<store::StoredRecord> rows;
   auto decide_chunk = [&] {
-    DisclosureBuilder builder(request, "bulk-file", asked);
+    DisclosureBuilder builder(request, "bulk-file", asked, call.request.peer);
     builder.offer(call.reader, std::span(rows), rows.size());
     Disclosure disclosure = builder.finish();
     std::set<std::string> permitted;
@@ -184,7 +166,7 @@ ApiResult fhir_export_file(const ApiCall& call, const std::string& job, const st
     for (std::size_t i = 0; i < lines.size(); ++i) {
       if (permitted.contains(rows[i].id)) out.response.body += lines[i] + '\n';
     }
-    audit_disclosure(out, disclosure, call.request.peer);
+    audit_disclosure(out, disclosure);
     lines.clear();
     rows.clear();
   };

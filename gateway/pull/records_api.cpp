@@ -80,7 +80,7 @@ ApiResult single_record(const ApiCall& call, const consent::Request& request, st
     out = problem_reply(403, "Forbidden", "no consent or legal basis permits this disclosure for purpose " +
                                               request.purpose, "consent_denied");
   }
-  audit_disclosure(out, single.disclosure, call.request.peer);
+  audit_disclosure(out, single.disclosure);
   return out;
 }
 
@@ -98,7 +98,7 @@ ApiResult get_changes(const ApiCall& call) {
   if (auto* refused = std::get_if<ApiResult>(&opened)) return std::move(*refused);
   const consent::Request& request = std::get<consent::Request>(opened);
 
-  DisclosureBuilder builder(request, "changes", call.request.query);
+  DisclosureBuilder builder(request, "changes", call.request.query, call.request.peer);
   ChangesPage page = read_changes(builder, call.reader, *since, *limit);
   const std::string cursor = call.cursors.seal(page.next_after, context);
   http::Response response;
@@ -116,7 +116,7 @@ ApiResult get_changes(const ApiCall& call) {
   response.headers.emplace_back("Kangqiao-Next-Cursor", cursor);
   response.headers.emplace_back("Kangqiao-More", page.more ? "true" : "false");
   ApiResult out = reply(std::move(response));
-  audit_disclosure(out, page.disclosure, call.request.peer);
+  audit_disclosure(out, page.disclosure);
   return out;
 }
 
@@ -198,8 +198,8 @@ ApiResult get_person_records(const ApiCall& call, const std::string& person_id) 
   }
   if (!found) {
     ApiResult out = problem_reply(404, "Not found", "no such person", "not_found");
-    Disclosure nothing = DisclosureBuilder(request, "person-records", person_id).finish();
-    audit_disclosure(out, nothing, call.request.peer);
+    Disclosure nothing = DisclosureBuilder(request, "person-records", person_id, call.request.peer).finish();
+    audit_disclosure(out, nothing);
     return out;
   }
   // Persons merged with this one are the same human: their records are this person's too.
@@ -207,10 +207,11 @@ ApiResult get_person_records(const ApiCall& call, const std::string& person_id) 
   if (auto it = same.same_person.find(person_id); it != same.same_person.end()) query.person_ids = it->second;
   if (query.person_ids.empty()) query.person_ids.push_back(person_id);
 
-  DisclosureBuilder builder(request, "person-records", call.request.query.empty() ? person_id
-                                                                                  : person_id + "?" + call.request.query);
+  DisclosureBuilder builder(request, "person-records",
+                            call.request.query.empty() ? person_id : person_id + "?" + call.request.query,
+                            call.request.peer);
   query.after_seq = *after;
-  std::function<bool(const store::StoredRecord&)> keep;
+  Keep keep;
   if (!wanted.empty()) {
     keep = [wanted](const store::StoredRecord& r) {
       boost::system::error_code ec;
@@ -220,7 +221,7 @@ ApiResult get_person_records(const ApiCall& call, const std::string& person_id) 
       return (core::categories_of(*kind, body.get_object()).bits() & wanted.bits()) != 0;
     };
   }
-  CurrentPage page = read_current(builder, call.reader, query, *limit, keep);
+  ChangesPage page = read_current(builder, call.reader, query, *limit, keep);
   Disclosure& disclosure = page.disclosure;
   const bool more = page.more;
   const std::int64_t position = page.next_after;
@@ -233,7 +234,7 @@ ApiResult get_person_records(const ApiCall& call, const std::string& person_id) 
   }
   body += '}';
   ApiResult out = reply(http::Response{200, "application/json", std::move(body), {}});
-  audit_disclosure(out, disclosure, call.request.peer);
+  audit_disclosure(out, disclosure);
   return out;
 }
 

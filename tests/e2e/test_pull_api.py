@@ -262,6 +262,11 @@ class PullApi(unittest.TestCase):
         status, _, records = self.pull(f"/api/v1/persons/{pid}/records", purpose="PUBHLTH", kind="observation")
         self.assertEqual(status, 200, records)
         self.assertEqual([r["body"]["value"]["value"] for r in records["records"]], [180])
+        # By data category: the height is health_exam, not vision.
+        status, _, by_category = self.pull(f"/api/v1/persons/{pid}/records", purpose="PUBHLTH", category="health_exam")
+        self.assertEqual([r["kind"] for r in by_category["records"]], ["observation"], by_category)
+        status, _, by_category = self.pull(f"/api/v1/persons/{pid}/records", purpose="PUBHLTH", category="vision")
+        self.assertEqual((status, by_category["records"]), (200, []))
         # Shanghai's platform: the Beijing person is "not found", word for word like a person who
         # does not exist at all.
         outside = self.pull("/api/v1/persons", client="shanghai-platform", purpose="PUBHLTH",
@@ -295,6 +300,10 @@ class PullApi(unittest.TestCase):
         # The pull API's entries are links of the same hash chain as every other entry.
         verify = subprocess.run([BIN, "audit", "verify", "--path", self.gw.db_path], capture_output=True, text=True)
         self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
+        # The requests are counted by endpoint and status for the operator.
+        status, metrics = self.gw.get("/metrics")
+        self.assertRegex(metrics, r'kangqiao_api_requests_total\{endpoint="api/v1/changes",status="403"\} [1-9]')
+        self.assertRegex(metrics, r'kangqiao_api_requests_total\{endpoint="api/v1/changes",status="400"\} [1-9]')
 
     def test_a_statutory_flow_discloses_what_it_covers_without_consent(self):
         pid = self.new_person(resident_id("11010519800501009"), "吴六")

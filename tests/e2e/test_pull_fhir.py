@@ -94,6 +94,11 @@ class PullFhir(unittest.TestCase):
         self.assertTrue(all(len(b.get("entry", [])) == 2 for b in bundles[:-1]), "full pages while more exist")
         observations, _ = self.search_all(f"/fhir/Observation?patient=Patient/{self.consented[0]}")
         self.assertEqual(len(observations), 2)
+        # _lastUpdated bounds when the gateway wrote them.
+        recent, _ = self.search_all(f"/fhir/Observation?patient=Patient/{self.consented[0]}&_lastUpdated=ge2020-01-01")
+        self.assertEqual(len(recent), 2)
+        future, _ = self.search_all(f"/fhir/Observation?patient=Patient/{self.consented[0]}&_lastUpdated=ge2100-01-01")
+        self.assertEqual(future, [])
         self.assertEqual({o["subject"]["reference"] for o in observations}, {f"Patient/{self.consented[0]}"})
         status, _, text = self.get("/fhir/metadata")
         self.assertEqual(status, 200, text)
