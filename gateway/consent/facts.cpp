@@ -21,34 +21,6 @@ ConsentTerms::State state_of(const core::Consent& c) {
   return ConsentTerms::State::inactive;
 }
 
-const boost::json::value* at_path(const boost::json::object& body, std::string_view key, std::string_view member) {
-  const boost::json::value* v = body.if_contains(key);
-  if (v == nullptr || member.empty()) return v;
-  const boost::json::object* o = v->if_object();
-  return o ? o->if_contains(member) : nullptr;
-}
-
-struct DayField {
-  core::RecordKind kind;
-  std::string_view key;
-  std::string_view member;  // inside an object (period.start), or empty
-};
-
-constexpr DayField kDayFields[] = {
-    {core::RecordKind::observation, "effective_time", ""},
-    {core::RecordKind::encounter, "period", "start"},
-    {core::RecordKind::fitness_test, "test_date", ""},
-    {core::RecordKind::vision_screening, "date", ""},
-    {core::RecordKind::mental_health_screening, "administered_at", ""},
-    {core::RecordKind::diagnosis, "recorded_at", ""},
-    {core::RecordKind::procedure, "performed_date", ""},
-    {core::RecordKind::inpatient_summary, "admitted_at", ""},
-    {core::RecordKind::enrollment, "period", "start"},
-    {core::RecordKind::consent, "granted_at", ""},
-    {core::RecordKind::provenance, "received_at", ""},
-    {core::RecordKind::audit_event, "recorded_at", ""},
-};
-
 }  // namespace
 
 ConsentTerms consent_terms(const core::Consent& c, std::int64_t version) {
@@ -112,21 +84,6 @@ ConsentTerms consent_terms_from_json(std::string_view id, std::int64_t version, 
   t.all_categories = true;
   t.expressed_ms = kNever;
   return t;
-}
-
-std::optional<std::int64_t> record_day(core::RecordKind kind, const boost::json::object& body) {
-  for (const DayField& f : kDayFields) {
-    if (f.kind != kind) continue;
-    const boost::json::value* v = at_path(body, f.key, f.member);
-    const boost::json::string* text = v ? v->if_string() : nullptr;
-    if (text == nullptr) return std::nullopt;
-    std::string_view date(*text);
-    date = date.substr(0, date.find('T'));  // the wall-clock date of a date-time
-    auto parsed = core::PartialDate::parse_iso(date);
-    if (!parsed) return std::nullopt;
-    return parsed->first_day_number();
-  }
-  return std::nullopt;
 }
 
 }  // namespace kq::consent

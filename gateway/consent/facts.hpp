@@ -78,8 +78,4 @@ struct RecordFacts {
   Places places;
 };
 
-// The earliest day a record describes (its effective time, test date, admission …) read from its
-// body; nothing for a person or an organisation, or when the record does not say.
-std::optional<std::int64_t> record_day(core::RecordKind kind, const boost::json::object& body);
-
 }  // namespace kq::consent

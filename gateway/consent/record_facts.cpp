@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include "gateway/consent/scratch_json.hpp"
+#include "gateway/core/disclosure_facts.hpp"
 #include "gateway/core/identifier_systems.hpp"
 #include "gateway/core/org_codes.hpp"
 
@@ -95,16 +96,27 @@ std::vector<std::string> OrgDirectory::look_up(const std::string& org_id) {
   return {};
 }
 
+namespace {
+
+// The day matters only where the categories are not sensitive by themselves (see needs_body).
+RecordFacts facts_of(RecordKind kind, const core::DisclosureFacts& content, const std::string& person_id,
+                     const std::string& org_id, OrgDirectory& orgs) {
+  RecordFacts facts;
+  facts.kind = kind;
+  facts.categories = content.categories;
+  facts.subject = person_id;
+  if (!facts.categories.any_sensitive()) facts.day = content.day;
+  add_org(facts.places, org_id, orgs);
+  return facts;
+}
+
+}  // namespace
+
 RecordFacts record_facts(RecordKind kind, const boost::json::object* body, const std::string& person_id,
                          const std::string& org_id, OrgDirectory& orgs) {
   static const boost::json::object kEmpty;
   const boost::json::object& fields = body ? *body : kEmpty;
-  RecordFacts facts;
-  facts.kind = kind;
-  facts.categories = core::categories_of(kind, fields);
-  facts.subject = person_id;
-  if (!facts.categories.any_sensitive()) facts.day = record_day(kind, fields);
-  add_org(facts.places, org_id, orgs);
+  RecordFacts facts = facts_of(kind, core::disclosure_facts(kind, fields), person_id, org_id, orgs);
   if (kind == RecordKind::person) add_person_places(facts.places, fields, orgs);
   return facts;
 }
@@ -120,6 +132,12 @@ RecordFacts record_facts(const store::StoredRecord& row, OrgDirectory& orgs) {
   }
   // A person's own record carries its id as person_id and no org_id (see core/record.hpp).
   if (!needs_body(*kind)) return record_facts(*kind, nullptr, row.person_id, row.org_id, orgs);
+  // What the writer computed from the body, when the rules were the same as this build's.
+  // A person's places are in its body, so a person is always read.
+  if (row.facts_version == core::disclosure_facts_version() && *kind != RecordKind::person) {
+    const core::DisclosureFacts stored{core::CategorySet::from_bits(row.category_bits), row.record_day};
+    return facts_of(*kind, stored, row.person_id, row.org_id, orgs);
+  }
   const ScratchJson body(row.body_json);
   if (body.object() == nullptr) {
     RecordFacts unreadable = record_facts(*kind, nullptr, row.person_id, row.org_id, orgs);

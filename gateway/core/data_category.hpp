@@ -83,6 +83,12 @@ class CategorySet {
   constexpr bool covers(CategorySet other) const { return (other.bits_ & ~bits_) == 0; }
   constexpr bool empty() const { return bits_ == 0; }
   constexpr std::uint32_t bits() const { return bits_; }
+  // The set whose bits() these are (as the store keeps them).
+  static constexpr CategorySet from_bits(std::uint32_t bits) {
+    CategorySet set;
+    set.bits_ = bits;
+    return set;
+  }
   constexpr bool operator==(const CategorySet&) const = default;
   // Any category in the set is sensitive / is about a person.
   bool any_sensitive() const;

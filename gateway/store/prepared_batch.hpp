@@ -6,8 +6,10 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <optional>
 #include <vector>
 
+#include "gateway/core/disclosure_facts.hpp"
 #include "gateway/store/write_batch.hpp"
 
 namespace kq::store {
@@ -27,6 +29,10 @@ struct PreparedRecord {
   static constexpr std::size_t kNoRef = static_cast<std::size_t>(-1);
   std::size_t id_ref = kNoRef;      // filed under this ref's person id (a person record)
   std::size_t person_ref = kNoRef;  // its person_id column is this ref's person id
+  // Categories and day for disclosure decisions, from the body while it is still a tree; none for
+  // a person (the writer may merge its body with the stored one, and a decision reads a person's
+  // places from the body anyway) or a kind this build does not know.
+  std::optional<core::DisclosureFacts> facts;
 };
 
 struct PreparedBatch {

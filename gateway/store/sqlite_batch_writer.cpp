@@ -44,7 +44,8 @@ BatchWriter::BatchWriter(Connection& db, audit::ChainSettings audit)
           db.prepare("SELECT version, body FROM record WHERE id = ?1 ORDER BY version DESC LIMIT 1")),
       insert_record_(
           db.prepare("INSERT INTO record (id, version, kind, person_id, org_id, body, message_id, "
-                     "written_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")),
+                     "written_at_ms, facts_version, category_bits, record_day) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")),
       records_of_message_(
           db.prepare("SELECT id, version, seq FROM record WHERE message_id = ?1 ORDER BY seq")),
       insert_dead_letter_(
@@ -96,6 +97,21 @@ bool BatchWriter::checkpoint_truncate(std::chrono::milliseconds wait,
 }
 
 namespace {
+
+// Columns 9–11 of the record insert: NULL when the facts were not computed, so that a decision
+// reads them from the body.
+void bind_facts(Query& insert, const std::optional<core::DisclosureFacts>& facts) {
+  if (!facts) {
+    insert.bind_null(9).bind_null(10).bind_null(11);
+    return;
+  }
+  insert.bind(9, core::disclosure_facts_version()).bind(10, std::int64_t{facts->categories.bits()});
+  if (facts->day) {
+    insert.bind(11, *facts->day);
+  } else {
+    insert.bind_null(11);
+  }
+}
 
 // The message the batch's records and audit rows come from: its own raw message, or the stored
 // one it reprocesses.
@@ -321,16 +337,17 @@ void BatchWriter::insert_records(PreparedBatch& p, std::int64_t now_ms, WriteRes
         }
       }
     }
-    insert_record_.query()
-        .bind(1, id)
+    Query insert = insert_record_.query();
+    insert.bind(1, id)
         .bind(2, version)
         .bind(3, r.kind)
         .bind_or_null(4, person_id)
         .bind_or_null(5, r.org_id)
         .bind(6, body)
         .bind_or_null(7, message_id)
-        .bind(8, now_ms)
-        .run();
+        .bind(8, now_ms);
+    bind_facts(insert, prepared.facts);
+    insert.run();
     result.records.push_back({id, version, sqlite3_last_insert_rowid(db_.get())});
   }
 }

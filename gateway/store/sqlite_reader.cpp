@@ -30,6 +30,7 @@ enum Sql : std::size_t {
   kDeadLettersOfMessage,
   kBeginRead,
   kEndRead,
+  kLinkedPersons,
   kSamePerson,
   kLatestPersons,
   kLatestConsents,
@@ -39,8 +40,8 @@ enum Sql : std::size_t {
 };
 
 constexpr std::string_view kRecordColumns =
-    "SELECT seq, id, version, kind, person_id, org_id, body, message_id, written_at_ms FROM "
-    "record ";
+    "SELECT seq, id, version, kind, person_id, org_id, body, message_id, written_at_ms, "
+    "facts_version, category_bits, record_day FROM record ";
 
 constexpr std::string_view kDeadLetterColumns =
     "SELECT id, message_id, errors, mapping, created_at_ms, resolved_at_ms, resolved_by, attempts, "
@@ -72,6 +73,11 @@ const std::array<std::string, kSqlCount>& sql_text() {
       std::string(kDeadLetterColumns) + "WHERE message_id = ?1 ORDER BY id",
       "BEGIN",
       "COMMIT",
+      // Which of the persons in the JSON array ?1 take part in a merge at all: two index probes
+      // each, so that the recursive query below runs only for them (merges are rare).
+      "SELECT j.value FROM json_each(?1) j"
+      " WHERE EXISTS (SELECT 1 FROM person_link l WHERE l.merged_person_id = j.value)"
+      " OR EXISTS (SELECT 1 FROM person_link l WHERE l.surviving_person_id = j.value)",
       // ?1 is a JSON array of person ids. Merges are followed both ways: from a merged person to
       // the one that absorbed it and from a survivor to everyone it absorbed.
       "WITH RECURSIVE same(root, id) AS ("
@@ -121,6 +127,11 @@ StoredRecord read_record(const Query& q) {
   r.body_json = q.text(6);
   r.message_id = q.text(7);
   r.written_at_ms = q.int64(8);
+  if (!q.is_null(9)) {
+    r.facts_version = q.int64(9);
+    r.category_bits = static_cast<std::uint32_t>(q.int64(10));
+    if (!q.is_null(11)) r.record_day = q.int64(11);
+  }
   return r;
 }
 
@@ -337,15 +348,28 @@ class SqliteReader final : public Reader {
     session_->statement(kBeginRead).query().run();
     try {
       std::set<std::string> everyone;
+      boost::json::array linked;
       {
-        Query q = session_->statement(kSamePerson).query();
+        Query q = session_->statement(kLinkedPersons).query();
         const std::string text = boost::json::serialize(asked);
+        q.bind(1, text);
+        while (q.next()) linked.emplace_back(q.text(0));
+      }
+      if (!linked.empty()) {
+        Query q = session_->statement(kSamePerson).query();
+        const std::string text = boost::json::serialize(linked);
         q.bind(1, text);
         while (q.next()) {
           std::string member = q.text(1);
           everyone.insert(member);
           rows.same_person[q.text(0)].push_back(std::move(member));
         }
+      }
+      // A person in no merge is the same person as itself alone.
+      for (const std::string& id : person_ids) {
+        if (rows.same_person.contains(id)) continue;
+        everyone.insert(id);
+        rows.same_person[id].push_back(id);
       }
       boost::json::array all;
       for (const std::string& id : everyone) all.emplace_back(id);

@@ -242,6 +242,16 @@ DROP TABLE consent;
 -- that read to the consent rows, however many other records a person has.
 CREATE INDEX record_consent_subject ON record(person_id) WHERE kind = 'consent';
 )sql"},
+    {6, "disclosure facts beside each record", R"sql(
+-- A pull decides every record it scans, and parsing each body again for its data categories and
+-- the day it describes was a third of its CPU: the writer stores them beside the body. They are
+-- tagged with a fingerprint of the rules that produced them (core/disclosure_facts.hpp); rows
+-- from before this migration, or from a build with other rules, have another tag (or NULL) and
+-- are read from the body, so nothing needs rewriting here.
+ALTER TABLE record ADD COLUMN facts_version INTEGER;
+ALTER TABLE record ADD COLUMN category_bits INTEGER;
+ALTER TABLE record ADD COLUMN record_day INTEGER;
+)sql"},
 };
 
 // Migrations run in array order and a database records only the last one applied: versions must

@@ -47,6 +47,12 @@ struct StoredRecord {
   std::string body_json;   // the canonical body, as JSON text
   std::string message_id;  // lineage: the raw message this version came from (may be empty)
   std::int64_t written_at_ms = 0;
+  // What disclosure decisions read of the body, computed when it was written (see
+  // core/disclosure_facts.hpp): valid only when facts_version is core::disclosure_facts_version();
+  // 0 for rows written before migration 6 or without them.
+  std::int64_t facts_version = 0;
+  std::uint32_t category_bits = 0;
+  std::optional<std::int64_t> record_day;
 };
 
 struct StoredMessage {

@@ -178,6 +178,9 @@ PreparedBatch prepare_batch(WriteBatch batch) {
     const bool names_person = mark_person_places(r, p, out);
     out.body_json = core::json_text(r.body);
     if (names_person) find_person_slots(p, out);
+    if (const auto kind = core::parse_kind(r.kind); kind && *kind != core::RecordKind::person) {
+      out.facts = core::disclosure_facts(*kind, r.body);
+    }
     // The writer needs only the text. Freeing the tree here keeps its many small frees off the
     // single writer thread; adopting an empty object rather than assigning one also lets go of
     // the body's memory resource here.

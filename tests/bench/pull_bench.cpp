@@ -10,6 +10,9 @@
 //          submitted to the store and waited for before the next request — what the API does
 //          before a reply may leave. Every record is decided by consent (decide_page), denied
 //          ones are dropped before paging, one audit entry per person per page.
+//   (floor) (raw) plus, per page, the persons and current consents of the page's subjects by
+//          plain SQL, every body touched: the reads no consent decision can do without. It
+//          shows how much of the distance to raw is the consent design's price, not the code's.
 // Runs alternate (raw, pull, raw, pull, …) after one untimed raw pass that warms the page cache;
 // medians over --repeat runs. The target: >= 100,000 records/s and >= 0.3 of raw.
 //
@@ -20,9 +23,12 @@
 // Usage: kq_bench_pull [--records N] [--repeat K] [--limit L] [--store PATH]
 #include <sqlite3.h>
 
+#include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <future>
+#include <set>
 #include <string>
 
 #include "bench_support.hpp"
@@ -64,7 +70,21 @@ class Clock {
   double cpu_ = process_cpu_seconds();
 };
 
-Pass raw_read(const std::filesystem::path& path, std::size_t limit) {
+// Reads every body a statement returns in column `column`, into the checksum.
+std::size_t touch_bodies(sqlite3* db, Statement& q, int column, Pass& p) {
+  std::size_t rows = 0;
+  while (q.next(db)) {
+    const std::string body = q.column_text(column);
+    for (unsigned char c : body) p.checksum += c;
+    p.bytes += body.size();
+    ++rows;
+  }
+  return rows;
+}
+
+// (raw), and with `subjects` (floor) also the persons and current consents of each page's
+// subjects: what a consent decision cannot do without reading, by the plainest SQL.
+Pass raw_read(const std::filesystem::path& path, std::size_t limit, bool subjects = false) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) die("cannot open " + path.string());
   Pass p;
@@ -72,18 +92,37 @@ Pass raw_read(const std::filesystem::path& path, std::size_t limit) {
     const Clock clock;
     // The reader's own columns (gateway/store/sqlite_reader.cpp), so both sides read the same.
     Statement page(db,
-                   "SELECT seq, id, version, kind, person_id, org_id, body, message_id, written_at_ms FROM record "
-                   "WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+                   "SELECT seq, id, version, kind, person_id, org_id, body, message_id, written_at_ms, "
+                   "facts_version, category_bits, record_day FROM record WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    Statement persons(db,
+                      "SELECT body FROM record r WHERE r.kind = 'person' AND r.id IN (SELECT value FROM json_each(?1))"
+                      " AND r.version = (SELECT max(v.version) FROM record v WHERE v.id = r.id)");
+    Statement consents(db,
+                       "SELECT body FROM record r WHERE r.kind = 'consent' AND r.person_id IN "
+                       "(SELECT value FROM json_each(?1))"
+                       " AND r.version = (SELECT max(v.version) FROM record v WHERE v.id = r.id)");
     std::int64_t after = 0;
     for (bool more = true; more;) {
       page.bind(1, after).bind(2, static_cast<std::int64_t>(limit));
       std::size_t rows = 0;
+      std::set<std::string> people;
       while (page.next(db)) {
         after = page.column_int64(0);
         const std::string body = page.column_text(6);
         for (unsigned char c : body) p.checksum += c;
         p.bytes += body.size();
+        if (subjects) {
+          if (std::string person = page.column_text(4); !person.empty()) people.insert(std::move(person));
+        }
         ++rows;
+      }
+      if (!people.empty()) {
+        boost::json::array ids(people.begin(), people.end());
+        const std::string list = boost::json::serialize(ids);
+        persons.bind(1, list);
+        touch_bodies(db, persons, 0, p);
+        consents.bind(1, list);
+        touch_bodies(db, consents, 0, p);
       }
       p.scanned += rows;
       ++p.pages;
@@ -191,10 +230,12 @@ int run(int argc, char** argv) {
   auto db = store::make_sqlite_store(options);
 
   raw_read(path, limit);  // untimed: both sides start from a warm page cache
-  std::vector<double> raw_rates, pull_rates, returned_rates, ratios, raw_cpu, pull_cpu;
+  std::vector<double> raw_rates, floor_rates, floor_ratios, pull_rates, returned_rates, ratios, of_floor, raw_cpu,
+      floor_cpu, pull_cpu;
   Pass last;
   for (std::size_t r = 1; r <= repeat; ++r) {
     const Pass raw = raw_read(path, limit);
+    const Pass floor = raw_read(path, limit, true);
     const Pass feed = pull_feed(*db, policy, config.principals.front(), cursors, limit, now_ms);
     if (feed.scanned != raw.scanned) {
       die("the pull went through " + std::to_string(feed.scanned) + " records, the table holds " + std::to_string(raw.scanned));
@@ -203,13 +244,16 @@ int run(int argc, char** argv) {
     pull_rates.push_back(feed.rate());
     returned_rates.push_back(feed.returned_rate());
     ratios.push_back(feed.rate() / raw.rate());
+    floor_rates.push_back(floor.rate());
+    floor_ratios.push_back(floor.rate() / raw.rate());
+    of_floor.push_back(feed.rate() / floor.rate());
     raw_cpu.push_back(raw.cpu_seconds * 1e6 / static_cast<double>(raw.scanned));
+    floor_cpu.push_back(floor.cpu_seconds * 1e6 / static_cast<double>(floor.scanned));
     pull_cpu.push_back(feed.cpu_seconds * 1e6 / static_cast<double>(feed.scanned));
-    std::printf("run %zu: raw %9.0f records/s (%.2f s, %zu pages) | pull %8.0f records/s (%.2f s, %zu pages, "
-                "%.2f s of it committing audit, %8.0f returned/s)  ratio %.3f\n",
-                r, raw.rate(), raw.seconds, raw.pages, feed.rate(), feed.seconds, feed.pages, feed.commit_seconds,
-                feed.returned_rate(),
-                ratios.back());
+    std::printf("run %zu: raw %9.0f records/s (%.2f s, %zu pages) | floor %9.0f records/s | pull %8.0f records/s "
+                "(%.2f s, %zu pages, %.2f s of it committing audit, %8.0f returned/s)  ratio %.3f, %.3f of the floor\n",
+                r, raw.rate(), raw.seconds, raw.pages, floor.rate(), feed.rate(), feed.seconds, feed.pages,
+                feed.commit_seconds, feed.returned_rate(), ratios.back(), of_floor.back());
     g_checksum = g_checksum + raw.checksum;
     last = feed;
   }
@@ -218,10 +262,14 @@ int run(int argc, char** argv) {
   std::printf("median of %zu runs, %zu stored records, pages of %zu:\n", repeat, last.scanned, limit);
   std::printf("  raw SQLite read (every body touched):  %10.0f records/s  (CPU %.2f us/record)\n", median(raw_rates),
               median(raw_cpu));
+  std::printf("  floor: the rows + the subjects' persons and consents: %10.0f records/s  (CPU %.2f us/record), "
+              "%.3f of raw\n",
+              median(floor_rates), median(floor_cpu), median(floor_ratios));
   std::printf("  pull, changes feed, NDJSON, consent on: %10.0f records/s  (CPU %.2f us/record, all threads)\n",
               pull_median, median(pull_cpu));
   std::printf("  pull, records returned:                 %10.0f records/s\n", median(returned_rates));
   std::printf("  ratio pull/raw:                         %10.3f\n", ratio);
+  std::printf("  ratio pull/floor:                       %10.3f\n", median(of_floor));
   std::printf("  records returned / scanned:             %zu / %zu (%.1f %%)\n", last.returned, last.scanned,
               100.0 * static_cast<double>(last.returned) / static_cast<double>(last.scanned));
   std::printf("  audit entries written per pull:         %zu (%zu pages, %.1f MB of NDJSON)\n", last.audit, last.pages,

@@ -7,6 +7,7 @@
 #include "gateway/consent/page.hpp"
 #include "gateway/consent/registry.hpp"
 #include "gateway/consent/subjects.hpp"
+#include "gateway/core/disclosure_facts.hpp"
 #include "gateway/core/json_codec.hpp"
 #include "tests/unit/consent/consent_test_support.hpp"
 #include "tests/unit/store/store_test_support.hpp"
@@ -194,6 +195,42 @@ TEST_F(RegistryTest, APageIsDecidedFromTheStoreAndAWithdrawalAppliesToTheNextPag
   const PageDecisions next = decide_page(request, *reader, rows);
   EXPECT_EQ(next.decisions[0].reason, Reason::consent_withdrawn);
   EXPECT_EQ(next.decisions[0].consent->version, 2);
+}
+
+// The writer stores each record's categories and day beside its body (migration 6), tagged with
+// the rules' fingerprint; a row whose tag is not this build's is read from its body again, so a
+// rule change cannot leave a stale category in force.
+TEST_F(RegistryTest, StoredFactsAreUsedOnlyUnderTheRulesThatComputedThem) {
+  const std::string child = admit("MRN-1", "2014-05-01");
+  write(consent_for(child));
+  write_observation("o-1", child, "org-school", "vital-signs");
+  write_observation("o-2", child, "org-school", "survey");  // mental health: not in the consent
+
+  store::testing::RawDb db(db_path());
+  const std::string current = std::to_string(core::disclosure_facts_version());
+  EXPECT_EQ(db.text("SELECT facts_version FROM record WHERE id = 'o-2'"), current);
+  const core::CategorySet survey{core::DataCategory::mental_health};
+  EXPECT_EQ(db.text("SELECT category_bits FROM record WHERE id = 'o-2'"), std::to_string(survey.bits()));
+  EXPECT_EQ(db.text("SELECT record_day FROM record WHERE id = 'o-1'"),
+            std::to_string(core::PartialDate::parse_iso("2025-02-01")->first_day_number()));
+  // A person's places are read from its body, so the writer stores nothing for it.
+  EXPECT_EQ(db.text("SELECT count(*) FROM record WHERE kind = 'person' AND facts_version IS NULL"), "1");
+
+  const Request request = cdc_request();
+  auto reader = store_->reader();
+  std::vector<store::StoredRecord> rows{*reader->record("o-1"), *reader->record("o-2")};
+  const PageDecisions tagged = decide_page(request, *reader, rows);
+  EXPECT_EQ(tagged.decisions[0].reason, Reason::consent);
+  EXPECT_EQ(tagged.decisions[1].reason, Reason::category_not_covered);
+
+  // Facts from other rules (here: wrong bits under another tag) are not believed.
+  ASSERT_EQ(db.exec("UPDATE record SET facts_version = 1, category_bits = 0 WHERE id IN ('o-1', 'o-2')"), "");
+  rows = {*reader->record("o-1"), *reader->record("o-2")};
+  EXPECT_EQ(rows[1].facts_version, 1);
+  const PageDecisions reread = decide_page(request, *reader, rows);
+  EXPECT_EQ(reread.decisions[0].reason, Reason::consent);
+  EXPECT_EQ(reread.decisions[1].reason, Reason::category_not_covered);
+  EXPECT_EQ(reread.records[1].categories, survey);
 }
 
 }  // namespace

@@ -20,7 +20,11 @@ TEST_F(SchemaTest, MigratesAnEmptyDatabaseToTheLatestSchema) {
   store->shutdown();
 
   RawDb raw(db_path());
-  EXPECT_EQ(raw.text("PRAGMA user_version"), "5");
+  EXPECT_EQ(raw.text("PRAGMA user_version"), "6");
+  // The disclosure facts beside each record (migration 6).
+  EXPECT_EQ(raw.text("SELECT count(*) FROM pragma_table_info('record') "
+                     "WHERE name IN ('facts_version', 'category_bits', 'record_day')"),
+            "3");
   // Consents are records (migration 5): the never-used consent table is gone, and the index the
   // enforcement reads consents through is there.
   EXPECT_EQ(raw.text("SELECT count(*) FROM sqlite_schema WHERE name = 'consent'"), "0");
