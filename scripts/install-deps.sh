@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config ccache
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libxml2-dev libpoco-dev
+  libssl-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libxml2-dev libpoco-dev libtcmalloc-minimal4
   libgtest-dev libgmock-dev
   clang-14 libclang-rt-14-dev
   openssl curl python3 python3-hl7 procps

@@ -1,5 +1,6 @@
 #include "gateway/store/sqlite_reader.hpp"
 
+#include <algorithm>
 #include <array>
 #include <set>
 #include <utility>
@@ -87,12 +88,12 @@ const std::array<std::string, kSqlCount>& sql_text() {
       " SELECT root, id FROM same ORDER BY root, id",
       std::string(kRecordColumns) +
           "r WHERE r.kind = 'person' AND r.id IN (SELECT value FROM json_each(?1))"
-          " AND r.version = (SELECT max(v.version) FROM record v WHERE v.id = r.id) ORDER BY r.id",
+          " AND r.version = (SELECT max(v.version) FROM record v WHERE v.id = r.id)",
       // The latest version of each consent, read through the partial index of migration 5; an
       // older version that named the subject no longer counts once a newer one names another.
       std::string(kRecordColumns) +
           "r WHERE r.kind = 'consent' AND r.person_id IN (SELECT value FROM json_each(?1))"
-          " AND r.version = (SELECT max(v.version) FROM record v WHERE v.id = r.id) ORDER BY r.id",
+          " AND r.version = (SELECT max(v.version) FROM record v WHERE v.id = r.id)",
       // The latest version of each record: no later version of the same id exists. Optional
       // filters are NULL when unused; the person filter has its own statement so that it can
       // use the record_person index.
@@ -384,6 +385,9 @@ class SqliteReader final : public Reader {
         q.bind(1, text);
         while (q.next()) rows.consents.push_back(read_record(q));
       }
+      // In id order, sorted here rather than by SQLite's temporary b-tree (a third of the read).
+      std::sort(rows.consents.begin(), rows.consents.end(),
+                [](const StoredRecord& a, const StoredRecord& b) { return a.id < b.id; });
     } catch (...) {
       session_->statement(kEndRead).query().run();
       throw;
