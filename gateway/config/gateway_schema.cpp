@@ -295,8 +295,15 @@ std::vector<Field> checkpoint_fields() {
 
 std::vector<Field> audit_fields() {
   return {
-      field("enabled", T::boolean, "Write the audit log.").by_default("true"),
-      field("retention_days", T::integer, "Days audit entries are kept.").by_default("180").range(1, 36'500),
+      field("enabled", T::boolean,
+            "The audit log is always written: `false` is a configuration error (nothing may be disclosed "
+            "without its audit entry).")
+          .by_default("true"),
+      field("retention_days", T::integer,
+            "Days audit entries must be kept at least. The gateway itself never removes an entry: the log "
+            "is append-only (DELETE is refused), so it grows; archive it with `kangqiao audit export`.")
+          .by_default("180")
+          .range(1, 36'500),
       field("hash", T::enumeration,
             "Hash of the audit chain: `sm3` (GB/T 32905) or `sha256`. Each entry records the one it was "
             "written with, so a change applies to new entries only. `none` writes entries without a "

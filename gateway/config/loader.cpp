@@ -120,6 +120,13 @@ class Builder {
   void audit(const Block& b) {
     AuditConfig& a = config_.audit;
     a.enabled = b.get_bool("enabled");
+    if (!a.enabled) {
+      // Accepting it and auditing anyway would mislead the operator; honouring it would disclose
+      // records with no trace of who received them.
+      error(b.location("enabled"),
+            "the audit log cannot be turned off: every ingest, disclosure and consent decision is an audit "
+            "entry, and nothing is disclosed unless its entry is written (remove the key, or set it to true)");
+    }
     a.retention_days = static_cast<std::uint32_t>(b.get_int("retention_days"));
     a.hash = b.get_string("hash");
     const Block& c = b.get_object("checkpoints");

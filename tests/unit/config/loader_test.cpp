@@ -104,7 +104,7 @@ TEST(Loader, FullConfigLoadsEveryValueAsWritten) {
   EXPECT_EQ(c.principals[1].organisation, "");
   EXPECT_TRUE(c.principals[1].roles.empty());
 
-  EXPECT_FALSE(c.audit.enabled);
+  EXPECT_TRUE(c.audit.enabled);
   EXPECT_EQ(c.audit.retention_days, 365u);
   EXPECT_TRUE(c.principals[1].purposes.empty());
   EXPECT_TRUE(c.principals[1].jurisdiction.empty());
@@ -186,6 +186,17 @@ TEST(Loader, OmittedKeysTakeTheDocumentedDefaults) {
   EXPECT_EQ(t.listeners[0].tls->min_version, dt.min_version);
   EXPECT_EQ(t.listeners[0].tls->crl, dt.crl);
   EXPECT_EQ(t.audit.auth_failure_window, d.audit.auth_failure_window);
+}
+
+// A key that was accepted and ignored would let an operator believe the audit log is off.
+TEST(Loader, TheAuditLogCannotBeTurnedOff) {
+  const std::string head = "data_dir: .\nlisteners:\n  - name: a\n    port: 1\n";
+  EXPECT_EQ(errors_of_text(head + "audit:\n  enabled: false\n"),
+            (std::vector<std::string>{
+                "gw.yaml:6:12: the audit log cannot be turned off: every ingest, disclosure and consent decision "
+                "is an audit entry, and nothing is disclosed unless its entry is written (remove the key, or set "
+                "it to true)"}));
+  EXPECT_TRUE(load_gateway_config_from_string(head + "audit:\n  enabled: true\n", "gw.yaml").audit.enabled);
 }
 
 // A CRL is checked for client certificates only: without client_ca it would silently do nothing.
