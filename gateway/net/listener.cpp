@@ -26,22 +26,48 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 TcpListener::TcpListener(asio::io_context& ioc, config::ListenerConfig config, ServerContext context)
     : ioc_(ioc), config_(std::move(config)), context_(std::move(context)), acceptor_(ioc) {
   if (!config_.tls) return;
-  tls_.emplace(make_server_tls_context(*config_.tls));
-  crl_next_update_ms_ = earliest_crl_next_update_ms(*tls_);
+  install_tls(std::make_shared<asio::ssl::context>(make_server_tls_context(*config_.tls)));
+}
+
+TcpListener::~TcpListener() = default;
+
+std::shared_ptr<asio::ssl::context> TcpListener::current_tls() const {
+  std::lock_guard lock(tls_mutex_);
+  return tls_;
+}
+
+void TcpListener::install_tls(std::shared_ptr<asio::ssl::context> tls) {
+  const std::int64_t next_update_ms = earliest_crl_next_update_ms(*tls);
+  {
+    std::lock_guard lock(tls_mutex_);
+    tls_ = std::move(tls);
+  }
+  crl_next_update_ms_ = next_update_ms;
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  if (crl_next_update_ms_ != 0 && crl_next_update_ms_ < now_ms) {
+  if (next_update_ms != 0 && next_update_ms < now_ms) {
     // Not a start-up error: the gateway still serves its other listeners, and this one tells
     // every client why it is refused. But the operator must hear it now.
     log::warn("tls_crl_expired", {{"listener", config_.name},
                                   {"crl", config_.tls->crl},
-                                  {"next_update_ms", crl_next_update_ms_},
+                                  {"next_update_ms", next_update_ms},
                                   {"effect", "every client certificate is refused until a current CRL is loaded"}});
   }
 }
 
-TcpListener::~TcpListener() = default;
+std::string TcpListener::reload_tls() {
+  if (!config_.tls) return "";
+  std::shared_ptr<asio::ssl::context> next;
+  try {
+    next = std::make_shared<asio::ssl::context>(make_server_tls_context(*config_.tls));
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  install_tls(std::move(next));
+  log::info("tls_reloaded", {{"listener", config_.name}, {"crl_next_update_ms", crl_next_update_ms_.load()}});
+  return "";
+}
 
 void TcpListener::start() {
   const std::string where = "listener '" + config_.name + "' (" + config_.address + ":" +
@@ -239,7 +265,8 @@ asio::awaitable<void> TcpListener::run_session(tcp::socket socket, std::shared_p
   } cleanup{this, session};
   if (session->evicted) co_return;  // made room for a newer one before it even started
 
-  if (!tls_) {
+  const std::shared_ptr<asio::ssl::context> tls = current_tls();  // kept for the stream's life
+  if (!tls) {
     PlainStream stream(std::move(socket));
     session->close = [&stream] { stream.socket().close(); };
     co_await serve(stream, *session);
@@ -249,7 +276,7 @@ asio::awaitable<void> TcpListener::run_session(tcp::socket socket, std::shared_p
   }
 
   ClientVerification verification;  // outlives the stream whose verify callback fills it
-  TlsStream stream(std::move(socket), *tls_);
+  TlsStream stream(std::move(socket), *tls);
   if (asks_client_certificate()) {
     stream.set_verify_callback([&verification](bool preverified, asio::ssl::verify_context& ctx) {
       return note_client_verification(preverified, ctx, verification);

@@ -87,8 +87,13 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   std::size_t busy_connections() const;
   const ConnectionCounters& counters() const { return counters_; }
   // The earliest nextUpdate (Unix ms) of the CRLs this listener checks client certificates
-  // against; 0 when it has none. Read at start-up, like every TLS file.
-  std::int64_t crl_next_update_ms() const { return crl_next_update_ms_; }
+  // against; 0 when it has none. Read at start-up and by reload_tls().
+  std::int64_t crl_next_update_ms() const { return crl_next_update_ms_.load(); }
+  // Reads the TLS files again (certificate, key, client CAs, CRL: renewed in place, under the
+  // same paths) into a new context that every later connection uses; connections already open
+  // keep theirs. On a file that does not load, keeps the running context and returns why.
+  // Returns "" on success, or when the listener has no TLS.
+  std::string reload_tls();
 
  protected:
   virtual boost::asio::awaitable<void> serve(PlainStream& stream, Session& session) = 0;
@@ -116,8 +121,12 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   boost::asio::io_context& ioc_;
   config::ListenerConfig config_;
   ServerContext context_;
-  std::optional<boost::asio::ssl::context> tls_;
-  std::int64_t crl_next_update_ms_ = 0;
+  // Swapped by reload_tls(); a connection holds the one it started with for its whole life.
+  std::shared_ptr<boost::asio::ssl::context> current_tls() const;
+  void install_tls(std::shared_ptr<boost::asio::ssl::context> tls);
+  mutable std::mutex tls_mutex_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
+  std::atomic<std::int64_t> crl_next_update_ms_{0};
   boost::asio::ip::tcp::acceptor acceptor_;
   unsigned short port_ = 0;
   std::atomic<bool> closing_{false};

@@ -566,6 +566,15 @@ void Gateway::reload() {
   config_ = std::move(next);
   registry_ = std::move(registry);
   retire(std::move(old), std::chrono::steady_clock::now() + config_.shutdown_grace);
+  // Certificates and CRLs are renewed in place: read them again, so that a new CRL (they expire,
+  // and an expired one refuses every client) or a renewed server certificate needs no restart.
+  for (const auto& server : servers_) {
+    if (std::string error = server->reload_tls(); !error.empty()) {
+      log::error("tls_reload_failed", {{"listener", server->config().name},
+                                       {"error", error},
+                                       {"effect", "the listener keeps the certificates and CRL it had"}});
+    }
+  }
   log::info("reload_done", {{"adapters", adapters_.instances.size()},
                             {"mappings", next_mappings ? next_mappings->mappings().size() : 0}});
 }

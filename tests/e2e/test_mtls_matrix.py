@@ -11,6 +11,7 @@ certificate_matrix() is the matrix itself, for any mutual-TLS endpoint (the pull
 import collections
 import json
 import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -307,6 +308,50 @@ class ExpiredOrMissingCrl(AuditedRefusals, GatewayCase):
         self.assertEqual(warning["listener"], "ingest")
         status, text = self.gw.get("/metrics")
         self.assertIn('kangqiao_tls_crl_next_update_seconds{listener="ingest"} 1580515200', text)
+
+
+class CrlRenewedByReload(GatewayCase):
+    """A CRL renewed in place takes effect on SIGHUP, without a restart: the listener starts with
+    an expired CRL (every client refused), the current one is copied over it and the gateway
+    reloaded; a file that does not load leaves the listener with the CRL it had."""
+    @classmethod
+    def prepare(cls):
+        cls.crl = os.path.join(cls.gw.dir, "renewed-crl.pem")
+        with open(cls.crl, "wb") as f:
+            f.write(read(f"{cls.gw.certs}/crl-expired.pem"))
+        cls.gw.write_config(text=his_config(cls.crl))
+
+    def post(self, client, visit_no):
+        body = json.loads(read(f"{EXAMPLES}/visit.json"))
+        body["visit"]["visitNo"] = visit_no
+        return curl(self.gw.certs, self.gw.ingest_port, "POST", "/v1/his/records", client,
+                    body=json.dumps(body).encode(), content_type="application/json")
+
+    def reload(self, event):
+        after = len(self.gw.log_events())
+        self.gw.proc.send_signal(signal.SIGHUP)
+        self.gw.wait_for_event("reload_done", after=after)
+        return self.gw.wait_for_event(event, after=after)[-1]
+
+    def test_a_renewed_crl_applies_after_a_reload_and_a_broken_one_is_not_taken(self):
+        self.assertEqual(self.post("hospital-a", "MZ-CRL-1").status, 0)  # fail closed: expired CRL
+        with open(self.crl, "wb") as f:
+            f.write(read(f"{self.gw.certs}/crl.pem"))
+        reloaded = self.reload("tls_reloaded")
+        self.assertEqual(reloaded["listener"], "ingest")
+        self.assertGreater(reloaded["crl_next_update_ms"], int(time.time() * 1000))
+        self.assertIn(self.post("hospital-a", "MZ-CRL-2").status, (200, 201))
+        self.assertEqual(self.post("revoked-client", "MZ-CRL-3").status, 0)  # the new CRL revokes it
+        _, text = self.gw.get("/metrics")
+        self.assertNotIn('kangqiao_tls_crl_next_update_seconds{listener="ingest"} 1580515200', text)
+
+        with open(self.crl, "w") as f:
+            f.write("not a CRL\n")
+        failed = self.reload("tls_reload_failed")
+        self.assertEqual(failed["listener"], "ingest")
+        self.assertIn("CRL", failed["error"])
+        self.assertIn(self.post("hospital-a", "MZ-CRL-4").status, (200, 201))  # the CRL it had
+        self.assertEqual(self.post("revoked-client", "MZ-CRL-5").status, 0)
 
 
 class CrlStartUpErrors(unittest.TestCase):
