@@ -136,6 +136,7 @@ AckReply AdapterInstance::acknowledge(const Inbound& in, const Outcome& outcome,
   HookScope scope(this, /*configuring=*/false);
   const kq_status status = plugin_->vtable().on_acknowledge(instance_, &cin, &c, &sink);
   decoded.state.reset();  // the header's promise: released right after on_acknowledge
+  settle_fetches(*this, outcome, decoded);
   if (status != KQ_OK) {
     const std::string why = reason_of(scope.call().error, "no reason given");
     log::error("plugin_acknowledge_failed", {{"adapter", name_}, {"reason", why}});

@@ -32,6 +32,7 @@
 #include "gateway/plugin_host/plugin_registry.hpp"
 #include "gateway/runtime/adapters.hpp"
 #include "gateway/runtime/auth_audit.hpp"
+#include "gateway/schedule/schedule_state.hpp"
 #include "gateway/store/store.hpp"
 
 namespace kq::runtime {
@@ -78,6 +79,14 @@ class Gateway : net::IngestHandler, net::StatusSource {
   boost::asio::awaitable<void> run_schedule(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
                                             plugin_host::Schedule schedule,
                                             std::shared_ptr<std::atomic<bool>> alive);
+  // A calendar schedule (ABI 1.3): catches up a run missed while down, then follows the
+  // expression; calendar_schedule.cpp.
+  boost::asio::awaitable<void> run_calendar_schedule(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
+                                                     plugin_host::Schedule schedule,
+                                                     std::shared_ptr<std::atomic<bool>> alive);
+  // One run of a schedule through the pipeline; returns once it was acknowledged.
+  boost::asio::awaitable<void> fire_schedule(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
+                                             const std::string& name);
   void arm_signals();
   void reload();
   void shutdown();
@@ -105,6 +114,7 @@ class Gateway : net::IngestHandler, net::StatusSource {
   AdapterSet adapters_;
   mapping::MappingRegistry mappings_;
   std::shared_ptr<std::atomic<bool>> schedules_alive_;
+  schedule::ScheduleBoard schedule_board_;  // next and last runs of calendar schedules, for /metrics
   std::shared_ptr<const consent::Policy> policy_;  // swapped on reload, under state_mutex_
   std::unique_ptr<pull::PullApi> api_;
 
