@@ -62,6 +62,7 @@ struct HookCall {
   const AdapterInstance* instance = nullptr;
   std::string error;
   bool configuring = false;  // create: the transports may be asked for
+  std::string host_refusal;  // why the host refused a request during create (kept if the plugin rewords it)
 };
 
 // Installs a HookCall for the current thread for the lifetime of the scope.

@@ -34,7 +34,7 @@ kq_status api_add_calendar_schedule(kq_host_instance* h, const char* name, const
     HostAccess::schedules(HostAccess::self(h)).push_back(Schedule{name, {}, std::move(calendar)});
     return KQ_OK;
   } catch (const std::exception& e) {
-    call->error = std::string("schedule ") + name + ": " + e.what();
+    call->error = call->host_refusal = std::string("schedule ") + name + ": " + e.what();
     return KQ_ERROR;
   }
 }
@@ -68,7 +68,7 @@ kq_status api_add_https_source(kq_host_instance* h, const kq_https_source* s) {
     sources.emplace(fetcher->source().name, std::move(fetcher));
     return KQ_OK;
   } catch (const std::exception& e) {
-    call->error = "https source " + std::string(s->name) + ": " + e.what();
+    call->error = call->host_refusal = "https source " + std::string(s->name) + ": " + e.what();
     return KQ_ERROR;
   }
 }
