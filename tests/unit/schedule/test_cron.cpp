@@ -3,17 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/schedule/instants.hpp"
+
 #include "gateway/schedule/cron.hpp"
 
 namespace kq::schedule {
 namespace {
 
-using namespace std::chrono;
-
-std::int64_t utc(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) {
-  const sys_days date{year{y} / month{m} / day{d}};
-  return duration_cast<seconds>(date.time_since_epoch()).count() + hh * 3600 + mm * 60;
-}
+using test::utc;
 // A wall-clock time in Shanghai (UTC+8 all year).
 std::int64_t cst(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) { return utc(y, m, d, hh, mm) - 8 * 3600; }
 

@@ -5,17 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/schedule/instants.hpp"
+
 #include "gateway/schedule/time_zone.hpp"
 
 namespace kq::schedule {
 namespace {
 
-using namespace std::chrono;
-
-std::int64_t at(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) {
-  const sys_days date{year{y} / month{m} / day{d}};
-  return duration_cast<seconds>(date.time_since_epoch()).count() + hh * 3600 + mm * 60;
-}
+std::int64_t at(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) { return test::utc(y, m, d, hh, mm); }
 
 TEST(TimeZone, ShanghaiIsUtcPlusEightWithoutDaylightSavingSince1991) {
   const auto zone = TimeZone::load("Asia/Shanghai");
