@@ -18,6 +18,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 namespace kq::outbound {
 
@@ -58,11 +59,18 @@ asio::awaitable<Attempt> attempt(const HttpsSource& source, const HttpsUrl& url,
   auto fail = [&](std::string stage, const beast::error_code& ec) {
     result.failure = AttemptFailure{stage + ": " + describe(ec)};
   };
-  // Server name for SNI and for the certificate check (SSL_set1_host checks DNS names and IPs).
-  // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
-  SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-           const_cast<char*>(url.host.c_str()));
-  SSL_set1_host(stream.native_handle(), url.host.c_str());
+  // The certificate must name the URL's host: a DNS name (also sent as SNI) or an IP address
+  // (checked against the certificate's IP entries; RFC 6066 forbids IPs in SNI).
+  boost::system::error_code not_ip;
+  asio::ip::make_address(url.host, not_ip);
+  if (not_ip) {
+    // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
+    SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+             const_cast<char*>(url.host.c_str()));
+    SSL_set1_host(stream.native_handle(), url.host.c_str());
+  } else {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream.native_handle()), url.host.c_str());
+  }
 
   beast::error_code ec;
   auto token = asio::redirect_error(asio::use_awaitable, ec);

@@ -119,8 +119,8 @@ class ClassImports(unittest.TestCase):
         self.assertEqual(screenings[0]["administered_at"], "2026-10-20T00:00:00+08:00")
 
     def test_the_docs_example_runs(self):
-        """docs/adapters/class_imports.md maps docs/examples/class_imports/vision_class.csv."""
-        examples = os.path.join(SOURCE_DIR, "docs", "examples", "class_imports")
+        """docs/adapters/class_imports.md maps docs/adapters/class_imports/vision_class.csv."""
+        examples = os.path.join(SOURCE_DIR, "docs", "adapters", "class_imports")
         records = self.map("vision_class_csv.yaml", os.path.join(examples, "vision_class.csv"))
         self.assertEqual([r["kind"] for r in records], ["person", "vision_screening"] * 3)
         self.assertEqual(records[3]["right_eye"], {"ucva_5pt": 5.1, "sphere_ds": 0.5, "correction": "ortho-k"})

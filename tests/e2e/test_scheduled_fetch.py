@@ -25,12 +25,14 @@ PERSON = [{
     "birth_date": "1949-12-31",
 }]
 BODY = json.dumps(PERSON, ensure_ascii=False).encode()
+CALENDAR_ADAPTERS = ["roster", "flaky", "missing", "slow", "big", "wrong-ca", "mtls-with-cert", "mtls-without-cert",
+                     "ip-host", "wrong-host"]
 
 
 class RosterServer:
     """HTTPS server whose paths behave as the cases need; it records every request."""
 
-    def __init__(self, certs, require_client_cert=False):
+    def __init__(self, certs, require_client_cert=False, address="127.0.0.1"):
         self.requests = []
         self.counts = {}
         outer = self
@@ -72,7 +74,7 @@ class RosterServer:
                     return self.reply(200, b"[" + b" " * (2 * 1024 * 1024) + b"]")
                 return self.reply(200, BODY, {"Content-Type": "application/json"})
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = http.server.ThreadingHTTPServer((address, 0), Handler)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(os.path.join(certs, "server.crt"), os.path.join(certs, "server.key"))
         if require_client_cert:
@@ -127,6 +129,9 @@ class ScheduledFetch(unittest.TestCase):
         cls.mtls = RosterServer(certs, require_client_cert=True)
         cls.addClassCleanup(cls.server.close)
         cls.addClassCleanup(cls.mtls.close)
+        # All of 127/8 is loopback on Linux: a server there whose certificate names another host.
+        cls.other_host = RosterServer(certs, address="127.0.0.2")
+        cls.addClassCleanup(cls.other_host.close)
         base = f"https://localhost:{cls.server.port}"
         mtls = f"https://localhost:{cls.mtls.port}"
         client = (f"      client_certificate: {certs}/hospital-a.crt\n"
@@ -140,6 +145,9 @@ class ScheduledFetch(unittest.TestCase):
             adapter("wrong-ca", base + "/other", certs).replace(f"{certs}/ca.crt", f"{certs}/untrusted-ca.crt"),
             adapter("mtls-with-cert", mtls + "/roster", certs, client),
             adapter("mtls-without-cert", mtls + "/roster", certs, "      max_attempts: 1\n"),
+            # The server certificate names 127.0.0.1 as an IP address: checked as one.
+            adapter("ip-host", f"https://127.0.0.1:{cls.server.port}/ip", certs),
+            adapter("wrong-host", f"https://127.0.0.2:{cls.other_host.port}/roster", certs),
             # An interval schedule, to see the second run ask conditionally and get 304.
             adapter("again", base + "/roster", certs).replace('      cron: "0 3 * * *"\n', "      interval: 1500ms\n"),
         ])
@@ -149,11 +157,11 @@ class ScheduledFetch(unittest.TestCase):
         # Last runs three days ago: every calendar schedule has missed a run and catches up once.
         state = os.path.join(cls.gw.dir, "data", "schedules")
         os.makedirs(state)
-        for name in ["roster", "flaky", "missing", "slow", "big", "wrong-ca", "mtls-with-cert", "mtls-without-cert"]:
-            with open(os.path.join(state, f"{name.replace('-', '-')}.fetch.last-run"), "w") as f:
+        for name in CALENDAR_ADAPTERS:
+            with open(os.path.join(state, f"{name}.fetch.last-run"), "w") as f:
                 f.write(str(int(time.time()) - 3 * 86400) + "\n")
         cls.gw.start()
-        wait_until(lambda: len(cls.results_of(None)) >= 8 * 2 + 4, timeout=30)
+        wait_until(lambda: len(cls.results_of(None)) >= len(CALENDAR_ADAPTERS) * 2 + 4, timeout=30)
 
     @classmethod
     def results_of(cls, adapter_name):
@@ -178,9 +186,7 @@ class ScheduledFetch(unittest.TestCase):
 
     def test_missed_run_runs_once_at_start_and_the_next_run_is_logged_and_exported(self):
         missed = [e for e in self.gw.log_events() if e.get("event") == "schedule_missed_run"]
-        self.assertEqual(sorted(e["adapter"] for e in missed),
-                         sorted(["roster", "flaky", "missing", "slow", "big", "wrong-ca", "mtls-with-cert",
-                                 "mtls-without-cert"]))
+        self.assertEqual(sorted(e["adapter"] for e in missed), sorted(CALENDAR_ADAPTERS))
         nexts = [e for e in self.gw.log_events() if e.get("event") == "schedule_next_run" and e["adapter"] == "roster"]
         self.assertTrue(nexts)
         self.assertTrue(nexts[-1]["next_run"].endswith("T03:00:00+08:00"), nexts[-1])
@@ -218,6 +224,13 @@ class ScheduledFetch(unittest.TestCase):
     def test_a_server_certificate_from_another_ca_is_refused(self):
         self.assertIn("TLS handshake: certificate verify failed", self.result("wrong-ca"))
         self.assertNotIn("/other", self.server.counts)
+
+    def test_an_ip_address_host_is_verified_against_the_certificate(self):
+        self.assertEqual(self.result("ip-host"), f"status=200 not_modified=0 attempts=1 bytes={len(BODY)}")
+
+    def test_a_certificate_for_another_host_is_refused(self):
+        self.assertIn("TLS handshake: certificate verify failed", self.result("wrong-host"))
+        self.assertEqual(self.other_host.counts, {})
 
     def test_client_certificate_when_the_server_requires_one(self):
         self.assertEqual(self.result("mtls-with-cert"), f"status=200 not_modified=0 attempts=1 bytes={len(BODY)}")
