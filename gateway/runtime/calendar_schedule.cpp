@@ -23,11 +23,11 @@ std::int64_t now_seconds() {
 
 asio::awaitable<void> Gateway::run_calendar_schedule(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
                                                      plugin_host::Schedule schedule,
-                                                     std::shared_ptr<std::atomic<bool>> alive) {
+                                                     std::shared_ptr<std::atomic<bool>> alive, bool at_start) {
   const auto& calendar = *schedule.calendar;
   const std::filesystem::path state_dir = std::filesystem::path(config_.data_dir) / "schedules";
   const std::string& adapter_name = adapter->name();
-  const auto last = schedule::read_last_run(state_dir, adapter_name, schedule.name);
+  const auto last = at_start ? schedule::read_last_run(state_dir, adapter_name, schedule.name) : std::nullopt;
   auto plan = schedule::plan_first_run(calendar, last, now_seconds());
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (alive->load() && plan) {

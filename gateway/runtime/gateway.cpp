@@ -332,9 +332,15 @@ void Gateway::start_schedules(const AdapterSet& set) {
   auto alive = std::make_shared<std::atomic<bool>>(true);
   schedules_alive_ = alive;
   schedule_board_.clear();
+  // A reload must not catch up: the old instance may still be running the very run that the
+  // last-run file does not yet record, and runs never overlap.
+  const bool at_start = !schedules_started_;
+  schedules_started_ = true;
   for (const auto& adapter : set.instances) {
     for (const auto& schedule : adapter->schedules()) {
-      asio::co_spawn(ioc_, run_schedule(adapter, schedule, alive), asio::detached);
+      ++schedule_coroutines_;
+      asio::co_spawn(ioc_, run_schedule(adapter, schedule, alive, at_start),
+                     [this](const std::exception_ptr&) { --schedule_coroutines_; });
     }
   }
 }
@@ -343,9 +349,9 @@ void Gateway::start_schedules(const AdapterSet& set) {
 // die with the lambda object once co_spawn returns.
 asio::awaitable<void> Gateway::run_schedule(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
                                             plugin_host::Schedule schedule,
-                                            std::shared_ptr<std::atomic<bool>> alive) {
+                                            std::shared_ptr<std::atomic<bool>> alive, bool at_start) {
   if (schedule.calendar) {
-    co_await run_calendar_schedule(std::move(adapter), std::move(schedule), std::move(alive));
+    co_await run_calendar_schedule(std::move(adapter), std::move(schedule), std::move(alive), at_start);
     co_return;
   }
   asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -624,6 +630,10 @@ void Gateway::shutdown() {
   };
   while (busy() > 0 && Clock::now() < replies_by) std::this_thread::sleep_for(5ms);
   if (api_) api_->stop();  // bulk exports stop at their next chunk, so the pool can be joined
+  // A stopped io_context never resumes a coroutine, and a suspended one keeps its adapter alive.
+  while (schedule_coroutines_.load() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
   ioc_.stop();
   for (auto& t : io_threads_) {
     if (t.joinable()) t.join();

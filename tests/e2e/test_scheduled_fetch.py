@@ -9,6 +9,7 @@ no waiting for the wall clock."""
 import http.server
 import json
 import os
+import signal
 import ssl
 import subprocess
 import threading
@@ -245,6 +246,35 @@ class ScheduledFetch(unittest.TestCase):
         self.assertTrue(conditional)
         self.assertEqual(conditional[0]["If-None-Match"], '"v1"')
         self.assertEqual(conditional[0]["If-Modified-Since"], "Mon, 07 Dec 2026 02:00:00 GMT")
+
+
+class ReloadDoesNotCatchUp(unittest.TestCase):
+
+    def test_a_reload_runs_nothing_missed_a_restart_does(self):
+        certs = dev_certs()
+        server = RosterServer(certs)
+        self.addCleanup(server.close)
+        gw = Gateway()
+        self.addCleanup(gw.cleanup)
+        gw.write_config(text=config(adapter("nightly", f"https://localhost:{server.port}/roster", certs)))
+        state = os.path.join(gw.dir, "data", "schedules", "nightly.fetch.last-run")
+        gw.start()
+        gw.wait_for_event("schedule_next_run")
+        self.assertEqual(server.counts, {})  # never ran before: nothing missed
+        os.makedirs(os.path.dirname(state), exist_ok=True)
+        with open(state + ".tmp", "w") as f:
+            f.write(str(int(time.time()) - 3 * 86400) + "\n")
+        os.rename(state + ".tmp", state)  # as if it last ran three days ago
+        seen = len(gw.log_events())
+        gw.proc.send_signal(signal.SIGHUP)
+        gw.wait_for_event("schedule_next_run", after=seen)
+        time.sleep(1)
+        self.assertEqual(server.counts, {})
+        self.assertFalse([e for e in gw.log_events() if e.get("event") == "schedule_missed_run"])
+        gw.stop()
+        gw.start()
+        gw.wait_for_event("schedule_missed_run")
+        wait_until(lambda: server.counts.get("/roster") == 1, timeout=10)
 
 
 class ScheduleConfigErrors(unittest.TestCase):
