@@ -56,8 +56,11 @@ asio::awaitable<Attempt> attempt(const HttpsSource& source, const HttpsUrl& url,
   Attempt result;
   auto executor = co_await asio::this_coro::executor;
   beast::ssl_stream<beast::tcp_stream> stream(executor, tls);
+  // A TLS refusal (a certificate refused on either side, no common protocol) would be the same
+  // on another try; a connection that broke, was cut short or timed out may be retried.
   auto fail = [&](std::string stage, const beast::error_code& ec) {
-    result.failure = AttemptFailure{stage + ": " + describe(ec)};
+    const bool tls_refusal = ec.category() == asio::error::get_ssl_category() && ec != asio::ssl::error::stream_truncated;
+    result.failure = AttemptFailure{stage + ": " + describe(ec), 0, !tls_refusal};
   };
   // The certificate must name the URL's host: a DNS name (also sent as SNI) or an IP address
   // (checked against the certificate's IP entries; RFC 6066 forbids IPs in SNI).
