@@ -10,7 +10,7 @@ packages=(
   libssl-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libxml2-dev libpoco-dev libtcmalloc-minimal4
   libgtest-dev libgmock-dev
   clang-14 libclang-rt-14-dev
-  openssl curl python3 python3-hl7 procps
+  openssl curl python3 python3-hl7 python3-openpyxl procps
 )
 
 missing=()

@@ -70,7 +70,11 @@ std::shared_ptr<AdapterInstance> AdapterInstance::create(std::string name,
   HookScope scope(self.get(), /*configuring=*/true);
   const kq_status status = self->plugin_->vtable().create(self->handle_.get(), &view, &instance);
   if (status != KQ_OK || instance == nullptr) {
-    const std::string why = reason_of(scope.call().error, "no reason given");
+    const std::string refusal = scope.call().host_refusal;
+    std::string why = reason_of(scope.call().error, "no reason given");
+    // The plugin's sentence may only say that the host refused ("cannot add schedule x"): the
+    // host's own reason (the field and the value) is what the operator needs.
+    if (!refusal.empty() && why.find(refusal) == std::string::npos) why += ": " + refusal;
     if (instance != nullptr) self->plugin_->vtable().destroy(instance);
     throw AdapterCreateError("plugin '" + self->plugin_->name() + "' refused its configuration: " + why);
   }
@@ -136,6 +140,7 @@ AckReply AdapterInstance::acknowledge(const Inbound& in, const Outcome& outcome,
   HookScope scope(this, /*configuring=*/false);
   const kq_status status = plugin_->vtable().on_acknowledge(instance_, &cin, &c, &sink);
   decoded.state.reset();  // the header's promise: released right after on_acknowledge
+  settle_fetches(*this, outcome, decoded);
   if (status != KQ_OK) {
     const std::string why = reason_of(scope.call().error, "no reason given");
     log::error("plugin_acknowledge_failed", {{"adapter", name_}, {"reason", why}});

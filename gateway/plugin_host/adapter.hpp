@@ -17,10 +17,13 @@
 #include "gateway/core/record.hpp"
 #include "gateway/formats/source.hpp"
 #include "gateway/plugin_host/plugin_library.hpp"
+#include "gateway/schedule/cron.hpp"
 
 namespace kq::config {
 class Block;
 }
+
+namespace kq::outbound { class HttpsFetcher; }
 
 namespace kq::plugin_host {
 
@@ -104,6 +107,8 @@ struct HttpRoute {
 struct Schedule {
   std::string name;
   std::chrono::milliseconds interval{0};
+  // Since ABI 1.3: a calendar schedule instead of an interval (add_calendar_schedule).
+  std::shared_ptr<const schedule::CalendarSchedule> calendar;
 };
 
 // Thrown by AdapterInstance::create when the plugin's create hook fails.
@@ -158,6 +163,7 @@ class AdapterInstance {
   void* instance_ = nullptr;
   std::vector<HttpRoute> routes_;
   std::vector<Schedule> schedules_;
+  std::map<std::string, std::shared_ptr<const outbound::HttpsFetcher>, std::less<>> https_sources_;
   std::vector<std::unique_ptr<CompiledPath>> paths_;  // compile_path results, until destroy
   bool mllp_ = false;
 };

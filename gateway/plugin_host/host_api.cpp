@@ -83,6 +83,8 @@ int api_list_item(const kq_config_view* v, const char* name, size_t index, kq_st
   return 1;
 }
 
+}  // namespace
+
 // The call in progress if it is `create` of the instance; otherwise records why not.
 HookCall* configuring(kq_host_instance* h, const char* function) {
   if (h == nullptr) return nullptr;
@@ -91,6 +93,8 @@ HookCall* configuring(kq_host_instance* h, const char* function) {
   if (call != nullptr) call->error = std::string(function) + " may only be called from create";
   return nullptr;
 }
+
+namespace {
 
 kq_status api_add_http_route(kq_host_instance* h, const char* method, const char* path) {
   HookCall* call = configuring(h, "add_http_route");
@@ -110,7 +114,7 @@ kq_status api_add_schedule(kq_host_instance* h, const char* name, int64_t interv
     call->error = "add_schedule needs a name and an interval of at least 10 ms";
     return KQ_ERROR;
   }
-  HostAccess::schedules(HostAccess::self(h)).push_back(Schedule{name, std::chrono::milliseconds(interval_ms)});
+  HostAccess::schedules(HostAccess::self(h)).push_back(Schedule{name, std::chrono::milliseconds(interval_ms), nullptr});
   return KQ_OK;
 }
 
@@ -227,6 +231,9 @@ const kq_host_api kHostApi{
     .add_error = &api_add_error,
     .reject_with = &api_reject_with,
     .set_state = &api_set_state,
+    .add_calendar_schedule = &api_add_calendar_schedule,
+    .add_https_source = &api_add_https_source,
+    .https_get = &api_https_get,
 };
 
 // The C enums mirror core's; a change to either must show here, not in a plugin's replies.
@@ -262,5 +269,7 @@ HookScope::~HookScope() { t_current = previous_; }
 HookCall* current_call(const AdapterInstance* instance) {
   return t_current != nullptr && t_current->instance == instance ? t_current : nullptr;
 }
+
+const AdapterInstance* current_instance() { return t_current != nullptr ? t_current->instance : nullptr; }
 
 }  // namespace kq::plugin_host

@@ -304,7 +304,7 @@ std::vector<std::string> Gateway::readiness_problems() const {
   return problems;
 }
 
-std::string Gateway::metrics_text() const { return metrics_.render(); }
+std::string Gateway::metrics_text() const { return metrics_.render() + schedule_board_.render(); }
 
 void Gateway::create_listeners() {
   net::ServerContext context;
@@ -331,9 +331,16 @@ void Gateway::start_listeners(bool serving_health) {
 void Gateway::start_schedules(const AdapterSet& set) {
   auto alive = std::make_shared<std::atomic<bool>>(true);
   schedules_alive_ = alive;
+  schedule_board_.clear();
+  // A reload must not catch up: the old instance may still be running the very run that the
+  // last-run file does not yet record, and runs never overlap.
+  const bool at_start = !schedules_started_;
+  schedules_started_ = true;
   for (const auto& adapter : set.instances) {
     for (const auto& schedule : adapter->schedules()) {
-      asio::co_spawn(ioc_, run_schedule(adapter, schedule, alive), asio::detached);
+      ++schedule_coroutines_;
+      asio::co_spawn(ioc_, run_schedule(adapter, schedule, alive, at_start),
+                     [this](const std::exception_ptr&) { --schedule_coroutines_; });
     }
   }
 }
@@ -342,7 +349,11 @@ void Gateway::start_schedules(const AdapterSet& set) {
 // die with the lambda object once co_spawn returns.
 asio::awaitable<void> Gateway::run_schedule(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
                                             plugin_host::Schedule schedule,
-                                            std::shared_ptr<std::atomic<bool>> alive) {
+                                            std::shared_ptr<std::atomic<bool>> alive, bool at_start) {
+  if (schedule.calendar) {
+    co_await run_calendar_schedule(std::move(adapter), std::move(schedule), std::move(alive), at_start);
+    co_return;
+  }
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (alive->load()) {
     // Wake at least once a second so a reload or shutdown is noticed promptly.
@@ -352,19 +363,24 @@ asio::awaitable<void> Gateway::run_schedule(std::shared_ptr<const plugin_host::A
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
     if (!alive->load()) co_return;
-    plugin_host::Inbound in;
-    in.adapter = adapter->name();
-    in.transport = core::Transport::schedule;
-    in.channel = schedule.name;
-    in.received_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-    // The next run starts only after this one was acknowledged: runs never overlap.
-    auto start = [this, adapter, in](std::function<void(plugin_host::AckReply)> done) {
-      ingest(adapter, in, std::move(done));
-    };
-    co_await net::await_callback<plugin_host::AckReply>(std::move(start));
+    co_await fire_schedule(adapter, schedule.name);
   }
+}
+
+asio::awaitable<void> Gateway::fire_schedule(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
+                                             const std::string& name) {
+  plugin_host::Inbound in;
+  in.adapter = adapter->name();
+  in.transport = core::Transport::schedule;
+  in.channel = name;
+  in.received_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  // The next run starts only after this one was acknowledged: runs never overlap.
+  auto start = [this, adapter, in](std::function<void(plugin_host::AckReply)> done) {
+    ingest(adapter, in, std::move(done));
+  };
+  co_await net::await_callback<plugin_host::AckReply>(std::move(start));
 }
 
 void Gateway::stop_schedules() {
@@ -623,6 +639,10 @@ void Gateway::shutdown() {
   };
   while (busy() > 0 && Clock::now() < replies_by) std::this_thread::sleep_for(5ms);
   if (api_) api_->stop();  // bulk exports stop at their next chunk, so the pool can be joined
+  // A stopped io_context never resumes a coroutine, and a suspended one keeps its adapter alive.
+  while (schedule_coroutines_.load() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
   ioc_.stop();
   for (auto& t : io_threads_) {
     if (t.joinable()) t.join();

@@ -32,6 +32,7 @@
 #include "gateway/plugin_host/plugin_registry.hpp"
 #include "gateway/runtime/adapters.hpp"
 #include "gateway/runtime/auth_audit.hpp"
+#include "gateway/schedule/schedule_state.hpp"
 #include "gateway/store/store.hpp"
 
 namespace kq::runtime {
@@ -75,9 +76,18 @@ class Gateway : net::IngestHandler, net::StatusSource {
   void start_listeners(bool serving_health);
   void start_schedules(const AdapterSet& set);
   void stop_schedules();
+  // `at_start`: the gateway is starting, not reloading (only then are missed calendar runs caught up).
   boost::asio::awaitable<void> run_schedule(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
                                             plugin_host::Schedule schedule,
-                                            std::shared_ptr<std::atomic<bool>> alive);
+                                            std::shared_ptr<std::atomic<bool>> alive, bool at_start);
+  // A calendar schedule (ABI 1.3): at start, catches up a run missed while down, then follows
+  // the expression; calendar_schedule.cpp.
+  boost::asio::awaitable<void> run_calendar_schedule(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
+                                                     plugin_host::Schedule schedule,
+                                                     std::shared_ptr<std::atomic<bool>> alive, bool at_start);
+  // One run of a schedule through the pipeline; returns once it was acknowledged.
+  boost::asio::awaitable<void> fire_schedule(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
+                                             const std::string& name);
   void arm_signals();
   void reload();
   void shutdown();
@@ -105,6 +115,11 @@ class Gateway : net::IngestHandler, net::StatusSource {
   AdapterSet adapters_;
   mapping::MappingRegistry mappings_;
   std::shared_ptr<std::atomic<bool>> schedules_alive_;
+  schedule::ScheduleBoard schedule_board_;  // next and last runs of calendar schedules, for /metrics
+  bool schedules_started_ = false;          // under state_mutex_: a later start_schedules is a reload
+  // Schedule coroutines not yet finished: each holds its adapter, so shutdown lets them end
+  // (they notice within a second) before it stops the io threads and retires the adapters.
+  std::atomic<int> schedule_coroutines_{0};
   std::shared_ptr<const consent::Policy> policy_;  // swapped on reload, under state_mutex_
   std::unique_ptr<pull::PullApi> api_;
 

@@ -237,6 +237,32 @@ typedef struct kq_outcome {
 } kq_outcome;
 
 /* ---------------------------------------------------------------------------------------------
+ * Since 1.3: an HTTPS source the host fetches for the plugin (add_https_source, https_get).
+ * ------------------------------------------------------------------------------------------- */
+typedef struct kq_https_source {
+  uint32_t struct_size;
+  const char* name;               /* what https_get names; unique within the adapter */
+  const char* url;                /* https://host[:port]/path[?query]; logs never show the query */
+  const char* ca_file;            /* PEM bundle the server must chain to; NULL or "": the system's */
+  const char* client_certificate; /* PEM chain for mutual TLS; NULL or "": none */
+  const char* client_private_key; /* PEM key of that certificate */
+  int64_t connect_timeout_ms;     /* resolve, connect, TLS handshake; 0: 10 s */
+  int64_t read_timeout_ms;        /* request sent and whole response read; 0: 60 s */
+  int64_t max_bytes;              /* a larger body fails the fetch; 0: 64 MiB */
+  uint32_t max_attempts;          /* tries on connection errors, 5xx and 429; 0: 4 */
+  int64_t retry_backoff_ms;       /* wait before the second try, doubled each time; 0: 1 s */
+} kq_https_source;
+
+typedef struct kq_https_response {
+  uint32_t struct_size;
+  int http_status;        /* 200, 204, or 304 (not modified) */
+  int not_modified;       /* non-zero: unchanged since the body last committed; `body` is empty */
+  kq_str body;            /* valid until on_decode returns */
+  kq_str content_type;
+  uint32_t attempts;      /* how many tries it took */
+} kq_https_response;
+
+/* ---------------------------------------------------------------------------------------------
  * The host API: what a plugin may ask of the gateway. Each function says when it may be called.
  * ------------------------------------------------------------------------------------------- */
 typedef struct kq_host_api {
@@ -340,6 +366,28 @@ typedef struct kq_host_api {
    * going to be called (a replay, a shutdown), after on_decode. A second call replaces the state
    * and releases the first. `release` may be NULL. OWNERSHIP: the plugin's. */
   kq_status (*set_state)(kq_decode_sink* sink, void* state, void (*release)(void* state));
+
+  /* ---- ABI 1.3: calendar schedules and outbound HTTPS (check KQ_HAS_FIELD before use) ---- */
+
+  /* During create only: a schedule on the calendar. `cron` has five fields (minute hour
+   * day-of-month month day-of-week, with lists, ranges and steps) or is a macro such as @daily;
+   * it is read in `time_zone` (an IANA name; NULL or "": Asia/Shanghai). on_decode is called with
+   * transport SCHEDULE and channel = name. Runs never overlap; a run missed while the gateway was
+   * down runs once when it starts. KQ_ERROR with the reason for a bad expression or zone. The
+   * accepted syntax: docs/plugin-abi.md, "Calendar schedules". */
+  kq_status (*add_calendar_schedule)(kq_host_instance* host, const char* name, const char* cron,
+                                     const char* time_zone);
+  /* During create only: an HTTPS source for https_get. The host checks the URL and loads the
+   * CA and the client certificate now: KQ_ERROR with the setting and the reason. Strings are
+   * copied. */
+  kq_status (*add_https_source)(kq_host_instance* host, const kq_https_source* source);
+  /* During on_decode only (it blocks: use it from a schedule run): GET the source, with retries.
+   * The request is conditional on the validators (ETag, Last-Modified) of the last body whose
+   * message committed, so an unchanged document comes back as not_modified without a body.
+   * On failure KQ_ERROR and *error (strings valid until on_decode returns) says why; the URL's
+   * query is never shown. */
+  kq_status (*https_get)(kq_decode_sink* sink, const char* source_name, kq_https_response* response,
+                         kq_error_detail* error);
 } kq_host_api;
 
 /* ---------------------------------------------------------------------------------------------

@@ -55,6 +55,12 @@ class PluginError : public std::runtime_error {
 };
 
 namespace detail {
+// The 1.3 functions are checked by the table's size, so a plugin built with this header works
+// on any host that has them, whichever minor number it reports.
+inline void require_1_3(bool present, const char* what) {
+  if (!present) throw PluginError(std::string(what) + " need a gateway with plugin ABI 1.3; this gateway offers 1." +
+                                  std::to_string(host_api()->abi_minor));
+}
 inline void require_host(std::uint32_t minor, const char* what) {
   if (!host_has(minor)) {
     throw PluginError(std::string(what) + " needs a gateway with plugin ABI 1." + std::to_string(minor) +
@@ -207,6 +213,20 @@ class Host {
     }
     return Path(compiled);
   }
+  // ABI 1.3: a schedule on the calendar, e.g. ("nightly", "30 2 * * *"); zone empty: Asia/Shanghai.
+  void add_calendar_schedule(const char* name, const char* cron, const char* time_zone = "") const {
+    detail::require_1_3(KQ_HAS_FIELD(host_api(), kq_host_api, add_calendar_schedule), "calendar schedules");
+    if (host_api()->add_calendar_schedule(handle_, name, cron, time_zone) != KQ_OK) {
+      throw PluginError(std::string("cannot add schedule ") + name);
+    }
+  }
+  // ABI 1.3: an HTTPS source for DecodeSink::https_get (set struct_size; zeros take defaults).
+  void add_https_source(const kq_https_source& source) const {
+    detail::require_1_3(KQ_HAS_FIELD(host_api(), kq_host_api, add_https_source), "outbound HTTPS");
+    if (host_api()->add_https_source(handle_, &source) != KQ_OK) {
+      throw PluginError(std::string("cannot use https source ") + (source.name != nullptr ? source.name : ""));
+    }
+  }
   kq_host_instance* handle() const { return handle_; }
 
  private:
@@ -267,6 +287,15 @@ class Document {
 };
 
 // What a parse failure says (ABI 1.2).
+// What https_get brought back (ABI 1.3); the views are valid until on_decode returns.
+struct HttpsFetch {
+  int http_status = 0;
+  bool not_modified = false;  // unchanged since the last body whose message committed
+  std::string_view body;
+  std::string_view content_type;
+  unsigned attempts = 0;
+};
+
 class ParseFailure : public std::runtime_error {
  public:
   explicit ParseFailure(ErrorDetail detail)
@@ -325,6 +354,18 @@ class DecodeSink {
       throw ParseFailure({error.kind, std::string(view(error.location)), std::string(view(error.reason))});
     }
     return Document(document);
+  }
+  // GETs an HTTPS source added in create (ABI 1.3). Blocks: call it from a schedule run.
+  // Throws ParseFailure with the source's name as location and the reason (URL without query).
+  HttpsFetch https_get(const char* source_name) const {
+    detail::require_1_3(KQ_HAS_FIELD(host_api(), kq_host_api, https_get), "outbound HTTPS");
+    kq_https_response r{};
+    r.struct_size = sizeof r;
+    kq_error_detail error{sizeof(kq_error_detail), KQ_ERROR_UNSPECIFIED, {}, {}};
+    if (host_api()->https_get(sink_, source_name, &r, &error) != KQ_OK) {
+      throw ParseFailure({error.kind, std::string(view(error.location)), std::string(view(error.reason))});
+    }
+    return HttpsFetch{r.http_status, r.not_modified != 0, view(r.body), view(r.content_type), r.attempts};
   }
   void set_message_key(std::string_view key) const { host_api()->set_message_key(sink_, str(key)); }
 

@@ -1,0 +1,87 @@
+// Drives the ABI 1.3 schedule and outbound HTTPS functions end to end: on each run of its
+// schedule (calendar `cron`, or `interval` for quick tests) it GETs `url` through the host and
+// hands the body on as canonical records. What happened is written to the log as
+// `test_fetch_result`, which the e2e suite test_scheduled_fetch reads.
+#include <kangqiao/plugin.hpp>
+
+#include <string>
+
+namespace {
+
+using kangqiao::Field;
+
+constexpr kq_field_spec kFields[] = {
+    Field::string("url").required().describe("HTTPS URL to GET on every run."),
+    Field::path("ca_file").describe("CA bundle the server must chain to."),
+    Field::path("client_certificate").describe("Client certificate (mutual TLS)."),
+    Field::path("client_private_key").describe("Its private key."),
+    Field::duration("connect_timeout").defaults("5s").describe("Connect and TLS handshake."),
+    Field::duration("read_timeout").defaults("10s").describe("Whole response."),
+    Field::bytes("max_bytes").defaults("1MiB").describe("Largest body."),
+    Field::integer("max_attempts").defaults("3").range(1, 10).describe("Tries."),
+    Field::duration("retry_backoff").defaults("100ms").describe("First wait between tries."),
+    Field::string("cron").describe("Calendar schedule (five fields)."),
+    Field::string("time_zone").describe("IANA zone of the cron expression; empty: Asia/Shanghai."),
+    Field::duration("interval").describe("Interval schedule instead of cron."),
+};
+
+class ScheduledFetch final : public kangqiao::Adapter {
+ public:
+  ScheduledFetch(const kangqiao::Host& host, const kangqiao::Config& config) : host_(host) {
+    url_ = config.string("url").value_or("");
+    ca_ = config.string("ca_file").value_or("");
+    cert_ = config.string("client_certificate").value_or("");
+    key_ = config.string("client_private_key").value_or("");
+    kq_https_source source{};
+    source.struct_size = sizeof source;
+    source.name = "roster";
+    source.url = url_.c_str();
+    source.ca_file = ca_.c_str();
+    source.client_certificate = cert_.c_str();
+    source.client_private_key = key_.c_str();
+    source.connect_timeout_ms = config.integer("connect_timeout").value_or(0);
+    source.read_timeout_ms = config.integer("read_timeout").value_or(0);
+    source.max_bytes = config.integer("max_bytes").value_or(0);
+    source.max_attempts = static_cast<std::uint32_t>(config.integer("max_attempts").value_or(0));
+    source.retry_backoff_ms = config.integer("retry_backoff").value_or(0);
+    host.add_https_source(source);
+    if (auto cron = config.string("cron")) {
+      host.add_calendar_schedule("fetch", cron->c_str(), config.string("time_zone").value_or("").c_str());
+    } else {
+      host.add_schedule("fetch", config.integer("interval").value_or(1000));
+    }
+  }
+
+  void decode(const kangqiao::Inbound&, kangqiao::DecodeSink& out) override {
+    try {
+      const kangqiao::HttpsFetch got = out.https_get("roster");
+      report("status=" + std::to_string(got.http_status) + " not_modified=" + (got.not_modified ? "1" : "0") +
+             " attempts=" + std::to_string(got.attempts) + " bytes=" + std::to_string(got.body.size()));
+      if (got.not_modified) {
+        out.reject(KQ_ERROR_UNSPECIFIED, "roster", "not modified since the last import");
+        return;
+      }
+      out.emit("canonical+json", got.body);
+    } catch (const kangqiao::ParseFailure& e) {
+      report(std::string("error=") + e.what());
+      out.reject(e.detail());
+    }
+  }
+  void acknowledge(const kangqiao::Inbound&, const kangqiao::Outcome& outcome, kangqiao::AckSink&) override {
+    report("outcome=" + std::to_string(static_cast<int>(outcome.kind())));
+  }
+
+ private:
+  void report(const std::string& what) const { host_.log(KQ_LOG_INFO, "test_fetch_result", what); }
+  kangqiao::Host host_;
+  std::string url_, ca_, cert_, key_;
+};
+
+constexpr kangqiao::PluginInfo kInfo{.name = "test_scheduled_fetch",
+                                     .version = "0.0.1",
+                                     .description = "Schedule and outbound HTTPS test plugin",
+                                     .fields = kFields};
+
+}  // namespace
+
+KQ_DEFINE_PLUGIN(kInfo, ScheduledFetch)
