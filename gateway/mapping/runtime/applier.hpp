@@ -7,6 +7,7 @@
 // record to core for validation, translating core's errors back into the sender's terms.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,10 +35,29 @@ struct Pending {
 // Whether one target path is the other or lies inside it ("name" and "name.text").
 bool related(const std::string& a, const std::string& b);
 
+// The Applier's working buffers, kept per thread between documents (ThreadSpares).
+struct ApplierBuffers {
+  // A value waiting to be written into the object being built, nested objects above their
+  // parents' (see fill_slots and emit_slots).
+  struct Slot {
+    int order = 0;
+    const std::string* key = nullptr;
+    boost::json::value value;
+  };
+  std::vector<Slot> slots;
+  std::vector<Pending> pending;
+  std::string path;
+  Values scratch;  // the values of the leaf being written, reused for every leaf
+  bool reset();    // empties them all, keeping capacity; false if one grew too large to keep
+};
+
 class Applier {
  public:
   Applier(const CompiledMapping& mapping, const formats::Document& document, const ApplyOptions& options,
           MapResult& result);
+  ~Applier();
+  Applier(const Applier&) = delete;
+  Applier& operator=(const Applier&) = delete;
 
   void run();
 
@@ -85,17 +105,13 @@ class Applier {
   MapResult& result_;
   Evaluator ev_;
   boost::json::storage_ptr arena_;
-  std::vector<Pending> pending_;
-  // Values waiting to be written into the object being built, nested objects above their
-  // parents' (see fill_slots and emit_slots).
-  struct Slot {
-    int order = 0;
-    const std::string* key = nullptr;
-    boost::json::value value;
-  };
-  std::vector<Slot> slots_;
-  std::string path_;
-  Values scratch_;  // the values of the leaf being written, reused for every leaf
+  std::unique_ptr<ApplierBuffers> buffers_;  // taken from this thread's spares; given back after
+  using Slot = ApplierBuffers::Slot;
+  // References into *buffers_.
+  std::vector<Pending>& pending_;
+  std::vector<Slot>& slots_;
+  std::string& path_;
+  Values& scratch_;
 };
 
 }  // namespace kq::mapping::detail

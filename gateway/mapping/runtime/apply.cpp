@@ -4,6 +4,7 @@
 #include "gateway/mapping/runtime/applier.hpp"
 #include "gateway/mapping/runtime/document_checks.hpp"
 #include "gateway/mapping/runtime/name_uuid.hpp"
+#include "gateway/mapping/runtime/thread_spares.hpp"
 
 namespace kq::mapping {
 
@@ -24,12 +25,33 @@ Applier::Applier(const CompiledMapping& mapping, const formats::Document& docume
       options_(options),
       result_(result),
       ev_(mapping, document, options),
-      arena_(json::make_shared_resource<json::monotonic_resource>(kArenaBlock)) {
-  // Room for a typical document at once, rather than growing step by step on every one.
+      arena_(json::make_shared_resource<json::monotonic_resource>(kArenaBlock)),
+      buffers_(ThreadSpares<ApplierBuffers>::take()),
+      pending_(buffers_->pending),
+      slots_(buffers_->slots),
+      path_(buffers_->path),
+      scratch_(buffers_->scratch) {
+  // Room for a typical document at once, rather than growing step by step on every one (a
+  // no-op when this thread's buffers have mapped a document before).
   slots_.reserve(64);
   scratch_.reserve(4);
   pending_.reserve(plan_.rules.size());
   result_.records.reserve(plan_.rules.size());
+}
+
+Applier::~Applier() { ThreadSpares<ApplierBuffers>::give_back(std::move(buffers_)); }
+
+bool ApplierBuffers::reset() {
+  constexpr std::size_t kLargestKept = 1024;  // slots, records or values
+  if (slots.capacity() > kLargestKept || pending.capacity() > kLargestKept || scratch.capacity() > kLargestKept) {
+    return false;
+  }
+  // Pending records hold the document's arena: emptied here, so that it goes with the result.
+  slots.clear();
+  pending.clear();
+  path.clear();
+  scratch.clear();
+  return true;
 }
 
 void Applier::run() {

@@ -4,17 +4,40 @@
 
 #include "gateway/mapping/test_runner/coverage.hpp"
 #include "gateway/mapping/runtime/steps_internal.hpp"
+#include "gateway/mapping/runtime/thread_spares.hpp"
 
 namespace kq::mapping::detail {
+
+bool EvaluatorBuffers::reset() {
+  constexpr std::size_t kLargestKeptSlot = 1024;  // values in one slot
+  for (Values& slot : slots) {
+    if (slot.capacity() > kLargestKeptSlot) return false;
+    slot.clear();
+  }
+  for (auto& instances : produced) instances.clear();
+  failures.clear();
+  group_stack.clear();
+  variables.clear();
+  return true;
+}
 
 Evaluator::Evaluator(const CompiledMapping& mapping, const formats::Document& document, const ApplyOptions& options)
     : mapping_(mapping),
       plan_(mapping.plan()),
       document_(document),
       options_(options),
-      slots_(static_cast<std::size_t>(plan_.slot_count)),
-      slot_nulled_(plan_.empty_means_cleared ? static_cast<std::size_t>(plan_.slot_count) : 0),
-      produced_(plan_.rules.size()) {
+      buffers_(ThreadSpares<EvaluatorBuffers>::take()),
+      slots_(buffers_->slots),
+      slot_nulled_(buffers_->slot_nulled),
+      variables_(buffers_->variables),
+      condition_text_(buffers_->condition_text),
+      failures_(buffers_->failures),
+      produced_(buffers_->produced),
+      group_stack_(buffers_->group_stack) {
+  // Sized for this plan; every slot and list is empty (reset() emptied them).
+  slots_.resize(static_cast<std::size_t>(plan_.slot_count));
+  slot_nulled_.assign(plan_.empty_means_cleared ? static_cast<std::size_t>(plan_.slot_count) : 0, 0);
+  produced_.resize(plan_.rules.size());
   env_.failures = &failures_;
   env_.coverage = options.coverage;
   env_.mapping = &mapping;
@@ -29,6 +52,8 @@ Evaluator::Evaluator(const CompiledMapping& mapping, const formats::Document& do
     variables_.push_back(value);
   }
 }
+
+Evaluator::~Evaluator() { ThreadSpares<EvaluatorBuffers>::give_back(std::move(buffers_)); }
 
 std::string Evaluator::variable_problem() const {
   if (!options_.variables) return {};
