@@ -47,6 +47,7 @@ struct ApplierBuffers {
   std::vector<Slot> slots;
   std::vector<Pending> pending;
   std::string path;
+  std::string key_text;  // the name a keyed record's id is derived from
   Values scratch;  // the values of the leaf being written, reused for every leaf
   bool reset();    // empties them all, keeping capacity; false if one grew too large to keep
 };
@@ -111,6 +112,7 @@ class Applier {
   std::vector<Pending>& pending_;
   std::vector<Slot>& slots_;
   std::string& path_;
+  std::string& key_text_;
   Values& scratch_;
 };
 

@@ -30,6 +30,7 @@ Applier::Applier(const CompiledMapping& mapping, const formats::Document& docume
       pending_(buffers_->pending),
       slots_(buffers_->slots),
       path_(buffers_->path),
+      key_text_(buffers_->key_text),
       scratch_(buffers_->scratch) {
   // Room for a typical document at once, rather than growing step by step on every one (a
   // no-op when this thread's buffers have mapped a document before).
@@ -50,6 +51,7 @@ bool ApplierBuffers::reset() {
   slots.clear();
   pending.clear();
   path.clear();
+  key_text.clear();
   scratch.clear();
   return true;
 }
@@ -127,7 +129,8 @@ void Applier::make_record(const RecordRule& rule, int index, const formats::Matc
 std::string Applier::record_id(const RecordRule& rule, const formats::Match* scope, std::size_t made_before,
                                Pending& pending) {
   if (rule.key) {
-    Values parts = ev_.evaluate(*rule.key, scope);
+    Values& parts = scratch_;  // free here: the record's fields are all written
+    ev_.evaluate(*rule.key, scope, parts);
     report_failures(&pending, "id");
     if (parts.empty()) {
       std::string sources;
@@ -140,8 +143,19 @@ std::string Applier::record_id(const RecordRule& rule, const formats::Match* sco
     ev_.hit(rule.key->rule);
     // Kind and rule name are part of the key, so that the height and the weight taken from
     // one exam record (two observation rules, one key) get ids of their own.
-    std::string name = std::string(core::kind_name(rule.kind)) + '\x1f' + rule.name;
-    for (const Value& part : parts) name += '\x1f' + to_text(part);
+    // Built in one reused buffer: a lab message derives an id for every result.
+    std::string& name = key_text_;
+    name.assign(core::kind_name(rule.kind));
+    name += '\x1f';
+    name += rule.name;
+    for (const Value& part : parts) {
+      name += '\x1f';
+      if (part.is_text()) {
+        name += part.text();
+      } else {
+        name += to_text(part);
+      }
+    }
     return name_uuid(name);
   }
   if (rule.kind == core::RecordKind::person) {
