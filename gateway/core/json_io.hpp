@@ -18,6 +18,7 @@
 
 #include "gateway/core/model.hpp"
 #include "gateway/core/record.hpp"
+#include "gateway/core/record_setters.hpp"
 #include "gateway/core/text_util.hpp"
 
 namespace kq::core::json_io {
@@ -97,6 +98,45 @@ KQ_JSON_IO_DECLARE(Provenance)
 KQ_JSON_IO_DECLARE(AuditAgent)
 KQ_JSON_IO_DECLARE(AuditEvent)
 #undef KQ_JSON_IO_DECLARE
+
+// The setter table of each nested struct and record (record_setters.hpp). Not for
+// ObservationValue, a tagged union, nor FieldLineage, whose list has a JSON form of its own.
+#define KQ_SETTER_TYPE_DECLARE(Model) const setters::Type& setter_type(const Model*);
+KQ_SETTER_TYPE_DECLARE(Coding)
+KQ_SETTER_TYPE_DECLARE(Quantity)
+KQ_SETTER_TYPE_DECLARE(Identifier)
+KQ_SETTER_TYPE_DECLARE(HumanName)
+KQ_SETTER_TYPE_DECLARE(DatePeriod)
+KQ_SETTER_TYPE_DECLARE(TimePeriod)
+KQ_SETTER_TYPE_DECLARE(Address)
+KQ_SETTER_TYPE_DECLARE(Telecom)
+KQ_SETTER_TYPE_DECLARE(Contact)
+KQ_SETTER_TYPE_DECLARE(Person)
+KQ_SETTER_TYPE_DECLARE(Organization)
+KQ_SETTER_TYPE_DECLARE(Enrollment)
+KQ_SETTER_TYPE_DECLARE(Encounter)
+KQ_SETTER_TYPE_DECLARE(Interpretation)
+KQ_SETTER_TYPE_DECLARE(Observation)
+KQ_SETTER_TYPE_DECLARE(Diagnosis)
+KQ_SETTER_TYPE_DECLARE(Procedure)
+KQ_SETTER_TYPE_DECLARE(CostLine)
+KQ_SETTER_TYPE_DECLARE(InpatientCosts)
+KQ_SETTER_TYPE_DECLARE(InpatientSummary)
+KQ_SETTER_TYPE_DECLARE(FitnessItem)
+KQ_SETTER_TYPE_DECLARE(FitnessTest)
+KQ_SETTER_TYPE_DECLARE(EyeExam)
+KQ_SETTER_TYPE_DECLARE(VisionScreening)
+KQ_SETTER_TYPE_DECLARE(ScaleScore)
+KQ_SETTER_TYPE_DECLARE(RiskFlag)
+KQ_SETTER_TYPE_DECLARE(MentalHealthScreening)
+KQ_SETTER_TYPE_DECLARE(AlertValue)
+KQ_SETTER_TYPE_DECLARE(Alert)
+KQ_SETTER_TYPE_DECLARE(ConsentGrantor)
+KQ_SETTER_TYPE_DECLARE(Consent)
+KQ_SETTER_TYPE_DECLARE(Provenance)
+KQ_SETTER_TYPE_DECLARE(AuditAgent)
+KQ_SETTER_TYPE_DECLARE(AuditEvent)
+#undef KQ_SETTER_TYPE_DECLARE
 
 // A provenance record's field lineage is one object from target path to source place,
 // {"target_ids[0].name.text": "PID-5.2", ...}, rather than an array of pairs: it is most of the
@@ -358,24 +398,37 @@ concept Of = std::same_as<std::remove_const_t<S>, T>;
 
 }  // namespace kq::core::json_io
 
+#include "gateway/core/record_setters_binder.hpp"
+
 // Defines write() and read() for Type from an overload `fields(io, Of<Type> auto& s)` that lists
 // its fields. Used inside namespace kq::core::json_io.
-#define KQ_JSON_IO_DEFINE(Type)                                                        \
-  json::value write(const Type& v, const json::storage_ptr& sp) {                      \
+#define KQ_JSON_IO_DEFINE(Model)                                                        \
+  json::value write(const Model& v, const json::storage_ptr& sp) {                      \
     FieldCounter counter;                                                              \
     fields(counter, v);                                                                \
     FieldWriter writer(sp, counter.count());                                           \
     fields(writer, v);                                                                 \
     return writer.take();                                                              \
   }                                                                                    \
-  void read(const json::value& v, const std::string& path, Type& out, Errors& errors) { \
+  void read(const json::value& v, const std::string& path, Model& out, Errors& errors) { \
     ObjectReader reader(v, path, errors);                                              \
     if (reader) fields(reader, out);                                                   \
   }                                                                                    \
-  bool same(const Type& v, const json::value& j) {                                     \
+  bool same(const Model& v, const json::value& j) {                                     \
     const json::object* object = j.if_object();                                        \
     if (!object) return false;                                                         \
     FieldComparer comparer(*object);                                                   \
     fields(comparer, v);                                                               \
     return comparer.same();                                                            \
+  }                                                                                    \
+  const setters::Type& setter_type(const Model*) {                                      \
+    static const setters::Type type = [] {                                             \
+      setters::Type t;                                                                 \
+      t.name = #Model;                                                                  \
+      Model prototype{}; /* only its members' addresses are taken */                    \
+      Binder<Model> binder(prototype, t.members);                                       \
+      fields(binder, prototype);                                                       \
+      return t;                                                                        \
+    }();                                                                               \
+    return type;                                                                       \
   }

@@ -12,12 +12,6 @@ namespace detail {
 
 namespace json = boost::json;
 
-namespace {
-
-const std::string kIdKey = "id";
-
-}  // namespace
-
 Applier::Applier(const CompiledMapping& mapping, const formats::Document& document, const ApplyOptions& options,
                  MapResult& result)
     : plan_(mapping.plan()),
@@ -28,13 +22,11 @@ Applier::Applier(const CompiledMapping& mapping, const formats::Document& docume
       arena_(json::make_shared_resource<json::monotonic_resource>(kArenaBlock)),
       buffers_(ThreadSpares<ApplierBuffers>::take()),
       pending_(buffers_->pending),
-      slots_(buffers_->slots),
       path_(buffers_->path),
       key_text_(buffers_->key_text),
       scratch_(buffers_->scratch) {
   // Room for a typical document at once, rather than growing step by step on every one (a
   // no-op when this thread's buffers have mapped a document before).
-  slots_.reserve(64);
   scratch_.reserve(4);
   pending_.reserve(plan_.rules.size());
   result_.records.reserve(plan_.rules.size());
@@ -43,12 +35,8 @@ Applier::Applier(const CompiledMapping& mapping, const formats::Document& docume
 Applier::~Applier() { ThreadSpares<ApplierBuffers>::give_back(std::move(buffers_)); }
 
 bool ApplierBuffers::reset() {
-  constexpr std::size_t kLargestKept = 1024;  // slots, records or values
-  if (slots.capacity() > kLargestKept || pending.capacity() > kLargestKept || scratch.capacity() > kLargestKept) {
-    return false;
-  }
-  // Pending records hold the document's arena: emptied here, so that it goes with the result.
-  slots.clear();
+  constexpr std::size_t kLargestKept = 1024;  // records or values
+  if (pending.capacity() > kLargestKept || scratch.capacity() > kLargestKept) return false;
   pending.clear();
   path.clear();
   key_text.clear();
@@ -89,7 +77,7 @@ void Applier::run_rules(const std::vector<int>& rules, const formats::Match* sco
 }
 
 void Applier::run_instance(const RecordRule& rule, int index, const formats::Match* scope) {
-  Pending pending(arena_);
+  Pending pending;
   pending.rule = &rule;
   pending.lineage.reserve(16);  // one allocation for a typical record (errors read it too)
   run_lets(rule.spec.lets, scope, &pending);
@@ -108,19 +96,25 @@ void Applier::run_instance(const RecordRule& rule, int index, const formats::Mat
 
 void Applier::make_record(const RecordRule& rule, int index, const formats::Match* scope, Pending& pending) {
   path_.clear();
-  // The fields wait on the slot stack until the id is known, which goes first in a record.
-  const std::size_t mark = slots_.size();
-  const bool sourced = fill_slots(rule.spec, scope, pending);
+  const core::setters::Type& type = core::setters::record_type(rule.kind);
+  const Target out{&type, pending.record.emplace(rule.kind).data(), nullptr};
+  std::size_t written = 0;
+  const bool sourced = fill(rule.spec, scope, out, pending, written);
   if (!sourced && rule.spec.document_sources) {
-    slots_.resize(mark);
     keep_errors(pending);
     return;  // nothing from the document: constants and references alone make no record
   }
   auto& produced = ev_.produced()[static_cast<std::size_t>(index)];
   std::string id = record_id(rule, scope, produced.size(), pending);
-  if (!id.empty()) slots_.push_back({id_order(rule.kind), &kIdKey, json::value(id, arena_)});
-  emit_slots(mark, pending.body);
-  check_required(rule.spec, pending.body, pending);
+  if (!id.empty()) {
+    // The record id is every record's first member (core's field lists start with it).
+    const core::setters::Member& id_member = type.members.front();
+    core::setters::LeafValue text;
+    text.text = id;
+    std::string unused;
+    id_member.set(id_member.in(out.object), text, unused);
+  }
+  check_required(rule.spec, out, pending);
   ev_.hit(rule.spec.rule);
   produced.push_back({std::move(id), ev_.group_stack()});
   pending_.push_back(std::move(pending));
@@ -190,12 +184,6 @@ bool Applier::report_failures(Pending* pending, const std::string& target) {
   }
   failures.clear();
   return true;
-}
-
-int Applier::id_order(core::RecordKind kind) {
-  const ObjectType& type = record_type(kind);
-  const TargetField* id = type.find(kIdKey);
-  return id ? static_cast<int>(id - type.fields.data()) : -1;
 }
 
 }  // namespace detail
