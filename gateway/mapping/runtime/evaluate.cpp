@@ -221,15 +221,33 @@ void Evaluator::evaluate_in(const ValueExpr& expr, const formats::Match* scope, 
   out.clear();
   for (const LetPlan& let : expr.lets) run_let(let, scope);
   if (expr.when && !holds(*expr.when, scope)) return;
+  std::size_t first_step = 0;
   if (expr.constant) {
     out.push_back(*expr.constant);
+  } else if (expr.sources.size() == 1 && expr.sources.front().type == SourceType::current && scope &&
+             !expr.steps.empty()) {
+    // `from: .` then a component: only that part of the match is copied (a PID-3 repetition is
+    // 50 bytes, the part a type code or a number).
+    count_null(scope->text);
+    std::string_view part;
+    std::string suffix;
+    if (scope->text.empty()) return;
+    const Step& first = *expr.steps.front();
+    if (!first.cuts_text()) {
+      out.emplace_back(scope->text, scope->location);  // as select() reads `.`
+    } else if (first.part_of(scope->text, part, suffix)) {
+      first_step = 1;
+      out.emplace_back(std::string(part), scope->location.empty() ? std::string() : scope->location + suffix);
+    } else {
+      return;  // the part is missing: the step would have dropped the value
+    }
   } else {
     for (const Source& source : expr.sources) {
       select(source, scope, expr.first_only, out);
       if (expr.first_source && !out.empty()) break;  // from: [a, b] is "a, or else b"
     }
   }
-  for (const auto& step : expr.steps) step->run(out, env_);
+  for (std::size_t i = first_step; i < expr.steps.size(); ++i) expr.steps[i]->run(out, env_);
 }
 
 namespace {
