@@ -68,7 +68,7 @@ void Applier::run_rules(const std::vector<int>& rules, const formats::Match* sco
   for (int index : rules) {
     const RecordRule& rule = plan_.rules[static_cast<std::size_t>(index)];
     if (rule.spec.each) {
-      const std::vector<formats::Match> matches = ev_.matches_of(*rule.spec.each, scope);
+      const Evaluator::Matches matches(ev_, *rule.spec.each, scope);
       for (const formats::Match& m : matches) run_instance(rule, index, &m);
     } else {
       run_instance(rule, index, scope);

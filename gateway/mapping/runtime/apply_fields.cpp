@@ -450,7 +450,7 @@ bool Applier::object_list(const FieldPlan& field, const formats::Match* scope, c
   const std::size_t cleared = pending.cleared.size();
   for (const ObjectSpec& spec : field.objects) {
     if (spec.each) {
-      const std::vector<formats::Match> matches = ev_.matches_of(*spec.each, scope);
+      const Evaluator::Matches matches(ev_, *spec.each, scope);
       for (const formats::Match& m : matches) sourced = element(spec, &m, out, field, count, pending) || sourced;
     } else {
       sourced = element(spec, scope, out, field, count, pending) || sourced;

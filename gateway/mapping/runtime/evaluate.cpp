@@ -15,6 +15,10 @@ bool EvaluatorBuffers::reset() {
     slot.clear();
   }
   for (auto& instances : produced) instances.clear();
+  for (const auto& list : match_lists) {
+    if (list->size() > kLargestKeptSlot) return false;
+  }
+  match_depth = 0;
   failures.clear();
   group_stack.clear();
   variables.clear();
@@ -71,10 +75,42 @@ void Evaluator::hit(int rule) const {
   if (options_.coverage && rule >= 0) options_.coverage->hit_rule(&mapping_, rule);
 }
 
-std::vector<formats::Match> Evaluator::matches_of(const Source& source, const formats::Match* scope) const {
-  if (!source.path) return {};
-  return source.path->select(document_, scope);
+namespace {
+
+// The matches of a path into a list kept from earlier documents: its strings are assigned, not
+// allocated again, and entries past the end are kept for the next time.
+class CollectMatches final : public formats::MatchVisitor {
+ public:
+  explicit CollectMatches(std::vector<formats::Match>& list) : list_(list) {}
+  bool take(const formats::MatchView& match) override {
+    if (count_ == list_.size()) list_.emplace_back();
+    formats::Match& m = list_[count_++];
+    m.text.assign(match.text);
+    m.location.assign(match.location);
+    m.handle = match.handle;
+    return true;
+  }
+  std::size_t count() const { return count_; }
+
+ private:
+  std::vector<formats::Match>& list_;
+  std::size_t count_ = 0;
+};
+
+}  // namespace
+
+Evaluator::Matches::Matches(Evaluator& ev, const Source& source, const formats::Match* scope)
+    : buffers_(*ev.buffers_) {
+  auto& lists = buffers_.match_lists;
+  if (buffers_.match_depth == lists.size()) lists.push_back(std::make_unique<std::vector<formats::Match>>());
+  list_ = lists[buffers_.match_depth++].get();
+  if (!source.path) return;
+  CollectMatches collect(*list_);
+  source.path->visit(ev.document_, scope, collect);
+  count_ = collect.count();
 }
+
+Evaluator::Matches::~Matches() { --buffers_.match_depth; }
 
 namespace {
 
@@ -184,7 +220,7 @@ void Evaluator::evaluate(const ValueExpr& expr, const formats::Match* scope, Val
     return;
   }
   out.clear();
-  const std::vector<formats::Match> matches = matches_of(*expr.each, scope);
+  const Matches matches(*this, *expr.each, scope);
   if (expr.first_match) {
     // The first match that gives a value: `out` is empty until then, so each reading goes
     // straight into it and the steps see that match's values only.

@@ -25,6 +25,10 @@ struct EvaluatorBuffers {
   std::vector<StepFailure> failures;
   std::vector<std::vector<Instance>> produced;
   std::vector<std::uint32_t> group_stack;
+  // The matches of the `each` paths being iterated, innermost last (see Evaluator::Matches).
+  // Their strings keep their capacity from one document to the next.
+  std::vector<std::unique_ptr<std::vector<formats::Match>>> match_lists;
+  std::size_t match_depth = 0;
   bool reset();  // empties them all, keeping capacity; false if one grew too large to keep
 };
 
@@ -40,8 +44,22 @@ class Evaluator {
   Values evaluate(const ValueExpr& expr, const formats::Match* scope);
   // The same into `out` (cleared first), so that a caller can reuse one buffer.
   void evaluate(const ValueExpr& expr, const formats::Match* scope, Values& out);
-  // Every match of a path (`each:`), in document order.
-  std::vector<formats::Match> matches_of(const Source& source, const formats::Match* scope) const;
+  // Every match of a path (`each:`), in document order, in a list this thread reuses: valid
+  // while the Matches object lives (they nest, as eaches do).
+  class Matches {
+   public:
+    Matches(Evaluator& ev, const Source& source, const formats::Match* scope);
+    ~Matches();
+    Matches(const Matches&) = delete;
+    Matches& operator=(const Matches&) = delete;
+    const formats::Match* begin() const { return list_->data(); }
+    const formats::Match* end() const { return list_->data() + count_; }
+
+   private:
+    EvaluatorBuffers& buffers_;
+    std::vector<formats::Match>* list_ = nullptr;
+    std::size_t count_ = 0;
+  };
   bool holds(const Condition& condition, const formats::Match* scope, std::string* why = nullptr);
   // Reads a let into its slot (its alternatives in turn, until one gives a value).
   void run_let(const LetPlan& let, const formats::Match* scope);
@@ -64,6 +82,7 @@ class Evaluator {
   std::uint32_t next_serial() { return ++serial_; }
 
  private:
+  friend class Matches;
   void select(const Source& source, const formats::Match* scope, bool first_only, Values& out);
   // One reading of `expr` in `scope`: its lets, its when, its sources and steps, into `out`.
   void evaluate_in(const ValueExpr& expr, const formats::Match* scope, Values& out);
