@@ -83,9 +83,8 @@ struct ObjectSpec;
 struct FieldPlan {
   std::string key;
   const TargetField* target = nullptr;
-  // The target's position among its object's fields, which is the order core writes them in:
-  // apply() writes objects in this order, so that core can keep the body it is given instead
-  // of writing the record again (core::envelope_from_body).
+  // The target's position among its object's fields, which is the order core lists them in
+  // (a unit test holds the two together): where bind_setters looks for its member first.
   int order = 0;
   std::vector<ValueExpr> values;    // leaf targets; Coding objects filled from a lookup
   std::vector<ObjectSpec> objects;  // object and list-of-object targets
