@@ -163,8 +163,10 @@ void value_fields(auto& io, const ObservationValue& v) {
 
 }  // namespace
 
-json::value write(const ObservationValue& v) {
-  FieldWriter w;
+json::value write(const ObservationValue& v, const json::storage_ptr& sp) {
+  FieldCounter counter;
+  value_fields(counter, v);
+  FieldWriter w(sp, counter.count());
   value_fields(w, v);
   return w.take();
 }

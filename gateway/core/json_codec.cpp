@@ -7,8 +7,8 @@ namespace kq::core {
 namespace {
 
 template <class T>
-boost::json::object object_of(const T& record) {
-  boost::json::value v = json_io::write(record);
+boost::json::object object_of(const T& record, const boost::json::storage_ptr& sp = {}) {
+  boost::json::value v = json_io::write(record, sp);
   return std::move(v.as_object());
 }
 
@@ -29,6 +29,21 @@ boost::json::object to_json(const Consent& record) { return object_of(record); }
 boost::json::object to_json(const Provenance& record) { return object_of(record); }
 boost::json::object to_json(const AuditEvent& record) { return object_of(record); }
 boost::json::object to_json(const Alert& record) { return object_of(record); }
+boost::json::object to_json(const Person& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
+boost::json::object to_json(const Organization& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
+boost::json::object to_json(const Enrollment& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
+boost::json::object to_json(const Encounter& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
+boost::json::object to_json(const Observation& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
+boost::json::object to_json(const FitnessTest& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
+boost::json::object to_json(const VisionScreening& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
+boost::json::object to_json(const MentalHealthScreening& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
+boost::json::object to_json(const Diagnosis& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
+boost::json::object to_json(const Procedure& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
+boost::json::object to_json(const InpatientSummary& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
+boost::json::object to_json(const Consent& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
+boost::json::object to_json(const Provenance& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
+boost::json::object to_json(const AuditEvent& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
+boost::json::object to_json(const Alert& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
 
 template <class T>
 Decoded<T> from_json(const boost::json::value& json) {

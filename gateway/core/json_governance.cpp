@@ -39,8 +39,8 @@ void fields(auto& io, Of<FieldLineage> auto& s) {
 
 }  // namespace
 
-json::value write(const std::vector<FieldLineage>& lineage) {
-  json::object out;
+json::value write(const std::vector<FieldLineage>& lineage, const json::storage_ptr& sp) {
+  json::object out(sp);
   out.reserve(lineage.size());
   for (const FieldLineage& l : lineage) {
     json::value& place = out[l.target_path];

@@ -27,13 +27,18 @@ void type_error(const json::value& v, const std::string& path, std::string_view 
       {path, "expected " + std::string(expected) + ", got " + std::string(type_name(v)), ErrorKind::data_type});
 }
 
-json::value write(const std::string& v) { return json::value(v); }
-json::value write(bool v) { return json::value(v); }
-json::value write(int v) { return json::value(std::int64_t{v}); }
-json::value write(std::int64_t v) { return json::value(v); }
-json::value write(double v) { return json::value(v); }
-json::value write(const PartialDate& v) { return json::value(v.iso()); }
-json::value write(const DateTime& v) { return json::value(v.iso()); }
+json::value write(const std::string& v, const json::storage_ptr& sp) {
+  return json::value(json::string_view(v.data(), v.size()), sp);
+}
+json::value write(bool v, const json::storage_ptr& sp) { return json::value(v, sp); }
+json::value write(int v, const json::storage_ptr& sp) { return json::value(std::int64_t{v}, sp); }
+json::value write(std::int64_t v, const json::storage_ptr& sp) { return json::value(v, sp); }
+json::value write(double v, const json::storage_ptr& sp) { return json::value(v, sp); }
+json::value write(const PartialDate& v, const json::storage_ptr& sp) { return json::value(v.iso(), sp); }
+json::value write(const DateTime& v, const json::storage_ptr& sp) {
+  char text[DateTime::kIsoMax];
+  return json::value(json::string_view(text, v.write_iso(text)), sp);
+}
 
 void read(const json::value& v, const std::string& path, std::string& out, Errors& errors) {
   if (!v.is_string()) return type_error(v, path, "a string", errors);

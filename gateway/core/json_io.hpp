@@ -18,6 +18,7 @@
 
 #include "gateway/core/model.hpp"
 #include "gateway/core/record.hpp"
+#include "gateway/core/record_setters.hpp"
 #include "gateway/core/text_util.hpp"
 
 namespace kq::core::json_io {
@@ -28,14 +29,15 @@ namespace json = boost::json;
 std::string_view type_name(const json::value& v);                    // "string", "object", …
 void type_error(const json::value& v, const std::string& path, std::string_view expected, Errors& errors);
 
-// Leaves.
-json::value write(const std::string& v);
-json::value write(bool v);
-json::value write(int v);
-json::value write(std::int64_t v);
-json::value write(double v);
-json::value write(const PartialDate& v);
-json::value write(const DateTime& v);
+// Leaves. Every write() builds its JSON with the memory resource `sp` (the default: the heap),
+// so that a whole record can be written into one arena without a copy between levels.
+json::value write(const std::string& v, const json::storage_ptr& sp = {});
+json::value write(bool v, const json::storage_ptr& sp = {});
+json::value write(int v, const json::storage_ptr& sp = {});
+json::value write(std::int64_t v, const json::storage_ptr& sp = {});
+json::value write(double v, const json::storage_ptr& sp = {});
+json::value write(const PartialDate& v, const json::storage_ptr& sp = {});
+json::value write(const DateTime& v, const json::storage_ptr& sp = {});
 void read(const json::value& v, const std::string& path, std::string& out, Errors& errors);
 void read(const json::value& v, const std::string& path, bool& out, Errors& errors);
 void read(const json::value& v, const std::string& path, int& out, Errors& errors);
@@ -56,7 +58,7 @@ bool same(const DateTime& v, const json::value& j);
 
 // Nested structs and the records (defined in the json_*.cpp file of their group).
 #define KQ_JSON_IO_DECLARE(Type)                                                        \
-  json::value write(const Type& v);                                                     \
+  json::value write(const Type& v, const json::storage_ptr& sp = {});                   \
   void read(const json::value& v, const std::string& path, Type& out, Errors& errors); \
   bool same(const Type& v, const json::value& j);
 KQ_JSON_IO_DECLARE(Coding)
@@ -97,20 +99,59 @@ KQ_JSON_IO_DECLARE(AuditAgent)
 KQ_JSON_IO_DECLARE(AuditEvent)
 #undef KQ_JSON_IO_DECLARE
 
+// The setter table of each nested struct and record (record_setters.hpp). Not for
+// ObservationValue, a tagged union, nor FieldLineage, whose list has a JSON form of its own.
+#define KQ_SETTER_TYPE_DECLARE(Model) const setters::Type& setter_type(const Model*);
+KQ_SETTER_TYPE_DECLARE(Coding)
+KQ_SETTER_TYPE_DECLARE(Quantity)
+KQ_SETTER_TYPE_DECLARE(Identifier)
+KQ_SETTER_TYPE_DECLARE(HumanName)
+KQ_SETTER_TYPE_DECLARE(DatePeriod)
+KQ_SETTER_TYPE_DECLARE(TimePeriod)
+KQ_SETTER_TYPE_DECLARE(Address)
+KQ_SETTER_TYPE_DECLARE(Telecom)
+KQ_SETTER_TYPE_DECLARE(Contact)
+KQ_SETTER_TYPE_DECLARE(Person)
+KQ_SETTER_TYPE_DECLARE(Organization)
+KQ_SETTER_TYPE_DECLARE(Enrollment)
+KQ_SETTER_TYPE_DECLARE(Encounter)
+KQ_SETTER_TYPE_DECLARE(Interpretation)
+KQ_SETTER_TYPE_DECLARE(Observation)
+KQ_SETTER_TYPE_DECLARE(Diagnosis)
+KQ_SETTER_TYPE_DECLARE(Procedure)
+KQ_SETTER_TYPE_DECLARE(CostLine)
+KQ_SETTER_TYPE_DECLARE(InpatientCosts)
+KQ_SETTER_TYPE_DECLARE(InpatientSummary)
+KQ_SETTER_TYPE_DECLARE(FitnessItem)
+KQ_SETTER_TYPE_DECLARE(FitnessTest)
+KQ_SETTER_TYPE_DECLARE(EyeExam)
+KQ_SETTER_TYPE_DECLARE(VisionScreening)
+KQ_SETTER_TYPE_DECLARE(ScaleScore)
+KQ_SETTER_TYPE_DECLARE(RiskFlag)
+KQ_SETTER_TYPE_DECLARE(MentalHealthScreening)
+KQ_SETTER_TYPE_DECLARE(AlertValue)
+KQ_SETTER_TYPE_DECLARE(Alert)
+KQ_SETTER_TYPE_DECLARE(ConsentGrantor)
+KQ_SETTER_TYPE_DECLARE(Consent)
+KQ_SETTER_TYPE_DECLARE(Provenance)
+KQ_SETTER_TYPE_DECLARE(AuditAgent)
+KQ_SETTER_TYPE_DECLARE(AuditEvent)
+#undef KQ_SETTER_TYPE_DECLARE
+
 // A provenance record's field lineage is one object from target path to source place,
 // {"target_ids[0].name.text": "PID-5.2", ...}, rather than an array of pairs: it is most of the
 // record, and a record is written with every message. A target path appears once: write()
 // joins the places of a path given twice ("PV1-3.1, PV1-3.2"). read() keeps the object's order
 // and also accepts the older array form.
-json::value write(const std::vector<FieldLineage>& lineage);
+json::value write(const std::vector<FieldLineage>& lineage, const json::storage_ptr& sp = {});
 void read(const json::value& v, const std::string& path, std::vector<FieldLineage>& out, Errors& errors);
 bool same(const std::vector<FieldLineage>& lineage, const json::value& j);
 
 template <class T>
-json::value write(const std::vector<T>& items) {
-  json::array out;
+json::value write(const std::vector<T>& items, const json::storage_ptr& sp = {}) {
+  json::array out(sp);
   out.reserve(items.size());
-  for (const T& item : items) out.push_back(write(item));
+  for (const T& item : items) out.emplace_back(write(item, sp));
   return out;
 }
 
@@ -144,33 +185,64 @@ void read_optional(const json::value& v, const std::string& path, std::optional<
   out = std::move(item);
 }
 
+// Counts the fields FieldWriter will write, so that it can size the object once.
+class FieldCounter {
+ public:
+  void field(std::string_view, const std::string& v) { count_ += v.empty() ? 0 : 1; }
+  template <class T>
+  void field(std::string_view, const std::optional<T>& v) {
+    count_ += v ? 1 : 0;
+  }
+  template <class T>
+  void field(std::string_view, const std::vector<T>& v) {
+    count_ += v.empty() ? 0 : 1;
+  }
+  template <class T>
+  void field(std::string_view, const T&) {
+    ++count_;
+  }
+  template <class T>
+  void required(std::string_view, const T&) {
+    ++count_;
+  }
+  std::size_t count() const { return count_; }
+
+ private:
+  std::size_t count_ = 0;
+};
+
 // Writes the fields of one object, leaving out what is absent or empty. It has the same
 // field()/required() interface as ObjectReader, so that one field list per type (see
-// KQ_JSON_IO_DEFINE) drives both directions and they cannot drift apart.
+// KQ_JSON_IO_DEFINE) drives both directions and they cannot drift apart. Every value is built
+// with the object's own memory resource and moved in; the keys of a field list are distinct.
 class FieldWriter {
  public:
+  explicit FieldWriter(const json::storage_ptr& sp = {}, std::size_t fields = 0) : out_(sp) {
+    if (fields > 0) out_.reserve(fields);
+  }
   void field(std::string_view key, const std::string& v) {
-    if (!v.empty()) out_[key] = v;
+    if (!v.empty()) put(key, write(v, out_.storage()));
   }
   template <class T>
   void field(std::string_view key, const std::optional<T>& v) {
-    if (v) out_[key] = write(*v);
+    if (v) put(key, write(*v, out_.storage()));
   }
   template <class T>
   void field(std::string_view key, const std::vector<T>& v) {
-    if (!v.empty()) out_[key] = write(v);
+    if (!v.empty()) put(key, write(v, out_.storage()));
   }
   template <class T>
   void field(std::string_view key, const T& v) {
-    out_[key] = write(v);
+    put(key, write(v, out_.storage()));
   }
   template <class T>
   void required(std::string_view key, const T& v) {
-    out_[key] = write(v);
+    put(key, write(v, out_.storage()));
   }
   json::object take() { return std::move(out_); }
 
  private:
+  void put(std::string_view key, json::value&& v) { out_.emplace(key, std::move(v)); }
   json::object out_;
 };
 
@@ -326,22 +398,37 @@ concept Of = std::same_as<std::remove_const_t<S>, T>;
 
 }  // namespace kq::core::json_io
 
+#include "gateway/core/record_setters_binder.hpp"
+
 // Defines write() and read() for Type from an overload `fields(io, Of<Type> auto& s)` that lists
 // its fields. Used inside namespace kq::core::json_io.
-#define KQ_JSON_IO_DEFINE(Type)                                                        \
-  json::value write(const Type& v) {                                                   \
-    FieldWriter writer;                                                                \
+#define KQ_JSON_IO_DEFINE(Model)                                                        \
+  json::value write(const Model& v, const json::storage_ptr& sp) {                      \
+    FieldCounter counter;                                                              \
+    fields(counter, v);                                                                \
+    FieldWriter writer(sp, counter.count());                                           \
     fields(writer, v);                                                                 \
     return writer.take();                                                              \
   }                                                                                    \
-  void read(const json::value& v, const std::string& path, Type& out, Errors& errors) { \
+  void read(const json::value& v, const std::string& path, Model& out, Errors& errors) { \
     ObjectReader reader(v, path, errors);                                              \
     if (reader) fields(reader, out);                                                   \
   }                                                                                    \
-  bool same(const Type& v, const json::value& j) {                                     \
+  bool same(const Model& v, const json::value& j) {                                     \
     const json::object* object = j.if_object();                                        \
     if (!object) return false;                                                         \
     FieldComparer comparer(*object);                                                   \
     fields(comparer, v);                                                               \
     return comparer.same();                                                            \
+  }                                                                                    \
+  const setters::Type& setter_type(const Model*) {                                      \
+    static const setters::Type type = [] {                                             \
+      setters::Type t;                                                                 \
+      t.name = #Model;                                                                  \
+      Model prototype{}; /* only its members' addresses are taken */                    \
+      Binder<Model> binder(prototype, t.members);                                       \
+      fields(binder, prototype);                                                       \
+      return t;                                                                        \
+    }();                                                                               \
+    return type;                                                                       \
   }

@@ -315,4 +315,58 @@ RecordEnvelope to_envelope(const Provenance& record) { return make_envelope(reco
 RecordEnvelope to_envelope(const AuditEvent& record) { return make_envelope(record); }
 RecordEnvelope to_envelope(const Alert& record) { return make_envelope(record); }
 
+// Records filled through setter tables (record_setters.hpp), for the mapping engine.
+namespace setters {
+
+const Type& record_type(RecordKind kind) {
+  return with_record_type(kind, [](auto tag) -> const Type& {
+    using T = typename decltype(tag)::type;
+    return json_io::setter_type(static_cast<const T*>(nullptr));
+  });
+}
+
+Record::Record(RecordKind kind) : kind_(kind) {
+  data_ = with_record_type(kind, [](auto tag) -> void* {
+    using T = typename decltype(tag)::type;
+    return new T{};
+  });
+}
+
+Record::Record(Record&& other) noexcept : kind_(other.kind_), data_(other.data_) { other.data_ = nullptr; }
+
+Record& Record::operator=(Record&& other) noexcept {
+  if (this != &other) {
+    Record gone(std::move(*this));
+    kind_ = other.kind_;
+    data_ = other.data_;
+    other.data_ = nullptr;
+  }
+  return *this;
+}
+
+Record::~Record() {
+  if (data_ == nullptr) return;
+  with_record_type(kind_, [this](auto tag) {
+    using T = typename decltype(tag)::type;
+    delete static_cast<T*>(data_);
+  });
+}
+
+EnvelopeResult envelope_from_record(Record&& record, const ValidationContext& context,
+                                    const boost::json::storage_ptr& sp) {
+  EnvelopeResult result;
+  result.envelope.kind = std::string(kind_name(record.kind()));
+  with_record_type(record.kind(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T& typed = *static_cast<const T*>(record.data());
+    set_ids(result.envelope, ids_of(typed));
+    result.errors = validate(typed, context);
+    // Constructed in place, so that the body keeps the arena it was written into.
+    if (result.errors.empty()) adopt_body(result.envelope, to_json(typed, sp));
+  });
+  return result;
+}
+
+}  // namespace setters
+
 }  // namespace kq::core

@@ -1,19 +1,32 @@
 #include "gateway/core/text_util.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace kq::core {
 
+// Both build their result in one buffer of the right size: the JSON reader names the path of
+// every nested object and list entry it reads, so these run for every record decoded.
 std::string join_path(std::string_view base, std::string_view key) {
   if (base.empty()) return std::string(key);
-  std::string out(base);
+  std::string out;
+  out.reserve(base.size() + 1 + key.size());
+  out.append(base);
   out += '.';
-  out += key;
+  out.append(key);
   return out;
 }
 
 std::string index_path(std::string_view base, std::size_t index) {
-  return std::string(base) + "[" + std::to_string(index) + "]";
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, index).ptr;
+  std::string out;
+  out.reserve(base.size() + 2 + static_cast<std::size_t>(end - digits));
+  out.append(base);
+  out += '[';
+  out.append(digits, end);
+  out += ']';
+  return out;
 }
 
 namespace {

@@ -90,7 +90,7 @@ std::vector<FieldError> validate(const Observation& record, const ValidationCont
     check.required("data_absent_reason", record.data_absent_reason);
   }
   for (std::size_t i = 0; i < record.interpretation.size(); ++i) {
-    check.required(join_path(index_path("interpretation", i), "code.code"), record.interpretation[i].code.code);
+    check.required({"interpretation", i, "code.code"}, record.interpretation[i].code.code);
   }
   return check.take();
 }
@@ -147,9 +147,8 @@ std::vector<FieldError> validate(const InpatientSummary& record, const Validatio
       check.error("costs.self_pay", "is more than costs.total", ErrorKind::data_type);
     }
     for (std::size_t i = 0; i < costs.lines.size(); ++i) {
-      const std::string base = index_path("costs.lines", i);
-      check.required(join_path(base, "category"), costs.lines[i].category);
-      check.range(join_path(base, "amount"), costs.lines[i].amount, 0, kMax);
+      check.required({"costs.lines", i, "category"}, costs.lines[i].category);
+      check.range({"costs.lines", i, "amount"}, costs.lines[i].amount, 0, kMax);
     }
   }
   return check.take();

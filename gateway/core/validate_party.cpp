@@ -47,26 +47,25 @@ void check_identifiers(checks::Checker& check, const std::vector<Identifier>& id
                        std::string_view field = "identifiers") {
   for (std::size_t i = 0; i < identifiers.size(); ++i) {
     const Identifier& identifier = identifiers[i];
-    const std::string base = index_path(field, i);
-    check.required(join_path(base, "system"), identifier.system);
-    check.required(join_path(base, "value"), identifier.value);
+    check.required({field, i, "system"}, identifier.system);
+    check.required({field, i, "value"}, identifier.value);
     if (identifier.value.empty()) continue;
     if (auto why = check_identifier_value(identifier, check.context())) {
-      check.error(join_path(base, "value"), *why, ErrorKind::data_type);
+      check.error({field, i, "value"}, *why, ErrorKind::data_type);
     }
     const bool per_hospital = identifier.system == id_system::kHospitalMrn ||
                               identifier.system == id_system::kHospitalInpatientNo ||
                               identifier.system == id_system::kHospitalOutpatientNo;
     if (per_hospital && (!identifier.assigner || identifier.assigner->empty())) {
-      check.error(join_path(base, "assigner"), "is required: this number is only unique within its hospital",
+      check.error({field, i, "assigner"}, "is required: this number is only unique within its hospital",
                   ErrorKind::required);
     }
   }
 }
 
-void check_admin_code(checks::Checker& check, std::string path, const std::optional<std::string>& code) {
+void check_admin_code(checks::Checker& check, const checks::FieldPath& path, const std::optional<std::string>& code) {
   if (code && !has_digit_count(*code, {6, 9, 12})) {
-    check.error(std::move(path), "a GB/T 2260 administrative division code has 6, 9 or 12 digits",
+    check.error(path, "a GB/T 2260 administrative division code has 6, 9 or 12 digits",
                 ErrorKind::data_type);
   }
 }
@@ -123,13 +122,12 @@ std::vector<FieldError> validate(const Person& record, const ValidationContext& 
   check.not_in_future("birth_date", record.birth_date);
   for (std::size_t i = 0; i < record.addresses.size(); ++i) {
     const Address& address = record.addresses[i];
-    const std::string base = index_path("addresses", i);
-    check.one_of(join_path(base, "use"), address.use, {"home", "household", "current", "work"});
-    check_admin_code(check, join_path(base, "admin_code"), address.admin_code);
+    check.one_of({"addresses", i, "use"}, address.use, {"home", "household", "current", "work"});
+    check_admin_code(check, {"addresses", i, "admin_code"}, address.admin_code);
   }
   for (std::size_t i = 0; i < record.telecom.size(); ++i) {
-    check.required(join_path(index_path("telecom", i), "system"), record.telecom[i].system);
-    check.required(join_path(index_path("telecom", i), "value"), record.telecom[i].value);
+    check.required({"telecom", i, "system"}, record.telecom[i].system);
+    check.required({"telecom", i, "value"}, record.telecom[i].value);
   }
   if (record.deceased_at && record.deceased && !*record.deceased) {
     check.error("deceased_at", "is set but deceased is false", ErrorKind::data_type);

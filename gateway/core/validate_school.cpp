@@ -56,15 +56,14 @@ std::vector<FieldError> validate(const FitnessTest& record, const ValidationCont
   check.not_in_future("test_date", record.test_date);
   for (std::size_t i = 0; i < record.items.size(); ++i) {
     const FitnessItem& item = record.items[i];
-    const std::string base = index_path("items", i);
-    check.required(join_path(base, "item_code"), item.item_code);
-    check.one_of(join_path(base, "item_code"), item.item_code,
+    check.required({"items", i, "item_code"}, item.item_code);
+    check.one_of({"items", i, "item_code"}, item.item_code,
                  {"bmi", "vital_capacity", "run_50m", "sit_and_reach", "rope_skip_1min", "sit_up_1min",
                   "shuttle_50x8", "standing_long_jump", "pull_up", "run_800m", "run_1000m", "height",
                   "weight"});
-    check.one_of(join_path(base, "status"), item.status, {"measured", "missing", "exempt", "absent"});
-    check.range(join_path(base, "score"), item.score, 0, 100);
-    check.range(join_path(base, "bonus"), item.bonus, 0, 20);
+    check.one_of({"items", i, "status"}, item.status, {"measured", "missing", "exempt", "absent"});
+    check.range({"items", i, "score"}, item.score, 0, 100);
+    check.range({"items", i, "bonus"}, item.bonus, 0, 20);
   }
   check.range("standard_score", record.standard_score, 0, 100);
   check.range("bonus_score", record.bonus_score, 0, 20);
@@ -99,10 +98,10 @@ std::vector<FieldError> validate(const MentalHealthScreening& record, const Vali
   }
   check.one_of("mode", record.mode, {"online", "paper", "interview"});
   for (std::size_t i = 0; i < record.scale_scores.size(); ++i) {
-    check.required(join_path(index_path("scale_scores", i), "scale_code"), record.scale_scores[i].scale_code);
+    check.required({"scale_scores", i, "scale_code"}, record.scale_scores[i].scale_code);
   }
   for (std::size_t i = 0; i < record.flags.size(); ++i) {
-    check.required(join_path(index_path("flags", i), "level"), record.flags[i].level);
+    check.required({"flags", i, "level"}, record.flags[i].level);
   }
   check.ordered("reviewed_at", record.administered_at, record.reviewed_at, "administered_at");
   return check.take();
@@ -117,7 +116,7 @@ std::vector<FieldError> validate(const Alert& record, const ValidationContext& c
   check.one_of("severity", record.severity, {"info", "warning", "urgent"});
   check.one_of("category", record.category, {"vision", "physical_fitness", "mental_health"});
   for (std::size_t i = 0; i < record.values.size(); ++i) {
-    check.required(join_path(index_path("values", i), "name"), record.values[i].name);
+    check.required({"values", i, "name"}, record.values[i].name);
   }
   check.not_in_future("observed_on", record.observed_on);
   return check.take();

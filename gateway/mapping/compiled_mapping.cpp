@@ -7,7 +7,9 @@
 
 namespace kq::mapping {
 
-CompiledMapping::CompiledMapping(std::unique_ptr<detail::Plan> plan) : plan_(std::move(plan)) {}
+CompiledMapping::CompiledMapping(std::unique_ptr<detail::Plan> plan) : plan_(std::move(plan)) {
+  detail::bind_setters(*plan_);
+}
 CompiledMapping::~CompiledMapping() = default;
 
 const std::string& CompiledMapping::name() const { return plan_->name; }

@@ -12,6 +12,7 @@
 
 #include "gateway/config/source_location.hpp"
 #include "gateway/core/record_kind.hpp"
+#include "gateway/core/record_setters.hpp"
 #include "gateway/formats/source.hpp"
 #include "gateway/mapping/runtime/script.hpp"
 #include "gateway/mapping/runtime/steps.hpp"
@@ -82,12 +83,14 @@ struct ObjectSpec;
 struct FieldPlan {
   std::string key;
   const TargetField* target = nullptr;
-  // The target's position among its object's fields, which is the order core writes them in:
-  // apply() writes objects in this order, so that core can keep the body it is given instead
-  // of writing the record again (core::envelope_from_body).
+  // The target's position among its object's fields, which is the order core lists them in
+  // (a unit test holds the two together): where bind_setters looks for its member first.
   int order = 0;
   std::vector<ValueExpr> values;    // leaf targets; Coding objects filled from a lookup
   std::vector<ObjectSpec> objects;  // object and list-of-object targets
+  // The member of core's typed record this field sets (bind_setters); null inside a member that
+  // core reads from JSON (Observation.value), where `key` is what counts.
+  const core::setters::Member* member = nullptr;
 };
 
 struct LetPlan {
@@ -158,5 +161,10 @@ struct Plan {
   // Elsewhere (an empty XML element, an empty cell) it is only "nothing here".
   bool empty_means_cleared = false;
 };
+
+// Points every field of the plan at the member of core's typed record it sets. Called once,
+// when the mapping is compiled; throws std::logic_error if a target is not in core's model
+// (the compiler's target table and core's field lists are held together by a unit test).
+void bind_setters(Plan& plan);
 
 }  // namespace kq::mapping::detail

@@ -1,6 +1,8 @@
 #include "adt_by_hand.hpp"
 
 #include <optional>
+
+#include <boost/json/monotonic_resource.hpp>
 #include <vector>
 
 #include "gateway/core/identifier_systems.hpp"
@@ -188,8 +190,10 @@ bool map_adt_by_hand(const Hl7Message& message, std::string_view sender_org, con
   context.today = today;
   for (const core::FieldError& e : core::validate(person, context)) return fail(why, e.path + ": " + e.message);
   for (const core::FieldError& e : core::validate(visit, context)) return fail(why, e.path + ": " + e.message);
-  out.person = core::to_json(person);
-  out.encounter = core::to_json(visit);
+  // One arena for the document's bodies, as the engine does.
+  const boost::json::storage_ptr arena = boost::json::make_shared_resource<boost::json::monotonic_resource>(4096);
+  out.person.emplace(core::to_json(person, arena));
+  out.encounter.emplace(core::to_json(visit, arena));
   return true;
 }
 

@@ -16,6 +16,11 @@
 // All single-threaded, timed in thread CPU time. Runs alternate (a, b, c, a, b, c, ...) so they
 // see the same machine noise; medians are reported, with the ratio (b)/(a).
 // Usage: kq_bench_hl7v2_map [--seconds S] [--runs N] [--message FILE] [--mapping FILE]
+//                           [--count N --variant a|b|c|d]
+// --count runs one variant N times untimed, through count_instructions(), for an instruction
+// count that does not move with the machine's load:
+//   valgrind --tool=callgrind --toggle-collect='*count_instructions*' kq_bench_hl7v2_map --count 200 --variant b
+// then divide the collected instructions by N.
 #include <time.h>
 
 #include <algorithm>
@@ -74,19 +79,26 @@ HandMapped parse_and_map_by_hand(const mapping::CompiledMapping& compiled, std::
   return out;
 }
 
+// Runs `work` `count` times. Not inlined, so that callgrind can collect exactly these calls.
+[[gnu::noinline]] std::size_t count_instructions(const std::function<std::size_t()>& work, std::size_t count) {
+  std::size_t sink = 0;
+  for (std::size_t i = 0; i < count; ++i) sink += work();
+  return sink;
+}
+
 // The hand-written mapping must give exactly the engine's records, or (d) means nothing.
 void check_by_hand(const mapping::CompiledMapping& compiled, std::string_view message,
                    const mapping::ApplyOptions& options) {
   const mapping::MapResult engine = mapping::map_payload(compiled, message, options);
   const HandMapped hand = parse_and_map_by_hand(compiled, message, options);
-  if (engine.records.size() != 2 || engine.records[0].envelope.body != hand.person ||
-      engine.records[1].envelope.body != hand.encounter) {
+  if (engine.records.size() != 2 || !hand.person || !hand.encounter ||
+      engine.records[0].envelope.body != *hand.person || engine.records[1].envelope.body != *hand.encounter) {
     die("the hand-written mapping does not give the engine's records:\n  engine: " +
         (engine.records.size() == 2 ? boost::json::serialize(engine.records[0].envelope.body) + "\n          " +
                                           boost::json::serialize(engine.records[1].envelope.body)
                                     : std::string("(") + std::to_string(engine.records.size()) + " records)") +
-        "\n  by hand: " + boost::json::serialize(hand.person) + "\n           " +
-        boost::json::serialize(hand.encounter));
+        "\n  by hand: " + (hand.person ? boost::json::serialize(*hand.person) : std::string("(none)")) +
+        "\n           " + (hand.encounter ? boost::json::serialize(*hand.encounter) : std::string("(none)")));
   }
 }
 
@@ -97,6 +109,8 @@ int run(int argc, char** argv) {
   std::string message(kAdtA01);
   const std::string default_mapping = std::string(KQ_SOURCE_DIR) + "/mappings/his/adt_a01.yaml";
   std::string mapping_file = default_mapping;
+  std::size_t count = 0;
+  char only = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (i + 1 >= argc) die("missing value after " + std::string(arg));
@@ -108,9 +122,13 @@ int run(int argc, char** argv) {
       message = read_file(argv[++i]);
     } else if (arg == "--mapping") {
       mapping_file = argv[++i];
+    } else if (arg == "--count") {
+      count = static_cast<std::size_t>(std::atol(argv[++i]));
+    } else if (arg == "--variant") {
+      only = argv[++i][0];
     } else {
       die("unknown option " + std::string(arg) +
-          " (--seconds S, --runs N, --message FILE, --mapping FILE)");
+          " (--seconds S, --runs N, --message FILE, --mapping FILE, --count N, --variant a|b|c|d)");
     }
   }
   if (seconds <= 0 || runs == 0) die("--seconds and --runs must be positive");
@@ -156,8 +174,15 @@ int run(int argc, char** argv) {
     check_by_hand(*compiled, message, pipeline);
     variants.push_back({"by hand", [&] {
                           const HandMapped hand = parse_and_map_by_hand(*compiled, message, pipeline);
-                          return hand.person.size() + hand.encounter.size();
+                          return hand.person->size() + hand.encounter->size();
                         }});
+  }
+  if (count > 0) {
+    const std::size_t v = only == 0 ? 1 : static_cast<std::size_t>(only - 'a');
+    if (v >= variants.size()) die("--variant must be one of a, b, c" + std::string(by_hand ? ", d" : ""));
+    g_sink = g_sink + count_instructions(variants[v].work, count);
+    std::printf("ran (%c) %s %zu times\n", static_cast<char>('a' + v), variants[v].label, count);
+    return 0;
   }
   const Medians medians = measure_interleaved(variants, runs, seconds, /*ratio_of=*/1, /*batch=*/64);
   const double b = medians.per_cpu_second[0], m = medians.per_cpu_second[1],

@@ -2,28 +2,38 @@
 // The Applier: one application of a compiled mapping to one document. Internal to kq_mapping.
 //
 // Split by concern over three files: apply.cpp runs the record rules and gives records their
-// ids, apply_fields.cpp builds the fields of a record (values on a slot stack, written into the
-// JSON body in the model's order), apply_finish.cpp checks what is required and hands every
-// record to core for validation, translating core's errors back into the sender's terms.
+// ids, apply_fields.cpp builds the fields of a record (straight into core's typed record,
+// through the setter table core derives from its field lists), apply_finish.cpp checks what is
+// required and hands every record to core for validation and its body, translating core's
+// errors back into the sender's terms.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 
+#include "gateway/core/record_setters.hpp"
 #include "gateway/mapping/mapping.hpp"
 #include "gateway/mapping/plan.hpp"
 #include "gateway/mapping/runtime/evaluate.hpp"
 
 namespace kq::mapping::detail {
 
-// One record being made: its body, where each of its values came from, and what went wrong.
+// One record being made: the typed record, where each of its values came from, and what went
+// wrong.
 struct Pending {
-  explicit Pending(const boost::json::storage_ptr& arena) : body(arena) {}
   const RecordRule* rule = nullptr;
-  boost::json::object body;
+  std::optional<core::setters::Record> record;  // made by make_record (a group makes none)
+  // What core's reader would have said about the values (an integer out of range, a tagged
+  // union it cannot read): reported instead of validating, as for a body core cannot decode.
+  std::vector<core::FieldError> read_errors;
+  // The leaf members given a value, for what is required: a member can hold a value nobody
+  // wrote (Observation.status starts as "final"), which a body without the key would not.
+  std::vector<const void*> set_leaves;
   std::vector<core::FieldLineage> lineage;
   std::vector<MapError> errors;
   std::vector<std::string> failed;  // target paths whose value failed; core's complaints about them are echoes
@@ -34,10 +44,31 @@ struct Pending {
 // Whether one target path is the other or lies inside it ("name" and "name.text").
 bool related(const std::string& a, const std::string& b);
 
+// Where the fields being built go: an object of core's typed record, reached through its
+// setter table, or, for a member core only reads from JSON (Observation.value, a tagged
+// union), a JSON object that core reads into the member afterwards.
+struct Target {
+  const core::setters::Type* type = nullptr;
+  void* object = nullptr;
+  boost::json::object* json = nullptr;
+};
+
+// The Applier's working buffers, kept per thread between documents (ThreadSpares).
+struct ApplierBuffers {
+  std::vector<Pending> pending;
+  std::string path;
+  std::string key_text;  // the name a keyed record's id is derived from
+  Values scratch;  // the values of the leaf being written, reused for every leaf
+  bool reset();    // empties them all, keeping capacity; false if one grew too large to keep
+};
+
 class Applier {
  public:
   Applier(const CompiledMapping& mapping, const formats::Document& document, const ApplyOptions& options,
           MapResult& result);
+  ~Applier();
+  Applier(const Applier&) = delete;
+  Applier& operator=(const Applier&) = delete;
 
   void run();
 
@@ -51,26 +82,31 @@ class Applier {
                         Pending& pending);
   void keep_errors(Pending& pending);
   bool report_failures(Pending* pending, const std::string& target);
-  static int id_order(core::RecordKind kind);
 
   // apply_fields.cpp: fields, objects and lists
   void append_index(std::size_t index);
   void add_lineage(Pending& pending, std::string&& location);
-  bool build_fields(const ObjectSpec& spec, const formats::Match* scope, boost::json::object& out, Pending& pending);
-  bool fill_slots(const ObjectSpec& spec, const formats::Match* scope, Pending& pending);
-  void put(const FieldPlan& field, boost::json::value&& value);
-  void emit_slots(std::size_t mark, boost::json::object& out);
-  bool leaf(const FieldPlan& field, const formats::Match* scope, Pending& pending);
-  bool leaf_list(const FieldPlan& field, const formats::Match* scope, Pending& pending);
-  bool object(const FieldPlan& field, const formats::Match* scope, Pending& pending);
-  bool object_list(const FieldPlan& field, const formats::Match* scope, Pending& pending);
-  bool element(const ObjectSpec& spec, const formats::Match* scope, boost::json::array& items, Pending& pending);
+  // Fills the fields of `spec` into `out`; true when a value came from the document (or failed
+  // trying). `written` counts the fields that got a value.
+  bool fill(const ObjectSpec& spec, const formats::Match* scope, const Target& out, Pending& pending,
+            std::size_t& written);
+  bool put_leaf(const FieldPlan& field, const Target& out, const Value& value, Pending& pending);
+  bool leaf(const FieldPlan& field, const formats::Match* scope, const Target& out, Pending& pending);
+  bool leaf_list(const FieldPlan& field, const formats::Match* scope, const Target& out, Pending& pending,
+                 std::size_t& written);
+  bool object(const FieldPlan& field, const formats::Match* scope, const Target& out, Pending& pending);
+  bool json_object(const FieldPlan& field, const formats::Match* scope, const Target& out, Pending& pending);
+  bool object_list(const FieldPlan& field, const formats::Match* scope, const Target& out, Pending& pending,
+                   std::size_t& written);
+  bool element(const ObjectSpec& spec, const formats::Match* scope, const Target& list, const FieldPlan& field,
+               std::size_t& count, Pending& pending);
   void note_cleared(Pending& pending, std::uint32_t nulls_before);
-  void put_list(const FieldPlan& field, boost::json::array&& items, bool sourced, Pending& pending,
-                std::uint32_t nulls_before);
 
   // apply_finish.cpp: required fields, core's validation, the result
-  void check_required(const ObjectSpec& spec, const boost::json::object& object, Pending& pending);
+  void check_required(const ObjectSpec& spec, const Target& object, Pending& pending);
+  static bool holds_value(const core::setters::Member& member, const void* at, const Pending& pending);
+  static bool has_typed(const core::setters::Type* type, const void* object, const std::vector<std::string>& keys,
+                        const Pending& pending);
   std::string location_of(const Pending& pending, const std::string& path) const;
   void finish();
 
@@ -85,17 +121,12 @@ class Applier {
   MapResult& result_;
   Evaluator ev_;
   boost::json::storage_ptr arena_;
-  std::vector<Pending> pending_;
-  // Values waiting to be written into the object being built, nested objects above their
-  // parents' (see fill_slots and emit_slots).
-  struct Slot {
-    int order = 0;
-    const std::string* key = nullptr;
-    boost::json::value value;
-  };
-  std::vector<Slot> slots_;
-  std::string path_;
-  Values scratch_;  // the values of the leaf being written, reused for every leaf
+  std::unique_ptr<ApplierBuffers> buffers_;  // taken from this thread's spares; given back after
+  // References into *buffers_.
+  std::vector<Pending>& pending_;
+  std::string& path_;
+  std::string& key_text_;
+  Values& scratch_;
 };
 
 }  // namespace kq::mapping::detail

@@ -4,18 +4,13 @@
 #include "gateway/mapping/runtime/applier.hpp"
 #include "gateway/mapping/runtime/document_checks.hpp"
 #include "gateway/mapping/runtime/name_uuid.hpp"
+#include "gateway/mapping/runtime/thread_spares.hpp"
 
 namespace kq::mapping {
 
 namespace detail {
 
 namespace json = boost::json;
-
-namespace {
-
-const std::string kIdKey = "id";
-
-}  // namespace
 
 Applier::Applier(const CompiledMapping& mapping, const formats::Document& document, const ApplyOptions& options,
                  MapResult& result)
@@ -24,12 +19,29 @@ Applier::Applier(const CompiledMapping& mapping, const formats::Document& docume
       options_(options),
       result_(result),
       ev_(mapping, document, options),
-      arena_(json::make_shared_resource<json::monotonic_resource>(kArenaBlock)) {
-  // Room for a typical document at once, rather than growing step by step on every one.
-  slots_.reserve(64);
+      arena_(json::make_shared_resource<json::monotonic_resource>(kArenaBlock)),
+      buffers_(ThreadSpares<ApplierBuffers>::take()),
+      pending_(buffers_->pending),
+      path_(buffers_->path),
+      key_text_(buffers_->key_text),
+      scratch_(buffers_->scratch) {
+  // Room for a typical document at once, rather than growing step by step on every one (a
+  // no-op when this thread's buffers have mapped a document before).
   scratch_.reserve(4);
   pending_.reserve(plan_.rules.size());
   result_.records.reserve(plan_.rules.size());
+}
+
+Applier::~Applier() { ThreadSpares<ApplierBuffers>::give_back(std::move(buffers_)); }
+
+bool ApplierBuffers::reset() {
+  constexpr std::size_t kLargestKept = 1024;  // records or values
+  if (pending.capacity() > kLargestKept || scratch.capacity() > kLargestKept) return false;
+  pending.clear();
+  path.clear();
+  key_text.clear();
+  scratch.clear();
+  return true;
 }
 
 void Applier::run() {
@@ -56,7 +68,7 @@ void Applier::run_rules(const std::vector<int>& rules, const formats::Match* sco
   for (int index : rules) {
     const RecordRule& rule = plan_.rules[static_cast<std::size_t>(index)];
     if (rule.spec.each) {
-      const std::vector<formats::Match> matches = ev_.matches_of(*rule.spec.each, scope);
+      const Evaluator::Matches matches(ev_, *rule.spec.each, scope);
       for (const formats::Match& m : matches) run_instance(rule, index, &m);
     } else {
       run_instance(rule, index, scope);
@@ -65,7 +77,7 @@ void Applier::run_rules(const std::vector<int>& rules, const formats::Match* sco
 }
 
 void Applier::run_instance(const RecordRule& rule, int index, const formats::Match* scope) {
-  Pending pending(arena_);
+  Pending pending;
   pending.rule = &rule;
   pending.lineage.reserve(16);  // one allocation for a typical record (errors read it too)
   run_lets(rule.spec.lets, scope, &pending);
@@ -84,19 +96,25 @@ void Applier::run_instance(const RecordRule& rule, int index, const formats::Mat
 
 void Applier::make_record(const RecordRule& rule, int index, const formats::Match* scope, Pending& pending) {
   path_.clear();
-  // The fields wait on the slot stack until the id is known, which goes first in a record.
-  const std::size_t mark = slots_.size();
-  const bool sourced = fill_slots(rule.spec, scope, pending);
+  const core::setters::Type& type = core::setters::record_type(rule.kind);
+  const Target out{&type, pending.record.emplace(rule.kind).data(), nullptr};
+  std::size_t written = 0;
+  const bool sourced = fill(rule.spec, scope, out, pending, written);
   if (!sourced && rule.spec.document_sources) {
-    slots_.resize(mark);
     keep_errors(pending);
     return;  // nothing from the document: constants and references alone make no record
   }
   auto& produced = ev_.produced()[static_cast<std::size_t>(index)];
   std::string id = record_id(rule, scope, produced.size(), pending);
-  if (!id.empty()) slots_.push_back({id_order(rule.kind), &kIdKey, json::value(id, arena_)});
-  emit_slots(mark, pending.body);
-  check_required(rule.spec, pending.body, pending);
+  if (!id.empty()) {
+    // The record id is every record's first member (core's field lists start with it).
+    const core::setters::Member& id_member = type.members.front();
+    core::setters::LeafValue text;
+    text.text = id;
+    std::string unused;
+    id_member.set(id_member.in(out.object), text, unused);
+  }
+  check_required(rule.spec, out, pending);
   ev_.hit(rule.spec.rule);
   produced.push_back({std::move(id), ev_.group_stack()});
   pending_.push_back(std::move(pending));
@@ -105,7 +123,8 @@ void Applier::make_record(const RecordRule& rule, int index, const formats::Matc
 std::string Applier::record_id(const RecordRule& rule, const formats::Match* scope, std::size_t made_before,
                                Pending& pending) {
   if (rule.key) {
-    Values parts = ev_.evaluate(*rule.key, scope);
+    Values& parts = scratch_;  // free here: the record's fields are all written
+    ev_.evaluate(*rule.key, scope, parts);
     report_failures(&pending, "id");
     if (parts.empty()) {
       std::string sources;
@@ -118,8 +137,19 @@ std::string Applier::record_id(const RecordRule& rule, const formats::Match* sco
     ev_.hit(rule.key->rule);
     // Kind and rule name are part of the key, so that the height and the weight taken from
     // one exam record (two observation rules, one key) get ids of their own.
-    std::string name = std::string(core::kind_name(rule.kind)) + '\x1f' + rule.name;
-    for (const Value& part : parts) name += '\x1f' + to_text(part);
+    // Built in one reused buffer: a lab message derives an id for every result.
+    std::string& name = key_text_;
+    name.assign(core::kind_name(rule.kind));
+    name += '\x1f';
+    name += rule.name;
+    for (const Value& part : parts) {
+      name += '\x1f';
+      if (part.is_text()) {
+        name += part.text();
+      } else {
+        name += to_text(part);
+      }
+    }
     return name_uuid(name);
   }
   if (rule.kind == core::RecordKind::person) {
@@ -154,12 +184,6 @@ bool Applier::report_failures(Pending* pending, const std::string& target) {
   }
   failures.clear();
   return true;
-}
-
-int Applier::id_order(core::RecordKind kind) {
-  const ObjectType& type = record_type(kind);
-  const TargetField* id = type.find(kIdKey);
-  return id ? static_cast<int>(id - type.fields.data()) : -1;
 }
 
 }  // namespace detail

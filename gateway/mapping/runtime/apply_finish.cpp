@@ -17,17 +17,47 @@ bool related(const std::string& a, const std::string& b) {
   return a == b || under(a, b) || under(b, a);
 }
 
-void Applier::check_required(const ObjectSpec& spec, const json::object& object, Pending& pending) {
-  for (const RequiredPlan& required : spec.required) {
-    const json::value* v = nullptr;
-    const json::object* at = &object;
-    for (const std::string& key : required.keys) {
-      v = at ? at->if_contains(key) : nullptr;
-      at = v && v->is_object() ? &v->get_object() : nullptr;
-      if (!v) break;
+// Whether `keys` ("name", "text") lead to a value in a typed object: a leaf the mapping set, an
+// object or list core's writer would write.
+bool Applier::has_typed(const core::setters::Type* type, const void* object, const std::vector<std::string>& keys,
+                        const Pending& pending) {
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    const core::setters::Member* member = nullptr;
+    for (const core::setters::Member& m : type->members) {
+      if (m.key == keys[k]) member = &m;
     }
-    const bool empty = !v || (v->is_array() && v->get_array().empty());
-    if (!empty) continue;
+    if (member == nullptr) return false;
+    const void* at = member->in(object);
+    if (!holds_value(*member, at, pending)) return false;
+    if (k + 1 == keys.size()) return true;
+    if (member->shape != core::setters::Shape::object || !member->peek) return true;  // no deeper look
+    object = member->peek(at);
+    type = member->type;
+  }
+  return true;
+}
+
+namespace {
+
+// The same for a JSON object (the inside of a member core reads from JSON).
+bool has_json(const json::object& object, const std::vector<std::string>& keys) {
+  const json::value* v = nullptr;
+  const json::object* at = &object;
+  for (const std::string& key : keys) {
+    v = at ? at->if_contains(key) : nullptr;
+    at = v && v->is_object() ? &v->get_object() : nullptr;
+    if (!v) break;
+  }
+  return v && !(v->is_array() && v->get_array().empty());
+}
+
+}  // namespace
+
+void Applier::check_required(const ObjectSpec& spec, const Target& object, Pending& pending) {
+  for (const RequiredPlan& required : spec.required) {
+    const bool present = object.json ? has_json(*object.json, required.keys)
+                                     : has_typed(object.type, object.object, required.keys, pending);
+    if (present) continue;
     const std::string target = path_.empty() ? required.path : path_ + "." + required.path;
     bool echoed = false;
     for (const std::string& f : pending.failed) echoed = echoed || related(f, target);
@@ -55,7 +85,17 @@ void Applier::finish() {
   std::map<std::pair<core::RecordKind, std::string>, std::size_t> keyed;
   for (Pending& pending : pending_) {
     const RecordRule& rule = *pending.rule;
-    core::EnvelopeResult checked = core::envelope_from_body(rule.kind, std::move(pending.body), context);
+    // What core's reader would have refused is reported as it would have been, without
+    // validating; everything else is validated, and the body written into the arena.
+    // Initialised, never assigned: an assignment would copy the body out of its arena.
+    core::EnvelopeResult checked = [&] {
+      if (pending.read_errors.empty()) {
+        return core::setters::envelope_from_record(std::move(*pending.record), context, arena_);
+      }
+      core::EnvelopeResult refused;
+      refused.errors = std::move(pending.read_errors);
+      return refused;
+    }();
     for (core::FieldError& e : checked.errors) {
       bool echoed = false;
       for (const std::string& f : pending.failed) echoed = echoed || related(f, e.path);

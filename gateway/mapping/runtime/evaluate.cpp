@@ -4,17 +4,44 @@
 
 #include "gateway/mapping/test_runner/coverage.hpp"
 #include "gateway/mapping/runtime/steps_internal.hpp"
+#include "gateway/mapping/runtime/thread_spares.hpp"
 
 namespace kq::mapping::detail {
+
+bool EvaluatorBuffers::reset() {
+  constexpr std::size_t kLargestKeptSlot = 1024;  // values in one slot
+  for (Values& slot : slots) {
+    if (slot.capacity() > kLargestKeptSlot) return false;
+    slot.clear();
+  }
+  for (auto& instances : produced) instances.clear();
+  for (const auto& list : match_lists) {
+    if (list->size() > kLargestKeptSlot) return false;
+  }
+  match_depth = 0;
+  failures.clear();
+  group_stack.clear();
+  variables.clear();
+  return true;
+}
 
 Evaluator::Evaluator(const CompiledMapping& mapping, const formats::Document& document, const ApplyOptions& options)
     : mapping_(mapping),
       plan_(mapping.plan()),
       document_(document),
       options_(options),
-      slots_(static_cast<std::size_t>(plan_.slot_count)),
-      slot_nulled_(plan_.empty_means_cleared ? static_cast<std::size_t>(plan_.slot_count) : 0),
-      produced_(plan_.rules.size()) {
+      buffers_(ThreadSpares<EvaluatorBuffers>::take()),
+      slots_(buffers_->slots),
+      slot_nulled_(buffers_->slot_nulled),
+      variables_(buffers_->variables),
+      condition_text_(buffers_->condition_text),
+      failures_(buffers_->failures),
+      produced_(buffers_->produced),
+      group_stack_(buffers_->group_stack) {
+  // Sized for this plan; every slot and list is empty (reset() emptied them).
+  slots_.resize(static_cast<std::size_t>(plan_.slot_count));
+  slot_nulled_.assign(plan_.empty_means_cleared ? static_cast<std::size_t>(plan_.slot_count) : 0, 0);
+  produced_.resize(plan_.rules.size());
   env_.failures = &failures_;
   env_.coverage = options.coverage;
   env_.mapping = &mapping;
@@ -29,6 +56,8 @@ Evaluator::Evaluator(const CompiledMapping& mapping, const formats::Document& do
     variables_.push_back(value);
   }
 }
+
+Evaluator::~Evaluator() { ThreadSpares<EvaluatorBuffers>::give_back(std::move(buffers_)); }
 
 std::string Evaluator::variable_problem() const {
   if (!options_.variables) return {};
@@ -46,10 +75,42 @@ void Evaluator::hit(int rule) const {
   if (options_.coverage && rule >= 0) options_.coverage->hit_rule(&mapping_, rule);
 }
 
-std::vector<formats::Match> Evaluator::matches_of(const Source& source, const formats::Match* scope) const {
-  if (!source.path) return {};
-  return source.path->select(document_, scope);
+namespace {
+
+// The matches of a path into a list kept from earlier documents: its strings are assigned, not
+// allocated again, and entries past the end are kept for the next time.
+class CollectMatches final : public formats::MatchVisitor {
+ public:
+  explicit CollectMatches(std::vector<formats::Match>& list) : list_(list) {}
+  bool take(const formats::MatchView& match) override {
+    if (count_ == list_.size()) list_.emplace_back();
+    formats::Match& m = list_[count_++];
+    m.text.assign(match.text);
+    m.location.assign(match.location);
+    m.handle = match.handle;
+    return true;
+  }
+  std::size_t count() const { return count_; }
+
+ private:
+  std::vector<formats::Match>& list_;
+  std::size_t count_ = 0;
+};
+
+}  // namespace
+
+Evaluator::Matches::Matches(Evaluator& ev, const Source& source, const formats::Match* scope)
+    : buffers_(*ev.buffers_) {
+  auto& lists = buffers_.match_lists;
+  if (buffers_.match_depth == lists.size()) lists.push_back(std::make_unique<std::vector<formats::Match>>());
+  list_ = lists[buffers_.match_depth++].get();
+  if (!source.path) return;
+  CollectMatches collect(*list_);
+  source.path->visit(ev.document_, scope, collect);
+  count_ = collect.count();
 }
+
+Evaluator::Matches::~Matches() { --buffers_.match_depth; }
 
 namespace {
 
@@ -159,7 +220,7 @@ void Evaluator::evaluate(const ValueExpr& expr, const formats::Match* scope, Val
     return;
   }
   out.clear();
-  const std::vector<formats::Match> matches = matches_of(*expr.each, scope);
+  const Matches matches(*this, *expr.each, scope);
   if (expr.first_match) {
     // The first match that gives a value: `out` is empty until then, so each reading goes
     // straight into it and the steps see that match's values only.
@@ -196,15 +257,33 @@ void Evaluator::evaluate_in(const ValueExpr& expr, const formats::Match* scope, 
   out.clear();
   for (const LetPlan& let : expr.lets) run_let(let, scope);
   if (expr.when && !holds(*expr.when, scope)) return;
+  std::size_t first_step = 0;
   if (expr.constant) {
     out.push_back(*expr.constant);
+  } else if (expr.sources.size() == 1 && expr.sources.front().type == SourceType::current && scope &&
+             !expr.steps.empty()) {
+    // `from: .` then a component: only that part of the match is copied (a PID-3 repetition is
+    // 50 bytes, the part a type code or a number).
+    count_null(scope->text);
+    std::string_view part;
+    std::string suffix;
+    if (scope->text.empty()) return;
+    const Step& first = *expr.steps.front();
+    if (!first.cuts_text()) {
+      out.emplace_back(scope->text, scope->location);  // as select() reads `.`
+    } else if (first.part_of(scope->text, part, suffix)) {
+      first_step = 1;
+      out.emplace_back(std::string(part), scope->location.empty() ? std::string() : scope->location + suffix);
+    } else {
+      return;  // the part is missing: the step would have dropped the value
+    }
   } else {
     for (const Source& source : expr.sources) {
       select(source, scope, expr.first_only, out);
       if (expr.first_source && !out.empty()) break;  // from: [a, b] is "a, or else b"
     }
   }
-  for (const auto& step : expr.steps) step->run(out, env_);
+  for (std::size_t i = first_step; i < expr.steps.size(); ++i) expr.steps[i]->run(out, env_);
 }
 
 namespace {

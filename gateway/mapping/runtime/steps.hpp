@@ -64,6 +64,14 @@ class Step {
   // until it, instead of only the first.
   virtual bool combines() const { return false; }
   virtual const ValueSet* value_set() const { return nullptr; }
+  // A step that keeps a part of a text value (component): cuts_text() is true, and part_of()
+  // gives the part of `text` it would keep (false: none, the value would be dropped) and the
+  // suffix it adds to the value's location ("PID-3[2]" → "PID-3[2].1"). Lets the evaluator
+  // take just that part of a match instead of copying the whole match and cutting it.
+  virtual bool cuts_text() const { return false; }
+  virtual bool part_of(std::string_view /*text*/, std::string_view& /*part*/, std::string& /*suffix*/) const {
+    return false;
+  }
 };
 
 // What flows between steps, as far as the compiler can tell.

@@ -133,27 +133,39 @@ class Component final : public Step {
   Component(std::size_t index, char separator) : index_(index), separator_(separator) {}
   void run(Values& values, const StepEnv&) const override {
     each_value(values, [this](Value& v) {
-      std::string_view s = v.text();
-      for (std::size_t i = 1; i < index_; ++i) {
-        const std::size_t at = s.find(separator_);
-        if (at == std::string_view::npos) return false;
-        s.remove_prefix(at + 1);
-      }
-      s = s.substr(0, s.find(separator_));
-      if (s.empty()) return false;
+      std::string_view s;
+      if (!cut(v.text(), s)) return false;
       v.text().assign(s);  // a part of itself: libstdc++ handles the overlap, in place
       // PID-3[2] becomes PID-3[2].1: the sender's own name for the component.
-      if (!v.location.empty()) {
-        char digits[24];
-        const auto end = std::to_chars(digits, digits + sizeof digits, index_).ptr;
-        v.location += '.';
-        v.location.append(digits, end);
-      }
+      if (!v.location.empty()) append_suffix(v.location);
       return true;
     });
   }
+  bool cuts_text() const override { return true; }
+  bool part_of(std::string_view text, std::string_view& part, std::string& suffix) const override {
+    if (!cut(text, part)) return false;
+    append_suffix(suffix);
+    return true;
+  }
 
  private:
+  // Component index_ of `s`; false when it is missing or empty.
+  bool cut(std::string_view s, std::string_view& part) const {
+    for (std::size_t i = 1; i < index_; ++i) {
+      const std::size_t at = s.find(separator_);
+      if (at == std::string_view::npos) return false;
+      s.remove_prefix(at + 1);
+    }
+    part = s.substr(0, s.find(separator_));
+    return !part.empty();
+  }
+  void append_suffix(std::string& location) const {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, index_).ptr;
+    location += '.';
+    location.append(digits, end);
+  }
+
   std::size_t index_;
   char separator_;
 };

@@ -3,6 +3,8 @@
 // key" or type error. A model change that the table misses fails here, not in production.
 #include <gtest/gtest.h>
 
+#include "gateway/core/record_setters.hpp"
+
 #include <functional>
 
 #include <boost/json.hpp>
@@ -145,6 +147,36 @@ TEST(TargetSchema, FieldsAreListedInTheOrderCoreWritesThem) {
   for (core::RecordKind kind : core::kAllRecordKinds) {
     const json::value body = full_body(record_type(kind));
     EXPECT_EQ(written_by_core(kind, body), json::serialize(body)) << core::kind_name(kind);
+  }
+}
+
+// apply() sets each field through the member of core's setter table of the same name
+// (bind_setters): every target of the table must be such a member, of the same shape, all the
+// way down, and a tagged union must be a member core reads from JSON. (Core may have members
+// no mapping writes, such as a provenance record's lineage.)
+void expect_bound(const ObjectType& type, const core::setters::Type& setters, const std::string& where) {
+  for (const TargetField& field : type.fields) {
+    const std::string path = where + "." + std::string(field.key);
+    const core::setters::Member* found = nullptr;
+    for (const core::setters::Member& m : setters.members) {
+      if (m.key == field.key) found = &m;
+    }
+    ASSERT_NE(found, nullptr) << path << " is not a member of core's " << setters.name;
+    const core::setters::Member& member = *found;
+    if (field.object == nullptr) {
+      EXPECT_EQ(member.shape, field.list ? core::setters::Shape::leaf_list : core::setters::Shape::leaf) << path;
+    } else if (!field.object->variants.empty()) {
+      EXPECT_EQ(member.shape, core::setters::Shape::json) << path;
+    } else {
+      EXPECT_EQ(member.shape, field.list ? core::setters::Shape::object_list : core::setters::Shape::object) << path;
+      if (member.type != nullptr) expect_bound(*field.object, *member.type, path);
+    }
+  }
+}
+
+TEST(TargetSchema, EveryTargetIsAMemberOfCoresRecord) {
+  for (core::RecordKind kind : core::kAllRecordKinds) {
+    expect_bound(record_type(kind), core::setters::record_type(kind), std::string(core::kind_name(kind)));
   }
 }
 
