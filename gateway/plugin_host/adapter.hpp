@@ -64,6 +64,12 @@ class PluginState {
 // message (kq_document handles point into this).
 struct MessageDocuments;
 
+// A sequence number the plugin reported (report_sequence, ABI 1.3).
+struct SequenceReport {
+  std::string stream;
+  std::int64_t number = 0;
+};
+
 struct DecodeResult {
   DecodeResult();
   ~DecodeResult();
@@ -74,17 +80,43 @@ struct DecodeResult {
   std::string message_key;
   std::vector<core::FieldError> errors;      // content errors, with their kind
   std::optional<core::FieldError> rejection;
+  kq_document_mode document_mode = KQ_DOCUMENTS_TOGETHER;  // ABI 1.3
+  std::vector<SequenceReport> sequences;                  // ABI 1.3
   std::unique_ptr<MessageDocuments> parsed;
   // Declared last, so released first: the plugin's release hook may still read its documents.
   PluginState state;
+};
+
+// What became of one document of a batch (KQ_DOCUMENTS_INDEPENDENT).
+struct DocumentResult {
+  std::size_t number = 0;  // emit order, from 1
+  bool accepted = false;
+  std::size_t records = 0;  // records stored from it, provenance excluded
+  std::size_t errors = 0;   // its errors in Outcome::errors
+};
+
+// A reported sequence number as the store found it (kq_sequence_result).
+struct SequenceResult {
+  std::string stream;
+  std::int64_t number = 0;
+  std::int64_t previous = 0;
+  std::int64_t gap_first = 0;
+  std::int64_t gap_last = 0;
+  std::uint32_t flags = 0;  // KQ_SEQUENCE_*
+  std::string replay_of;
 };
 
 struct Outcome {
   kq_outcome_kind kind = KQ_OUTCOME_TRANSIENT;
   std::string message_id;
   std::vector<std::string> record_ids;
-  std::vector<core::FieldError> errors;  // CONTENT_ERROR: every error; REJECTED: the rejection
+  // CONTENT_ERROR: every error; REJECTED: the rejection; COMMITTED in a batch: the errors of the
+  // rejected documents (each with its document number).
+  std::vector<core::FieldError> errors;
   std::string reason;
+  kq_document_mode document_mode = KQ_DOCUMENTS_TOGETHER;
+  std::vector<DocumentResult> documents;  // KQ_DOCUMENTS_INDEPENDENT: one per emitted document
+  std::vector<SequenceResult> sequences;
 };
 
 struct AckReply {

@@ -156,7 +156,10 @@ void api_set_message_key(kq_decode_sink* s, kq_str key) {
 core::FieldError from_c(const kq_error_detail& e) {
   const auto kind = static_cast<std::uint32_t>(e.kind) <= core::kLastErrorKind ? static_cast<core::ErrorKind>(e.kind)
                                                                                  : core::ErrorKind::unspecified;
-  return core::FieldError{to_string(e.location), to_string(e.reason), kind};
+  core::FieldError out{to_string(e.location), to_string(e.reason), kind};
+  // A plugin built before 1.3 passes a smaller struct: no document number, about the message.
+  if (KQ_HAS_FIELD(&e, kq_error_detail, document)) out.document = e.document;
+  return out;
 }
 
 void api_add_field_error(kq_decode_sink* s, kq_str location, kq_str message) {
@@ -182,6 +185,23 @@ kq_status api_reject_with(kq_decode_sink* s, const kq_error_detail* error) {
 kq_status api_set_state(kq_decode_sink* s, void* state, void (*release)(void*)) {
   if (!open(s)) return KQ_ERROR;
   s->result->state = PluginState(state, release);  // a state set before is released here
+  return KQ_OK;
+}
+
+kq_status api_set_document_mode(kq_decode_sink* s, kq_document_mode mode) {
+  if (!open(s) || (mode != KQ_DOCUMENTS_TOGETHER && mode != KQ_DOCUMENTS_INDEPENDENT)) return KQ_ERROR;
+  s->result->document_mode = mode;
+  return KQ_OK;
+}
+
+// Long enough for any terminal or channel id; bounded because it is stored with every message.
+constexpr std::size_t kMaxStreamName = 128;
+
+kq_status api_report_sequence(kq_decode_sink* s, kq_str stream, int64_t number) {
+  if (!open(s) || number <= 0 || stream.size == 0 || stream.size > kMaxStreamName || stream.data == nullptr) {
+    return KQ_ERROR;
+  }
+  s->result->sequences.push_back(SequenceReport{to_string(stream), number});
   return KQ_OK;
 }
 
@@ -227,6 +247,8 @@ const kq_host_api kHostApi{
     .add_error = &api_add_error,
     .reject_with = &api_reject_with,
     .set_state = &api_set_state,
+    .set_document_mode = &api_set_document_mode,
+    .report_sequence = &api_report_sequence,
 };
 
 // The C enums mirror core's; a change to either must show here, not in a plugin's replies.

@@ -54,6 +54,7 @@ BatchWriter::BatchWriter(Connection& db, audit::ChainSettings audit)
           db.prepare("INSERT INTO outbox (destination, payload, idempotency_key, message_id, "
                      "next_attempt_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")),
       dedupe_(db),
+      sequences_(db),
       audit_(db, std::move(audit)),
       links_(db, audit_, dedupe_) {}
 
@@ -110,7 +111,7 @@ std::string_view lineage_message_id(const WriteBatch& b) {
 std::size_t write_count(const WriteBatch& b) {
   return (b.message ? 1 : 0) + (b.dedupe ? 1 : 0) + (b.dead_letter ? 1 : 0) +
          (b.reprocess ? 2 : 0) + 2 * b.merges.size() +
-         2 * b.identities.size() + b.records.size() + b.outbox.size() + b.audit.size();
+         2 * b.identities.size() + b.records.size() + b.outbox.size() + b.audit.size() + b.sequences.size();
 }
 
 }  // namespace
@@ -154,6 +155,7 @@ void BatchWriter::apply_inside(PreparedBatch& p, std::int64_t now_ms, WriteResul
   if (b.dedupe && !b.message && !b.reprocess) {
     throw std::invalid_argument("a dedupe key needs a raw message");
   }
+  if (!b.sequences.empty() && !b.message) throw std::invalid_argument("sequence numbers need a raw message");
   if (b.dead_letter && b.dead_letter->message_id.empty() && !b.message) {
     throw std::invalid_argument("a dead letter needs a message id or a raw message");
   }
@@ -167,6 +169,7 @@ void BatchWriter::apply_inside(PreparedBatch& p, std::int64_t now_ms, WriteResul
   if (b.message) {
     insert_message(*b.message, now_ms);
     if (b.dedupe && b.dedupe->claim) dedupe_.claim(*b.dedupe, b.message->id, b.message->sha256, now_ms);
+    for (const SequenceNumber& n : b.sequences) result.sequences.push_back(sequences_.record(n, b.message->id, now_ms));
   }
   resolve_persons(p, now_ms, result);
   if (!b.merges.empty()) links_.apply_merges(b, lineage_message_id(b), now_ms, result);
@@ -185,6 +188,7 @@ bool BatchWriter::check_dedupe(const PreparedBatch& p, std::int64_t now_ms, Writ
   if (holder->payload_sha256 == b.message->sha256) {
     result.status = WriteStatus::duplicate;
     load_records_of_message(original_id, result);
+    result.sequences = sequences_.of_message(original_id);
   } else {
     result.status = WriteStatus::conflict;
     result.error = "dedupe key " + b.dedupe->scope + "|" + b.dedupe->key +

@@ -242,6 +242,29 @@ DROP TABLE consent;
 -- that read to the consent rows, however many other records a person has.
 CREATE INDEX record_consent_subject ON record(person_id) WHERE kind = 'consent';
 )sql"},
+    // Taken by another branch (the lead's prepared batches and readers); this placeholder keeps
+    // the numbering in order on this branch and is replaced by that migration when they merge.
+    {6, "reserved", "SELECT 1;"},
+    {7, "sender sequence numbers", R"sql(
+-- Numbered senders (a card-reader terminal numbers its batches): every number that arrived, with
+-- the message that carried it and what was found when it did, so a gap is reported once, a late
+-- arrival is recognised as filling it, a resend is answered with the original's findings, and
+-- an operator can list what is still missing.
+CREATE TABLE sequence_number (
+  id             INTEGER PRIMARY KEY,
+  scope          TEXT NOT NULL,      -- adapter|organisation, as dedupe keys are scoped
+  stream         TEXT NOT NULL,      -- e.g. the terminal id
+  number         INTEGER NOT NULL CHECK (number > 0),
+  message_id     TEXT NOT NULL REFERENCES raw_message(id),
+  previous       INTEGER NOT NULL,   -- highest number of the stream before this one; 0: none
+  gap_first      INTEGER NOT NULL,   -- numbers previous+1 .. number-1 missing then; 0: none
+  gap_last       INTEGER NOT NULL,
+  replay_of      TEXT,               -- the number came before, with that message
+  received_at_ms INTEGER NOT NULL
+);
+CREATE INDEX sequence_number_stream ON sequence_number(scope, stream, number);
+CREATE INDEX sequence_number_message ON sequence_number(message_id);
+)sql"},
 };
 
 // Migrations run in array order and a database records only the last one applied: versions must
