@@ -33,7 +33,47 @@ void add_mappings(std::string& all, const std::string& names) {
   }
 }
 
+// Person references are local to a message ("ref:student", the mapping's name for the person a
+// record is about), and every document of a batch is mapped alone: each would call its student by
+// the same name, and the store would take them for one person. Each document's references get
+// its number.
+void scope_person_refs(RecordsOrErrors& converted, std::size_t number) {
+  constexpr std::string_view kRef = "ref:";
+  std::map<std::string, std::string> renamed;
+  for (store::IdentityLink& link : converted.identities) {
+    if (!link.person_ref.starts_with(kRef)) continue;
+    auto [it, added] = renamed.try_emplace(link.person_ref, std::string());
+    if (added) it->second = std::string(kRef) + std::to_string(number) + "/" + link.person_ref.substr(kRef.size());
+    link.person_ref = it->second;
+  }
+  if (renamed.empty()) return;
+  for (store::RecordEnvelope& r : converted.records) {
+    if (auto it = renamed.find(r.id); it != renamed.end()) r.id = it->second;
+    if (auto it = renamed.find(r.person_id); it != renamed.end()) r.person_id = it->second;
+    boost::json::value body(std::move(r.body));
+    rename_references(body, renamed);
+    r.body = std::move(body.as_object());
+  }
+  for (core::Provenance& p : converted.provenance) {
+    for (std::string& id : p.target_ids) {
+      if (auto it = renamed.find(id); it != renamed.end()) id = it->second;
+    }
+    if (auto it = renamed.find(p.person_id); it != renamed.end()) p.person_id = it->second;
+  }
+}
+
 }  // namespace
+
+void rename_references(boost::json::value& v, const std::map<std::string, std::string>& renamed) {
+  if (auto* s = v.if_string()) {
+    auto it = renamed.find(std::string(*s));
+    if (it != renamed.end()) *s = it->second;
+  } else if (auto* a = v.if_array()) {
+    for (boost::json::value& item : *a) rename_references(item, renamed);
+  } else if (auto* o = v.if_object()) {
+    for (auto& item : *o) rename_references(item.value(), renamed);
+  }
+}
 
 void plan_independent_documents(const plugin_host::DecodeResult& decoded, const plugin_host::Inbound& in,
                                 const MappingContext& context, const MessageOrigin& origin,
@@ -80,6 +120,7 @@ void plan_independent_documents(const plugin_host::DecodeResult& decoded, const 
     } else {
       result.accepted = true;
       result.records = converted.records.size();
+      scope_person_refs(converted, number);
       add_provenance(converted, origin);
       std::move(converted.records.begin(), converted.records.end(), std::back_inserter(plan.records));
       std::move(converted.identities.begin(), converted.identities.end(), std::back_inserter(plan.identities));

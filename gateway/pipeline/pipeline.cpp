@@ -181,6 +181,7 @@ void Pipeline::store_refusal(std::shared_ptr<Job> job, Outcome outcome) {
 
 void Pipeline::finish(std::shared_ptr<Job> job, Outcome outcome) {
   plugin_host::AckReply reply = job->adapter->acknowledge(job->inbound, outcome, job->decoded);
+  reply.outcome = outcome.kind;
   const std::string& adapter = job->adapter->name();
   messages_.inc({adapter, outcome_name(outcome.kind)});
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - job->started;

@@ -27,19 +27,6 @@ std::string first_error_of(const std::vector<core::FieldError>& errors) {
   return e.path.empty() ? e.message : e.path + ": " + e.message;
 }
 
-// Replaces, anywhere in `v`, a string equal to a key of `renamed` by its value: records of one
-// message refer to each other by id (an observation to its encounter).
-void rename_references(json::value& v, const std::map<std::string, std::string>& renamed) {
-  if (auto* s = v.if_string()) {
-    auto it = renamed.find(std::string(*s));
-    if (it != renamed.end()) *s = it->second;
-  } else if (auto* a = v.if_array()) {
-    for (json::value& item : *a) rename_references(item, renamed);
-  } else if (auto* o = v.if_object()) {
-    for (auto& item : *o) rename_references(item.value(), renamed);
-  }
-}
-
 store::AuditEntry reprocess_audit(const std::string& actor, const store::RawMessage& m, store::AuditOutcome outcome,
                                   json::object detail) {
   detail["action"] = "reprocess";

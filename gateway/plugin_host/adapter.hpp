@@ -126,6 +126,8 @@ struct AckReply {
   // The plugin failed to build a reply for a stream protocol (MLLP): nothing it could be sent
   // would be understood, so the connection is closed and the sender resends.
   bool close_connection = false;
+  // What the pipeline decided, for transports that act on it (a file drop moves the file).
+  kq_outcome_kind outcome = KQ_OUTCOME_TRANSIENT;
 };
 
 struct HttpRoute {
@@ -136,6 +138,14 @@ struct HttpRoute {
 struct Schedule {
   std::string name;
   std::chrono::milliseconds interval{0};
+};
+
+// A drop folder the plugin asked for (add_file_drop, ABI 1.3; runtime/file_drop.hpp).
+struct FileDrop {
+  std::string name;
+  std::string directory;
+  std::chrono::milliseconds settle{0};
+  std::string principal;  // the config principal files dropped here speak for; empty: anonymous
 };
 
 // Thrown by AdapterInstance::create when the plugin's create hook fails.
@@ -172,6 +182,7 @@ class AdapterInstance {
   const AdapterSettings& settings() const { return settings_; }
   const std::vector<HttpRoute>& routes() const { return routes_; }
   const std::vector<Schedule>& schedules() const { return schedules_; }
+  const std::vector<FileDrop>& file_drops() const { return file_drops_; }
   bool wants_mllp() const { return mllp_; }
 
   // Never throws: a failing plugin becomes a rejection of kind `internal` with its reason.
@@ -190,6 +201,7 @@ class AdapterInstance {
   void* instance_ = nullptr;
   std::vector<HttpRoute> routes_;
   std::vector<Schedule> schedules_;
+  std::vector<FileDrop> file_drops_;
   std::vector<std::unique_ptr<CompiledPath>> paths_;  // compile_path results, until destroy
   bool mllp_ = false;
 };

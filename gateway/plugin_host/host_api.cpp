@@ -114,6 +114,25 @@ kq_status api_add_schedule(kq_host_instance* h, const char* name, int64_t interv
   return KQ_OK;
 }
 
+kq_status api_add_file_drop(kq_host_instance* h, const char* name, const char* directory, int64_t settle_ms,
+                            const char* principal) {
+  HookCall* call = configuring(h, "add_file_drop");
+  if (call == nullptr) return KQ_ERROR;
+  if (name == nullptr || name[0] == '\0' || directory == nullptr || directory[0] != '/' || settle_ms < 0) {
+    call->error = "add_file_drop needs a name, an absolute directory and a settle time of 0 or more";
+    return KQ_ERROR;
+  }
+  for (const FileDrop& d : HostAccess::file_drops(HostAccess::self(h))) {
+    if (d.directory == directory) {
+      call->error = std::string("add_file_drop: ") + directory + " is already a drop folder of this adapter";
+      return KQ_ERROR;
+    }
+  }
+  HostAccess::file_drops(HostAccess::self(h))
+      .push_back(FileDrop{name, directory, std::chrono::milliseconds(settle_ms), principal != nullptr ? principal : ""});
+  return KQ_OK;
+}
+
 kq_status api_add_mllp_route(kq_host_instance* h) {
   if (configuring(h, "add_mllp_route") == nullptr) return KQ_ERROR;
   HostAccess::mllp(HostAccess::self(h)) = true;
@@ -249,6 +268,7 @@ const kq_host_api kHostApi{
     .set_state = &api_set_state,
     .set_document_mode = &api_set_document_mode,
     .report_sequence = &api_report_sequence,
+    .add_file_drop = &api_add_file_drop,
 };
 
 // The C enums mirror core's; a change to either must show here, not in a plugin's replies.
@@ -268,6 +288,7 @@ static_assert(same_kind(KQ_ERROR_UNSPECIFIED, core::ErrorKind::unspecified) &&
               core::kLastErrorKind == static_cast<int>(KQ_ERROR_INTERNAL));
 static_assert(static_cast<int>(KQ_TRANSPORT_MLLP) == static_cast<int>(core::Transport::mllp));
 static_assert(static_cast<int>(KQ_TRANSPORT_SCHEDULE) == static_cast<int>(core::Transport::schedule));
+static_assert(static_cast<int>(KQ_TRANSPORT_FILE) == static_cast<int>(core::Transport::file));
 
 }  // namespace
 

@@ -84,6 +84,7 @@ struct HostAccess {
   static std::vector<HttpRoute>& routes(AdapterInstance& a) { return a.routes_; }
   static std::vector<Schedule>& schedules(AdapterInstance& a) { return a.schedules_; }
   static bool& mllp(AdapterInstance& a) { return a.mllp_; }
+  static std::vector<FileDrop>& file_drops(AdapterInstance& a) { return a.file_drops_; }
   static std::vector<std::unique_ptr<CompiledPath>>& paths(AdapterInstance& a) { return a.paths_; }
 };
 

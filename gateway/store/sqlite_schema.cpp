@@ -245,7 +245,20 @@ CREATE INDEX record_consent_subject ON record(person_id) WHERE kind = 'consent';
     // Taken by another branch (the lead's prepared batches and readers); this placeholder keeps
     // the numbering in order on this branch and is replaced by that migration when they merge.
     {6, "reserved", "SELECT 1;"},
-    {7, "sender sequence numbers", R"sql(
+    {7, "sender sequence numbers; files from drop folders", R"sql(
+-- Messages may now come from drop folders (transport 'file'). The CHECK that migration 3 put on
+-- raw_message.transport is widened in place, by SQLite's documented procedure for changes that
+-- leave every stored row valid (https://www.sqlite.org/lang_altertable.html, "making other kinds
+-- of table schema changes"): the table definition's text is edited here, and migrate() then bumps
+-- the schema version, so every connection, the migrating one included, reads it again. Rebuilding
+-- raw_message instead would copy every payload ever received: no O(1) start-up after that.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+   SET sql = replace(sql, 'transport IN (''http'', ''schedule'', ''mllp'')',
+                     'transport IN (''http'', ''schedule'', ''mllp'', ''file'')')
+ WHERE type = 'table' AND name = 'raw_message';
+PRAGMA writable_schema = OFF;
+
 -- Numbered senders (a card-reader terminal numbers its batches): every number that arrived, with
 -- the message that carried it and what was found when it did, so a gap is reported once, a late
 -- arrival is recognised as filling it, a resend is answered with the original's findings, and
@@ -329,6 +342,13 @@ void migrate(Connection& db, const std::filesystem::path& path, int latest = lat
     }
     log::info("store_migrated",
               {{"path", path.string()}, {"version", m.version}, {"name", m.name}});
+    // Migration 7 edits a table's definition in place (sqlite_schema), and this connection goes
+    // on to write: one more schema version (the documented last step of that procedure) makes it,
+    // and every other connection, read the definitions again.
+    if (m.version == 7) {
+      const std::int64_t cookie = db.scalar_int64("PRAGMA schema_version");
+      db.exec("PRAGMA schema_version = " + std::to_string(cookie + 1));
+    }
   }
 }
 

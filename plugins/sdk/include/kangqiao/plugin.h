@@ -178,7 +178,8 @@ typedef struct kq_source {
 typedef enum kq_transport {
   KQ_TRANSPORT_HTTP = 1,     /* a request on a route the plugin registered */
   KQ_TRANSPORT_SCHEDULE = 2, /* a schedule the plugin registered fired; payload is empty */
-  KQ_TRANSPORT_MLLP = 3      /* since 1.1: one MLLP frame (without VT/FS/CR) */
+  KQ_TRANSPORT_MLLP = 3,     /* since 1.1: one MLLP frame (without VT/FS/CR) */
+  KQ_TRANSPORT_FILE = 4      /* since 1.3: a file taken from a drop folder (add_file_drop) */
 } kq_transport;
 
 /* kq_inbound.flags (1.2) */
@@ -418,6 +419,20 @@ typedef struct kq_host_api {
    * was replayed. Not recorded for a REJECTED message (the sender will send it again). `number`
    * must be positive; `stream` at most 128 bytes. */
   kq_status (*report_sequence)(kq_decode_sink* sink, kq_str stream, int64_t number);
+  /* During create only: a drop folder the host serves (`directory`, absolute). The host makes
+   * incoming/, work/, done/ and failed/ in it. A file written into incoming/ is taken once its
+   * size and modification time have not changed for `settle_ms` (names starting with '.' or
+   * ending in ".part" are never taken: write under such a name, then rename), by an atomic rename
+   * into work/; on_decode gets transport FILE, channel = `name`, the file's bytes as payload, and
+   * the organisation and principal of the config principal named `principal` (a folder has no
+   * certificate: whoever may write into it speaks for that principal; NULL or "": anonymous; the
+   * principal must hold one of the adapter's roles). After on_acknowledge the file moves to done/
+   * (COMMITTED or DUPLICATE) or failed/ (anything else), with the bytes on_acknowledge wrote
+   * beside it as "<file>.receipt"; after TRANSIENT it stays in work/ and is tried again. Files
+   * left in work/ by a stopped gateway are taken first at start: give such messages a key (a
+   * content hash) so that running one again is a DUPLICATE. */
+  kq_status (*add_file_drop)(kq_host_instance* host, const char* name, const char* directory, int64_t settle_ms,
+                             const char* principal);
 } kq_host_api;
 
 /* ---------------------------------------------------------------------------------------------

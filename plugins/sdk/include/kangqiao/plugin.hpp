@@ -193,6 +193,15 @@ class Host {
     }
   }
   // Receive the frames of the adapter's MLLP listener (ABI 1.1).
+  // A drop folder (ABI 1.3): files written into <directory>/incoming arrive with transport FILE;
+  // `principal` names the config principal the folder speaks for.
+  void add_file_drop(const char* name, const std::string& directory, std::int64_t settle_ms,
+                     const std::string& principal) const {
+    detail::require_host(3, "a file drop");
+    if (host_api()->add_file_drop(handle_, name, directory.c_str(), settle_ms, principal.c_str()) != KQ_OK) {
+      throw PluginError("the host refused the file drop " + directory);
+    }
+  }
   void add_mllp_route() const {
     detail::require_host(1, "MLLP");
     if (host_api()->add_mllp_route(handle_) != KQ_OK) {
