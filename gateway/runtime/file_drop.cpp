@@ -205,10 +205,10 @@ class DropWorker : public std::enable_shared_from_this<DropWorker> {
         poll_(std::clamp<std::chrono::milliseconds>(drop_.settle / 2, 100ms, 1000ms)) {}
 
   void start() {
-    asio::post(blocking_, [self = shared_from_this()] {
-      prepare_folders(self->root_);
-      self->step();
-    });
+    // On the caller's (control) thread, before the gateway says it is ready: a sender that waits
+    // for /readyz finds the folders there.
+    prepare_folders(root_);
+    next();
   }
 
  private:

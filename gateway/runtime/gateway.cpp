@@ -414,11 +414,11 @@ int Gateway::run(bool handle_signals) {
   int exit_code = 0;
   if (open_store_when_possible(exit_code)) {
     start_listeners(/*serving_health=*/false);
-    listeners_started_.store(true, std::memory_order_release);
     {
       std::lock_guard lock(state_mutex_);
-      start_schedules(adapters_);
+      start_schedules(adapters_);  // drop folders exist once this returns, before /readyz says so
     }
+    listeners_started_.store(true, std::memory_order_release);
     const auto mapping_set = mappings_.current();
     log::info("gateway_started", {{"node", config_.node_name},
                                   {"mappings", mapping_set ? mapping_set->mappings().size() : 0},
