@@ -365,6 +365,10 @@ class CardReaderReprocess(unittest.TestCase):
         before = self.gw.sql(f"SELECT id, kind, version FROM record WHERE message_id = '{message_id}' ORDER BY seq")
         self.gw.stop()
         self.edit(self.TOO_STRICT, self.STRICT)
+        # The open dead letter is there to be seen (the documented way: a dry run writes nothing).
+        r = subprocess.run([BIN, "reprocess", "--config", self.gw.config_path, "--dead-letters", "--dry-run"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertIn(message_id, r.stdout + r.stderr)
         r = subprocess.run([BIN, "reprocess", "--config", self.gw.config_path, "--dead-letters"],
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
