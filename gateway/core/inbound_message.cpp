@@ -9,6 +9,7 @@ std::string_view to_string(Transport transport) {
     case Transport::http: return "http";
     case Transport::schedule: return "schedule";
     case Transport::mllp: return "mllp";
+    case Transport::file: return "file";
   }
   return "http";
 }
@@ -17,6 +18,7 @@ std::optional<Transport> parse_transport(std::string_view text) {
   if (text == "http") return Transport::http;
   if (text == "schedule") return Transport::schedule;
   if (text == "mllp") return Transport::mllp;
+  if (text == "file") return Transport::file;
   return std::nullopt;
 }
 

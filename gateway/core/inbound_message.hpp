@@ -11,9 +11,9 @@
 namespace kq::core {
 
 // The values are those of kq_transport in the plugin ABI.
-enum class Transport : std::uint8_t { http = 1, schedule = 2, mllp = 3 };
+enum class Transport : std::uint8_t { http = 1, schedule = 2, mllp = 3, file = 4 };
 
-std::string_view to_string(Transport transport);  // "http", "schedule", "mllp"
+std::string_view to_string(Transport transport);  // "http", "schedule", "mllp", "file"
 std::optional<Transport> parse_transport(std::string_view text);
 
 struct InboundMessage {

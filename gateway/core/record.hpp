@@ -27,6 +27,9 @@ struct FieldError {
   std::string path;  // like "identifiers[0].value"; envelope fields are "kind", "id", …; "" is the whole input
   std::string message;
   ErrorKind kind = ErrorKind::unspecified;
+  // In a batch of independently accepted documents (plugin ABI 1.3): the number, from 1, of the
+  // document the error is about; 0 for the message as a whole.
+  std::size_t document = 0;
   bool operator==(const FieldError&) const = default;
 };
 

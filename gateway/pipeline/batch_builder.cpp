@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "gateway/pipeline/document_batch.hpp"
 #include "gateway/pipeline/merges.hpp"
 
 namespace kq::pipeline {
@@ -24,11 +25,16 @@ std::string dedupe_scope(const plugin_host::Inbound& in) {
 
 MessagePlan plan_message(const plugin_host::AdapterInstance& adapter, const plugin_host::Inbound& in,
                          const plugin_host::DecodeResult& decoded, const mapping::MappingSet* mappings,
-                         const std::string& payload_sha256, bool field_lineage) {
+                         const std::string& payload_sha256, bool field_lineage,
+                         const std::set<std::size_t>* only_documents) {
   MessagePlan plan;
   if (!decoded.message_key.empty()) {
     plan.dedupe = store::DedupeKey{dedupe_scope(in), decoded.message_key, true,
                                    adapter.settings().dedupe_window.count()};
+  }
+  plan.document_mode = decoded.document_mode;
+  for (const plugin_host::SequenceReport& s : decoded.sequences) {
+    plan.sequences.push_back(store::SequenceNumber{dedupe_scope(in), s.stream, s.number});
   }
   if (decoded.rejection) {
     plan.intended = KQ_OUTCOME_REJECTED;
@@ -36,6 +42,7 @@ MessagePlan plan_message(const plugin_host::AdapterInstance& adapter, const plug
     const core::FieldError& r = *decoded.rejection;
     plan.reason = r.path.empty() ? r.message : r.path + ": " + r.message;
     plan.dedupe.reset();  // a rejected message takes no key: the corrected resend will
+    plan.sequences.clear();  // nor its number: the sender sends the batch again
     return plan;
   }
   mapping::MappingBinding binding{adapter.name(), adapter.settings().mappings};
@@ -45,6 +52,11 @@ MessagePlan plan_message(const plugin_host::AdapterInstance& adapter, const plug
   context.variables = adapter.settings().mapping_variables;
   context.sender_org = in.organisation;
   context.field_lineage = field_lineage;
+  const MessageOrigin origin{source_system_of(in), in.received_at_ms, decoded.message_key, payload_sha256};
+  if (decoded.document_mode == KQ_DOCUMENTS_INDEPENDENT) {
+    plan_independent_documents(decoded, in, context, origin, only_documents, plan);
+    return plan;
+  }
   RecordsOrErrors converted = records_from_documents(decoded.documents, in, context);
   plan.mappings = std::move(converted.mappings);
   plan.errors = decoded.errors;
@@ -57,7 +69,7 @@ MessagePlan plan_message(const plugin_host::AdapterInstance& adapter, const plug
     if (plan.dedupe) plan.dedupe->claim = false;
     return plan;
   }
-  add_provenance(converted, MessageOrigin{source_system_of(in), in.received_at_ms, decoded.message_key, payload_sha256});
+  add_provenance(converted, origin);
   plan.records = std::move(converted.records);
   plan.identities = std::move(converted.identities);
   plan.merges = merges_of(plan.records);
@@ -103,13 +115,22 @@ store::WriteBatch arrival_batch(const plugin_host::Inbound& in, std::string payl
                                           store::AuditOutcome::minor_failure, in, plan.reason));
       break;
     default:
+      if (!plan.errors.empty()) {
+        // A batch with rejected documents: the accepted ones are stored, and the payload keeps
+        // the others' errors as its dead letter, so they can be corrected and run again.
+        raw.error = errors_to_json(plan.errors);
+        batch.dead_letter = store::DeadLetter{"", raw.error, plan.mappings};
+      }
       batch.records = std::move(plan.records);
       batch.identities = std::move(plan.identities);
       batch.merges = std::move(plan.merges);
       batch.audit.push_back(message_audit(store::audit_event::import, store::AuditAction::create,
-                                          store::AuditOutcome::success, in, ""));
+                                          plan.errors.empty() ? store::AuditOutcome::success
+                                                              : store::AuditOutcome::minor_failure,
+                                          in, plan.reason));
       break;
   }
+  if (plan.intended != KQ_OUTCOME_REJECTED) batch.sequences = std::move(plan.sequences);
   batch.message = std::move(raw);
   return batch;
 }

@@ -4,6 +4,7 @@
 // have yielded on arrival — the same records, provenance, identity links, merges, dedupe key and
 // errors — and only the envelope around them differs (a new raw message, or the stored one).
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,13 +28,22 @@ struct MessagePlan {
   std::vector<store::PersonMerge> merges;
   // The sender's message key, scoped to the adapter and the sender's organisation.
   std::optional<store::DedupeKey> dedupe;
+  // Plugin ABI 1.3. INDEPENDENT: what became of each document; COMMITTED may then carry the
+  // errors of the rejected documents, kept with the raw message as its dead letter.
+  kq_document_mode document_mode = KQ_DOCUMENTS_TOGETHER;
+  std::vector<plugin_host::DocumentResult> documents;
+  // The sender's sequence numbers, scoped like the dedupe key; recorded unless REJECTED.
+  std::vector<store::SequenceNumber> sequences;
 };
 
 // Turns what the adapter decoded into records or errors. `payload_sha256` is the raw payload's
 // hash (the provenance records name it). `mappings` may be nullptr (none configured).
+// `only_documents` (INDEPENDENT only; reprocessing): map just these document numbers and leave
+// the others out of the plan, as if they had not been emitted.
 MessagePlan plan_message(const plugin_host::AdapterInstance& adapter, const plugin_host::Inbound& in,
                          const plugin_host::DecodeResult& decoded, const mapping::MappingSet* mappings,
-                         const std::string& payload_sha256, bool field_lineage);
+                         const std::string& payload_sha256, bool field_lineage,
+                         const std::set<std::size_t>* only_documents = nullptr);
 
 // The dedupe scope of a sender: the adapter, and the sender's organisation when it has one, so
 // two organisations never share a key (an Idempotency-Key is theirs, not the gateway's).

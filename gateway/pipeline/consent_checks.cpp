@@ -48,6 +48,15 @@ void check_consents(MessagePlan& plan, store::Store& store, int guardian_age) {
   if (errors.empty()) return;
   plan.intended = KQ_OUTCOME_CONTENT_ERROR;
   plan.reason = std::to_string(errors.size()) + " field error(s)";
+  if (plan.document_mode == KQ_DOCUMENTS_INDEPENDENT) {
+    // Consents are checked across the batch (a withdrawal and a grant may meet in it): a refusal
+    // keeps the whole batch out, and the documents' own errors stay with it.
+    for (plugin_host::DocumentResult& d : plan.documents) {
+      d.accepted = false;
+      d.records = 0;
+    }
+    errors.insert(errors.begin(), plan.errors.begin(), plan.errors.end());
+  }
   plan.errors = std::move(errors);
   plan.records.clear();
   plan.identities.clear();

@@ -126,7 +126,7 @@ void add_mapped(const plugin_host::DecodedDocument& doc, const plugin_host::Inbo
 
 }  // namespace
 
-RecordsOrErrors records_from_documents(const std::vector<plugin_host::DecodedDocument>& documents,
+RecordsOrErrors records_from_documents(std::span<const plugin_host::DecodedDocument> documents,
                                        const plugin_host::Inbound& in, const MappingContext& context) {
   RecordsOrErrors out;
   if (documents.empty()) {
@@ -182,6 +182,7 @@ std::string errors_to_json(const std::vector<core::FieldError>& errors) {
     o["field"] = e.path;
     o["reason"] = e.message;
     o["kind"] = core::to_string(e.kind);
+    if (e.document > 0) o["document"] = e.document;
     arr.push_back(std::move(o));
   }
   return json::serialize(arr);

@@ -1,6 +1,7 @@
 #pragma once
 // Turns the documents a plugin decoded into canonical records, or into field errors.
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -47,8 +48,12 @@ struct MappingContext {
 // validation. Every other format goes through the bound mappings whose source.match holds, using
 // the adapter's parse of the document when it made one; field errors come back in the sender's
 // terms ("PID-19: …") with their kind.
-RecordsOrErrors records_from_documents(const std::vector<plugin_host::DecodedDocument>& documents,
+RecordsOrErrors records_from_documents(std::span<const plugin_host::DecodedDocument> documents,
                                        const plugin_host::Inbound& in, const MappingContext& context);
+inline RecordsOrErrors records_from_documents(const std::vector<plugin_host::DecodedDocument>& documents,
+                                              const plugin_host::Inbound& in, const MappingContext& context) {
+  return records_from_documents(std::span<const plugin_host::DecodedDocument>(documents), in, context);
+}
 
 // Errors as a JSON array [{"field": ..., "reason": ..., "kind": ...}], as dead letters keep them.
 std::string errors_to_json(const std::vector<core::FieldError>& errors);

@@ -39,7 +39,26 @@ struct Pipeline::Job {
   std::vector<core::FieldError> errors;
   std::string reason;
   std::string mappings;  // names@versions that mapped the message, for a later dead letter
+  kq_document_mode document_mode = KQ_DOCUMENTS_TOGETHER;
+  std::vector<plugin_host::DocumentResult> documents;  // a batch: what became of each document
 };
+
+namespace {
+
+plugin_host::SequenceResult to_result(const store::SequenceFinding& f) {
+  plugin_host::SequenceResult r;
+  r.stream = f.stream;
+  r.number = f.number;
+  r.previous = f.previous;
+  r.gap_first = f.gap_first;
+  r.gap_last = f.gap_last;
+  r.flags = (f.first ? KQ_SEQUENCE_FIRST : 0u) | (f.replay_of.empty() ? 0u : KQ_SEQUENCE_REPLAYED) |
+            (f.late ? KQ_SEQUENCE_LATE : 0u);
+  r.replay_of = f.replay_of;
+  return r;
+}
+
+}  // namespace
 
 Pipeline::Pipeline(store::Store& store, boost::asio::thread_pool& blocking, metrics::Registry& metrics,
                    MappingsProvider mappings, bool field_lineage, std::function<int()> guardian_age)
@@ -76,6 +95,8 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
   job->errors = plan.errors;
   job->reason = plan.reason;
   job->mappings = plan.mappings;
+  job->document_mode = plan.document_mode;
+  job->documents = plan.documents;
   store::WriteBatch batch = arrival_batch(in, std::move(sha256), plan);
   store_.submit(std::move(batch), [this, job](store::WriteResult result) mutable {
     // The writer thread must not wait for plugin code: acknowledge on the blocking pool. The job
@@ -91,16 +112,24 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
 void Pipeline::on_written(std::shared_ptr<Job> job, store::WriteResult result) {
   Outcome outcome;
   outcome.message_id = result.message_id;
+  outcome.document_mode = job->document_mode;
+  for (const store::SequenceFinding& f : result.sequences) outcome.sequences.push_back(to_result(f));
   switch (result.status) {
     case store::WriteStatus::committed:
       outcome.kind = job->intended;
       outcome.errors = job->errors;
       outcome.reason = job->reason;
+      outcome.documents = std::move(job->documents);
       for (const auto& r : result.records) outcome.record_ids.push_back(r.id);
       break;
     case store::WriteStatus::duplicate:
       outcome.kind = KQ_OUTCOME_DUPLICATE;
       outcome.message_id = result.original_message_id;
+      // The same bytes decode and map to the same documents: this run's verdicts are the
+      // original's, and so are its errors (kept in its dead letter), so a sender that asks again
+      // gets the receipt it got the first time.
+      outcome.documents = std::move(job->documents);
+      if (job->intended == KQ_OUTCOME_COMMITTED) outcome.errors = job->errors;
       for (const auto& r : result.records) outcome.record_ids.push_back(r.id);
       break;
     case store::WriteStatus::conflict:
@@ -152,6 +181,7 @@ void Pipeline::store_refusal(std::shared_ptr<Job> job, Outcome outcome) {
 
 void Pipeline::finish(std::shared_ptr<Job> job, Outcome outcome) {
   plugin_host::AckReply reply = job->adapter->acknowledge(job->inbound, outcome, job->decoded);
+  reply.outcome = outcome.kind;
   const std::string& adapter = job->adapter->name();
   messages_.inc({adapter, outcome_name(outcome.kind)});
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - job->started;

@@ -11,6 +11,7 @@
 #include "gateway/core/record_kind.hpp"
 #include "gateway/pipeline/batch_builder.hpp"
 #include "gateway/pipeline/consent_checks.hpp"
+#include "gateway/pipeline/document_batch.hpp"
 
 namespace kq::pipeline {
 
@@ -24,19 +25,6 @@ std::string first_error_of(const std::vector<core::FieldError>& errors) {
   if (errors.empty()) return {};
   const auto& e = errors.front();
   return e.path.empty() ? e.message : e.path + ": " + e.message;
-}
-
-// Replaces, anywhere in `v`, a string equal to a key of `renamed` by its value: records of one
-// message refer to each other by id (an observation to its encounter).
-void rename_references(json::value& v, const std::map<std::string, std::string>& renamed) {
-  if (auto* s = v.if_string()) {
-    auto it = renamed.find(std::string(*s));
-    if (it != renamed.end()) *s = it->second;
-  } else if (auto* a = v.if_array()) {
-    for (json::value& item : *a) rename_references(item, renamed);
-  } else if (auto* o = v.if_object()) {
-    for (auto& item : *o) rename_references(item.value(), renamed);
-  }
 }
 
 store::AuditEntry reprocess_audit(const std::string& actor, const store::RawMessage& m, store::AuditOutcome outcome,
@@ -88,7 +76,20 @@ ReprocessResult Reprocessor::run(const std::string& message_id, bool dry_run) {
   }
   // Exactly as it arrived (the store keeps the whole inbound message), flagged as a replay.
   const plugin_host::DecodeResult decoded = adapter->decode(raw.inbound, /*replay=*/true);
-  MessagePlan plan = plan_message(*adapter, raw.inbound, decoded, mappings_.get(), raw.sha256, field_lineage_);
+  // A batch whose accepted documents are stored runs again only for the documents its open dead
+  // letter names: the others' records exist, and running them again would only version them.
+  std::set<std::size_t> failed_documents;
+  if (decoded.document_mode == KQ_DOCUMENTS_INDEPENDENT && raw.status == store::MessageStatus::accepted) {
+    for (const store::DeadLetterRow& d : store_.reader()->dead_letters_of_message(message_id)) {
+      if (d.resolved_at_ms != 0) continue;
+      const std::set<std::size_t> named = documents_named(d.last_errors.empty() ? d.errors_json : d.last_errors);
+      failed_documents.insert(named.begin(), named.end());
+    }
+  }
+  const bool only_failed = !failed_documents.empty();
+  MessagePlan plan = plan_message(*adapter, raw.inbound, decoded, mappings_.get(), raw.sha256, field_lineage_,
+                                  only_failed ? &failed_documents : nullptr);
+  plan.sequences.clear();  // kept when the message arrived
   check_consents(plan, store_, guardian_age_);
   out.mappings = plan.mappings;
   if (plan.intended == KQ_OUTCOME_REJECTED) {
@@ -115,7 +116,7 @@ ReprocessResult Reprocessor::run(const std::string& message_id, bool dry_run) {
     return out;
   }
 
-  reuse_record_ids(message_id, plan.records);
+  if (!only_failed) reuse_record_ids(message_id, plan.records);
   batch.records = std::move(plan.records);
   batch.identities = std::move(plan.identities);
   batch.merges = std::move(plan.merges);

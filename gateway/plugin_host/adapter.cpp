@@ -101,6 +101,8 @@ DecodeResult AdapterInstance::decode(const Inbound& in, bool replay) const {
     result.documents.clear();
     result.errors.clear();
     result.rejection = core::FieldError{"", why, core::ErrorKind::internal};
+    result.document_mode = KQ_DOCUMENTS_TOGETHER;
+    result.sequences.clear();
   }
   if (replay) result.state.reset();  // no on_acknowledge will read it
   return result;
@@ -118,7 +120,20 @@ AckReply AdapterInstance::acknowledge(const Inbound& in, const Outcome& outcome,
   for (const auto& e : outcome.errors) {
     // 1.0 and 1.1 plugins got content errors here and the rejection only as `reason`.
     if (outcome.kind == KQ_OUTCOME_CONTENT_ERROR) errors.push_back({view_of(e.path), view_of(e.message)});
-    details.push_back({sizeof(kq_error_detail), static_cast<kq_error_kind>(e.kind), view_of(e.path), view_of(e.message)});
+    details.push_back({sizeof(kq_error_detail), static_cast<kq_error_kind>(e.kind), view_of(e.path),
+                       view_of(e.message), e.document});
+  }
+  std::vector<kq_document_result> documents;
+  documents.reserve(outcome.documents.size());
+  for (const DocumentResult& d : outcome.documents) {
+    documents.push_back({sizeof(kq_document_result), d.accepted ? KQ_DOCUMENT_ACCEPTED : KQ_DOCUMENT_REJECTED,
+                         d.number, d.records, d.errors});
+  }
+  std::vector<kq_sequence_result> sequences;
+  sequences.reserve(outcome.sequences.size());
+  for (const SequenceResult& q : outcome.sequences) {
+    sequences.push_back({sizeof(kq_sequence_result), q.flags, view_of(q.stream), q.number, q.previous,
+                         q.gap_first, q.gap_last, view_of(q.replay_of)});
   }
   kq_outcome c{};
   c.struct_size = sizeof(kq_outcome);
@@ -133,6 +148,13 @@ AckReply AdapterInstance::acknowledge(const Inbound& in, const Outcome& outcome,
   c.detail_count = details.size();
   c.detail_size = sizeof(kq_error_detail);
   c.state = decoded.state.get();
+  c.document_mode = outcome.document_mode;
+  c.documents = documents.data();
+  c.document_count = documents.size();
+  c.document_result_size = sizeof(kq_document_result);
+  c.sequences = sequences.data();
+  c.sequence_count = sequences.size();
+  c.sequence_result_size = sizeof(kq_sequence_result);
 
   AckReply reply;
   kq_ack_sink sink{&reply};

@@ -67,6 +67,12 @@ class PluginState {
 // message (kq_document handles point into this).
 struct MessageDocuments;
 
+// A sequence number the plugin reported (report_sequence, ABI 1.3).
+struct SequenceReport {
+  std::string stream;
+  std::int64_t number = 0;
+};
+
 struct DecodeResult {
   DecodeResult();
   ~DecodeResult();
@@ -77,17 +83,43 @@ struct DecodeResult {
   std::string message_key;
   std::vector<core::FieldError> errors;      // content errors, with their kind
   std::optional<core::FieldError> rejection;
+  kq_document_mode document_mode = KQ_DOCUMENTS_TOGETHER;  // ABI 1.3
+  std::vector<SequenceReport> sequences;                  // ABI 1.3
   std::unique_ptr<MessageDocuments> parsed;
   // Declared last, so released first: the plugin's release hook may still read its documents.
   PluginState state;
+};
+
+// What became of one document of a batch (KQ_DOCUMENTS_INDEPENDENT).
+struct DocumentResult {
+  std::size_t number = 0;  // emit order, from 1
+  bool accepted = false;
+  std::size_t records = 0;  // records stored from it, provenance excluded
+  std::size_t errors = 0;   // its errors in Outcome::errors
+};
+
+// A reported sequence number as the store found it (kq_sequence_result).
+struct SequenceResult {
+  std::string stream;
+  std::int64_t number = 0;
+  std::int64_t previous = 0;
+  std::int64_t gap_first = 0;
+  std::int64_t gap_last = 0;
+  std::uint32_t flags = 0;  // KQ_SEQUENCE_*
+  std::string replay_of;
 };
 
 struct Outcome {
   kq_outcome_kind kind = KQ_OUTCOME_TRANSIENT;
   std::string message_id;
   std::vector<std::string> record_ids;
-  std::vector<core::FieldError> errors;  // CONTENT_ERROR: every error; REJECTED: the rejection
+  // CONTENT_ERROR: every error; REJECTED: the rejection; COMMITTED in a batch: the errors of the
+  // rejected documents (each with its document number).
+  std::vector<core::FieldError> errors;
   std::string reason;
+  kq_document_mode document_mode = KQ_DOCUMENTS_TOGETHER;
+  std::vector<DocumentResult> documents;  // KQ_DOCUMENTS_INDEPENDENT: one per emitted document
+  std::vector<SequenceResult> sequences;
 };
 
 struct AckReply {
@@ -97,6 +129,8 @@ struct AckReply {
   // The plugin failed to build a reply for a stream protocol (MLLP): nothing it could be sent
   // would be understood, so the connection is closed and the sender resends.
   bool close_connection = false;
+  // What the pipeline decided, for transports that act on it (a file drop moves the file).
+  kq_outcome_kind outcome = KQ_OUTCOME_TRANSIENT;
 };
 
 struct HttpRoute {
@@ -109,6 +143,14 @@ struct Schedule {
   std::chrono::milliseconds interval{0};
   // Since ABI 1.3: a calendar schedule instead of an interval (add_calendar_schedule).
   std::shared_ptr<const schedule::CalendarSchedule> calendar;
+};
+
+// A drop folder the plugin asked for (add_file_drop, ABI 1.3; runtime/file_drop.hpp).
+struct FileDrop {
+  std::string name;
+  std::string directory;
+  std::chrono::milliseconds settle{0};
+  std::string principal;  // the config principal files dropped here speak for; empty: anonymous
 };
 
 // Thrown by AdapterInstance::create when the plugin's create hook fails.
@@ -145,6 +187,7 @@ class AdapterInstance {
   const AdapterSettings& settings() const { return settings_; }
   const std::vector<HttpRoute>& routes() const { return routes_; }
   const std::vector<Schedule>& schedules() const { return schedules_; }
+  const std::vector<FileDrop>& file_drops() const { return file_drops_; }
   bool wants_mllp() const { return mllp_; }
 
   // Never throws: a failing plugin becomes a rejection of kind `internal` with its reason.
@@ -164,6 +207,7 @@ class AdapterInstance {
   std::vector<HttpRoute> routes_;
   std::vector<Schedule> schedules_;
   std::map<std::string, std::shared_ptr<const outbound::HttpsFetcher>, std::less<>> https_sources_;
+  std::vector<FileDrop> file_drops_;
   std::vector<std::unique_ptr<CompiledPath>> paths_;  // compile_path results, until destroy
   bool mllp_ = false;
 };

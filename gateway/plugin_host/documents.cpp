@@ -18,7 +18,7 @@ kq_error_kind to_c(core::ErrorKind kind) { return static_cast<kq_error_kind>(kin
 void fill_error(kq_error_detail* out, kq_error_kind kind, kq_str location, kq_str reason) {
   if (out == nullptr) return;
   const std::uint32_t size = out->struct_size;
-  kq_error_detail full{size, kind, location, reason};
+  kq_error_detail full{size, kind, location, reason, 0};
   std::memcpy(out, &full, std::min<std::size_t>(size, sizeof full));
 }
 

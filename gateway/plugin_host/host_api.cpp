@@ -118,6 +118,25 @@ kq_status api_add_schedule(kq_host_instance* h, const char* name, int64_t interv
   return KQ_OK;
 }
 
+kq_status api_add_file_drop(kq_host_instance* h, const char* name, const char* directory, int64_t settle_ms,
+                            const char* principal) {
+  HookCall* call = configuring(h, "add_file_drop");
+  if (call == nullptr) return KQ_ERROR;
+  if (name == nullptr || name[0] == '\0' || directory == nullptr || directory[0] != '/' || settle_ms < 0) {
+    call->error = "add_file_drop needs a name, an absolute directory and a settle time of 0 or more";
+    return KQ_ERROR;
+  }
+  for (const FileDrop& d : HostAccess::file_drops(HostAccess::self(h))) {
+    if (d.directory == directory) {
+      call->error = std::string("add_file_drop: ") + directory + " is already a drop folder of this adapter";
+      return KQ_ERROR;
+    }
+  }
+  HostAccess::file_drops(HostAccess::self(h))
+      .push_back(FileDrop{name, directory, std::chrono::milliseconds(settle_ms), principal != nullptr ? principal : ""});
+  return KQ_OK;
+}
+
 kq_status api_add_mllp_route(kq_host_instance* h) {
   if (configuring(h, "add_mllp_route") == nullptr) return KQ_ERROR;
   HostAccess::mllp(HostAccess::self(h)) = true;
@@ -160,7 +179,10 @@ void api_set_message_key(kq_decode_sink* s, kq_str key) {
 core::FieldError from_c(const kq_error_detail& e) {
   const auto kind = static_cast<std::uint32_t>(e.kind) <= core::kLastErrorKind ? static_cast<core::ErrorKind>(e.kind)
                                                                                  : core::ErrorKind::unspecified;
-  return core::FieldError{to_string(e.location), to_string(e.reason), kind};
+  core::FieldError out{to_string(e.location), to_string(e.reason), kind};
+  // A plugin built before 1.3 passes a smaller struct: no document number, about the message.
+  if (KQ_HAS_FIELD(&e, kq_error_detail, document)) out.document = e.document;
+  return out;
 }
 
 void api_add_field_error(kq_decode_sink* s, kq_str location, kq_str message) {
@@ -186,6 +208,23 @@ kq_status api_reject_with(kq_decode_sink* s, const kq_error_detail* error) {
 kq_status api_set_state(kq_decode_sink* s, void* state, void (*release)(void*)) {
   if (!open(s)) return KQ_ERROR;
   s->result->state = PluginState(state, release);  // a state set before is released here
+  return KQ_OK;
+}
+
+kq_status api_set_document_mode(kq_decode_sink* s, kq_document_mode mode) {
+  if (!open(s) || (mode != KQ_DOCUMENTS_TOGETHER && mode != KQ_DOCUMENTS_INDEPENDENT)) return KQ_ERROR;
+  s->result->document_mode = mode;
+  return KQ_OK;
+}
+
+// Long enough for any terminal or channel id; bounded because it is stored with every message.
+constexpr std::size_t kMaxStreamName = 128;
+
+kq_status api_report_sequence(kq_decode_sink* s, kq_str stream, int64_t number) {
+  if (!open(s) || number <= 0 || stream.size == 0 || stream.size > kMaxStreamName || stream.data == nullptr) {
+    return KQ_ERROR;
+  }
+  s->result->sequences.push_back(SequenceReport{to_string(stream), number});
   return KQ_OK;
 }
 
@@ -231,6 +270,9 @@ const kq_host_api kHostApi{
     .add_error = &api_add_error,
     .reject_with = &api_reject_with,
     .set_state = &api_set_state,
+    .set_document_mode = &api_set_document_mode,
+    .report_sequence = &api_report_sequence,
+    .add_file_drop = &api_add_file_drop,
     .add_calendar_schedule = &api_add_calendar_schedule,
     .add_https_source = &api_add_https_source,
     .https_get = &api_https_get,
@@ -253,6 +295,7 @@ static_assert(same_kind(KQ_ERROR_UNSPECIFIED, core::ErrorKind::unspecified) &&
               core::kLastErrorKind == static_cast<int>(KQ_ERROR_INTERNAL));
 static_assert(static_cast<int>(KQ_TRANSPORT_MLLP) == static_cast<int>(core::Transport::mllp));
 static_assert(static_cast<int>(KQ_TRANSPORT_SCHEDULE) == static_cast<int>(core::Transport::schedule));
+static_assert(static_cast<int>(KQ_TRANSPORT_FILE) == static_cast<int>(core::Transport::file));
 
 }  // namespace
 

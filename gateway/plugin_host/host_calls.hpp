@@ -92,6 +92,7 @@ struct HostAccess {
   static auto& https_sources(AdapterInstance& a) { return a.https_sources_; }
   static const auto& https_sources(const AdapterInstance& a) { return a.https_sources_; }
   static bool& mllp(AdapterInstance& a) { return a.mllp_; }
+  static std::vector<FileDrop>& file_drops(AdapterInstance& a) { return a.file_drops_; }
   static std::vector<std::unique_ptr<CompiledPath>>& paths(AdapterInstance& a) { return a.paths_; }
 };
 

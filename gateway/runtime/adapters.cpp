@@ -127,6 +127,26 @@ AdapterSet build_adapters(const config::GatewayConfig& config,
                                            it->second->name() + "'; an MLLP listener serves one adapter"});
         }
       }
+      for (const auto& drop : instance->file_drops()) {
+        // A folder has no certificate: the principal it speaks for must exist and may use the
+        // adapter, exactly as if it had connected.
+        const config::PrincipalConfig* principal = nullptr;
+        for (const auto& p : config.principals) {
+          if (p.name == drop.principal) principal = &p;
+        }
+        if (!drop.principal.empty() && principal == nullptr) {
+          problems.push_back({a.block_where, "adapter '" + a.name + "': the drop folder " + drop.directory +
+                                                 " speaks for principal '" + drop.principal +
+                                                 "', which is not in principals:"});
+          continue;
+        }
+        const std::string denied = set.routes->access_denied(a.name, principal);
+        if (!denied.empty()) {
+          problems.push_back({a.block_where, "adapter '" + a.name + "': the drop folder " + drop.directory + ": " +
+                                                 (principal == nullptr ? "files dropped without a principal: " : "") +
+                                                 denied});
+        }
+      }
       for (const auto& route : instance->routes()) {
         auto key = std::make_tuple(listener, route.method, route.path);
         auto [it, inserted] = set.routes->routes.emplace(key, instance);

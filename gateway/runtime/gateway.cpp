@@ -24,6 +24,7 @@
 #include "gateway/pull/fhir_types.hpp"
 #include "gateway/net/await_callback.hpp"
 #include "gateway/log/log.hpp"
+#include "gateway/runtime/file_drop.hpp"
 
 namespace kq::runtime {
 
@@ -31,6 +32,10 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 namespace {
+
+// A dropped file is read whole into memory before it is decoded, like a request body: the largest
+// batch the issue names (30,000 POS records, a district roster) is a few MiB.
+constexpr std::uint64_t kMaxDropFileBytes = 256ULL << 20;
 
 // Keys outlive no adapter's window: the sweep removes only what every adapter has let go.
 std::chrono::milliseconds dedupe_retention_of(const config::GatewayConfig& config) {
@@ -336,11 +341,26 @@ void Gateway::start_schedules(const AdapterSet& set) {
   // last-run file does not yet record, and runs never overlap.
   const bool at_start = !schedules_started_;
   schedules_started_ = true;
+  auto& drop_files = metrics_.counter("kangqiao_file_drop_files_total",
+                                      "Files taken from drop folders, by adapter and where they went "
+                                      "(done, failed, retry: left in work/ after a store failure).",
+                                      {"adapter", "result"});
   for (const auto& adapter : set.instances) {
     for (const auto& schedule : adapter->schedules()) {
       ++schedule_coroutines_;
       asio::co_spawn(ioc_, run_schedule(adapter, schedule, alive, at_start),
                      [this](const std::exception_ptr&) { --schedule_coroutines_; });
+    }
+    for (const auto& drop : adapter->file_drops()) {
+      DropSender sender;
+      for (const auto& p : set.routes->principals) {
+        if (p.name == drop.principal) sender = DropSender{p.name, p.organisation};
+      }
+      IngestFn ingest = [this](std::shared_ptr<const plugin_host::AdapterInstance> a, plugin_host::Inbound in,
+                               std::function<void(plugin_host::AckReply)> done) {
+        this->ingest(std::move(a), std::move(in), std::move(done));
+      };
+      start_file_drop(ioc_, adapter, drop, sender, kMaxDropFileBytes, blocking_, std::move(ingest), drop_files, alive);
     }
   }
 }
@@ -410,11 +430,11 @@ int Gateway::run(bool handle_signals) {
   int exit_code = 0;
   if (open_store_when_possible(exit_code)) {
     start_listeners(/*serving_health=*/false);
-    listeners_started_.store(true, std::memory_order_release);
     {
       std::lock_guard lock(state_mutex_);
-      start_schedules(adapters_);
+      start_schedules(adapters_);  // drop folders exist once this returns, before /readyz says so
     }
+    listeners_started_.store(true, std::memory_order_release);
     const auto mapping_set = mappings_.current();
     log::info("gateway_started", {{"node", config_.node_name},
                                   {"mappings", mapping_set ? mapping_set->mappings().size() : 0},

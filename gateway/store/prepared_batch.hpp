@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "gateway/core/disclosure_facts.hpp"
@@ -44,6 +45,10 @@ struct PreparedBatch {
   // placeholder (a random UUID, so it cannot occur in the data by chance) each was serialised as.
   std::vector<std::string> person_refs;
   std::vector<std::string> placeholders;
+  // The same, looked up by text: a batch of 30,000 POS records names 30,000 persons, and a scan
+  // per look-up would make preparing it quadratic.
+  std::unordered_map<std::string, std::size_t> ref_index;          // person_refs[k] → k
+  std::unordered_map<std::string, std::size_t> placeholder_index;  // placeholders[k] → k
   std::function<void(WriteResult)> done;
   std::chrono::steady_clock::time_point enqueued_at;
 };

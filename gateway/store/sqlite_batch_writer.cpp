@@ -55,6 +55,7 @@ BatchWriter::BatchWriter(Connection& db, audit::ChainSettings audit)
           db.prepare("INSERT INTO outbox (destination, payload, idempotency_key, message_id, "
                      "next_attempt_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")),
       dedupe_(db),
+      sequences_(db),
       audit_(db, std::move(audit)),
       links_(db, audit_, dedupe_) {}
 
@@ -126,7 +127,7 @@ std::string_view lineage_message_id(const WriteBatch& b) {
 std::size_t write_count(const WriteBatch& b) {
   return (b.message ? 1 : 0) + (b.dedupe ? 1 : 0) + (b.dead_letter ? 1 : 0) +
          (b.reprocess ? 2 : 0) + 2 * b.merges.size() +
-         2 * b.identities.size() + b.records.size() + b.outbox.size() + b.audit.size();
+         2 * b.identities.size() + b.records.size() + b.outbox.size() + b.audit.size() + b.sequences.size();
 }
 
 }  // namespace
@@ -170,6 +171,7 @@ void BatchWriter::apply_inside(PreparedBatch& p, std::int64_t now_ms, WriteResul
   if (b.dedupe && !b.message && !b.reprocess) {
     throw std::invalid_argument("a dedupe key needs a raw message");
   }
+  if (!b.sequences.empty() && !b.message) throw std::invalid_argument("sequence numbers need a raw message");
   if (b.dead_letter && b.dead_letter->message_id.empty() && !b.message) {
     throw std::invalid_argument("a dead letter needs a message id or a raw message");
   }
@@ -183,6 +185,7 @@ void BatchWriter::apply_inside(PreparedBatch& p, std::int64_t now_ms, WriteResul
   if (b.message) {
     insert_message(*b.message, now_ms);
     if (b.dedupe && b.dedupe->claim) dedupe_.claim(*b.dedupe, b.message->id, b.message->sha256, now_ms);
+    for (const SequenceNumber& n : b.sequences) result.sequences.push_back(sequences_.record(n, b.message->id, now_ms));
   }
   resolve_persons(p, now_ms, result);
   if (!b.merges.empty()) links_.apply_merges(b, lineage_message_id(b), now_ms, result);
@@ -201,6 +204,7 @@ bool BatchWriter::check_dedupe(const PreparedBatch& p, std::int64_t now_ms, Writ
   if (holder->payload_sha256 == b.message->sha256) {
     result.status = WriteStatus::duplicate;
     load_records_of_message(original_id, result);
+    result.sequences = sequences_.of_message(original_id);
   } else {
     result.status = WriteStatus::conflict;
     result.error = "dedupe key " + b.dedupe->scope + "|" + b.dedupe->key +
@@ -242,15 +246,16 @@ void BatchWriter::insert_message(const RawMessage& m, std::int64_t now_ms) {
 void BatchWriter::resolve_persons(PreparedBatch& p, std::int64_t now_ms, WriteResult& result) {
   std::vector<IdentityLink>& links = p.batch.identities;
   if (links.empty()) return;
-  std::vector<bool> done(links.size(), false);
+  // The links of each person_ref, in order (prepare_batch numbered the refs by first appearance):
+  // a batch may name thousands of persons, so they are grouped once, not searched per person.
+  std::vector<std::vector<std::size_t>> by_ref(p.person_refs.size());
+  for (std::size_t i = 0; i < links.size(); ++i) by_ref[p.ref_index.at(links[i].person_ref)].push_back(i);
   std::vector<std::string> found(links.size());
-  for (std::size_t first = 0; first < links.size(); ++first) {
-    if (done[first]) continue;
-    const std::string& ref = links[first].person_ref;
+  for (const std::vector<std::size_t>& group : by_ref) {
+    const std::string& ref = links[group.front()].person_ref;
     // Pass 1: look every identifier of this person_ref up; the first hit decides the person.
     std::string person_id;
-    for (std::size_t i = first; i < links.size(); ++i) {
-      if (done[i] || links[i].person_ref != ref) continue;
+    for (const std::size_t i : group) {
       Query q = find_identifier_.query();
       q.bind(1, links[i].system).bind(2, links[i].value);
       if (!q.next()) continue;
@@ -274,9 +279,7 @@ void BatchWriter::resolve_persons(PreparedBatch& p, std::int64_t now_ms, WriteRe
       insert_person_.query().bind(1, person_id).bind(2, now_ms).run();
     }
     // Pass 2: attach the identifiers nobody held yet to the resolved person.
-    for (std::size_t i = first; i < links.size(); ++i) {
-      if (done[i] || links[i].person_ref != ref) continue;
-      done[i] = true;
+    for (const std::size_t i : group) {
       if (!found[i].empty()) continue;
       insert_identifier_.query()
           .bind(1, links[i].system)
@@ -292,19 +295,15 @@ void BatchWriter::resolve_persons(PreparedBatch& p, std::int64_t now_ms, WriteRe
 void BatchWriter::insert_records(PreparedBatch& p, std::int64_t now_ms, WriteResult& result) {
   const std::string_view message_id = lineage_message_id(p.batch);
   // person_ids_[k]: the person p.person_refs[k] was resolved to.
-  person_ids_.assign(p.person_refs.size(), std::string());
-  for (std::size_t k = 0; k < p.person_refs.size(); ++k) {
-    for (const PersonResolved& resolved : result.persons) {
-      if (resolved.person_ref == p.person_refs[k]) person_ids_[k] = resolved.person_id;
-    }
-  }
   // A person created by this batch has no stored record to merge with, until the batch writes
   // its first one: only persons that already exist pay for reading their stored body.
+  person_ids_.assign(p.person_refs.size(), std::string());
   person_fresh_.assign(p.person_refs.size(), 0);
-  for (std::size_t k = 0; k < p.person_refs.size(); ++k) {
-    for (const PersonResolved& resolved : result.persons) {
-      if (resolved.person_ref == p.person_refs[k]) person_fresh_[k] = resolved.created ? 1 : 0;
-    }
+  for (const PersonResolved& resolved : result.persons) {
+    const auto k = p.ref_index.find(resolved.person_ref);
+    if (k == p.ref_index.end()) continue;
+    person_ids_[k->second] = resolved.person_id;
+    person_fresh_[k->second] = resolved.created ? 1 : 0;
   }
   result.records.reserve(p.batch.records.size());
   for (std::size_t i = 0; i < p.batch.records.size(); ++i) {

@@ -14,6 +14,7 @@
 #include "gateway/store/sqlite_audit.hpp"
 #include "gateway/store/sqlite_dedupe.hpp"
 #include "gateway/store/sqlite_links.hpp"
+#include "gateway/store/sqlite_sequences.hpp"
 
 namespace kq::store::sqlite {
 
@@ -82,6 +83,7 @@ class BatchWriter {
   Statement current_version_, latest_version_, insert_record_, records_of_message_;
   Statement insert_dead_letter_, insert_outbox_;
   DedupeKeys dedupe_;
+  SequenceNumbers sequences_;
   AuditWriter audit_;
   LinkWriter links_;  // person merges and reprocessing; audits through audit_
   std::vector<std::string> person_ids_;  // reused by insert_records

@@ -113,9 +113,10 @@ const std::array<std::string, kSqlCount>& sql_text() {
 }
 
 // Every table the store owns, for row_counts().
-constexpr std::array<std::string_view, 10> kTables = {
+constexpr std::array<std::string_view, 11> kTables = {
     "raw_message", "person",   "person_identifier", "record",      "dedupe_key",
-    "dead_letter", "outbox",   "audit_log",         "person_link", "audit_checkpoint"};
+    "dead_letter", "outbox",   "audit_log",         "person_link", "audit_checkpoint",
+    "sequence_number"};
 
 StoredRecord read_record(const Query& q) {
   StoredRecord r;

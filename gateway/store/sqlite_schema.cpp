@@ -252,6 +252,39 @@ ALTER TABLE record ADD COLUMN facts_version INTEGER;
 ALTER TABLE record ADD COLUMN category_bits INTEGER;
 ALTER TABLE record ADD COLUMN record_day INTEGER;
 )sql"},
+    {7, "sender sequence numbers; files from drop folders", R"sql(
+-- Messages may now come from drop folders (transport 'file'). The CHECK that migration 3 put on
+-- raw_message.transport is widened in place, by SQLite's documented procedure for changes that
+-- leave every stored row valid (https://www.sqlite.org/lang_altertable.html, "making other kinds
+-- of table schema changes"): the table definition's text is edited here, and migrate() then bumps
+-- the schema version, so every connection, the migrating one included, reads it again. Rebuilding
+-- raw_message instead would copy every payload ever received: no O(1) start-up after that.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+   SET sql = replace(sql, 'transport IN (''http'', ''schedule'', ''mllp'')',
+                     'transport IN (''http'', ''schedule'', ''mllp'', ''file'')')
+ WHERE type = 'table' AND name = 'raw_message';
+PRAGMA writable_schema = OFF;
+
+-- Numbered senders (a card-reader terminal numbers its batches): every number that arrived, with
+-- the message that carried it and what was found when it did, so a gap is reported once, a late
+-- arrival is recognised as filling it, a resend is answered with the original's findings, and
+-- an operator can list what is still missing.
+CREATE TABLE sequence_number (
+  id             INTEGER PRIMARY KEY,
+  scope          TEXT NOT NULL,      -- adapter|organisation, as dedupe keys are scoped
+  stream         TEXT NOT NULL,      -- e.g. the terminal id
+  number         INTEGER NOT NULL CHECK (number > 0),
+  message_id     TEXT NOT NULL REFERENCES raw_message(id),
+  previous       INTEGER NOT NULL,   -- highest number of the stream before this one; 0: none
+  gap_first      INTEGER NOT NULL,   -- numbers previous+1 .. number-1 missing then; 0: none
+  gap_last       INTEGER NOT NULL,
+  replay_of      TEXT,               -- the number came before, with that message
+  received_at_ms INTEGER NOT NULL
+);
+CREATE INDEX sequence_number_stream ON sequence_number(scope, stream, number);
+CREATE INDEX sequence_number_message ON sequence_number(message_id);
+)sql"},
 };
 
 // Migrations run in array order and a database records only the last one applied: versions must
@@ -316,6 +349,13 @@ void migrate(Connection& db, const std::filesystem::path& path, int latest = lat
     }
     log::info("store_migrated",
               {{"path", path.string()}, {"version", m.version}, {"name", m.name}});
+    // Migration 7 edits a table's definition in place (sqlite_schema), and this connection goes
+    // on to write: one more schema version (the documented last step of that procedure) makes it,
+    // and every other connection, read the definitions again.
+    if (m.version == 7) {
+      const std::int64_t cookie = db.scalar_int64("PRAGMA schema_version");
+      db.exec("PRAGMA schema_version = " + std::to_string(cookie + 1));
+    }
   }
 }
 

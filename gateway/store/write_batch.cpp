@@ -84,10 +84,8 @@ namespace {
 constexpr std::size_t kPlaceholderLength = 36;  // a UUID's text, the length of every person id
 
 std::size_t ref_index(const PreparedBatch& p, std::string_view ref) {
-  for (std::size_t k = 0; k < p.person_refs.size(); ++k) {
-    if (p.person_refs[k] == ref) return k;
-  }
-  return PreparedRecord::kNoRef;
+  const auto it = p.ref_index.find(std::string(ref));
+  return it == p.ref_index.end() ? PreparedRecord::kNoRef : it->second;
 }
 
 // Puts the placeholder of each person_ref the record names where the writer will put the
@@ -116,13 +114,10 @@ void find_person_slots(const PreparedBatch& p, PreparedRecord& out) {
     if (pos + kPlaceholderLength + 1 >= text.size() || text[pos + kPlaceholderLength + 1] != '"') {
       continue;
     }
-    const std::string_view candidate(text.data() + pos + 1, kPlaceholderLength);
-    for (std::size_t k = 0; k < p.placeholders.size(); ++k) {
-      if (candidate == p.placeholders[k]) {
-        out.person_slots.push_back({pos + 1, k});
-        pos += kPlaceholderLength + 1;  // past the closing quote
-        break;
-      }
+    const auto it = p.placeholder_index.find(std::string(text, pos + 1, kPlaceholderLength));
+    if (it != p.placeholder_index.end()) {
+      out.person_slots.push_back({pos + 1, it->second});
+      pos += kPlaceholderLength + 1;  // past the closing quote
     }
   }
 }
@@ -166,9 +161,10 @@ PreparedBatch prepare_batch(WriteBatch batch) {
     if (m.sha256.empty()) m.sha256 = sha256_hex(m.inbound.payload);
   }
   for (const IdentityLink& link : batch.identities) {
-    if (ref_index(p, link.person_ref) != PreparedRecord::kNoRef) continue;
+    if (!p.ref_index.try_emplace(link.person_ref, p.person_refs.size()).second) continue;
     p.person_refs.push_back(link.person_ref);
     p.placeholders.push_back(core::new_uuid());
+    p.placeholder_index.emplace(p.placeholders.back(), p.placeholders.size() - 1);
   }
   p.records.resize(batch.records.size());
   for (std::size_t i = 0; i < batch.records.size(); ++i) {

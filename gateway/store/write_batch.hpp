@@ -80,6 +80,15 @@ struct DedupeKey {
   std::int64_t window_ms = 0;
 };
 
+// "This message carries number `number` of the sender's numbered stream" (a card-reader
+// terminal's batch sequence number, say). The writer compares it with the numbers it keeps for
+// scope|stream, records it with the message, and reports what it found (SequenceFinding).
+struct SequenceNumber {
+  std::string scope;   // the adapter and the sender's organisation, as for dedupe keys
+  std::string stream;
+  std::int64_t number = 0;  // positive
+};
+
 struct DeadLetter {
   std::string message_id;   // empty: the raw message of this batch
   std::string errors_json;  // per-field errors, JSON array or object
@@ -135,6 +144,7 @@ struct WriteBatch {
   std::vector<OutboxItem> outbox;
   std::vector<AuditEntry> audit;
   std::optional<Reprocess> reprocess;
+  std::vector<SequenceNumber> sequences;  // needs a raw message: the numbers are kept with it
 };
 
 enum class WriteStatus {
@@ -173,6 +183,18 @@ struct PersonLinked {
   bool already_linked = false;   // the same merge was applied before: nothing changed
 };
 
+// A reported sequence number against the ones the store kept for its stream.
+struct SequenceFinding {
+  std::string stream;
+  std::int64_t number = 0;
+  std::int64_t previous = 0;   // the highest number of the stream before; 0 when none
+  std::int64_t gap_first = 0;  // previous+1 .. number-1 never arrived; both 0 when no gap
+  std::int64_t gap_last = 0;
+  bool first = false;          // the stream had no number before
+  bool late = false;           // below `previous`, not seen before: fills an earlier gap
+  std::string replay_of;       // the number came before, with this message (other content)
+};
+
 struct WriteResult {
   WriteStatus status = WriteStatus::failed;
   std::string message_id;           // this batch's raw message id (assigned if it was empty)
@@ -182,6 +204,9 @@ struct WriteResult {
   std::vector<PersonResolved> persons;
   std::vector<IdentityConflict> identity_conflicts;
   std::vector<PersonLinked> merges;
+  // committed: what the batch's sequence numbers were found to be. duplicate: what the original
+  // message's were found to be when it arrived.
+  std::vector<SequenceFinding> sequences;
   std::string error;
   // failed because of what the batch says, not because of the store (e.g. a person merged into
   // itself): sending it again cannot help, so the caller treats it as a content error; `errors`

@@ -45,7 +45,32 @@ const kq_host_api* host_of_minor_0() {
   return &table;
 }
 
+// The host table of a gateway of ABI 1.2: everything up to set_state, saying 1.2.
+const kq_host_api* host_of_minor_2() {
+  static const kq_host_api table = [] {
+    kq_host_api t = *host_api();
+    t.struct_size = static_cast<std::uint32_t>(offsetof(kq_host_api, set_document_mode));
+    t.abi_minor = 2;
+    return t;
+  }();
+  return &table;
+}
+
 }  // namespace
+
+TEST(AbiVersions, ABatchPluginIsRefusedByA12HostAndLoadsOnThisOne) {
+  // test_batch accepts documents one by one (1.3) and says it needs 1.3: a 1.2 gateway refuses
+  // it at load time, naming both versions, instead of failing at its first batch.
+  LoadResult refused = load_plugin_library(test_plugin("test_batch"), host_of_minor_2());
+  ASSERT_TRUE(std::holds_alternative<LoadError>(refused));
+  EXPECT_NE(std::get<LoadError>(refused).message.find("plugin needs ABI 1.3 or later, this gateway offers 1.2"),
+            std::string::npos)
+      << std::get<LoadError>(refused).message;
+  auto lib = load(test_plugin("test_batch"));
+  ASSERT_NE(lib, nullptr);
+  EXPECT_EQ(lib->abi_minor(), 3u);
+  EXPECT_EQ(lib->sdk_minor(), 3u);
+}
 
 TEST(AbiVersions, PluginBuiltAgainstThe11HeaderLoadsAndWorks) {
   auto lib = load(test_plugin("test_mllp"));
@@ -98,7 +123,7 @@ TEST(AbiVersions, StructsLargerThanTheHostsAreReadWithThePluginsSizes) {
   auto lib = load(test_plugin("test_future"));
   ASSERT_NE(lib, nullptr);
   EXPECT_EQ(lib->abi_minor(), 2u);
-  EXPECT_EQ(lib->sdk_minor(), 3u);
+  EXPECT_EQ(lib->sdk_minor(), 4u);
   ASSERT_EQ(lib->fields().size(), 3u);
   EXPECT_EQ(lib->fields()[0].name, "greeting");
   EXPECT_EQ(lib->fields()[0].default_value, "hello");

@@ -13,18 +13,21 @@ TEST_F(SchemaTest, MigratesAnEmptyDatabaseToTheLatestSchema) {
   auto store = open();
   auto counts = store->reader()->row_counts();
   for (const char* table : {"raw_message", "person", "person_identifier", "record", "dedupe_key",
-                            "dead_letter", "outbox", "audit_log", "person_link", "audit_checkpoint"}) {
+                            "dead_letter", "outbox", "audit_log", "person_link", "audit_checkpoint",
+                            "sequence_number"}) {
     ASSERT_TRUE(counts.contains(table)) << table;
     EXPECT_EQ(counts[table], 0) << table;
   }
   store->shutdown();
 
   RawDb raw(db_path());
-  EXPECT_EQ(raw.text("PRAGMA user_version"), "6");
+  EXPECT_EQ(raw.text("PRAGMA user_version"), "7");
   // The disclosure facts beside each record (migration 6).
   EXPECT_EQ(raw.text("SELECT count(*) FROM pragma_table_info('record') "
                      "WHERE name IN ('facts_version', 'category_bits', 'record_day')"),
             "3");
+  // Files from drop folders (migration 7): raw_message.transport's CHECK was widened in place.
+  EXPECT_EQ(raw.text("SELECT sql LIKE '%''mllp'', ''file'')%' FROM sqlite_schema WHERE name = 'raw_message'"), "1");
   // Consents are records (migration 5): the never-used consent table is gone, and the index the
   // enforcement reads consents through is there.
   EXPECT_EQ(raw.text("SELECT count(*) FROM sqlite_schema WHERE name = 'consent'"), "0");
@@ -81,6 +84,35 @@ TEST_F(SchemaTest, UpgradingFromVersion2MovesMessageKeysToTheirOrganisationScope
   EXPECT_EQ(raw.text("SELECT scope FROM dedupe_key WHERE key = 'key-1'"), "his-push|org-9");
   EXPECT_EQ(raw.text("SELECT scope FROM dedupe_key WHERE key = 'A|B|C1'"), "his-mllp");
   EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
+}
+
+TEST_F(SchemaTest, UpgradingFromVersion5TheSameConnectionStoresFilesFromDropFolders) {
+  // Migration 7 edits raw_message's definition in place; the writer that ran it goes straight on
+  // to write, and must already know the new definition.
+  sqlite::create_at_schema_version(db_path(), 5);
+  {
+    RawDb raw(db_path());
+    ASSERT_EQ(raw.exec("INSERT INTO raw_message (id, source, channel, content_type, payload, sha256, "
+                       "received_at_ms, status, stored_at_ms, transport) VALUES "
+                       "('m-old', 'his-mllp', 'hl7', 'application/hl7-v2', x'4d5348', 'h1', 1, 'accepted', 1, 'mllp')"),
+              "");
+  }
+  auto store = open();
+  WriteBatch b;
+  b.message = make_message("POS1|T-1|OP|1|1|00000000");
+  b.message->inbound.transport = core::Transport::file;
+  b.message->inbound.channel = "batches";
+  WriteResult r = submit_and_wait(*store, std::move(b));
+  ASSERT_EQ(r.status, WriteStatus::committed) << r.error;
+  const auto m = store->reader()->message(r.message_id);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->message.inbound.transport, core::Transport::file);
+  EXPECT_TRUE(store->reader()->message("m-old").has_value());
+  store->shutdown();
+  RawDb raw(db_path());
+  EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
+  // Still a CHECK: what is neither of the four is refused.
+  EXPECT_NE(raw.exec("UPDATE raw_message SET transport = 'carrier-pigeon' WHERE id = 'm-old'"), "");
 }
 
 TEST_F(SchemaTest, RefusesADatabaseFromANewerBuild) {

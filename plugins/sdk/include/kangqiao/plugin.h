@@ -47,7 +47,7 @@ extern "C" {
  * host minor it works with (`abi_minor`, what every host compares) and the minor of the header it
  * was compiled with (`sdk_minor`, since 1.2). Compatibility table: docs/plugin-abi.md. */
 #define KQ_PLUGIN_ABI_MAJOR 1
-#define KQ_PLUGIN_ABI_MINOR 2
+#define KQ_PLUGIN_ABI_MINOR 3
 
 #define KQ_PLUGIN_ENTRY_SYMBOL "kq_plugin_entry"
 
@@ -157,6 +157,9 @@ typedef struct kq_error_detail {
   kq_str location; /* in the sender's terms: "PID-19", "/name/0/family", "row 12, column 班级";
                       empty for the message as a whole */
   kq_str reason;   /* one sentence */
+  /* ---- ABI 1.3 ---- */
+  size_t document; /* which emitted document it is about: its number, 1 for the first emitted,
+                      in emit order; 0 for the message as a whole (what a zeroed field means) */
 } kq_error_detail;
 
 /* A payload in a source format (1.2). */
@@ -175,7 +178,8 @@ typedef struct kq_source {
 typedef enum kq_transport {
   KQ_TRANSPORT_HTTP = 1,     /* a request on a route the plugin registered */
   KQ_TRANSPORT_SCHEDULE = 2, /* a schedule the plugin registered fired; payload is empty */
-  KQ_TRANSPORT_MLLP = 3      /* since 1.1: one MLLP frame (without VT/FS/CR) */
+  KQ_TRANSPORT_MLLP = 3,     /* since 1.1: one MLLP frame (without VT/FS/CR) */
+  KQ_TRANSPORT_FILE = 4      /* since 1.3: a file taken from a drop folder (add_file_drop) */
 } kq_transport;
 
 /* kq_inbound.flags (1.2) */
@@ -212,6 +216,55 @@ typedef enum kq_outcome_kind {
   KQ_OUTCOME_TRANSIENT = 5       /* nothing committed (store unavailable, shutting down): retry */
 } kq_outcome_kind;
 
+/* How the documents of one message are accepted (1.3; set_document_mode). */
+typedef enum kq_document_mode {
+  /* Default: the message is one unit. An error in any document makes the whole message a dead
+   * letter and nothing of it is stored as records. */
+  KQ_DOCUMENTS_TOGETHER = 0,
+  /* A batch: every emitted document is mapped and validated on its own, and a document with
+   * errors does not keep the others out. One transaction still holds the raw payload, the
+   * accepted documents' records, the dedupe key, the sequence numbers and the audit entry; the
+   * rejected documents' errors are kept with the payload as its dead letter. The outcome is
+   * COMMITTED when at least one document was accepted, CONTENT_ERROR when none was (or when an
+   * error names no document, i.e. is about the batch as a whole). */
+  KQ_DOCUMENTS_INDEPENDENT = 1
+} kq_document_mode;
+
+typedef enum kq_document_status {
+  KQ_DOCUMENT_ACCEPTED = 0, /* its records are committed */
+  KQ_DOCUMENT_REJECTED = 1  /* it had errors (kq_outcome.details with its number); nothing of it
+                               was stored but the raw payload it is part of */
+} kq_document_status;
+
+/* What became of one emitted document (1.3). OWNERSHIP: host-owned, borrowed for on_acknowledge. */
+typedef struct kq_document_result {
+  uint32_t struct_size;
+  kq_document_status status;
+  size_t number;       /* 1 for the first document emitted, in emit order */
+  size_t record_count; /* records stored from it (0 when rejected); provenance records excluded */
+  size_t error_count;  /* its errors among kq_outcome.details (those with this `document`) */
+} kq_document_result;
+
+/* kq_sequence_result.flags (1.3) */
+#define KQ_SEQUENCE_FIRST 1u    /* no number was known for this stream before this message */
+#define KQ_SEQUENCE_REPLAYED 2u /* this number came before, with other content (replay_of) */
+#define KQ_SEQUENCE_LATE 4u     /* lower than the highest number seen, and not seen before: it
+                                   fills (part of) a gap reported earlier */
+
+/* A sequence number the plugin reported (report_sequence) as the host found it against the
+ * numbers it keeps per adapter, sender organisation and stream (1.3).
+ * OWNERSHIP: host-owned, borrowed for on_acknowledge. */
+typedef struct kq_sequence_result {
+  uint32_t struct_size;
+  uint32_t flags;      /* KQ_SEQUENCE_* */
+  kq_str stream;       /* as reported, e.g. a terminal id */
+  int64_t number;      /* as reported */
+  int64_t previous;    /* the highest number seen on the stream before this message; 0 if none */
+  int64_t gap_first;   /* numbers previous+1 .. number-1 never arrived: gap_first..gap_last; */
+  int64_t gap_last;    /* both 0 when there is no gap */
+  kq_str replay_of;    /* REPLAYED: the message that carried the number first */
+} kq_sequence_result;
+
 /* The 1.0 error shape, kept for plugins built before 1.2. Never grows. */
 typedef struct kq_field_error {
   kq_str location;
@@ -234,6 +287,18 @@ typedef struct kq_outcome {
   size_t detail_count;
   size_t detail_size;
   void* state;                    /* what on_decode handed to set_state, or NULL */
+  /* ---- ABI 1.3 ---- */
+  kq_document_mode document_mode;       /* what on_decode set (TOGETHER unless it said otherwise) */
+  const kq_document_result* documents;  /* INDEPENDENT: one per emitted document, in emit order
+                                           (also for DUPLICATE, as the original was accepted);
+                                           walk with document_result_size */
+  size_t document_count;
+  size_t document_result_size;
+  const kq_sequence_result* sequences;  /* one per report_sequence call (COMMITTED, CONTENT_ERROR,
+                                           and DUPLICATE with the original's findings); walk with
+                                           sequence_result_size */
+  size_t sequence_count;
+  size_t sequence_result_size;
 } kq_outcome;
 
 /* ---------------------------------------------------------------------------------------------
@@ -367,7 +432,35 @@ typedef struct kq_host_api {
    * and releases the first. `release` may be NULL. OWNERSHIP: the plugin's. */
   kq_status (*set_state)(kq_decode_sink* sink, void* state, void (*release)(void* state));
 
-  /* ---- ABI 1.3: calendar schedules and outbound HTTPS (check KQ_HAS_FIELD before use) ---- */
+  /* ---- ABI 1.3: batches ---- */
+
+  /* During on_decode only: how the documents of this message are accepted (kq_document_mode).
+   * Call it before or after emitting; the last call counts. Errors about one document are added
+   * with add_error and kq_error_detail.document set to its number. */
+  kq_status (*set_document_mode)(kq_decode_sink* sink, kq_document_mode mode);
+  /* During on_decode only: the message carries `number` of the sender's numbered `stream` (a
+   * terminal id and its batch sequence number, say). In the transaction that stores the message
+   * the host compares it with the numbers it keeps for the adapter, the sender's organisation and
+   * the stream, records it, and reports in kq_outcome.sequences the gap before it and whether it
+   * was replayed. Not recorded for a REJECTED message (the sender will send it again). `number`
+   * must be positive; `stream` at most 128 bytes. */
+  kq_status (*report_sequence)(kq_decode_sink* sink, kq_str stream, int64_t number);
+  /* During create only: a drop folder the host serves (`directory`, absolute). The host makes
+   * incoming/, work/, done/ and failed/ in it. A file written into incoming/ is taken once its
+   * size and modification time have not changed for `settle_ms` (names starting with '.' or
+   * ending in ".part" are never taken: write under such a name, then rename), by an atomic rename
+   * into work/; on_decode gets transport FILE, channel = `name`, the file's bytes as payload, and
+   * the organisation and principal of the config principal named `principal` (a folder has no
+   * certificate: whoever may write into it speaks for that principal; NULL or "": anonymous; the
+   * principal must hold one of the adapter's roles). After on_acknowledge the file moves to done/
+   * (COMMITTED or DUPLICATE) or failed/ (anything else), with the bytes on_acknowledge wrote
+   * beside it as "<file>.receipt"; after TRANSIENT it stays in work/ and is tried again. Files
+   * left in work/ by a stopped gateway are taken first at start: give such messages a key (a
+   * content hash) so that running one again is a DUPLICATE. */
+  kq_status (*add_file_drop)(kq_host_instance* host, const char* name, const char* directory, int64_t settle_ms,
+                             const char* principal);
+
+  /* ---- ABI 1.3: calendar schedules and outbound HTTPS ---- */
 
   /* During create only: a schedule on the calendar. `cron` has five fields (minute hour
    * day-of-month month day-of-week, with lists, ranges and steps) or is a macro such as @daily;

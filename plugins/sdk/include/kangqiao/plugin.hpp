@@ -23,6 +23,7 @@
 
 #include <kangqiao/plugin.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -198,6 +199,15 @@ class Host {
     }
   }
   // Receive the frames of the adapter's MLLP listener (ABI 1.1).
+  // A drop folder (ABI 1.3): files written into <directory>/incoming arrive with transport FILE;
+  // `principal` names the config principal the folder speaks for.
+  void add_file_drop(const char* name, const std::string& directory, std::int64_t settle_ms,
+                     const std::string& principal) const {
+    detail::require_host(3, "a file drop");
+    if (host_api()->add_file_drop(handle_, name, directory.c_str(), settle_ms, principal.c_str()) != KQ_OK) {
+      throw PluginError("the host refused the file drop " + directory);
+    }
+  }
   void add_mllp_route() const {
     detail::require_host(1, "MLLP");
     if (host_api()->add_mllp_route(handle_) != KQ_OK) {
@@ -258,6 +268,28 @@ struct ErrorDetail {
   kq_error_kind kind = KQ_ERROR_UNSPECIFIED;
   std::string location;
   std::string reason;
+  std::size_t document = 0;  // 1.3: the document's number (emit order, from 1); 0: the message
+};
+
+// What became of one emitted document of a batch (ABI 1.3, KQ_DOCUMENTS_INDEPENDENT).
+struct DocumentResult {
+  std::size_t number = 0;  // emit order, from 1
+  bool accepted = false;
+  std::size_t records = 0;
+  std::size_t errors = 0;
+};
+
+// A reported sequence number as the host found it (ABI 1.3).
+struct SequenceResult {
+  std::string stream;
+  std::int64_t number = 0;
+  std::int64_t previous = 0;   // highest number seen before; 0 when none
+  std::int64_t gap_first = 0;  // numbers gap_first..gap_last never arrived; 0 and 0: no gap
+  std::int64_t gap_last = 0;
+  bool first = false;          // the stream's first number
+  bool replayed = false;       // came before with other content: replay_of
+  bool late = false;           // below the highest, not seen before: fills an earlier gap
+  std::string replay_of;
 };
 
 // A payload the host parsed (ABI 1.2). Valid as the header says: until on_acknowledge returned.
@@ -308,8 +340,9 @@ class ParseFailure : public std::runtime_error {
 };
 
 namespace detail {
-inline kq_error_detail c_detail(kq_error_kind kind, std::string_view location, std::string_view reason) {
-  return kq_error_detail{sizeof(kq_error_detail), kind, str(location), str(reason)};
+inline kq_error_detail c_detail(kq_error_kind kind, std::string_view location, std::string_view reason,
+                                std::size_t document = 0) {
+  return kq_error_detail{sizeof(kq_error_detail), kind, str(location), str(reason), document};
 }
 inline void check(kq_status status, const char* what) {
   if (status != KQ_OK) throw PluginError(std::string("the host refused ") + what);
@@ -349,7 +382,7 @@ class DecodeSink {
     detail::require_host(2, "parse");
     const kq_source source{sizeof(kq_source), str(format), str(charset), str(body)};
     const kq_document* document = nullptr;
-    kq_error_detail error{sizeof(kq_error_detail), KQ_ERROR_STRUCTURE, {}, {}};
+    kq_error_detail error{sizeof(kq_error_detail), KQ_ERROR_STRUCTURE, {}, {}, 0};
     if (host_api()->parse_document(sink_, &source, &document, &error) != KQ_OK || document == nullptr) {
       throw ParseFailure({error.kind, std::string(view(error.location)), std::string(view(error.reason))});
     }
@@ -389,6 +422,25 @@ class DecodeSink {
     }
   }
   void reject(const ErrorDetail& d) const { reject(d.kind, d.location, d.reason); }
+
+  // ABI 1.3, batches: every emitted document is accepted or rejected on its own.
+  void independent_documents() const {
+    detail::require_host(3, "accepting documents independently");
+    detail::check(host_api()->set_document_mode(sink_, KQ_DOCUMENTS_INDEPENDENT), "the document mode");
+  }
+  // A content error about one emitted document (its number, from 1, in emit order; ABI 1.3).
+  void document_error(std::size_t document, kq_error_kind kind, std::string_view location,
+                      std::string_view reason) const {
+    detail::require_host(3, "an error about one document");
+    const kq_error_detail d = detail::c_detail(kind, location, reason, document);
+    detail::check(host_api()->add_error(sink_, &d), "the document error");
+  }
+  // The message carries `number` of the sender's numbered `stream` (ABI 1.3): the host reports
+  // gaps and replays in Outcome::sequences().
+  void report_sequence(std::string_view stream, std::int64_t number) const {
+    detail::require_host(3, "reporting a sequence number");
+    detail::check(host_api()->report_sequence(sink_, str(stream), number), "the sequence number");
+  }
 
   // State for acknowledge() of the same message (ABI 1.2): read back with Outcome::state<T>().
   template <class T>
@@ -449,13 +501,38 @@ struct Outcome {
     if (KQ_HAS_FIELD(raw, kq_outcome, detail_size) && raw->details != nullptr) {
       for (std::size_t i = 0; i < raw->detail_count; ++i) {
         const kq_error_detail* d = KQ_ELEMENT(kq_error_detail, raw->details, raw->detail_size, i);
-        out.push_back({d->kind, std::string(view(d->location)), std::string(view(d->reason))});
+        out.push_back({d->kind, std::string(view(d->location)), std::string(view(d->reason)),
+                       raw->detail_size >= offsetof(kq_error_detail, document) + sizeof(d->document) ? d->document : 0});
       }
       return out;
     }
     for (std::size_t i = 0; i < raw->error_count; ++i) {
       out.push_back({KQ_ERROR_UNSPECIFIED, std::string(view(raw->errors[i].location)),
                      std::string(view(raw->errors[i].message))});
+    }
+    return out;
+  }
+  // ABI 1.3: how the documents were accepted, and what became of each (INDEPENDENT only).
+  bool independent() const {
+    return KQ_HAS_FIELD(raw, kq_outcome, document_mode) && raw->document_mode == KQ_DOCUMENTS_INDEPENDENT;
+  }
+  std::vector<DocumentResult> documents() const {
+    std::vector<DocumentResult> out;
+    if (!KQ_HAS_FIELD(raw, kq_outcome, document_result_size) || raw->documents == nullptr) return out;
+    for (std::size_t i = 0; i < raw->document_count; ++i) {
+      const kq_document_result* d = KQ_ELEMENT(kq_document_result, raw->documents, raw->document_result_size, i);
+      out.push_back({d->number, d->status == KQ_DOCUMENT_ACCEPTED, d->record_count, d->error_count});
+    }
+    return out;
+  }
+  std::vector<SequenceResult> sequences() const {
+    std::vector<SequenceResult> out;
+    if (!KQ_HAS_FIELD(raw, kq_outcome, sequence_result_size) || raw->sequences == nullptr) return out;
+    for (std::size_t i = 0; i < raw->sequence_count; ++i) {
+      const kq_sequence_result* q = KQ_ELEMENT(kq_sequence_result, raw->sequences, raw->sequence_result_size, i);
+      out.push_back({std::string(view(q->stream)), q->number, q->previous, q->gap_first, q->gap_last,
+                     (q->flags & KQ_SEQUENCE_FIRST) != 0, (q->flags & KQ_SEQUENCE_REPLAYED) != 0,
+                     (q->flags & KQ_SEQUENCE_LATE) != 0, std::string(view(q->replay_of))});
     }
     return out;
   }
