@@ -394,7 +394,7 @@ class DecodeSink {
     detail::require_1_3(KQ_HAS_FIELD(host_api(), kq_host_api, https_get), "outbound HTTPS");
     kq_https_response r{};
     r.struct_size = sizeof r;
-    kq_error_detail error{sizeof(kq_error_detail), KQ_ERROR_UNSPECIFIED, {}, {}};
+    kq_error_detail error{sizeof(kq_error_detail), KQ_ERROR_UNSPECIFIED, {}, {}, 0};
     if (host_api()->https_get(sink_, source_name, &r, &error) != KQ_OK) {
       throw ParseFailure({error.kind, std::string(view(error.location)), std::string(view(error.reason))});
     }
