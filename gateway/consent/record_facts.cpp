@@ -98,6 +98,12 @@ std::vector<std::string> OrgDirectory::look_up(const std::string& org_id) {
 
 namespace {
 
+// What the writer computed from the body can stand for it: the rules were this build's. A
+// person's places are in its body, so a person is always read.
+bool stored_facts_current(const store::StoredRecord& row, RecordKind kind) {
+  return row.facts_version == core::disclosure_facts_version() && kind != RecordKind::person;
+}
+
 // The day matters only where the categories are not sensitive by themselves (see needs_body).
 RecordFacts facts_of(RecordKind kind, const core::DisclosureFacts& content, const std::string& person_id,
                      const std::string& org_id, OrgDirectory& orgs) {
@@ -132,9 +138,7 @@ RecordFacts record_facts(const store::StoredRecord& row, OrgDirectory& orgs) {
   }
   // A person's own record carries its id as person_id and no org_id (see core/record.hpp).
   if (!needs_body(*kind)) return record_facts(*kind, nullptr, row.person_id, row.org_id, orgs);
-  // What the writer computed from the body, when the rules were the same as this build's.
-  // A person's places are in its body, so a person is always read.
-  if (row.facts_version == core::disclosure_facts_version() && *kind != RecordKind::person) {
+  if (stored_facts_current(row, *kind)) {
     const core::DisclosureFacts stored{core::CategorySet::from_bits(row.category_bits), row.record_day};
     return facts_of(*kind, stored, row.person_id, row.org_id, orgs);
   }
@@ -145,6 +149,15 @@ RecordFacts record_facts(const store::StoredRecord& row, OrgDirectory& orgs) {
     return unreadable;
   }
   return record_facts(*kind, body.object(), row.person_id, row.org_id, orgs);
+}
+
+std::optional<core::CategorySet> categories_of_row(const store::StoredRecord& row) {
+  const std::optional<RecordKind> kind = core::parse_kind(row.kind);
+  if (!kind) return std::nullopt;
+  if (stored_facts_current(row, *kind)) return core::CategorySet::from_bits(row.category_bits);
+  const ScratchJson body(row.body_json);
+  if (body.object() == nullptr) return std::nullopt;
+  return core::categories_of(*kind, *body.object());
 }
 
 }  // namespace kq::consent

@@ -10,6 +10,7 @@
 // the organisations that assigned its identifiers (a hospital's MRN) and to the divisions of its
 // addresses and of those organisations.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,10 @@ class OrgDirectory {
 
 // The facts of a stored record; reads its body only where the rules need it.
 RecordFacts record_facts(const store::StoredRecord& row, OrgDirectory& orgs);
+
+// A stored record's data categories: the writer's when they are current, else read from the
+// body; nothing when the kind or the body cannot be read.
+std::optional<core::CategorySet> categories_of_row(const store::StoredRecord& row);
 
 // The same for a record whose body is already parsed (`body` may be null when it is not).
 RecordFacts record_facts(core::RecordKind kind, const boost::json::object* body, const std::string& person_id,

@@ -49,7 +49,6 @@ struct Member {
   std::string_view key;
   std::size_t offset = 0;  // of the member in its object
   Shape shape = Shape::leaf;
-  bool required = false;      // listed with required(): the reader reports it when absent
   const Type* type = nullptr;  // object, object_list: the element's type
   LeafValue::Kind takes = LeafValue::Kind::text;  // leaf, leaf_list: the value it is set from
   // leaf, leaf_list: false with `error` when the value does not fit (an integer out of range).

@@ -169,23 +169,23 @@ template <class S>
 class Binder {
  public:
   Binder(const S& prototype, std::vector<setters::Member>& out) : base_(&prototype), out_(out) {}
+  // The field lists name required members apart for the reader; a setter treats them alike.
   template <class M>
   void field(std::string_view key, M& member) {
-    add(key, member, false);
+    add(key, member);
   }
   template <class M>
   void required(std::string_view key, M& member) {
-    add(key, member, true);
+    add(key, member);
   }
 
  private:
   template <class M>
-  void add(std::string_view key, M& member, bool required) {
+  void add(std::string_view key, M& member) {
     setters::Member m = member_for<M>();
     m.key = key;
     m.offset = static_cast<std::size_t>(reinterpret_cast<const char*>(&member) -
                                         reinterpret_cast<const char*>(base_));
-    m.required = required;
     if (!m.present) m.present = &present_of<M>;
     out_.push_back(m);
   }

@@ -87,7 +87,10 @@ asio::awaitable<Attempt> attempt(const HttpsSource& source, const HttpsUrl& url,
   if (ec) { fail("TLS handshake", ec); co_return result; }
 
   http::request<http::empty_body> request{http::verb::get, url.target, 11};
-  request.set(http::field::host, url.port == "443" ? url.host : url.host + ":" + url.port);
+  // An IPv6 literal is bracketed in the Host header (RFC 9110 §7.2, RFC 3986 §3.2.2); the parsed
+  // URL holds it without its brackets, as the resolver wants it.
+  const std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  request.set(http::field::host, url.port == "443" ? host : host + ":" + url.port);
   request.set(http::field::user_agent, "kangqiao");
   request.set(http::field::connection, "close");
   if (!known.etag.empty()) request.set(http::field::if_none_match, known.etag);

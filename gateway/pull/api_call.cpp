@@ -86,6 +86,11 @@ SingleRecord decide_single(const ApiCall& call, const consent::Request& request,
   return out;
 }
 
+std::vector<std::string> same_persons(store::Reader& reader, const std::string& person_id) {
+  // consent_subjects answers every person it is asked about, at least with the person itself.
+  return reader.consent_subjects({person_id}).same_person.at(person_id);
+}
+
 void append_record_json(std::string& out, const store::StoredRecord& record) {
   out += "{\"id\":";
   core::append_json_string(out, record.id);

@@ -79,6 +79,10 @@ SingleRecord decide_single(const ApiCall& call, const consent::Request& request,
                            std::optional<store::StoredRecord> row, const std::string& asked);
 
 // Canonical records as the API gives them out.
+// The person and every person merged with it, directly or through others: the same human,
+// whose records are all this person's.
+std::vector<std::string> same_persons(store::Reader& reader, const std::string& person_id);
+
 void append_record_json(std::string& out, const store::StoredRecord& record);
 std::string records_json(const std::vector<store::StoredRecord>& records);
 

@@ -68,9 +68,7 @@ ApiResult fhir_search(const ApiCall& call, const std::string& type) {
   }
   if (search.patient_id) person = *search.patient_id;
   if (!person.empty()) {
-    const store::ConsentSubjectRows same = call.reader.consent_subjects({person});
-    if (auto it = same.same_person.find(person); it != same.same_person.end()) query.person_ids = it->second;
-    if (query.person_ids.empty()) query.person_ids.push_back(person);
+    query.person_ids = same_persons(call.reader, person);
   }
   Keep keep;
   if (type == "Patient" && search.identifier) {

@@ -5,6 +5,7 @@
 
 #include "gateway/core/json_text.hpp"
 #include "gateway/core/record_kind.hpp"
+#include "gateway/fhir/bundle.hpp"
 #include "gateway/fhir/resources.hpp"
 
 namespace kq::pull {
@@ -26,13 +27,8 @@ std::optional<FhirResource> to_fhir_resource(const store::StoredRecord& record) 
 }
 
 ApiResult fhir_problem(int status, std::string_view code, const std::string& diagnostics) {
-  boost::json::object issue;
-  issue["severity"] = status < 400 ? "information" : "error";
-  issue["code"] = code;
-  issue["diagnostics"] = diagnostics;
-  boost::json::object outcome;
-  outcome["resourceType"] = "OperationOutcome";
-  outcome["issue"] = boost::json::array{issue};
+  const boost::json::object outcome =
+      fhir::operation_outcome(status < 400 ? "information" : "error", code, diagnostics, std::nullopt);
   return reply(http::Response{status, "application/fhir+json", core::json_text(outcome), {}});
 }
 

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include "gateway/consent/page.hpp"
+#include "gateway/consent/record_facts.hpp"
 #include "gateway/core/data_category.hpp"
 #include "gateway/core/json_text.hpp"
 #include "gateway/core/record_kind.hpp"
@@ -203,9 +204,7 @@ ApiResult get_person_records(const ApiCall& call, const std::string& person_id) 
     return out;
   }
   // Persons merged with this one are the same human: their records are this person's too.
-  const store::ConsentSubjectRows same = call.reader.consent_subjects({person_id});
-  if (auto it = same.same_person.find(person_id); it != same.same_person.end()) query.person_ids = it->second;
-  if (query.person_ids.empty()) query.person_ids.push_back(person_id);
+  query.person_ids = same_persons(call.reader, person_id);
 
   DisclosureBuilder builder(request, "person-records",
                             call.request.query.empty() ? person_id : person_id + "?" + call.request.query,
@@ -214,11 +213,8 @@ ApiResult get_person_records(const ApiCall& call, const std::string& person_id) 
   Keep keep;
   if (!wanted.empty()) {
     keep = [wanted](const store::StoredRecord& r) {
-      boost::system::error_code ec;
-      const boost::json::value body = boost::json::parse(r.body_json, ec);
-      const auto kind = core::parse_kind(r.kind);
-      if (ec || !body.is_object() || !kind) return false;
-      return (core::categories_of(*kind, body.get_object()).bits() & wanted.bits()) != 0;
+      const std::optional<core::CategorySet> categories = consent::categories_of_row(r);
+      return categories && (categories->bits() & wanted.bits()) != 0;
     };
   }
   ChangesPage page = read_current(builder, call.reader, query, *limit, keep);

@@ -48,7 +48,6 @@ class ScheduleBoard {
  private:
   struct Entry {
     std::optional<std::int64_t> next, last;
-    std::uint64_t runs = 0;
   };
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, Entry> entries_;

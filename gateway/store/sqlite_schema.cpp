@@ -15,6 +15,10 @@ struct Migration {
   int version;
   const char* name;
   const char* sql;
+  // Edits a table's definition in sqlite_schema (writable_schema): the schema version must then
+  // be bumped, the documented last step of that procedure, so that every connection reads the
+  // definitions again.
+  bool edits_schema_text = false;
 };
 
 // Append-only: a released migration is never edited, only followed by a new one.
@@ -284,7 +288,7 @@ CREATE TABLE sequence_number (
 );
 CREATE INDEX sequence_number_stream ON sequence_number(scope, stream, number);
 CREATE INDEX sequence_number_message ON sequence_number(message_id);
-)sql"},
+)sql", /*edits_schema_text=*/true},
 };
 
 // Migrations run in array order and a database records only the last one applied: versions must
@@ -349,10 +353,7 @@ void migrate(Connection& db, const std::filesystem::path& path, int latest = lat
     }
     log::info("store_migrated",
               {{"path", path.string()}, {"version", m.version}, {"name", m.name}});
-    // Migration 7 edits a table's definition in place (sqlite_schema), and this connection goes
-    // on to write: one more schema version (the documented last step of that procedure) makes it,
-    // and every other connection, read the definitions again.
-    if (m.version == 7) {
+    if (m.edits_schema_text) {
       const std::int64_t cookie = db.scalar_int64("PRAGMA schema_version");
       db.exec("PRAGMA schema_version = " + std::to_string(cookie + 1));
     }

@@ -17,8 +17,9 @@
 // medians over --repeat runs. The target: >= 100,000 records/s and >= 0.3 of raw.
 //
 // The store is built once into --store (default: $TMPDIR/kq-pull-bench/records-N.db) and reused
-// while its marker file says it holds N records (pull_bench_store.hpp says what is in it). The
-// pulls add their audit entries to that file, as a gateway would.
+// while its marker file says it holds N records written by this schema and these category rules
+// (else the pull would measure the fallback that parses bodies). pull_bench_store.hpp says what is
+// in it. The pulls add their audit entries to that file, as a gateway would.
 //
 // Usage: kq_bench_pull [--records N] [--repeat K] [--limit L] [--store PATH]
 #include <sqlite3.h>

@@ -329,36 +329,36 @@ void Compiler::declare_rules(const YAML::Node& records, YamlFile& file, int pare
   }
 }
 
-bool Compiler::declare_extension(const YAML::Node& key, const YAML::Node& value, YamlFile& file, int parent,
+void Compiler::declare_extension(const YAML::Node& key, const YAML::Node& value, YamlFile& file, int parent,
                                  std::vector<int>& into) {
   const std::string name = key.Scalar();
   const auto base_name = file.scalar(value["extends"], "extends");
-  if (!base_name) return true;
+  if (!base_name) return;
   const std::string what = "records." + name;
   auto base = rule_names_.find(*base_name);
   if (parent >= 0) {
     file.error(key, what + ": only a rule at the top of 'records' can extend another");
-    return true;
+    return;
   }
   if (base == rule_names_.end()) {
     file.error(value["extends"], what + ": extends '" + *base_name +
                                      "', which no included fragment defines (include the fragment first)");
-    return true;
+    return;
   }
   const RecordRule& base_rule = plan_->rules[static_cast<std::size_t>(base->second)];
   if (base_rule.group || base_rule.parent >= 0) {
     file.error(value["extends"], what + ": '" + *base_name + "' is not a record rule at the top of its file");
-    return true;
+    return;
   }
   if (name == *base_name) {
     // The same name: the base rule itself changes, where it stands; no second record.
     extensions_[base->second].emplace_back(value, &file);
-    return true;
+    return;
   }
   if (auto it = rule_names_.find(name); it != rule_names_.end()) {
     file.error(key, "record rule '" + name + "' is already defined at " +
                         plan_->rules[static_cast<std::size_t>(it->second)].where.str());
-    return true;
+    return;
   }
   // Another name: a new rule made from the base, which still runs as well.
   const int index = static_cast<int>(plan_->rules.size());
@@ -372,7 +372,6 @@ bool Compiler::declare_extension(const YAML::Node& key, const YAML::Node& value,
   extensions_[index].emplace_back(value, &file);
   rule_names_.emplace(name, index);
   into.push_back(index);
-  return true;
 }
 
 void Compiler::compile_extensions(int index, RecordRule& rule, const std::string& what) {

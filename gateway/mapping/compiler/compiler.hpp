@@ -117,8 +117,8 @@ class Compiler {
   int each_depth_ = 0;               // enclosing each: levels; `.` means nothing outside them
   std::string source_format_;
 
-  // `extends:` (compile_mapping.cpp): declares the extending rule; false when `value` has none.
-  bool declare_extension(const YAML::Node& key, const YAML::Node& value, YamlFile& file, int parent,
+  // `extends:` (compile_mapping.cpp): declares the extending rule, when `value` has one.
+  void declare_extension(const YAML::Node& key, const YAML::Node& value, YamlFile& file, int parent,
                          std::vector<int>& into);
   // Compiles the extension layers of a record rule over its base's lets, when, key and fields.
   void compile_extensions(int index, RecordRule& rule, const std::string& what);

@@ -4,6 +4,8 @@
 #include <set>
 
 #include "gateway/core/data_category.hpp"
+#include "gateway/core/dates.hpp"
+#include "gateway/core/disclosure_facts.hpp"
 #include "gateway/core/json_codec.hpp"
 #include "gateway/core/purpose_of_use.hpp"
 #include "sample_records.hpp"
@@ -127,6 +129,36 @@ TEST(PurposeOfUse, Hl7CodesAndLocalCodeSyntax) {
   EXPECT_EQ(check_purpose_code("反馈"), "may hold only ASCII letters, digits, '_', '-' and '.'");
   EXPECT_EQ(check_purpose_code("a b"), "may hold only ASCII letters, digits, '_', '-' and '.'");
   EXPECT_EQ(check_purpose_code(std::string(65, 'A')), "is longer than 64 characters");
+}
+
+}  // namespace
+}  // namespace kq::core
+
+namespace kq::core {
+namespace {
+
+std::int64_t day_number(const char* iso) { return PartialDate::parse_iso(iso)->first_day_number(); }
+
+// What the writer stores beside each record for the pull's decisions (core/disclosure_facts.hpp).
+TEST(DisclosureFacts, TheDayIsReadFromEachKindsFieldAndCutToItsDate) {
+  EXPECT_EQ(record_day(RecordKind::observation, {{"effective_time", "2025-02-01T23:30:00+08:00"}}),
+            day_number("2025-02-01"));
+  EXPECT_EQ(record_day(RecordKind::encounter, {{"period", {{"start", "2024-09-01"}}}}), day_number("2024-09-01"));
+  // A partial date counts from its first day; an unreadable one and a missing one say nothing.
+  EXPECT_EQ(record_day(RecordKind::fitness_test, {{"test_date", "2024-09"}}), day_number("2024-09-01"));
+  EXPECT_EQ(record_day(RecordKind::fitness_test, {{"test_date", "yesterday"}}), std::nullopt);
+  EXPECT_EQ(record_day(RecordKind::encounter, {{"period", "2024-09-01"}}), std::nullopt);
+  EXPECT_EQ(record_day(RecordKind::person, {{"birth_date", "2014-05-01"}}), std::nullopt);
+
+  const DisclosureFacts survey =
+      disclosure_facts(RecordKind::observation, {{"category", "survey"}, {"effective_time", "2025-02-01"}});
+  EXPECT_EQ(survey.categories, (CategorySet{DataCategory::mental_health}));
+  EXPECT_EQ(survey.day, day_number("2025-02-01"));
+}
+
+TEST(DisclosureFacts, TheRulesFingerprintIsPositiveAndStable) {
+  EXPECT_GT(disclosure_facts_version(), 0);
+  EXPECT_EQ(disclosure_facts_version(), disclosure_facts_version());
 }
 
 }  // namespace
