@@ -1,7 +1,8 @@
 #include "batch_envelope.hpp"
 
-#include <array>
 #include <charconv>
+
+#include <boost/crc.hpp>
 
 namespace card_reader {
 
@@ -9,16 +10,6 @@ namespace {
 
 constexpr std::string_view kMagic = "POS1";
 constexpr std::size_t kMaxIdLength = 32;
-
-std::array<std::uint32_t, 256> make_crc_table() {
-  std::array<std::uint32_t, 256> table{};
-  for (std::uint32_t n = 0; n < 256; ++n) {
-    std::uint32_t c = n;
-    for (int k = 0; k < 8; ++k) c = (c & 1u) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    table[n] = c;
-  }
-  return table;
-}
 
 bool is_line_break(char c) { return c == '\r' || c == '\n'; }
 
@@ -52,10 +43,9 @@ std::vector<std::string_view> split_header(std::string_view line) {
 }  // namespace
 
 std::uint32_t crc32(std::string_view bytes) {
-  static const std::array<std::uint32_t, 256> table = make_crc_table();
-  std::uint32_t c = 0xFFFFFFFFu;
-  for (char ch : bytes) c = table[(c ^ static_cast<unsigned char>(ch)) & 0xFFu] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
+  boost::crc_32_type crc;  // the CRC-32 of zip, PNG and Ethernet: what terminal SDKs compute
+  crc.process_bytes(bytes.data(), bytes.size());
+  return crc.checksum();
 }
 
 bool read_envelope(std::string_view payload, Envelope& out, EnvelopeError& error) {

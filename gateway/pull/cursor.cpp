@@ -1,8 +1,9 @@
 #include "gateway/pull/cursor.hpp"
 
+#include "gateway/core/atomic_file.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <sys/stat.h>
 
 #include <fstream>
 #include <memory>
@@ -75,16 +76,11 @@ CursorCodec CursorCodec::from_key_file(const std::filesystem::path& path) {
     throw std::runtime_error("cannot draw random bytes for the cursor key");
   }
   std::filesystem::create_directories(path.parent_path(), ec);
-  const std::filesystem::path partial = path.string() + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(key.data()), key.size());
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write the cursor key " + partial.string());
+  // Owner-only: whoever reads the key can forge cursors.
+  if (const auto written = core::write_file_atomically(
+          path, std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), 0600)) {
+    throw std::runtime_error("cannot create the cursor key " + path.string() + ": " + written.message());
   }
-  ::chmod(partial.c_str(), 0600);
-  std::filesystem::rename(partial, path, ec);
-  if (ec) throw std::runtime_error("cannot create the cursor key " + path.string() + ": " + ec.message());
   return CursorCodec(key);
 }
 

@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "gateway/core/atomic_file.hpp"
 #include "gateway/log/log.hpp"
 
 namespace kq::runtime {
@@ -127,20 +128,6 @@ Read read_file(const fs::path& file, std::uint64_t max_bytes) {
   return r;
 }
 
-// Writes `text` to `path` through a temporary name, so a reader never sees half a receipt.
-void write_whole(const fs::path& path, const std::string& text, std::error_code& ec) {
-  const fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    if (!out.flush()) {
-      ec = std::make_error_code(std::errc::io_error);
-      return;
-    }
-  }
-  fs::rename(tmp, path, ec);
-}
-
 // Moves work/<name> to done/ or failed/ with its receipt beside it. A name already there gets the
 // time appended, so an earlier file of the same name is never overwritten.
 void finish_file(const fs::path& root, const std::string& name, DropResult result, const std::string& receipt) {
@@ -150,7 +137,7 @@ void finish_file(const fs::path& root, const std::string& name, DropResult resul
   if (fs::exists(folder / final_name, ec)) final_name += "." + std::to_string(now_ms());
   // The receipt first: if the process stops between the two, the file is still in work/, runs
   // again (a duplicate) and gets its receipt again.
-  write_whole(folder / (final_name + std::string(kReceiptSuffix)), receipt, ec);
+  ec = core::write_file_atomically(folder / (final_name + std::string(kReceiptSuffix)), receipt);
   if (ec) log::warn("file_drop_receipt_failed", {{"file", (folder / final_name).string()}, {"error", ec.message()}});
   fs::rename(root / kWork / name, folder / final_name, ec);
   if (ec) log::error("file_drop_move_failed", {{"file", (root / kWork / name).string()}, {"error", ec.message()}});

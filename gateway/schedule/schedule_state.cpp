@@ -1,12 +1,12 @@
 #include "gateway/schedule/schedule_state.hpp"
 
+#include "gateway/core/atomic_file.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
 
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace kq::schedule {
 
@@ -57,14 +57,9 @@ void write_last_run(const std::filesystem::path& dir, std::string_view adapter, 
                     std::int64_t utc) {
   std::filesystem::create_directories(dir);
   const auto target = dir / file_name(adapter, name);
-  const auto temp = dir / (file_name(adapter, name) + ".tmp");
-  const std::string text = std::to_string(utc) + "\n";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot write " + temp.string());
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) throw std::runtime_error("cannot write " + temp.string());
-  std::filesystem::rename(temp, target);
+  if (const auto ec = core::write_file_atomically(target, std::to_string(utc) + "\n", 0600)) {
+    throw std::runtime_error("cannot write " + target.string() + ": " + ec.message());
+  }
 }
 
 std::optional<FirstRun> plan_first_run(const CalendarSchedule& calendar, std::optional<std::int64_t> last_run,
