@@ -104,6 +104,32 @@ void HistogramFamily::render(std::string& out) const {
   }
 }
 
+GaugeFamily::GaugeFamily(std::string name, std::string help, std::vector<std::string> label_names)
+    : name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)) {}
+
+void GaugeFamily::set(const Labels& labels, double value) {
+  std::lock_guard lock(mutex_);
+  values_[labels] = value;
+}
+
+std::optional<double> GaugeFamily::value(const Labels& labels) const {
+  std::lock_guard lock(mutex_);
+  auto it = values_.find(labels);
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+void GaugeFamily::clear() {
+  std::lock_guard lock(mutex_);
+  values_.clear();
+}
+
+void GaugeFamily::render(std::string& out) const {
+  std::lock_guard lock(mutex_);
+  header(out, name_, help_, "gauge");
+  for (const auto& [labels, v] : values_) out += name_ + label_text(label_names_, labels) + " " + number(v) + "\n";
+}
+
 CounterFamily& Registry::counter(const std::string& name, const std::string& help,
                                  std::vector<std::string> label_names) {
   std::lock_guard lock(mutex_);
@@ -118,6 +144,14 @@ HistogramFamily& Registry::histogram(const std::string& name, const std::string&
   std::lock_guard lock(mutex_);
   auto& slot = histograms_[name];
   if (!slot) slot = std::make_unique<HistogramFamily>(name, help, std::move(label_names), std::move(bounds));
+  return *slot;
+}
+
+GaugeFamily& Registry::gauge_family(const std::string& name, const std::string& help,
+                                   std::vector<std::string> label_names) {
+  std::lock_guard lock(mutex_);
+  auto& slot = gauge_families_[name];
+  if (!slot) slot = std::make_unique<GaugeFamily>(name, help, std::move(label_names));
   return *slot;
 }
 
@@ -142,6 +176,7 @@ std::string Registry::render() const {
   std::string out;
   for (const auto& [name, c] : counters_) c->render(out);
   for (const auto& [name, h] : histograms_) h->render(out);
+  for (const auto& [name, g] : gauge_families_) g->render(out);
   const GaugeFn* previous = nullptr;
   for (const auto& g : gauges_) {
     if (previous == nullptr || previous->name != g.name) header(out, g.name, g.help, "gauge");

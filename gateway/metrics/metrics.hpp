@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,24 @@ class HistogramFamily {
   std::map<Labels, Series> series_;
 };
 
+// Labelled gauges whose values are set when they change (the next run of a schedule, the rows
+// done by a sync), as opposed to GaugeFn, read at scrape time.
+class GaugeFamily {
+ public:
+  GaugeFamily(std::string name, std::string help, std::vector<std::string> label_names);
+  void set(const Labels& labels, double value);
+  std::optional<double> value(const Labels& labels) const;
+  // Forgets every series (their subjects went away, e.g. on a reload).
+  void clear();
+  void render(std::string& out) const;
+
+ private:
+  std::string name_, help_;
+  std::vector<std::string> label_names_;
+  mutable std::mutex mutex_;
+  std::map<Labels, double> values_;
+};
+
 // A gauge whose value is read when /metrics is scraped; `label` empty: no label.
 struct GaugeFn {
   std::string name, help;
@@ -64,6 +83,8 @@ class Registry {
                          std::vector<std::string> label_names);
   HistogramFamily& histogram(const std::string& name, const std::string& help,
                              std::vector<std::string> label_names, std::vector<double> bounds);
+  GaugeFamily& gauge_family(const std::string& name, const std::string& help,
+                            std::vector<std::string> label_names);
   void gauge(const std::string& name, const std::string& help, std::function<double()> read);
   // One series of a gauge family with one label, e.g. kangqiao_payload_parses_total{format="xml"}.
   // Series of one family are registered one after another, with the same help.
@@ -77,6 +98,7 @@ class Registry {
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<CounterFamily>> counters_;
   std::map<std::string, std::unique_ptr<HistogramFamily>> histograms_;
+  std::map<std::string, std::unique_ptr<GaugeFamily>> gauge_families_;
   std::vector<GaugeFn> gauges_;
 };
 

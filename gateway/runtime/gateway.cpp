@@ -309,7 +309,7 @@ std::vector<std::string> Gateway::readiness_problems() const {
   return problems;
 }
 
-std::string Gateway::metrics_text() const { return metrics_.render() + schedule_board_.render(); }
+std::string Gateway::metrics_text() const { return metrics_.render(); }
 
 void Gateway::create_listeners() {
   net::ServerContext context;

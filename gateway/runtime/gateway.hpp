@@ -115,7 +115,7 @@ class Gateway : net::IngestHandler, net::StatusSource {
   AdapterSet adapters_;
   mapping::MappingRegistry mappings_;
   std::shared_ptr<std::atomic<bool>> schedules_alive_;
-  schedule::ScheduleBoard schedule_board_;  // next and last runs of calendar schedules, for /metrics
+  schedule::ScheduleBoard schedule_board_{metrics_};  // next and last runs of calendar schedules
   bool schedules_started_ = false;          // under state_mutex_: a later start_schedules is a reload
   // Schedule coroutines not yet finished: each holds its adapter, so shutdown lets them end
   // (they notice within a second) before it stops the io threads and retires the adapters.

@@ -33,16 +33,6 @@ std::string file_name(std::string_view adapter, std::string_view name) {
   return out + ".last-run";
 }
 
-std::string label(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') { out += "\\n"; continue; }
-    out += c;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<std::int64_t> read_last_run(const std::filesystem::path& dir, std::string_view adapter,
@@ -89,46 +79,27 @@ std::string format_local(const TimeZone& zone, std::int64_t utc) {
   return out;
 }
 
+ScheduleBoard::ScheduleBoard(metrics::Registry& registry)
+    : next_(registry.gauge_family("kangqiao_schedule_next_run_timestamp_seconds",
+                                  "When a calendar schedule runs next (Unix seconds).", {"adapter", "schedule"})),
+      last_(registry.gauge_family("kangqiao_schedule_last_run_timestamp_seconds",
+                                  "When a calendar schedule's last run started (Unix seconds).",
+                                  {"adapter", "schedule"})),
+      runs_(registry.counter("kangqiao_schedule_runs_total", "Runs of a calendar schedule since the gateway started.",
+                             {"adapter", "schedule"})) {}
+
 void ScheduleBoard::set_next(const std::string& adapter, const std::string& name, std::int64_t utc) {
-  std::lock_guard lock(mutex_);
-  entries_[{adapter, name}].next = utc;
+  next_.set({adapter, name}, static_cast<double>(utc));
 }
 
 void ScheduleBoard::ran(const std::string& adapter, const std::string& name, std::int64_t utc) {
-  std::lock_guard lock(mutex_);
-  entries_[{adapter, name}].last = utc;
-  ++runs_[{adapter, name}];
+  last_.set({adapter, name}, static_cast<double>(utc));
+  runs_.inc({adapter, name});
 }
 
 void ScheduleBoard::clear() {
-  std::lock_guard lock(mutex_);
-  entries_.clear();
-}
-
-std::string ScheduleBoard::render() const {
-  std::lock_guard lock(mutex_);
-  std::string out;
-  auto family = [&](const char* name, const char* help, const char* type, auto value_of) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-    for (const auto& [key, entry] : entries_) {
-      const auto value = value_of(key, entry);
-      if (!value) continue;
-      out += std::string(name) + "{adapter=\"" + label(key.first) + "\",schedule=\"" + label(key.second) +
-             "\"} " + std::to_string(*value) + "\n";
-    }
-  };
-  using Key = std::pair<std::string, std::string>;
-  family("kangqiao_schedule_next_run_timestamp_seconds", "When a calendar schedule runs next (Unix seconds).",
-         "gauge", [](const Key&, const Entry& e) { return e.next; });
-  family("kangqiao_schedule_last_run_timestamp_seconds",
-         "When a calendar schedule's last run started (Unix seconds).", "gauge",
-         [](const Key&, const Entry& e) { return e.last; });
-  family("kangqiao_schedule_runs_total", "Runs of a calendar schedule since the gateway started.", "counter",
-         [this](const Key& k, const Entry&) -> std::optional<std::int64_t> {
-           const auto it = runs_.find(k);
-           return static_cast<std::int64_t>(it != runs_.end() ? it->second : 0);
-         });
-  return out;
+  next_.clear();
+  last_.clear();
 }
 
 }  // namespace kq::schedule

@@ -4,12 +4,11 @@
 // start) and, for /metrics, when each runs next.
 #include <cstdint>
 #include <filesystem>
-#include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "gateway/metrics/metrics.hpp"
 #include "gateway/schedule/cron.hpp"
 
 namespace kq::schedule {
@@ -34,24 +33,22 @@ std::optional<FirstRun> plan_first_run(const CalendarSchedule& calendar, std::op
 // ISO 8601 with the zone's offset, for the log ("2026-03-09T02:30:00+08:00").
 std::string format_local(const TimeZone& zone, std::int64_t utc);
 
-// Next and last runs of every calendar schedule, for /metrics.
+// Next and last runs of every calendar schedule, as gauges and a counter of the gateway's metrics
+// registry, labelled by adapter and schedule: kangqiao_schedule_next_run_timestamp_seconds,
+// _last_run_timestamp_seconds and kangqiao_schedule_runs_total.
 class ScheduleBoard {
  public:
+  explicit ScheduleBoard(metrics::Registry& registry);
   void set_next(const std::string& adapter, const std::string& name, std::int64_t utc);
   void ran(const std::string& adapter, const std::string& name, std::int64_t utc);
-  // Forgets schedules of adapters that went away (reload).
+  // Forgets the next and last runs of every schedule (a reload: adapters may have gone); the run
+  // counter keeps its history, as a counter must.
   void clear();
-  // Prometheus text: kangqiao_schedule_next_run_timestamp_seconds, _last_run_timestamp_seconds
-  // and kangqiao_schedule_runs_total, labelled by adapter and schedule.
-  std::string render() const;
 
  private:
-  struct Entry {
-    std::optional<std::int64_t> next, last;
-  };
-  mutable std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>, Entry> entries_;
-  std::map<std::pair<std::string, std::string>, std::uint64_t> runs_;  // survives clear(): a counter
+  metrics::GaugeFamily& next_;
+  metrics::GaugeFamily& last_;
+  metrics::CounterFamily& runs_;
 };
 
 }  // namespace kq::schedule

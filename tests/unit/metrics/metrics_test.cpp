@@ -44,3 +44,21 @@ TEST(Metrics, GaugesAreReadAtScrapeTime) {
   r.clear_gauges();
   EXPECT_EQ(r.render().find("queue_depth"), std::string::npos);
 }
+
+TEST(Metrics, GaugeFamiliesKeepTheLastValuePerSeriesUntilCleared) {
+  Registry r;
+  auto& g = r.gauge_family("sync_rows_done", "Rows done.", {"adapter", "file"});
+  g.set({"registry", "roster \"a\".csv"}, 5000);
+  g.set({"registry", "roster \"a\".csv"}, 10000);
+  g.set({"registry", "b.csv"}, 1.5);
+  const std::string text = r.render();
+  EXPECT_NE(text.find("# TYPE sync_rows_done gauge\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sync_rows_done{adapter=\"registry\",file=\"roster \\\"a\\\".csv\"} 10000\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("sync_rows_done{adapter=\"registry\",file=\"b.csv\"} 1.5\n"), std::string::npos) << text;
+  EXPECT_EQ(g.value({"registry", "b.csv"}), 1.5);
+  EXPECT_EQ(&r.gauge_family("sync_rows_done", "", {}), &g);
+  g.clear();
+  EXPECT_EQ(r.render().find("sync_rows_done{"), std::string::npos);
+  EXPECT_FALSE(g.value({"registry", "b.csv"}).has_value());
+}
