@@ -18,14 +18,11 @@ bool related(const std::string& a, const std::string& b) {
 }
 
 // Whether `keys` ("name", "text") lead to a value in a typed object: a leaf the mapping set, an
-// object or list core's writer would write.
+// object with such a leaf, a list or tagged union core's writer would write (holds_value).
 bool Applier::has_typed(const core::setters::Type* type, const void* object, const std::vector<std::string>& keys,
                         const Pending& pending) {
   for (std::size_t k = 0; k < keys.size(); ++k) {
-    const core::setters::Member* member = nullptr;
-    for (const core::setters::Member& m : type->members) {
-      if (m.key == keys[k]) member = &m;
-    }
+    const core::setters::Member* member = type->find(keys[k]);
     if (member == nullptr) return false;
     const void* at = member->in(object);
     if (!holds_value(*member, at, pending)) return false;
