@@ -71,7 +71,7 @@ bool Applier::fill(const ObjectSpec& spec, const formats::Match* scope, const Ta
     if (!path_.empty()) path_ += '.';
     path_ += field.key;
     const TargetField& target = *field.target;
-    const std::size_t leaves = pending.set_leaves.size();
+    const std::size_t leaves = set_leaves_.size();
     const std::size_t keys = out.json ? out.json->size() : 0;
     std::size_t entries = 0;
     if (!target.object && !target.list) {
@@ -86,7 +86,7 @@ bool Applier::fill(const ObjectSpec& spec, const formats::Match* scope, const Ta
     if (out.json) {
       written += out.json->size() > keys ? 1 : 0;
     } else if (!target.object) {
-      written += pending.set_leaves.size() > leaves ? 1 : 0;
+      written += set_leaves_.size() > leaves ? 1 : 0;
     } else {
       const setters::Member& m = member_of(out, field);
       written += m.present(m.in(out.object)) ? 1 : 0;
@@ -117,7 +117,7 @@ bool Applier::put_leaf(const FieldPlan& field, const Target& out, const Value& v
     return true;
   }
   const setters::Member& member = member_of(out, field);
-  pending.set_leaves.push_back(member.in(out.object));
+  set_leaves_.push_back(member.in(out.object));
   if (!member.set(member.in(out.object), converted.leaf, error)) {
     // What core's reader says of the same value in a body (an integer out of its range).
     pending.read_errors.push_back({path_, std::move(error), core::ErrorKind::data_type});
@@ -129,15 +129,15 @@ bool Applier::put_leaf(const FieldPlan& field, const Target& out, const Value& v
 // plain struct such as Observation.code is always there, so being there says nothing, and an
 // object that got no value was dropped, its leaves forgotten); anything else when it holds
 // something core's writer would write (an engaged optional, a list with entries).
-bool Applier::holds_value(const setters::Member& member, const void* at, const Pending& pending) {
+bool Applier::holds_value(const setters::Member& member, const void* at) const {
   if (member.shape == setters::Shape::leaf) {
-    return std::find(pending.set_leaves.begin(), pending.set_leaves.end(), at) != pending.set_leaves.end();
+    return std::find(set_leaves_.begin(), set_leaves_.end(), at) != set_leaves_.end();
   }
   if (member.shape == setters::Shape::object && member.peek != nullptr) {
     const void* inner = member.peek(at);
     if (inner == nullptr) return false;
     for (const setters::Member& m : member.type->members) {
-      if (holds_value(m, m.in(inner), pending)) return true;
+      if (holds_value(m, m.in(inner))) return true;
     }
     return false;
   }
@@ -164,7 +164,7 @@ bool Applier::leaf(const FieldPlan& field, const formats::Match* scope, const Ta
         text.text = expr.constant->text();
         std::string unused;
         member.set(member.in(out.object), text, unused);
-        pending.set_leaves.push_back(member.in(out.object));
+        set_leaves_.push_back(member.in(out.object));
       }
       ev_.hit(expr.rule);
       return expr.from_document;
@@ -225,7 +225,7 @@ bool Applier::object(const FieldPlan& field, const formats::Match* scope, const 
       continue;
     }
     const Target sub{member.type, member.open(slot), nullptr};
-    const std::size_t leaves = pending.set_leaves.size();
+    const std::size_t leaves = set_leaves_.size();
     std::size_t written = 0;
     const bool sourced = fill(spec, scope, sub, pending, written);
     // Not kept: an object whose document values were all missing, and one that ended up with
@@ -234,7 +234,7 @@ bool Applier::object(const FieldPlan& field, const formats::Match* scope, const 
     // lies at the same address, and must not count as set what was set in this one.
     if ((!sourced && spec.document_sources) || written == 0) {
       member.drop(slot);
-      pending.set_leaves.resize(leaves);
+      set_leaves_.resize(leaves);
       pending.cleared.resize(cleared);
       continue;
     }
@@ -249,7 +249,7 @@ bool Applier::object(const FieldPlan& field, const formats::Match* scope, const 
     const Value& v = values.front();
     const Target sub{member.type, member.open(slot), nullptr};
     fill_coding(sub, v.kind() == Kind::coding ? std::get<Coded>(v.payload) : Coded{{}, to_text(v), {}}, arena_,
-                pending.set_leaves);
+                set_leaves_);
     add_lineage(pending, std::string(v.location));
     ev_.hit(expr.rule);
     return expr.from_document;
@@ -300,7 +300,7 @@ bool Applier::json_object(const FieldPlan& field, const formats::Match* scope, c
     json::object sub(arena_);
     fill_coding(Target{nullptr, nullptr, &sub},
                 v.kind() == Kind::coding ? std::get<Coded>(v.payload) : Coded{{}, to_text(v), {}}, arena_,
-                pending.set_leaves);
+                set_leaves_);
     keep(std::move(sub));
     add_lineage(pending, std::string(v.location));
     ev_.hit(expr.rule);
@@ -363,7 +363,7 @@ bool Applier::element(const ObjectSpec& spec, const formats::Match* scope, const
     const setters::Member& member = member_of(list, field);
     void* items = member.in(list.object);
     const Target sub{member.type, member.open(items), nullptr};
-    const std::size_t leaves = pending.set_leaves.size();
+    const std::size_t leaves = set_leaves_.size();
     std::size_t written = 0;
     sourced = fill(spec, scope, sub, pending, written);
     // An entry equal to one already in the list is not added again: the same identifier
@@ -374,7 +374,7 @@ bool Applier::element(const ObjectSpec& spec, const formats::Match* scope, const
       ev_.hit(spec.rule);
     } else {
       member.drop(items);
-      pending.set_leaves.resize(leaves);  // as for a dropped object (object())
+      set_leaves_.resize(leaves);  // as for a dropped object (object())
     }
   }
   path_.resize(mark);
