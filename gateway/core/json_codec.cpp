@@ -7,28 +7,13 @@ namespace kq::core {
 namespace {
 
 template <class T>
-boost::json::object object_of(const T& record, const boost::json::storage_ptr& sp = {}) {
+boost::json::object object_of(const T& record, const boost::json::storage_ptr& sp) {
   boost::json::value v = json_io::write(record, sp);
   return std::move(v.as_object());
 }
 
 }  // namespace
 
-boost::json::object to_json(const Person& record) { return object_of(record); }
-boost::json::object to_json(const Organization& record) { return object_of(record); }
-boost::json::object to_json(const Enrollment& record) { return object_of(record); }
-boost::json::object to_json(const Encounter& record) { return object_of(record); }
-boost::json::object to_json(const Observation& record) { return object_of(record); }
-boost::json::object to_json(const FitnessTest& record) { return object_of(record); }
-boost::json::object to_json(const VisionScreening& record) { return object_of(record); }
-boost::json::object to_json(const MentalHealthScreening& record) { return object_of(record); }
-boost::json::object to_json(const Diagnosis& record) { return object_of(record); }
-boost::json::object to_json(const Procedure& record) { return object_of(record); }
-boost::json::object to_json(const InpatientSummary& record) { return object_of(record); }
-boost::json::object to_json(const Consent& record) { return object_of(record); }
-boost::json::object to_json(const Provenance& record) { return object_of(record); }
-boost::json::object to_json(const AuditEvent& record) { return object_of(record); }
-boost::json::object to_json(const Alert& record) { return object_of(record); }
 boost::json::object to_json(const Person& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
 boost::json::object to_json(const Organization& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }
 boost::json::object to_json(const Enrollment& record, const boost::json::storage_ptr& sp) { return object_of(record, sp); }

@@ -28,38 +28,23 @@ struct Decoded {
   bool ok() const { return errors.empty(); }
 };
 
-boost::json::object to_json(const Person& record);
-boost::json::object to_json(const Organization& record);
-boost::json::object to_json(const Enrollment& record);
-boost::json::object to_json(const Encounter& record);
-boost::json::object to_json(const Observation& record);
-boost::json::object to_json(const FitnessTest& record);
-boost::json::object to_json(const VisionScreening& record);
-boost::json::object to_json(const MentalHealthScreening& record);
-boost::json::object to_json(const Diagnosis& record);
-boost::json::object to_json(const Procedure& record);
-boost::json::object to_json(const InpatientSummary& record);
-boost::json::object to_json(const Consent& record);
-boost::json::object to_json(const Provenance& record);
-boost::json::object to_json(const AuditEvent& record);
-boost::json::object to_json(const Alert& record);
-// The same, built with the memory resource `sp` (an arena for a document's records): every
-// key, string and container of the body comes from it.
-boost::json::object to_json(const Person& record, const boost::json::storage_ptr& sp);
-boost::json::object to_json(const Organization& record, const boost::json::storage_ptr& sp);
-boost::json::object to_json(const Enrollment& record, const boost::json::storage_ptr& sp);
-boost::json::object to_json(const Encounter& record, const boost::json::storage_ptr& sp);
-boost::json::object to_json(const Observation& record, const boost::json::storage_ptr& sp);
-boost::json::object to_json(const FitnessTest& record, const boost::json::storage_ptr& sp);
-boost::json::object to_json(const VisionScreening& record, const boost::json::storage_ptr& sp);
-boost::json::object to_json(const MentalHealthScreening& record, const boost::json::storage_ptr& sp);
-boost::json::object to_json(const Diagnosis& record, const boost::json::storage_ptr& sp);
-boost::json::object to_json(const Procedure& record, const boost::json::storage_ptr& sp);
-boost::json::object to_json(const InpatientSummary& record, const boost::json::storage_ptr& sp);
-boost::json::object to_json(const Consent& record, const boost::json::storage_ptr& sp);
-boost::json::object to_json(const Provenance& record, const boost::json::storage_ptr& sp);
-boost::json::object to_json(const AuditEvent& record, const boost::json::storage_ptr& sp);
-boost::json::object to_json(const Alert& record, const boost::json::storage_ptr& sp);
+// Written with the memory resource `sp` (by default the heap; an arena for a document's
+// records, so that every key, string and container of the body comes from it).
+boost::json::object to_json(const Person& record, const boost::json::storage_ptr& sp = {});
+boost::json::object to_json(const Organization& record, const boost::json::storage_ptr& sp = {});
+boost::json::object to_json(const Enrollment& record, const boost::json::storage_ptr& sp = {});
+boost::json::object to_json(const Encounter& record, const boost::json::storage_ptr& sp = {});
+boost::json::object to_json(const Observation& record, const boost::json::storage_ptr& sp = {});
+boost::json::object to_json(const FitnessTest& record, const boost::json::storage_ptr& sp = {});
+boost::json::object to_json(const VisionScreening& record, const boost::json::storage_ptr& sp = {});
+boost::json::object to_json(const MentalHealthScreening& record, const boost::json::storage_ptr& sp = {});
+boost::json::object to_json(const Diagnosis& record, const boost::json::storage_ptr& sp = {});
+boost::json::object to_json(const Procedure& record, const boost::json::storage_ptr& sp = {});
+boost::json::object to_json(const InpatientSummary& record, const boost::json::storage_ptr& sp = {});
+boost::json::object to_json(const Consent& record, const boost::json::storage_ptr& sp = {});
+boost::json::object to_json(const Provenance& record, const boost::json::storage_ptr& sp = {});
+boost::json::object to_json(const AuditEvent& record, const boost::json::storage_ptr& sp = {});
+boost::json::object to_json(const Alert& record, const boost::json::storage_ptr& sp = {});
 
 // Structure only (types, keys, date formats); validate() in record_validation.hpp checks the
 // content. Instantiated for every record type.

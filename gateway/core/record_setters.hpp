@@ -75,6 +75,15 @@ struct Member {
 struct Type {
   std::string_view name;        // the model's struct name
   std::vector<Member> members;  // in the order core reads and writes them
+
+  // The member of that key, or nullptr. A type has at most a few dozen members, and a plan
+  // looks each one up once, when it is compiled, so a scan is the right tool.
+  const Member* find(std::string_view key) const {
+    for (const Member& m : members) {
+      if (m.key == key) return &m;
+    }
+    return nullptr;
+  }
 };
 
 // The members of a record of `kind`.

@@ -1,5 +1,6 @@
 #include "gateway/core/resident_id.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "gateway/core/text_util.hpp"
@@ -27,7 +28,9 @@ std::optional<char> compute_id_check_char(std::string_view first17) {
   return kCheckChars[static_cast<std::size_t>(sum % 11)];
 }
 
-Parsed<ResidentIdInfo> check_resident_id(std::string_view id, std::optional<PartialDate> today) {
+namespace {
+
+Parsed<ResidentIdInfo> check_against(std::string_view id, const PartialDate& now) {
   using Result = Parsed<ResidentIdInfo>;
   if (id.size() == 15 && all_digits(id)) {
     return Result::failure(
@@ -55,7 +58,6 @@ Parsed<ResidentIdInfo> check_resident_id(std::string_view id, std::optional<Part
   if (birth->year() < kEarliestBirthYear) {
     return Result::failure("birth date (characters 7-14) is before " + std::to_string(kEarliestBirthYear));
   }
-  const PartialDate now = today ? *today : PartialDate::today();
   if (birth->first_day_number() > now.last_day_number()) {
     return Result::failure("birth date (characters 7-14) is in the future");
   }
@@ -67,6 +69,35 @@ Parsed<ResidentIdInfo> check_resident_id(std::string_view id, std::optional<Part
   const bool odd = (id[16] - '0') % 2 == 1;
   return Result::success(ResidentIdInfo{std::string(id.substr(0, 6)), *birth,
                                         odd ? SexCode::male : SexCode::female});
+}
+
+// The last number this thread found valid, with the day it was checked against. One number is
+// asked about several times per message: the mapping's resident_id step checks it, the same
+// number often comes twice (PID-3 and PID-19 of an HL7 v2 PID), and core's validation checks
+// the record it lands in. The answer depends on nothing but the number and the day, so it is
+// worked out once. Only a valid answer is kept: an error is rare and says more each time.
+struct LastValid {
+  std::array<char, 18> id{};
+  std::optional<PartialDate> day;
+  std::optional<ResidentIdInfo> info;  // nothing until a number was found valid
+};
+
+}  // namespace
+
+Parsed<ResidentIdInfo> check_resident_id(std::string_view id, std::optional<PartialDate> today) {
+  const PartialDate now = today ? *today : PartialDate::today();
+  thread_local LastValid last;
+  if (last.info && id.size() == last.id.size() && id.compare(0, id.size(), last.id.data(), last.id.size()) == 0 &&
+      *last.day == now) {
+    return Parsed<ResidentIdInfo>::success(*last.info);
+  }
+  auto checked = check_against(id, now);
+  if (checked && id.size() == last.id.size()) {
+    std::copy(id.begin(), id.end(), last.id.begin());
+    last.day = now;
+    last.info = *checked;
+  }
+  return checked;
 }
 
 Parsed<std::string> upgrade_legacy_resident_id(std::string_view legacy15) {

@@ -83,9 +83,6 @@ struct ObjectSpec;
 struct FieldPlan {
   std::string key;
   const TargetField* target = nullptr;
-  // The target's position among its object's fields, which is the order core lists them in
-  // (a unit test holds the two together): where bind_setters looks for its member first.
-  int order = 0;
   std::vector<ValueExpr> values;    // leaf targets; Coding objects filled from a lookup
   std::vector<ObjectSpec> objects;  // object and list-of-object targets
   // The member of core's typed record this field sets (bind_setters); null inside a member that

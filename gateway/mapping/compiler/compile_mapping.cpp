@@ -596,7 +596,13 @@ void Compiler::compile_rule(int index, const YAML::Node& node, YamlFile& file) {
     }
     current_rule_ = index;
   } else {
-    if (const auto key = node["key"]) {
+    // A key an extension gives replaces the base's, which is then not compiled at all: compiled,
+    // it would count among the rules coverage expects to see run, and never run.
+    bool key_replaced = false;
+    if (auto it = extensions_.find(index); it != extensions_.end()) {
+      for (const auto& extension : it->second) key_replaced = key_replaced || static_cast<bool>(extension.first["key"]);
+    }
+    if (const auto key = node["key"]; key && !key_replaced) {
       if (rule.kind == core::RecordKind::person) {
         file.error(key, what + ": a person has no key: the store finds the person by its identifiers, and other "
                                "records refer to it as $" + rule.name);

@@ -145,7 +145,6 @@ void Compiler::compile_field(const YAML::Node& key, const YAML::Node& value, Yam
       FieldPlan created;
       created.key = segment;
       created.target = field;
-      created.order = static_cast<int>(field - current->fields.data());
       created.objects.emplace_back();
       into->push_back(std::move(created));
       plan = &into->back();
@@ -178,7 +177,6 @@ void Compiler::compile_field(const YAML::Node& key, const YAML::Node& value, Yam
   FieldPlan plan;
   plan.key = last;
   plan.target = field;
-  plan.order = static_cast<int>(field - current->fields.data());
   // Kept even when its value did not compile (the plan is discarded then anyway), so that
   // `required:` does not add "nothing maps it" to the real error.
   (void)compile_field_value(value, file, *field, what + "." + full + (field->list ? "[]" : ""), plan);

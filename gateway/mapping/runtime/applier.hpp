@@ -31,9 +31,6 @@ struct Pending {
   // What core's reader would have said about the values (an integer out of range, a tagged
   // union it cannot read): reported instead of validating, as for a body core cannot decode.
   std::vector<core::FieldError> read_errors;
-  // The leaf members given a value, for what is required: a member can hold a value nobody
-  // wrote (Observation.status starts as "final"), which a body without the key would not.
-  std::vector<const void*> set_leaves;
   std::vector<core::FieldLineage> lineage;
   std::vector<MapError> errors;
   std::vector<std::string> failed;  // target paths whose value failed; core's complaints about them are echoes
@@ -59,6 +56,10 @@ struct ApplierBuffers {
   std::string path;
   std::string key_text;  // the name a keyed record's id is derived from
   Values scratch;  // the values of the leaf being written, reused for every leaf
+  // The leaf members of the record being made that were given a value, for what is required:
+  // a member can hold a value nobody wrote (Observation.status starts as "final"), which a body
+  // without the key would not. Only needed while one record is made, so one list serves all.
+  std::vector<const void*> set_leaves;
   bool reset();    // empties them all, keeping capacity; false if one grew too large to keep
 };
 
@@ -104,9 +105,8 @@ class Applier {
 
   // apply_finish.cpp: required fields, core's validation, the result
   void check_required(const ObjectSpec& spec, const Target& object, Pending& pending);
-  static bool holds_value(const core::setters::Member& member, const void* at, const Pending& pending);
-  static bool has_typed(const core::setters::Type* type, const void* object, const std::vector<std::string>& keys,
-                        const Pending& pending);
+  bool holds_value(const core::setters::Member& member, const void* at) const;
+  bool has_typed(const core::setters::Type* type, const void* object, const std::vector<std::string>& keys) const;
   std::string location_of(const Pending& pending, const std::string& path) const;
   void finish();
 
@@ -127,6 +127,7 @@ class Applier {
   std::string& path_;
   std::string& key_text_;
   Values& scratch_;
+  std::vector<const void*>& set_leaves_;
 };
 
 }  // namespace kq::mapping::detail

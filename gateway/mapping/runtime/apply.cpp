@@ -24,7 +24,8 @@ Applier::Applier(const CompiledMapping& mapping, const formats::Document& docume
       pending_(buffers_->pending),
       path_(buffers_->path),
       key_text_(buffers_->key_text),
-      scratch_(buffers_->scratch) {
+      scratch_(buffers_->scratch),
+      set_leaves_(buffers_->set_leaves) {
   // Room for a typical document at once, rather than growing step by step on every one (a
   // no-op when this thread's buffers have mapped a document before).
   scratch_.reserve(4);
@@ -36,11 +37,14 @@ Applier::~Applier() { ThreadSpares<ApplierBuffers>::give_back(std::move(buffers_
 
 bool ApplierBuffers::reset() {
   constexpr std::size_t kLargestKept = 1024;  // records or values
-  if (pending.capacity() > kLargestKept || scratch.capacity() > kLargestKept) return false;
+  if (pending.capacity() > kLargestKept || scratch.capacity() > kLargestKept || set_leaves.capacity() > kLargestKept) {
+    return false;
+  }
   pending.clear();
   path.clear();
   key_text.clear();
   scratch.clear();
+  set_leaves.clear();
   return true;
 }
 
@@ -96,6 +100,7 @@ void Applier::run_instance(const RecordRule& rule, int index, const formats::Mat
 
 void Applier::make_record(const RecordRule& rule, int index, const formats::Match* scope, Pending& pending) {
   path_.clear();
+  set_leaves_.clear();
   const core::setters::Type& type = core::setters::record_type(rule.kind);
   const Target out{&type, pending.record.emplace(rule.kind).data(), nullptr};
   std::size_t written = 0;

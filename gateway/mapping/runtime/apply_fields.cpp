@@ -20,13 +20,6 @@ namespace {
 // The member `field` fills in a typed object (bound when the mapping was compiled).
 const setters::Member& member_of(const Target&, const FieldPlan& field) { return *field.member; }
 
-const setters::Member* member_named(const setters::Type& type, std::string_view key) {
-  for (const setters::Member& m : type.members) {
-    if (m.key == key) return &m;
-  }
-  return nullptr;
-}
-
 // A Coding filled in one go from a looked-up code: system, code and display where not empty.
 void fill_coding(const Target& out, const Coded& c, const json::storage_ptr& arena,
                  std::vector<const void*>& set_leaves) {
@@ -38,7 +31,7 @@ void fill_coding(const Target& out, const Coded& c, const json::storage_ptr& are
       out.json->emplace(key, json::value(json::string_view(*text), arena));
       continue;
     }
-    const setters::Member* m = member_named(*out.type, key);
+    const setters::Member* m = out.type->find(key);
     setters::LeafValue v;
     v.text = *text;
     std::string unused;
@@ -66,36 +59,39 @@ void Applier::add_lineage(Pending& pending, std::string&& location) {
 
 // Evaluates the fields of `spec` in the mapping's order (which is the order of its errors and
 // lineage) into `out`. True when at least one value came from the document (or failed trying),
-// which is what makes an object worth keeping.
+// which is what makes an object worth keeping. `written` counts the fields that got a value,
+// each asked once, as it is filled: a leaf when it was set, an object or list when the member
+// holds what core's writer would write (an object none of whose fields got a value is dropped).
 bool Applier::fill(const ObjectSpec& spec, const formats::Match* scope, const Target& out, Pending& pending,
                    std::size_t& written) {
   bool sourced = false;
+  written = 0;
   for (const FieldPlan& field : spec.fields) {
     const std::size_t mark = path_.size();
     if (!path_.empty()) path_ += '.';
     path_ += field.key;
     const TargetField& target = *field.target;
+    const std::size_t leaves = set_leaves_.size();
+    const std::size_t keys = out.json ? out.json->size() : 0;
+    std::size_t entries = 0;
     if (!target.object && !target.list) {
       sourced = leaf(field, scope, out, pending) || sourced;
     } else if (!target.object) {
-      sourced = leaf_list(field, scope, out, pending, written) || sourced;
+      sourced = leaf_list(field, scope, out, pending, entries) || sourced;
     } else if (!target.list) {
       sourced = object(field, scope, out, pending) || sourced;
     } else {
-      sourced = object_list(field, scope, out, pending, written) || sourced;
+      sourced = object_list(field, scope, out, pending, entries) || sourced;
+    }
+    if (out.json) {
+      written += out.json->size() > keys ? 1 : 0;
+    } else if (!target.object) {
+      written += set_leaves_.size() > leaves ? 1 : 0;
+    } else {
+      const setters::Member& m = member_of(out, field);
+      written += m.present(m.in(out.object)) ? 1 : 0;
     }
     path_.resize(mark);
-  }
-  // Whether any field got a value: what is written is what is present (a field's setter only
-  // runs with a value), so the members tell.
-  written = 0;
-  if (out.json) {
-    written = out.json->size();
-  } else {
-    for (const FieldPlan& field : spec.fields) {
-      const setters::Member& m = member_of(out, field);
-      if (holds_value(m, m.in(out.object), pending)) ++written;
-    }
   }
   return sourced;
 }
@@ -121,7 +117,7 @@ bool Applier::put_leaf(const FieldPlan& field, const Target& out, const Value& v
     return true;
   }
   const setters::Member& member = member_of(out, field);
-  pending.set_leaves.push_back(member.in(out.object));
+  set_leaves_.push_back(member.in(out.object));
   if (!member.set(member.in(out.object), converted.leaf, error)) {
     // What core's reader says of the same value in a body (an integer out of its range).
     pending.read_errors.push_back({path_, std::move(error), core::ErrorKind::data_type});
@@ -129,11 +125,21 @@ bool Applier::put_leaf(const FieldPlan& field, const Target& out, const Value& v
   return true;
 }
 
-// A leaf holds a value when the mapping gave it one; anything else when it holds something
-// core's writer would write (an engaged optional, a list with entries).
-bool Applier::holds_value(const setters::Member& member, const void* at, const Pending& pending) {
+// A leaf holds a value when the mapping gave it one; an object when one of its fields does (a
+// plain struct such as Observation.code is always there, so being there says nothing, and an
+// object that got no value was dropped, its leaves forgotten); anything else when it holds
+// something core's writer would write (an engaged optional, a list with entries).
+bool Applier::holds_value(const setters::Member& member, const void* at) const {
   if (member.shape == setters::Shape::leaf) {
-    return std::find(pending.set_leaves.begin(), pending.set_leaves.end(), at) != pending.set_leaves.end();
+    return std::find(set_leaves_.begin(), set_leaves_.end(), at) != set_leaves_.end();
+  }
+  if (member.shape == setters::Shape::object && member.peek != nullptr) {
+    const void* inner = member.peek(at);
+    if (inner == nullptr) return false;
+    for (const setters::Member& m : member.type->members) {
+      if (holds_value(m, m.in(inner))) return true;
+    }
+    return false;
   }
   return member.present(at);
 }
@@ -158,7 +164,7 @@ bool Applier::leaf(const FieldPlan& field, const formats::Match* scope, const Ta
         text.text = expr.constant->text();
         std::string unused;
         member.set(member.in(out.object), text, unused);
-        pending.set_leaves.push_back(member.in(out.object));
+        set_leaves_.push_back(member.in(out.object));
       }
       ev_.hit(expr.rule);
       return expr.from_document;
@@ -219,13 +225,16 @@ bool Applier::object(const FieldPlan& field, const formats::Match* scope, const 
       continue;
     }
     const Target sub{member.type, member.open(slot), nullptr};
+    const std::size_t leaves = set_leaves_.size();
     std::size_t written = 0;
     const bool sourced = fill(spec, scope, sub, pending, written);
     // Not kept: an object whose document values were all missing, and one that ended up with
     // no field at all (its $names had no value). Then it is the object that was cleared, if
-    // anything was (below).
+    // anything was (below). Its leaves are forgotten with it: an object opened again later
+    // lies at the same address, and must not count as set what was set in this one.
     if ((!sourced && spec.document_sources) || written == 0) {
       member.drop(slot);
+      set_leaves_.resize(leaves);
       pending.cleared.resize(cleared);
       continue;
     }
@@ -240,7 +249,7 @@ bool Applier::object(const FieldPlan& field, const formats::Match* scope, const 
     const Value& v = values.front();
     const Target sub{member.type, member.open(slot), nullptr};
     fill_coding(sub, v.kind() == Kind::coding ? std::get<Coded>(v.payload) : Coded{{}, to_text(v), {}}, arena_,
-                pending.set_leaves);
+                set_leaves_);
     add_lineage(pending, std::string(v.location));
     ev_.hit(expr.rule);
     return expr.from_document;
@@ -291,7 +300,7 @@ bool Applier::json_object(const FieldPlan& field, const formats::Match* scope, c
     json::object sub(arena_);
     fill_coding(Target{nullptr, nullptr, &sub},
                 v.kind() == Kind::coding ? std::get<Coded>(v.payload) : Coded{{}, to_text(v), {}}, arena_,
-                pending.set_leaves);
+                set_leaves_);
     keep(std::move(sub));
     add_lineage(pending, std::string(v.location));
     ev_.hit(expr.rule);
@@ -354,6 +363,7 @@ bool Applier::element(const ObjectSpec& spec, const formats::Match* scope, const
     const setters::Member& member = member_of(list, field);
     void* items = member.in(list.object);
     const Target sub{member.type, member.open(items), nullptr};
+    const std::size_t leaves = set_leaves_.size();
     std::size_t written = 0;
     sourced = fill(spec, scope, sub, pending, written);
     // An entry equal to one already in the list is not added again: the same identifier
@@ -364,6 +374,7 @@ bool Applier::element(const ObjectSpec& spec, const formats::Match* scope, const
       ev_.hit(spec.rule);
     } else {
       member.drop(items);
+      set_leaves_.resize(leaves);  // as for a dropped object (object())
     }
   }
   path_.resize(mark);

@@ -18,17 +18,14 @@ bool related(const std::string& a, const std::string& b) {
 }
 
 // Whether `keys` ("name", "text") lead to a value in a typed object: a leaf the mapping set, an
-// object or list core's writer would write.
-bool Applier::has_typed(const core::setters::Type* type, const void* object, const std::vector<std::string>& keys,
-                        const Pending& pending) {
+// object with such a leaf, a list or tagged union core's writer would write (holds_value).
+bool Applier::has_typed(const core::setters::Type* type, const void* object,
+                        const std::vector<std::string>& keys) const {
   for (std::size_t k = 0; k < keys.size(); ++k) {
-    const core::setters::Member* member = nullptr;
-    for (const core::setters::Member& m : type->members) {
-      if (m.key == keys[k]) member = &m;
-    }
+    const core::setters::Member* member = type->find(keys[k]);
     if (member == nullptr) return false;
     const void* at = member->in(object);
-    if (!holds_value(*member, at, pending)) return false;
+    if (!holds_value(*member, at)) return false;
     if (k + 1 == keys.size()) return true;
     if (member->shape != core::setters::Shape::object || !member->peek) return true;  // no deeper look
     object = member->peek(at);
@@ -56,7 +53,7 @@ bool has_json(const json::object& object, const std::vector<std::string>& keys) 
 void Applier::check_required(const ObjectSpec& spec, const Target& object, Pending& pending) {
   for (const RequiredPlan& required : spec.required) {
     const bool present = object.json ? has_json(*object.json, required.keys)
-                                     : has_typed(object.type, object.object, required.keys, pending);
+                                     : has_typed(object.type, object.object, required.keys);
     if (present) continue;
     const std::string target = path_.empty() ? required.path : path_ + "." + required.path;
     bool echoed = false;

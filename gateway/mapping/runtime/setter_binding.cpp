@@ -13,15 +13,7 @@ namespace {
 void bind_spec(ObjectSpec& spec, const core::setters::Type& type);
 
 void bind_field(FieldPlan& field, const core::setters::Type& type) {
-  const core::setters::Member* member = nullptr;
-  const auto index = static_cast<std::size_t>(field.order);
-  if (index < type.members.size() && type.members[index].key == field.key) {
-    member = &type.members[index];
-  } else {
-    for (const core::setters::Member& m : type.members) {
-      if (m.key == field.key) member = &m;
-    }
-  }
+  const core::setters::Member* member = type.find(field.key);
   if (member == nullptr) {
     throw std::logic_error("the mapping targets " + field.key + ", which core's " + std::string(type.name) +
                            " does not have");

@@ -45,10 +45,7 @@ void set_leaf(const Member& m, void* at, const json::value& v) {
 
 void fill(const setters::Type& type, void* object, const json::object& body) {
   for (const auto& [key, value] : body) {
-    const Member* member = nullptr;
-    for (const Member& m : type.members) {
-      if (m.key == key) member = &m;
-    }
+    const Member* member = type.find(key);
     ASSERT_NE(member, nullptr) << type.name << " has no member " << key;
     void* at = member->in(object);
     switch (member->shape) {
@@ -108,10 +105,7 @@ TEST(RecordSetters, FillEveryKindExactlyAsCoreReadsIt) {
 
 TEST(RecordSetters, AnIntegerOutOfRangeIsRefusedAsTheReaderRefusesIt) {
   const setters::Type& type = setters::record_type(RecordKind::encounter);
-  const Member* count = nullptr;
-  for (const Member& m : type.members) {
-    if (m.key == "admission_count") count = &m;
-  }
+  const Member* count = type.find("admission_count");
   ASSERT_NE(count, nullptr);
   setters::Record record(RecordKind::encounter);
   LeafValue v;

@@ -33,6 +33,22 @@ TEST(ResidentId, AcceptsTheWellKnownSample) {
   EXPECT_EQ(id->sex, SexCode::female);  // 17th digit 2 is even
 }
 
+// A number found valid is remembered (it is asked about several times per message), but only
+// for the day it was checked against: the same number asked again about a day before its birth
+// date is refused, and asked about today again it is still valid, with the same details.
+TEST(ResidentId, ARememberedAnswerHoldsOnlyForItsDay) {
+  ASSERT_TRUE(check_resident_id("320106200002291230", kToday));
+  const auto before_birth = check_resident_id("320106200002291230", PartialDate::ymd(1999, 1, 1));
+  ASSERT_FALSE(before_birth);
+  EXPECT_EQ(before_birth.error(), "birth date (characters 7-14) is in the future");
+  const auto again = check_resident_id("320106200002291230", kToday);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->birth_date, PartialDate::ymd(2000, 2, 29));
+  EXPECT_EQ(again->address_code, "320106");
+  // Another number right after is checked, not taken for the remembered one.
+  EXPECT_FALSE(check_resident_id("320106200002291231", kToday));
+}
+
 TEST(ResidentId, OddSeventeenthDigitIsMale) {
   // S = 222; 222 mod 11 = 2 → 'X'; 17th digit 3
   auto id = check_resident_id("11010119900307803X", kToday);

@@ -528,5 +528,33 @@ records:
   EXPECT_TRUE(any_contains(errors, "15:18: enrollment.person_id: $student may be several records here")) << errors[0];
 }
 
+// `required:` on a member that is a plain struct (Observation.code is a Coding, always there
+// in the typed record): it holds a value when one of its fields got one, not because it exists.
+TEST_F(MappingTest, RequiredPlainStructFailsWhenNoneOfItsFieldsGotAValue) {
+  auto mapping = compile(R"(
+mapping: t
+version: "1"
+source: {format: toy}
+records:
+  o:
+    kind: observation
+    required: [code]
+    fields:
+      code.code: {from: O.1}
+      code.system: {from: O.3}
+      status: final
+      value: {fields: {type: quantity, value: {from: O.2}, unit: cm}}
+)");
+  const MapResult missing = map(*mapping, "O=^172\n");
+  ASSERT_EQ(missing.errors.size(), 1u) << errors_text(missing);
+  EXPECT_EQ(missing.errors[0].target, "code");
+  EXPECT_EQ(missing.errors[0].message, "is required but has no value here");
+  EXPECT_EQ(missing.errors[0].location, "O.1 or O.3");
+
+  const MapResult given = map(*mapping, "O=8302-2^172^http://loinc.org\n");
+  ASSERT_TRUE(given.ok()) << errors_text(given);
+  EXPECT_EQ(body(given, 0).at("code").at("code").as_string(), "8302-2");
+}
+
 }  // namespace
 }  // namespace kq::mapping::testing

@@ -1,4 +1,5 @@
 // The compiler's errors: every problem of a mapping, with line:col and a way to fix it.
+#include "gateway/mapping/test_runner/coverage.hpp"
 #include "tests/unit/mapping/mapping_test_support.hpp"
 
 namespace kq::mapping::testing {
@@ -258,6 +259,7 @@ records:
   patient:
     extends: patient
     kind: encounter
+    each: PAT
     remove: [sex]
     fields:
       nmae.text: {from: PAT.1}
@@ -266,9 +268,41 @@ records:
     fields: {name.text: {from: PAT.1}}
 )");
   EXPECT_TRUE(any_contains(errors, "8:11: records.patient: an extending rule keeps the kind")) << errors.front();
+  EXPECT_TRUE(any_contains(errors, "9:11: records.patient: an extending rule keeps the 'each' of the rule it extends"));
   EXPECT_TRUE(any_contains(errors, "remove: the rule it extends maps no field 'sex'"));
-  EXPECT_TRUE(any_contains(errors, "11:7: patient: unknown field 'nmae'"));
-  EXPECT_TRUE(any_contains(errors, "13:14: records.other: extends 'nobody', which no included fragment defines"));
+  EXPECT_TRUE(any_contains(errors, "12:7: patient: unknown field 'nmae'"));
+  EXPECT_TRUE(any_contains(errors, "14:14: records.other: extends 'nobody', which no included fragment defines"));
+}
+
+// A key an extension gives replaces the base rule's, which is then not compiled at all: compiled,
+// it would be a rule the coverage figures expect to run, and that never runs.
+TEST_F(MappingTest, AnExtensionsKeyReplacesTheBasesKey) {
+  dir_.write("fragments/visit.yaml", R"(records:
+  visit:
+    kind: encounter
+    key: {from: PAT.3}
+    fields: {encounter_class: {from: PAT.2}, source_visit_no: {from: PAT.1}}
+)");
+  auto mapping = compile(R"(mapping: t
+version: "1"
+source: {format: toy}
+include: [fragments/visit.yaml]
+records:
+  visit:
+    extends: visit
+    key: {from: PAT.1}
+)");
+  Coverage coverage;
+  ApplyOptions options;
+  options.coverage = &coverage;
+  const MapResult first = map(*mapping, "PAT=V1^outpatient^A\n", options);
+  const MapResult second = map(*mapping, "PAT=V1^outpatient^B\n", options);
+  ASSERT_TRUE(first.ok() && second.ok()) << errors_text(first) << errors_text(second);
+  // The id comes from PAT.1, the extension's key: PAT.3, the base's, does not change it.
+  EXPECT_EQ(first.records.at(0).envelope.id, second.records.at(0).envelope.id);
+  for (const Coverage::Gap& gap : coverage.unused_rules(*mapping)) {
+    ADD_FAILURE() << "never ran: " << gap.what << " at " << gap.where.str();
+  }
 }
 
 // `.` is the current match of an each:; anywhere else it would never give a value.
