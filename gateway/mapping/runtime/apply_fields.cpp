@@ -243,14 +243,15 @@ bool Applier::object(const FieldPlan& field, const formats::Match* scope, const 
     return sourced;
   }
   for (const ValueExpr& expr : field.values) {  // a Coding filled from a lookup
-    Values values = ev_.evaluate(expr, scope);
+    Values& values = scratch_;  // free here: nothing below evaluates again before it is read
+    ev_.evaluate(expr, scope, values);
     if (report_failures(&pending, path_)) return true;
     if (values.empty()) continue;
-    const Value& v = values.front();
+    Value& v = values.front();
     const Target sub{member.type, member.open(slot), nullptr};
     fill_coding(sub, v.kind() == Kind::coding ? std::get<Coded>(v.payload) : Coded{{}, to_text(v), {}}, arena_,
                 set_leaves_);
-    add_lineage(pending, std::string(v.location));
+    add_lineage(pending, std::move(v.location));
     ev_.hit(expr.rule);
     return expr.from_document;
   }
@@ -293,16 +294,17 @@ bool Applier::json_object(const FieldPlan& field, const formats::Match* scope, c
     return sourced;
   }
   for (const ValueExpr& expr : field.values) {  // a Coding filled from a lookup
-    Values values = ev_.evaluate(expr, scope);
+    Values& values = scratch_;  // free here: nothing below evaluates again before it is read
+    ev_.evaluate(expr, scope, values);
     if (report_failures(&pending, path_)) return true;
     if (values.empty()) continue;
-    const Value& v = values.front();
+    Value& v = values.front();
     json::object sub(arena_);
     fill_coding(Target{nullptr, nullptr, &sub},
                 v.kind() == Kind::coding ? std::get<Coded>(v.payload) : Coded{{}, to_text(v), {}}, arena_,
                 set_leaves_);
     keep(std::move(sub));
-    add_lineage(pending, std::string(v.location));
+    add_lineage(pending, std::move(v.location));
     ev_.hit(expr.rule);
     return expr.from_document;
   }

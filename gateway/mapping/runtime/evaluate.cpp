@@ -124,7 +124,10 @@ class CollectValues final : public formats::MatchVisitor {
       if (nulls_) ++*nulls_;
       return true;
     }
-    out_.emplace_back(std::string(match.text), std::string(match.location));
+    // Made in place from the views: no temporary strings to build and move.
+    Value& v = out_.emplace_back();
+    v.payload.emplace<std::string>(match.text);
+    v.location.assign(match.location);
     return !first_only_;
   }
 
@@ -273,7 +276,9 @@ void Evaluator::evaluate_in(const ValueExpr& expr, const formats::Match* scope, 
       out.emplace_back(scope->text, scope->location);  // as select() reads `.`
     } else if (first.part_of(scope->text, part, suffix)) {
       first_step = 1;
-      out.emplace_back(std::string(part), scope->location.empty() ? std::string() : scope->location + suffix);
+      Value& v = out.emplace_back();
+      v.payload.emplace<std::string>(part);
+      if (!scope->location.empty()) v.location.append(scope->location).append(suffix);
     } else {
       return;  // the part is missing: the step would have dropped the value
     }
