@@ -247,7 +247,9 @@ class Lookup final : public Step {
 
   void run(Values& values, const StepEnv& env) const override {
     each_value(values, [&](Value& v) {
-      const std::string code = to_text(v);
+      // A text value is looked up where it lies; only a number or a date is spelled out first.
+      std::string spelled;
+      const std::string_view code = v.is_text() ? std::string_view(v.text()) : std::string_view(spelled = to_text(v));
       const int entry = set_->find(code);
       if (entry >= 0) {
         if (env.coverage) env.coverage->hit_code(set_.get(), entry);
@@ -255,7 +257,8 @@ class Lookup final : public Step {
         return true;
       }
       switch (unknown_) {
-        case UnknownCode::keep: v.payload = Coded{set_->source_system(), code, {}}; return true;
+        // The code is copied into the new payload before that replaces the text it views.
+        case UnknownCode::keep: v.payload = Coded{set_->source_system(), std::string(code), {}}; return true;
         case UnknownCode::default_: v.payload = *fallback_; return true;
         case UnknownCode::drop: return false;
         case UnknownCode::error: break;
