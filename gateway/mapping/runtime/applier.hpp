@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,12 @@ struct Pending {
   // What core's reader would have said about the values (an integer out of range, a tagged
   // union it cannot read): reported instead of validating, as for a body core cannot decode.
   std::vector<core::FieldError> read_errors;
+  // Where its values came from (Applier::lineage_of): the record's own list when the result
+  // asks for lineage, else entries [lineage_first, lineage_first + lineage_count) of the
+  // applier's list, which only core's findings read.
   std::vector<core::FieldLineage> lineage;
+  std::size_t lineage_first = 0;
+  std::size_t lineage_count = 0;
   std::vector<MapError> errors;
   std::vector<std::string> failed;  // target paths whose value failed; core's complaints about them are echoes
   std::vector<std::string> cleared;  // fields the sender nulled (see RecordEnvelope::cleared)
@@ -60,6 +66,13 @@ struct ApplierBuffers {
   // a member can hold a value nobody wrote (Observation.status starts as "final"), which a body
   // without the key would not. Only needed while one record is made, so one list serves all.
   std::vector<const void*> set_leaves;
+  // Where the values of the document's records came from when the result asks for no lineage,
+  // record after record (a record is made whole before the next one starts): core's findings
+  // are still put in the sender's terms through it. Entries past `lineage_used` keep their
+  // strings' capacity for the next document, so a target path longer than a string holds
+  // without the heap is not allocated anew for every value.
+  std::vector<core::FieldLineage> lineage;
+  std::size_t lineage_used = 0;
   bool reset();    // empties them all, keeping capacity; false if one grew too large to keep
 };
 
@@ -108,6 +121,10 @@ class Applier {
   bool holds_value(const core::setters::Member& member, const void* at) const;
   bool has_typed(const core::setters::Type* type, const void* object, const std::vector<std::string>& keys) const;
   std::string location_of(const Pending& pending, const std::string& path) const;
+  std::span<const core::FieldLineage> lineage_of(const Pending& pending) const {
+    if (options_.lineage) return pending.lineage;
+    return {buffers_->lineage.data() + pending.lineage_first, pending.lineage_count};
+  }
   void finish();
 
   // Every JSON value of the document's records is allocated here: one block of memory for

@@ -37,9 +37,11 @@ Applier::~Applier() { ThreadSpares<ApplierBuffers>::give_back(std::move(buffers_
 
 bool ApplierBuffers::reset() {
   constexpr std::size_t kLargestKept = 1024;  // records or values
-  if (pending.capacity() > kLargestKept || scratch.capacity() > kLargestKept || set_leaves.capacity() > kLargestKept) {
+  if (pending.capacity() > kLargestKept || scratch.capacity() > kLargestKept || set_leaves.capacity() > kLargestKept ||
+      lineage.size() > 4 * kLargestKept) {
     return false;
   }
+  lineage_used = 0;
   pending.clear();
   path.clear();
   key_text.clear();
@@ -83,7 +85,8 @@ void Applier::run_rules(const std::vector<int>& rules, const formats::Match* sco
 void Applier::run_instance(const RecordRule& rule, int index, const formats::Match* scope) {
   Pending pending;
   pending.rule = &rule;
-  pending.lineage.reserve(16);  // one allocation for a typical record (errors read it too)
+  if (options_.lineage) pending.lineage.reserve(16);  // one allocation for a typical record
+  pending.lineage_first = buffers_->lineage_used;
   run_lets(rule.spec.lets, scope, &pending);
   // A rule whose condition does not hold does not apply: what its lets found is not an error.
   if (rule.spec.when && !ev_.holds(*rule.spec.when, scope)) return;
@@ -106,6 +109,8 @@ void Applier::make_record(const RecordRule& rule, int index, const formats::Matc
   std::size_t written = 0;
   const bool sourced = fill(rule.spec, scope, out, pending, written);
   if (!sourced && rule.spec.document_sources) {
+    buffers_->lineage_used = pending.lineage_first;  // no record: its entries are free again
+    pending.lineage_count = 0;
     keep_errors(pending);
     return;  // nothing from the document: constants and references alone make no record
   }

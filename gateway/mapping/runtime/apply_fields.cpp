@@ -52,9 +52,22 @@ void Applier::append_index(std::size_t index) {
   path_ += ']';
 }
 
-// The location is moved: the value it came with is not used again.
+// Into the record's own list when the result keeps lineage (the location is moved: the value
+// it came with is not used again); otherwise assigned into an entry kept from earlier
+// documents, reusing its strings' capacity.
 void Applier::add_lineage(Pending& pending, std::string&& location) {
-  if (!location.empty()) pending.lineage.push_back({path_, std::move(location)});
+  if (location.empty()) return;
+  if (options_.lineage) {
+    pending.lineage.push_back({path_, std::move(location)});
+    return;
+  }
+  std::vector<core::FieldLineage>& lineage = buffers_->lineage;
+  std::size_t& used = buffers_->lineage_used;
+  if (used == lineage.size()) lineage.emplace_back();
+  core::FieldLineage& entry = lineage[used++];
+  entry.target_path.assign(path_);
+  entry.source_location.assign(location);
+  ++pending.lineage_count;
 }
 
 // Evaluates the fields of `spec` in the mapping's order (which is the order of its errors and

@@ -67,10 +67,10 @@ void Applier::check_required(const ObjectSpec& spec, const Target& object, Pendi
 }
 
 std::string Applier::location_of(const Pending& pending, const std::string& path) const {
-  for (const auto& l : pending.lineage) {
+  for (const auto& l : lineage_of(pending)) {
     if (l.target_path == path) return l.source_location;
   }
-  for (const auto& l : pending.lineage) {
+  for (const auto& l : lineage_of(pending)) {
     if (related(l.target_path, path)) return l.source_location;
   }
   return {};
@@ -109,7 +109,7 @@ void Applier::finish() {
       if (!fresh) {
         const MappedRecord& first = result_.records[it->second];
         if (first.envelope.body != checked.envelope.body) {
-          result_.errors.push_back({rule.name, "id", pending.lineage.empty() ? "" : pending.lineage.front().source_location,
+          result_.errors.push_back({rule.name, "id", lineage_of(pending).empty() ? "" : lineage_of(pending).front().source_location,
                                     "another " + std::string(core::kind_name(rule.kind)) +
                                         " with the same key has different content" +
                                         (first.lineage.empty() ? "" : " (" + first.lineage.front().source_location + ")"),

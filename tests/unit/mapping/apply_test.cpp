@@ -556,5 +556,44 @@ records:
   EXPECT_EQ(body(given, 0).at("code").at("code").as_string(), "8302-2");
 }
 
+// Core's findings are put in the sender's terms through the lineage, which the applier keeps
+// for that even when the result asks for none (then in a list reused from document to
+// document: the second round maps on the entries the first one left).
+TEST_F(MappingTest, CoresFindingsNameTheirSourceWithOrWithoutLineage) {
+  auto mapping = compile(R"(
+mapping: toy-core-check
+version: 1.0.0
+source:
+  format: toy
+  match:
+    MSG.1: ADT
+records:
+  patient:
+    kind: person
+    fields:
+      name.text: {from: PAT.1}
+      identifiers[]:
+        - each: ID
+          fields:
+            system: cn-resident-id
+            value: {from: .2}
+)");
+  const std::string bad_check_digit = "MSG=ADT^A01^H001\nPAT=张三\nID=RES^110105194912310021\n";
+  for (int round = 0; round < 2; ++round) {
+    for (const bool lineage : {true, false}) {
+      ApplyOptions options;
+      options.lineage = lineage;
+      const MapResult result = map(*mapping, bad_check_digit, options);
+      ASSERT_EQ(result.errors.size(), 1u) << errors_text(result);
+      EXPECT_EQ(result.errors[0].target, "identifiers[0].value");
+      EXPECT_EQ(result.errors[0].location, "line 3.2") << errors_text(result);
+      EXPECT_TRUE(result.records.empty());
+      const MapResult good = map(*mapping, "MSG=ADT^A01^H001\nPAT=张三\nID=RES^11010519491231002X\n", options);
+      ASSERT_TRUE(good.ok()) << errors_text(good);
+      EXPECT_EQ(good.records[0].lineage.size(), lineage ? 2u : 0u);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kq::mapping::testing
