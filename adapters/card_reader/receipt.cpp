@@ -17,6 +17,7 @@ const char* outcome_word(kq_outcome_kind kind) {
     case KQ_OUTCOME_REJECTED: return "rejected";
     case KQ_OUTCOME_CONFLICT: return "conflict";
     case KQ_OUTCOME_TRANSIENT: return "not-stored";
+    case KQ_OUTCOME_NOTHING_TO_DO: return "nothing-to-do";  // the adapter never asks for it
   }
   return "unknown";
 }
@@ -29,6 +30,7 @@ int status_of(kq_outcome_kind kind, const BatchState* state) {
     case KQ_OUTCOME_REJECTED: return state != nullptr && state->refusal ? state->refusal_status : 422;
     case KQ_OUTCOME_CONFLICT: return 409;
     case KQ_OUTCOME_TRANSIENT: return 503;
+    case KQ_OUTCOME_NOTHING_TO_DO: return 200;
   }
   return 500;
 }
@@ -111,6 +113,15 @@ Receipt make_receipt(const BatchState* state, const kangqiao::Outcome& outcome) 
     for (const Warning& w : state->warnings) {
       warnings.add_raw(Object().add("record", num(w.record)).add("field", w.field).add("warning", w.message).str());
     }
+  }
+  // The gateway's own findings on the stored records (ABI 1.4): derived values that disagree with
+  // what the terminal sent, or that could not be derived.
+  for (const kangqiao::Note& n : outcome.notes()) {
+    Object item;
+    if (const std::size_t record = record_of(state, n.document); record != 0) item.add("record", num(record));
+    item.add("field", n.field).add("warning", n.reason).add("kind", n.mismatch ? "mismatch" : "not-derived");
+    if (n.mismatch) item.add("sent", n.sent).add("computed", n.computed).add("rule", n.rule);
+    warnings.add_raw(item.str());
   }
   o.add("warnings", warnings);
   receipt.body = o.str();

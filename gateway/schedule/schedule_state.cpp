@@ -105,6 +105,11 @@ void ScheduleBoard::ran(const std::string& adapter, const std::string& name, std
   ++runs_[{adapter, name}];
 }
 
+void ScheduleBoard::nothing_to_do(const std::string& adapter, const std::string& name) {
+  std::lock_guard lock(mutex_);
+  ++idle_runs_[{adapter, name}];
+}
+
 void ScheduleBoard::clear() {
   std::lock_guard lock(mutex_);
   entries_.clear();
@@ -133,6 +138,15 @@ std::string ScheduleBoard::render() const {
            const auto it = runs_.find(k);
            return static_cast<std::int64_t>(it != runs_.end() ? it->second : 0);
          });
+  // Interval schedules have no entry: this family lists every schedule that ever came up empty.
+  const char* idle = "kangqiao_schedule_nothing_to_do_total";
+  out += std::string("# HELP ") + idle +
+         " Schedule runs whose adapter found nothing to do (a source not modified), so nothing was stored.\n"
+         "# TYPE " + idle + " counter\n";
+  for (const auto& [key, count] : idle_runs_) {
+    out += std::string(idle) + "{adapter=\"" + label(key.first) + "\",schedule=\"" + label(key.second) + "\"} " +
+           std::to_string(count) + "\n";
+  }
   return out;
 }
 

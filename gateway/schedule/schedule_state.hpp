@@ -39,10 +39,13 @@ class ScheduleBoard {
  public:
   void set_next(const std::string& adapter, const std::string& name, std::int64_t utc);
   void ran(const std::string& adapter, const std::string& name, std::int64_t utc);
+  // A run (calendar or interval) whose adapter found nothing to do (ABI 1.4 nothing_to_do).
+  void nothing_to_do(const std::string& adapter, const std::string& name);
   // Forgets schedules of adapters that went away (reload).
   void clear();
   // Prometheus text: kangqiao_schedule_next_run_timestamp_seconds, _last_run_timestamp_seconds
-  // and kangqiao_schedule_runs_total, labelled by adapter and schedule.
+  // kangqiao_schedule_runs_total and kangqiao_schedule_nothing_to_do_total, labelled by adapter
+  // and schedule.
   std::string render() const;
 
  private:
@@ -52,6 +55,7 @@ class ScheduleBoard {
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, Entry> entries_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> runs_;  // survives clear(): a counter
+  std::map<std::pair<std::string, std::string>, std::uint64_t> idle_runs_;  // likewise
 };
 
 }  // namespace kq::schedule

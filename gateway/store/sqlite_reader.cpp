@@ -37,6 +37,8 @@ enum Sql : std::size_t {
   kLatestConsents,
   kCurrentRecords,
   kCurrentRecordsOfPersons,
+  kPersonsByIdentifiers,
+  kRecordsOfPersonsByKind,
   kSqlCount
 };
 
@@ -108,6 +110,20 @@ const std::array<std::string, kSqlCount>& sql_text() {
           " AND (?2 IS NULL OR r.kind IN (SELECT value FROM json_each(?2)))"
           " AND (?3 IS NULL OR r.written_at_ms >= ?3) AND (?4 IS NULL OR r.written_at_ms < ?4)"
           " ORDER BY r.seq LIMIT ?5",
+      // ?1 is a JSON array of [system, value] pairs; each row names the pair's index, a person on
+      // the chain of merges from the identifier's first owner, and how far along the chain it is.
+      "WITH RECURSIVE chain(k, id, depth) AS ("
+      " SELECT j.key, p.person_id, 0 FROM json_each(?1) j JOIN person_identifier p"
+      " ON p.system = json_extract(j.value, '$[0]') AND p.value = json_extract(j.value, '$[1]')"
+      " UNION ALL SELECT c.k, l.surviving_person_id, c.depth + 1 FROM chain c"
+      " JOIN person_link l ON l.merged_person_id = c.id WHERE c.depth < 64)"
+      " SELECT k, id FROM chain ORDER BY k, depth",
+      // Through the record_person index, then the kinds asked for: few records per person.
+      std::string(kRecordColumns) +
+          "r WHERE r.person_id IN (SELECT value FROM json_each(?1))"
+          " AND r.kind IN (SELECT value FROM json_each(?2))"
+          " AND NOT EXISTS (SELECT 1 FROM record n WHERE n.id = r.id AND n.version > r.version)"
+          " ORDER BY r.seq",
   };
   return text;
 }
@@ -281,6 +297,51 @@ class SqliteReader final : public Reader {
     q.bind(1, after_id).bind(2, to_limit(limit));
     std::vector<DeadLetterRow> out;
     while (q.next()) out.push_back(read_dead_letter(q));
+    return out;
+  }
+
+  std::map<IdentifierKey, std::string> persons_by_identifiers(const std::vector<IdentifierKey>& identifiers) override {
+    std::map<IdentifierKey, std::string> out;
+    if (identifiers.empty()) return out;
+    boost::json::array pairs;
+    pairs.reserve(identifiers.size());
+    for (const IdentifierKey& k : identifiers) pairs.push_back(boost::json::array{k.system, k.value});
+    const std::string text = boost::json::serialize(pairs);
+    Query q = session_->statement(kPersonsByIdentifiers).query();
+    q.bind(1, text);
+    // Rows come by pair, nearest the identifier first: the last row of a pair is the survivor.
+    while (q.next()) out[identifiers.at(static_cast<std::size_t>(q.int64(0)))] = q.text(1);
+    return out;
+  }
+
+  std::vector<StoredRecord> subject_records(const std::vector<std::string>& person_ids,
+                                            const std::vector<std::string>& kinds) override {
+    std::vector<StoredRecord> out;
+    if (person_ids.empty()) return out;
+    boost::json::array ids;
+    for (const std::string& id : person_ids) ids.emplace_back(id);
+    const std::string id_text = boost::json::serialize(ids);
+    boost::json::array kind_list;
+    for (const std::string& kind : kinds) kind_list.emplace_back(kind);
+    const std::string kind_text = boost::json::serialize(kind_list);
+    session_->statement(kBeginRead).query().run();
+    try {
+      {
+        Query q = session_->statement(kLatestPersons).query();
+        q.bind(1, id_text);
+        while (q.next()) out.push_back(read_record(q));
+      }
+      if (!kinds.empty()) {
+        Query q = session_->statement(kRecordsOfPersonsByKind).query();
+        q.bind(1, id_text).bind(2, kind_text);
+        while (q.next()) out.push_back(read_record(q));
+      }
+    } catch (...) {
+      session_->statement(kEndRead).query().run();
+      throw;
+    }
+    session_->statement(kEndRead).query().run();
+    std::sort(out.begin(), out.end(), [](const StoredRecord& a, const StoredRecord& b) { return a.seq < b.seq; });
     return out;
   }
 
