@@ -123,40 +123,49 @@ std::optional<core::VisionScreening> previous_stored(const StoredSubject* subjec
 }
 
 // Where in the sender's terms a record's field came from: the provenance lineage of the record
-// ("row 3, column 是否近视"), the field's own entry when there is one, else the row alone.
+// ("row 3, column 是否近视"), the field's own entry when there is one, else the row alone. A
+// provenance record covers the records of one mapping run; its lineage keys say which one
+// ("target_ids[2].screening_myopia").
 class SourcePlaces {
  public:
   explicit SourcePlaces(const std::vector<store::RecordEnvelope>& records) {
+    constexpr std::string_view kTarget = "target_ids[";
     for (const store::RecordEnvelope& r : records) {
       if (r.kind != "provenance") continue;
       const json::value* targets = r.body.if_contains("target_ids");
       const json::value* lineage = r.body.if_contains("lineage");
       if (targets == nullptr || !targets->is_array() || lineage == nullptr || !lineage->is_object()) continue;
-      for (const json::value& id : targets->as_array()) {
-        if (id.is_string()) lineage_[std::string(id.as_string())] = &lineage->as_object();
+      for (const auto& entry : lineage->as_object()) {
+        const std::string_view key = entry.key();
+        if (!key.starts_with(kTarget) || !entry.value().is_string()) continue;
+        const std::size_t close = key.find("].", kTarget.size());
+        if (close == std::string_view::npos) continue;
+        std::size_t index = 0;
+        for (char c : key.substr(kTarget.size(), close - kTarget.size())) index = index * 10 + static_cast<std::size_t>(c - '0');
+        if (index >= targets->as_array().size() || !targets->as_array()[index].is_string()) continue;
+        places_[std::string(targets->as_array()[index].as_string())].emplace_back(
+            std::string(key.substr(close + 2)), std::string(entry.value().as_string()));
       }
     }
   }
 
   std::string of(const std::string& record_id, const std::string& path) const {
-    const auto it = lineage_.find(record_id);
-    if (it == lineage_.end()) return {};
-    const json::object& lineage = *it->second;
+    const auto it = places_.find(record_id);
+    if (it == places_.end()) return {};
     std::string any;
-    for (const auto& entry : lineage) {
-      if (!entry.value().is_string()) continue;
-      const std::string_view key = entry.key();
-      const std::string place(entry.value().as_string());
-      if (!path.empty() && (key == path || key.starts_with(path + ".") || key.starts_with(path + "["))) return place;
+    for (const auto& [field, place] : it->second) {
+      if (!path.empty() && (field == path || field.starts_with(path + ".") || field.starts_with(path + "["))) {
+        return place;
+      }
       if (any.empty()) any = place;
     }
     // "row 3, column 姓名" → "row 3": the row is right even when the column is not the field's.
     const std::size_t comma = any.find(", column");
-    return any.starts_with("row ") && comma != std::string::npos ? any.substr(0, comma) : std::string();
+    return any.find("row ") != std::string::npos && comma != std::string::npos ? any.substr(0, comma) : std::string();
   }
 
  private:
-  std::unordered_map<std::string, const json::object*> lineage_;
+  std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> places_;
 };
 
 std::string mismatch_reason(const derived::QualityWarning& w) {

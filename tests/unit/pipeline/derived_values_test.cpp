@@ -73,7 +73,8 @@ TEST_F(DerivedValuesTest, ComparesWithTheStoredScreeningAndNamesTheRowOfAMismatc
                                       "rule_version":"school-sheet"})"));
   plan.records.push_back(envelope("provenance", "p-1", "ref:1/student",
                                   R"({"id":"p-1","target_ids":["v-autumn"],
-                                      "lineage":{"date":"row 2, column 筛查日期","screening_myopia":"row 2, column 是否近视"}})"));
+                                      "lineage":{"target_ids[0].date":"row 2, column 筛查日期",
+                                                 "target_ids[0].screening_myopia":"row 2, column 是否近视"}})"));
   plan.record_documents = {1, 1, 1};
 
   const DerivedValues out = derive_values(plan, rules_.get(), *store_, 1796000000000);
