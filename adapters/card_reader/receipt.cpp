@@ -2,6 +2,8 @@
 
 #include <kangqiao/json.hpp>
 
+#include <map>
+
 namespace card_reader {
 
 namespace {
@@ -114,15 +116,38 @@ Receipt make_receipt(const BatchState* state, const kangqiao::Outcome& outcome) 
       warnings.add_raw(Object().add("record", num(w.record)).add("field", w.field).add("warning", w.message).str());
     }
   }
-  // The gateway's own findings on the stored records (ABI 1.4): derived values that disagree with
-  // what the terminal sent, or that could not be derived.
+  // The gateway's own findings on the stored records (ABI 1.4). A value sent that the gateway
+  // computes differently is worth a look per record. A value it could not derive usually is not:
+  // a POS record carries no refraction, so every child below 5.0 has an undecided myopia flag.
+  // Those are summed up per field, with the first few record numbers, to keep a 30,000-record
+  // receipt readable.
+  struct Undecided {
+    std::size_t count = 0;
+    std::string reason;  // the first one's
+    Array records;
+  };
+  std::map<std::string, Undecided> not_derived;
+  constexpr std::size_t kRecordsListed = 20;
   for (const kangqiao::Note& n : outcome.notes()) {
+    const std::size_t record = record_of(state, n.document);
+    if (!n.mismatch) {
+      Undecided& u = not_derived[n.field];
+      if (u.count++ == 0) u.reason = n.reason;
+      if (record != 0 && u.count <= kRecordsListed) u.records.add_raw(std::to_string(record));
+      continue;
+    }
     Object item;
-    if (const std::size_t record = record_of(state, n.document); record != 0) item.add("record", num(record));
-    item.add("field", n.field).add("warning", n.reason).add("kind", n.mismatch ? "mismatch" : "not-derived");
-    if (n.mismatch) item.add("sent", n.sent).add("computed", n.computed).add("rule", n.rule);
+    if (record != 0) item.add("record", num(record));
+    item.add("field", n.field).add("warning", n.reason).add("kind", "mismatch");
+    item.add("sent", n.sent).add("computed", n.computed).add("rule", n.rule);
     warnings.add_raw(item.str());
   }
+  Array undecided;
+  for (const auto& [field, u] : not_derived) {
+    undecided.add_raw(Object().add("field", field).add("count", num(u.count)).add("reason", u.reason)
+                          .add("records", u.records).str());
+  }
+  o.add("not_derived", undecided);
   o.add("warnings", warnings);
   receipt.body = o.str();
   return receipt;

@@ -161,7 +161,7 @@ class HelpAndVersion(unittest.TestCase):
     def test_version(self):
         r = kangqiao("version")
         self.assertEqual(r.returncode, 0)
-        self.assertRegex(r.stdout, r"^kangqiao \d+\.\d+\.\d+\nplugin ABI 1\.3\nSQLite 3\.")
+        self.assertRegex(r.stdout, r"^kangqiao \d+\.\d+\.\d+\nplugin ABI 1\.4\nSQLite 3\.")
 
     def test_help_for_every_command(self):
         for cmd in ("run", "check", "plugins", "version"):
