@@ -128,13 +128,20 @@ std::optional<core::VisionScreening> previous_stored(const StoredSubject* subjec
 // ("target_ids[2].screening_myopia").
 class SourcePlaces {
  public:
-  explicit SourcePlaces(const std::vector<store::RecordEnvelope>& records) {
+  // Only the records in `wanted` are looked up; the views point into `records`' bodies, which
+  // must not change while this lives.
+  SourcePlaces(const std::vector<store::RecordEnvelope>& records, const std::set<std::string_view>& wanted) {
     constexpr std::string_view kTarget = "target_ids[";
     for (const store::RecordEnvelope& r : records) {
-      if (r.kind != "provenance") continue;
+      if (r.kind != "provenance" || wanted.empty()) continue;
       const json::value* targets = r.body.if_contains("target_ids");
       const json::value* lineage = r.body.if_contains("lineage");
       if (targets == nullptr || !targets->is_array() || lineage == nullptr || !lineage->is_object()) continue;
+      const json::array& ids = targets->as_array();
+      const bool any = std::any_of(ids.begin(), ids.end(), [&](const json::value& id) {
+        return id.is_string() && wanted.contains(std::string_view(id.as_string()));
+      });
+      if (!any) continue;
       for (const auto& entry : lineage->as_object()) {
         const std::string_view key = entry.key();
         if (!key.starts_with(kTarget) || !entry.value().is_string()) continue;
@@ -142,9 +149,9 @@ class SourcePlaces {
         if (close == std::string_view::npos) continue;
         std::size_t index = 0;
         for (char c : key.substr(kTarget.size(), close - kTarget.size())) index = index * 10 + static_cast<std::size_t>(c - '0');
-        if (index >= targets->as_array().size() || !targets->as_array()[index].is_string()) continue;
-        places_[std::string(targets->as_array()[index].as_string())].emplace_back(
-            std::string(key.substr(close + 2)), std::string(entry.value().as_string()));
+        if (index >= ids.size() || !ids[index].is_string()) continue;
+        const std::string_view id(ids[index].as_string());
+        if (wanted.contains(id)) places_[id].emplace_back(key.substr(close + 2), std::string_view(entry.value().as_string()));
       }
     }
   }
@@ -152,20 +159,22 @@ class SourcePlaces {
   std::string of(const std::string& record_id, const std::string& path) const {
     const auto it = places_.find(record_id);
     if (it == places_.end()) return {};
-    std::string any;
+    std::string_view any;
     for (const auto& [field, place] : it->second) {
-      if (!path.empty() && (field == path || field.starts_with(path + ".") || field.starts_with(path + "["))) {
-        return place;
+      if (!path.empty() && field.starts_with(path) &&
+          (field.size() == path.size() || field[path.size()] == '.' || field[path.size()] == '[')) {
+        return std::string(place);
       }
       if (any.empty()) any = place;
     }
     // "row 3, column 姓名" → "row 3": the row is right even when the column is not the field's.
     const std::size_t comma = any.find(", column");
-    return any.find("row ") != std::string::npos && comma != std::string::npos ? any.substr(0, comma) : std::string();
+    return any.find("row ") != std::string_view::npos && comma != std::string_view::npos ? std::string(any.substr(0, comma))
+                                                                                         : std::string();
   }
 
  private:
-  std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> places_;
+  std::unordered_map<std::string_view, std::vector<std::pair<std::string_view, std::string_view>>> places_;
 };
 
 std::string mismatch_reason(const derived::QualityWarning& w) {
@@ -197,7 +206,10 @@ DerivedValues derive_values(MessagePlan& plan, const derived::SchoolHealthRules*
 
   const bool by_document = plan.record_documents.size() == before;
   const auto document_of = [&](std::size_t record) { return by_document ? plan.record_documents[record] : 0; };
-  const SourcePlaces places(plan.records);
+  std::set<std::string_view> noted;
+  for (const derived::RecordWarning& w : report.warnings) noted.insert(plan.records[w.record].id);
+  for (const derived::RecordRefusal& r : report.refusals) noted.insert(plan.records[r.record].id);
+  const SourcePlaces places(plan.records, noted);
   const auto note = [&](std::size_t record, kq_note_kind kind, const std::string& path) {
     plugin_host::OutcomeNote n;
     n.kind = kind;

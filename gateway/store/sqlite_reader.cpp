@@ -37,7 +37,7 @@ enum Sql : std::size_t {
   kLatestConsents,
   kCurrentRecords,
   kCurrentRecordsOfPersons,
-  kPersonsByIdentifiers,
+  kMergedPersons,
   kRecordsOfPersonsByKind,
   kSqlCount
 };
@@ -110,14 +110,9 @@ const std::array<std::string, kSqlCount>& sql_text() {
           " AND (?2 IS NULL OR r.kind IN (SELECT value FROM json_each(?2)))"
           " AND (?3 IS NULL OR r.written_at_ms >= ?3) AND (?4 IS NULL OR r.written_at_ms < ?4)"
           " ORDER BY r.seq LIMIT ?5",
-      // ?1 is a JSON array of [system, value] pairs; each row names the pair's index, a person on
-      // the chain of merges from the identifier's first owner, and how far along the chain it is.
-      "WITH RECURSIVE chain(k, id, depth) AS ("
-      " SELECT j.key, p.person_id, 0 FROM json_each(?1) j JOIN person_identifier p"
-      " ON p.system = json_extract(j.value, '$[0]') AND p.value = json_extract(j.value, '$[1]')"
-      " UNION ALL SELECT c.k, l.surviving_person_id, c.depth + 1 FROM chain c"
-      " JOIN person_link l ON l.merged_person_id = c.id WHERE c.depth < 64)"
-      " SELECT k, id FROM chain ORDER BY k, depth",
+      // Which of the persons in the JSON array ?1 were merged into another: only those need the
+      // recursive look-up (merges are rare).
+      "SELECT j.value FROM json_each(?1) j WHERE EXISTS (SELECT 1 FROM person_link l WHERE l.merged_person_id = j.value)",
       // Through the record_person index, then the kinds asked for: few records per person.
       std::string(kRecordColumns) +
           "r WHERE r.person_id IN (SELECT value FROM json_each(?1))"
@@ -303,14 +298,36 @@ class SqliteReader final : public Reader {
   std::map<IdentifierKey, std::string> persons_by_identifiers(const std::vector<IdentifierKey>& identifiers) override {
     std::map<IdentifierKey, std::string> out;
     if (identifiers.empty()) return out;
-    boost::json::array pairs;
-    pairs.reserve(identifiers.size());
-    for (const IdentifierKey& k : identifiers) pairs.push_back(boost::json::array{k.system, k.value});
-    const std::string text = boost::json::serialize(pairs);
-    Query q = session_->statement(kPersonsByIdentifiers).query();
-    q.bind(1, text);
-    // Rows come by pair, nearest the identifier first: the last row of a pair is the survivor.
-    while (q.next()) out[identifiers.at(static_cast<std::size_t>(q.int64(0)))] = q.text(1);
+    // One snapshot; a primary-key probe per identifier is cheaper than any JSON round trip, and
+    // only the owners that were merged away take the recursive look-up.
+    session_->statement(kBeginRead).query().run();
+    try {
+      boost::json::array owners;
+      for (const IdentifierKey& k : identifiers) {
+        Query q = session_->statement(kIdentifierOwner).query();
+        q.bind(1, k.system).bind(2, k.value);
+        if (!q.next()) continue;
+        owners.emplace_back(q.text(0));
+        out.emplace(k, q.text(0));
+      }
+      std::set<std::string> merged;
+      if (!owners.empty()) {
+        Query q = session_->statement(kMergedPersons).query();
+        const std::string text = boost::json::serialize(owners);
+        q.bind(1, text);
+        while (q.next()) merged.insert(q.text(0));
+      }
+      for (auto& [key, person] : out) {
+        if (!merged.contains(person)) continue;
+        Query q = session_->statement(kPersonByIdentifier).query();
+        q.bind(1, key.system).bind(2, key.value);
+        if (q.next()) person = q.text(0);
+      }
+    } catch (...) {
+      session_->statement(kEndRead).query().run();
+      throw;
+    }
+    session_->statement(kEndRead).query().run();
     return out;
   }
 
@@ -341,7 +358,6 @@ class SqliteReader final : public Reader {
       throw;
     }
     session_->statement(kEndRead).query().run();
-    std::sort(out.begin(), out.end(), [](const StoredRecord& a, const StoredRecord& b) { return a.seq < b.seq; });
     return out;
   }
 

@@ -147,8 +147,8 @@ class Reader {
   // transaction resolves them): the identifiers that name a person today, merges followed.
   virtual std::map<IdentifierKey, std::string> persons_by_identifiers(const std::vector<IdentifierKey>& identifiers) = 0;
   // What derived values read about these persons (gateway/derived/), from one snapshot: the latest
-  // version of each one's person record, and of each of their records of one of `kinds` (their
-  // vision screenings and enrollments, say), in seq order.
+  // version of each one's person record, then of each of their records of one of `kinds` (their
+  // vision screenings and enrollments, say) in seq order.
   virtual std::vector<StoredRecord> subject_records(const std::vector<std::string>& person_ids,
                                                     const std::vector<std::string>& kinds) = 0;
   // The person the identifier was first attached to, merges not followed.

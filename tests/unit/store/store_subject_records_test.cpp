@@ -88,7 +88,8 @@ TEST_F(SubjectRecordsTest, GivesThePersonAndTheLatestVersionOfTheirRecordsOfTheK
   EXPECT_NE(by_id.at("v-1").body_json.find("2026-03-11"), std::string::npos);
   EXPECT_EQ(by_id.at("e-1").person_id, a);
   EXPECT_FALSE(by_id.contains(b));
-  for (std::size_t i = 1; i < rows.size(); ++i) EXPECT_LT(rows[i - 1].seq, rows[i].seq);
+  EXPECT_EQ(rows.front().kind, "person") << "the person first, then the records in seq order";
+  for (std::size_t i = 2; i < rows.size(); ++i) EXPECT_LT(rows[i - 1].seq, rows[i].seq);
 
   EXPECT_TRUE(store->reader()->subject_records({}, {"enrollment"}).empty());
   // Without kinds: the person records alone.
