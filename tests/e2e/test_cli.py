@@ -31,7 +31,7 @@ class CheckCommand(unittest.TestCase):
         subprocess.run([os.path.join(SOURCE_DIR, "certs/gen-dev-certs.sh")], check=True)
         r = kangqiao("check", "--config", "config/kangqiao.yaml")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("OK (3 listeners, 4 adapters, 2 principals", r.stdout)
+        self.assertIn("OK (3 listeners, 5 adapters, 2 principals", r.stdout)
 
     def test_typo_fails_with_file_line_col_and_suggestion(self):
         text = config_text(os.path.join(self.dir, "data"), dev_certs(), free_port(), free_port())
