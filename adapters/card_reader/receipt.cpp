@@ -2,6 +2,8 @@
 
 #include <kangqiao/json.hpp>
 
+#include <map>
+
 namespace card_reader {
 
 namespace {
@@ -17,6 +19,7 @@ const char* outcome_word(kq_outcome_kind kind) {
     case KQ_OUTCOME_REJECTED: return "rejected";
     case KQ_OUTCOME_CONFLICT: return "conflict";
     case KQ_OUTCOME_TRANSIENT: return "not-stored";
+    case KQ_OUTCOME_NOTHING_TO_DO: return "nothing-to-do";  // the adapter never asks for it
   }
   return "unknown";
 }
@@ -29,6 +32,7 @@ int status_of(kq_outcome_kind kind, const BatchState* state) {
     case KQ_OUTCOME_REJECTED: return state != nullptr && state->refusal ? state->refusal_status : 422;
     case KQ_OUTCOME_CONFLICT: return 409;
     case KQ_OUTCOME_TRANSIENT: return 503;
+    case KQ_OUTCOME_NOTHING_TO_DO: return 200;
   }
   return 500;
 }
@@ -112,6 +116,38 @@ Receipt make_receipt(const BatchState* state, const kangqiao::Outcome& outcome) 
       warnings.add_raw(Object().add("record", num(w.record)).add("field", w.field).add("warning", w.message).str());
     }
   }
+  // The gateway's own findings on the stored records (ABI 1.4). A value sent that the gateway
+  // computes differently is worth a look per record. A value it could not derive usually is not:
+  // a POS record carries no refraction, so every child below 5.0 has an undecided myopia flag.
+  // Those are summed up per field, with the first few record numbers, to keep a 30,000-record
+  // receipt readable.
+  struct Undecided {
+    std::size_t count = 0;
+    std::string reason;  // the first one's
+    Array records;
+  };
+  std::map<std::string, Undecided> not_derived;
+  constexpr std::size_t kRecordsListed = 20;
+  for (const kangqiao::Note& n : outcome.notes()) {
+    const std::size_t record = record_of(state, n.document);
+    if (!n.mismatch) {
+      Undecided& u = not_derived[n.field];
+      if (u.count++ == 0) u.reason = n.reason;
+      if (record != 0 && u.count <= kRecordsListed) u.records.add_raw(std::to_string(record));
+      continue;
+    }
+    Object item;
+    if (record != 0) item.add("record", num(record));
+    item.add("field", n.field).add("warning", n.reason).add("kind", "mismatch");
+    item.add("sent", n.sent).add("computed", n.computed).add("rule", n.rule);
+    warnings.add_raw(item.str());
+  }
+  Array undecided;
+  for (const auto& [field, u] : not_derived) {
+    undecided.add_raw(Object().add("field", field).add("count", num(u.count)).add("reason", u.reason)
+                          .add("records", u.records).str());
+  }
+  o.add("not_derived", undecided);
   o.add("warnings", warnings);
   receipt.body = o.str();
   return receipt;

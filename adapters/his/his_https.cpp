@@ -231,6 +231,8 @@ void HisHttps::acknowledge(const kangqiao::Inbound&, const kangqiao::Outcome& ou
                       "the time in Retry-After"));
       return;
     }
+    case KQ_OUTCOME_NOTHING_TO_DO:  // never asked for by this adapter
+      break;
   }
   reply(out, make(500, "internal", "Internal error", "unknown outcome"));
 }

@@ -191,6 +191,7 @@ void HisMllp::acknowledge(const kangqiao::Inbound&, const kangqiao::Outcome& out
       text = "message control id already used for a different message";
       errors.push_back({KQ_ERROR_DUPLICATE_KEY, "MSH-10", std::string(outcome.reason())});
       break;
+    case KQ_OUTCOME_NOTHING_TO_DO:  // never asked for by this adapter; never positive either
     case KQ_OUTCOME_TRANSIENT:
       // Never positive: the sender must resend, and dedupe makes the resend safe.
       code = AckCode::error;

@@ -13,6 +13,7 @@
 #include "gateway/config/loader.hpp"
 #include "gateway/log/log.hpp"
 #include "gateway/mapping/mapping.hpp"
+#include "gateway/derived/school_health_rules.hpp"
 #include "gateway/mapping/mapping_set.hpp"
 #include "gateway/pipeline/reprocess.hpp"
 #include "gateway/runtime/adapters.hpp"
@@ -169,12 +170,14 @@ int cmd_reprocess(const Args& args) {
   config::GatewayConfig cfg;
   std::vector<config::ConfigError> errors;
   std::shared_ptr<const mapping::MappingSet> mappings;
+  std::shared_ptr<const derived::SchoolHealthRules> school_health;
   runtime::AdapterSet adapters;
   try {
     cfg = config::load_gateway_config(o.config);
     if (!cfg.mappings_directory.empty()) {
       mappings = mapping::load_mapping_dir(cfg.mappings_directory, mapping::builtin_formats(), errors);
     }
+    school_health = derived::school_health_rules_of(cfg.mappings_directory, errors);  // as `run` derives
     const auto registry = plugin_host::PluginRegistry::scan(runtime::plugin_directory_of(cfg));
     adapters = runtime::build_adapters(cfg, registry, errors, mappings.get());
   } catch (const config::ConfigErrors& e) {
@@ -217,6 +220,7 @@ int cmd_reprocess(const Args& args) {
         return it == by_name.end() ? nullptr : it->second;
       },
       mappings, command_actor("reprocess"), cfg.mappings_lineage, static_cast<int>(cfg.consent.guardian_age));
+  reprocessor.set_school_health_rules(school_health);
 
   // One line per message for short runs; a progress line every second for long ones.
   const bool each_line = ids.size() <= 50;

@@ -30,4 +30,13 @@ std::shared_ptr<const SchoolHealthRules> load_school_health_rules(const std::fil
   return rules;
 }
 
+std::shared_ptr<const SchoolHealthRules> school_health_rules_of(const std::filesystem::path& mappings_dir,
+                                                                std::vector<config::ConfigError>& errors) {
+  if (mappings_dir.empty()) return nullptr;
+  const std::filesystem::path dir = school_health_rules_dir(mappings_dir);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return nullptr;
+  return load_school_health_rules(dir, errors);
+}
+
 }  // namespace kq::derived

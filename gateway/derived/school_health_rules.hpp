@@ -42,4 +42,10 @@ inline std::filesystem::path school_health_rules_dir(const std::filesystem::path
 std::shared_ptr<const SchoolHealthRules> load_school_health_rules(const std::filesystem::path& dir,
                                                                   std::vector<config::ConfigError>& errors);
 
+// The rules beside the mappings of `mappings_dir` (its codes/school_health/), as the gateway runs
+// with them: nullptr without errors when there is no such folder (a deployment without school
+// health), nullptr with errors when it is broken.
+std::shared_ptr<const SchoolHealthRules> school_health_rules_of(const std::filesystem::path& mappings_dir,
+                                                                std::vector<config::ConfigError>& errors);
+
 }  // namespace kq::derived

@@ -32,6 +32,9 @@ struct MessagePlan {
   // errors of the rejected documents, kept with the raw message as its dead letter.
   kq_document_mode document_mode = KQ_DOCUMENTS_TOGETHER;
   std::vector<plugin_host::DocumentResult> documents;
+  // INDEPENDENT: the document number each of `records` came from (derived values name it in the
+  // receipt's notes); empty otherwise.
+  std::vector<std::size_t> record_documents;
   // The sender's sequence numbers, scoped like the dedupe key; recorded unless REJECTED.
   std::vector<store::SequenceNumber> sequences;
 };

@@ -122,6 +122,7 @@ void plan_independent_documents(const plugin_host::DecodeResult& decoded, const 
       result.records = converted.records.size();
       scope_person_refs(converted, number);
       add_provenance(converted, origin);
+      plan.record_documents.insert(plan.record_documents.end(), converted.records.size(), number);
       std::move(converted.records.begin(), converted.records.end(), std::back_inserter(plan.records));
       std::move(converted.identities.begin(), converted.identities.end(), std::back_inserter(plan.identities));
       ++accepted;
@@ -133,6 +134,7 @@ void plan_independent_documents(const plugin_host::DecodeResult& decoded, const 
     plan.intended = KQ_OUTCOME_CONTENT_ERROR;
     plan.reason = "all " + std::to_string(planned) + " document(s) rejected";
     plan.records.clear();
+    plan.record_documents.clear();
     plan.identities.clear();
     if (plan.dedupe) plan.dedupe->claim = false;
     return;

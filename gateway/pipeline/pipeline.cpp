@@ -5,6 +5,7 @@
 #include "gateway/log/log.hpp"
 #include "gateway/pipeline/batch_builder.hpp"
 #include "gateway/pipeline/consent_checks.hpp"
+#include "gateway/pipeline/derived_values.hpp"
 #include "gateway/store/prepared_batch.hpp"
 
 namespace kq::pipeline {
@@ -21,6 +22,7 @@ const char* outcome_name(kq_outcome_kind kind) {
     case KQ_OUTCOME_REJECTED: return "rejected";
     case KQ_OUTCOME_CONFLICT: return "conflict";
     case KQ_OUTCOME_TRANSIENT: return "transient";
+    case KQ_OUTCOME_NOTHING_TO_DO: return "nothing_to_do";
   }
   return "unknown";
 }
@@ -41,6 +43,8 @@ struct Pipeline::Job {
   std::string mappings;  // names@versions that mapped the message, for a later dead letter
   kq_document_mode document_mode = KQ_DOCUMENTS_TOGETHER;
   std::vector<plugin_host::DocumentResult> documents;  // a batch: what became of each document
+  std::vector<plugin_host::OutcomeNote> notes;         // derived values: for the receipt
+  std::vector<std::string> alert_rules;                // alerts in the batch, counted once committed
 };
 
 namespace {
@@ -71,7 +75,9 @@ Pipeline::Pipeline(store::Store& store, boost::asio::thread_pool& blocking, metr
                                 "Inbound messages by adapter and outcome.", {"adapter", "outcome"})),
       latency_(metrics.histogram("kangqiao_message_duration_seconds",
                                  "Time from receipt to acknowledgement, by adapter.", {"adapter"},
-                                 metrics::latency_buckets())) {}
+                                 metrics::latency_buckets())),
+      alerts_(metrics.counter("kangqiao_alerts_total",
+                              "Alert (预警) records committed, by the rule that raised them.", {"rule"})) {}
 
 void Pipeline::ingest(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
                       plugin_host::Inbound inbound, Done done) {
@@ -87,10 +93,36 @@ void Pipeline::ingest(std::shared_ptr<const plugin_host::AdapterInstance> adapte
 void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
   const auto& in = job->inbound;
   job->decoded = job->adapter->decode(in);
+  if (job->decoded.nothing_to_do) {
+    // Nothing is stored: not even the (empty) payload of a schedule run that found nothing new.
+    log::info("nothing_to_do", {{"adapter", job->adapter->name()}, {"channel", in.channel},
+                                {"reason", *job->decoded.nothing_to_do}});
+    Outcome outcome;
+    outcome.kind = KQ_OUTCOME_NOTHING_TO_DO;
+    outcome.reason = *job->decoded.nothing_to_do;
+    finish(job, std::move(outcome));
+    return;
+  }
   const auto mapping_set = mappings_ ? mappings_() : nullptr;
   std::string sha256 = store::sha256_hex(in.payload);  // once: the provenance and the store share it
   MessagePlan plan = plan_message(*job->adapter, in, job->decoded, mapping_set.get(), sha256, field_lineage_);
   check_consents(plan, store_, guardian_age_());
+  const auto rules = rules_ ? rules_() : nullptr;
+  try {
+    DerivedValues derived = derive_values(plan, rules.get(), store_, in.received_at_ms);
+    job->notes = std::move(derived.notes);
+    job->alert_rules = std::move(derived.alert_rules);
+  } catch (const std::exception& e) {
+    // The store could not be read (shutting down, a lock held too long): storing the records
+    // without their derived values would differ from what a later run stores, so nothing is
+    // stored and the sender tries again.
+    log::error("derived_values_failed", {{"adapter", job->adapter->name()}, {"error", e.what()}});
+    Outcome outcome;
+    outcome.kind = KQ_OUTCOME_TRANSIENT;
+    outcome.reason = std::string("not stored: ") + e.what();
+    finish(job, std::move(outcome));
+    return;
+  }
   job->intended = plan.intended;
   job->errors = plan.errors;
   job->reason = plan.reason;
@@ -120,7 +152,9 @@ void Pipeline::on_written(std::shared_ptr<Job> job, store::WriteResult result) {
       outcome.errors = job->errors;
       outcome.reason = job->reason;
       outcome.documents = std::move(job->documents);
+      outcome.notes = std::move(job->notes);
       for (const auto& r : result.records) outcome.record_ids.push_back(r.id);
+      for (const std::string& rule : job->alert_rules) alerts_.inc({rule});
       break;
     case store::WriteStatus::duplicate:
       outcome.kind = KQ_OUTCOME_DUPLICATE;
@@ -130,6 +164,7 @@ void Pipeline::on_written(std::shared_ptr<Job> job, store::WriteResult result) {
       // gets the receipt it got the first time.
       outcome.documents = std::move(job->documents);
       if (job->intended == KQ_OUTCOME_COMMITTED) outcome.errors = job->errors;
+      outcome.notes = std::move(job->notes);
       for (const auto& r : result.records) outcome.record_ids.push_back(r.id);
       break;
     case store::WriteStatus::conflict:

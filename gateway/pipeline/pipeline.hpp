@@ -13,6 +13,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "gateway/derived/school_health_rules.hpp"
 #include "gateway/mapping/mapping_set.hpp"
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/plugin_host/adapter.hpp"
@@ -25,6 +26,7 @@ class Pipeline {
   using Done = std::function<void(plugin_host::AckReply)>;
 
   using MappingsProvider = std::function<std::shared_ptr<const mapping::MappingSet>()>;
+  using RulesProvider = std::function<std::shared_ptr<const derived::SchoolHealthRules>()>;
 
   // `mappings` gives the mapping set in force (it changes on reload); it may return nullptr.
   // `field_lineage`: keep the source place of each mapped field in the provenance records.
@@ -35,6 +37,10 @@ class Pipeline {
   // Processes one payload; `done` gets the adapter's reply (from a blocking-pool thread).
   void ingest(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
               plugin_host::Inbound inbound, Done done);
+
+  // The school-health rules in force (they change on reload; nullptr: no derived values). Set
+  // before the first ingest.
+  void set_school_health_rules(RulesProvider rules) { rules_ = std::move(rules); }
 
   std::size_t in_flight() const { return in_flight_.load(); }
   // Waits until no payload is in flight or the deadline passes; true when drained.
@@ -49,11 +55,13 @@ class Pipeline {
 
   store::Store& store_;
   MappingsProvider mappings_;
+  RulesProvider rules_;
   bool field_lineage_;
   std::function<int()> guardian_age_;  // of the consent policy in force (it changes on reload)
   boost::asio::thread_pool& blocking_;
   metrics::CounterFamily& messages_;
   metrics::HistogramFamily& latency_;
+  metrics::CounterFamily& alerts_;
   std::atomic<std::size_t> in_flight_{0};
   std::mutex idle_mutex_;
   std::condition_variable idle_cv_;

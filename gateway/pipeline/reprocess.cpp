@@ -11,6 +11,7 @@
 #include "gateway/core/record_kind.hpp"
 #include "gateway/pipeline/batch_builder.hpp"
 #include "gateway/pipeline/consent_checks.hpp"
+#include "gateway/pipeline/derived_values.hpp"
 #include "gateway/pipeline/document_batch.hpp"
 
 namespace kq::pipeline {
@@ -117,6 +118,9 @@ ReprocessResult Reprocessor::run(const std::string& message_id, bool dry_run) {
   }
 
   if (!only_failed) reuse_record_ids(message_id, plan.records);
+  // After the ids are settled, as on arrival: the alerts' ids come from the records' ids, and the
+  // arrival time is "now", so the same message raises the same alerts again.
+  derive_values(plan, rules_.get(), store_, raw.inbound.received_at_ms);
   batch.records = std::move(plan.records);
   batch.identities = std::move(plan.identities);
   batch.merges = std::move(plan.merges);

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "gateway/derived/school_health_rules.hpp"
 #include "gateway/mapping/mapping_set.hpp"
 #include "gateway/plugin_host/adapter.hpp"
 #include "gateway/store/store.hpp"
@@ -47,6 +48,10 @@ class Reprocessor {
   Reprocessor(store::Store& store, AdapterLookup adapters, std::shared_ptr<const mapping::MappingSet> mappings,
               std::string actor, bool field_lineage = true, int guardian_age = 14);
 
+  // The school-health rules (docs/derived-values.md) the records are derived with, as on arrival;
+  // nullptr (the default): none.
+  void set_school_health_rules(std::shared_ptr<const derived::SchoolHealthRules> rules) { rules_ = std::move(rules); }
+
   // Blocks until the store has committed (or, with dry_run, writes nothing at all).
   ReprocessResult run(const std::string& message_id, bool dry_run);
 
@@ -57,6 +62,7 @@ class Reprocessor {
   store::Store& store_;
   AdapterLookup adapters_;
   std::shared_ptr<const mapping::MappingSet> mappings_;
+  std::shared_ptr<const derived::SchoolHealthRules> rules_;
   std::string actor_;
   bool field_lineage_;
   int guardian_age_;

@@ -104,6 +104,7 @@ DecodeResult AdapterInstance::decode(const Inbound& in, bool replay) const {
     result.document_mode = KQ_DOCUMENTS_TOGETHER;
     result.sequences.clear();
   }
+  if (result.rejection) result.nothing_to_do.reset();  // a refusal is kept and answered, always
   if (replay) result.state.reset();  // no on_acknowledge will read it
   return result;
 }
@@ -135,6 +136,12 @@ AckReply AdapterInstance::acknowledge(const Inbound& in, const Outcome& outcome,
     sequences.push_back({sizeof(kq_sequence_result), q.flags, view_of(q.stream), q.number, q.previous,
                          q.gap_first, q.gap_last, view_of(q.replay_of)});
   }
+  std::vector<kq_outcome_note> notes;
+  notes.reserve(outcome.notes.size());
+  for (const OutcomeNote& n : outcome.notes) {
+    notes.push_back({sizeof(kq_outcome_note), n.kind, n.document, view_of(n.location), view_of(n.field),
+                     view_of(n.reason), view_of(n.sent), view_of(n.computed), view_of(n.rule)});
+  }
   kq_outcome c{};
   c.struct_size = sizeof(kq_outcome);
   c.kind = outcome.kind;
@@ -155,6 +162,9 @@ AckReply AdapterInstance::acknowledge(const Inbound& in, const Outcome& outcome,
   c.sequences = sequences.data();
   c.sequence_count = sequences.size();
   c.sequence_result_size = sizeof(kq_sequence_result);
+  c.notes = notes.data();
+  c.note_count = notes.size();
+  c.note_size = sizeof(kq_outcome_note);
 
   AckReply reply;
   kq_ack_sink sink{&reply};

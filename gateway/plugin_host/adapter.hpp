@@ -85,6 +85,8 @@ struct DecodeResult {
   std::optional<core::FieldError> rejection;
   kq_document_mode document_mode = KQ_DOCUMENTS_TOGETHER;  // ABI 1.3
   std::vector<SequenceReport> sequences;                  // ABI 1.3
+  // ABI 1.4: the plugin said the payload asks for nothing (nothing_to_do), and why.
+  std::optional<std::string> nothing_to_do;
   std::unique_ptr<MessageDocuments> parsed;
   // Declared last, so released first: the plugin's release hook may still read its documents.
   PluginState state;
@@ -96,6 +98,18 @@ struct DocumentResult {
   bool accepted = false;
   std::size_t records = 0;  // records stored from it, provenance excluded
   std::size_t errors = 0;   // its errors in Outcome::errors
+};
+
+// A data-quality note about a stored record (kq_outcome_note, ABI 1.4).
+struct OutcomeNote {
+  kq_note_kind kind = KQ_NOTE_MISMATCH;
+  std::size_t document = 0;
+  std::string location;
+  std::string field;
+  std::string reason;
+  std::string sent;
+  std::string computed;
+  std::string rule;
 };
 
 // A reported sequence number as the store found it (kq_sequence_result).
@@ -120,6 +134,7 @@ struct Outcome {
   kq_document_mode document_mode = KQ_DOCUMENTS_TOGETHER;
   std::vector<DocumentResult> documents;  // KQ_DOCUMENTS_INDEPENDENT: one per emitted document
   std::vector<SequenceResult> sequences;
+  std::vector<OutcomeNote> notes;  // ABI 1.4
 };
 
 struct AckReply {
@@ -131,6 +146,9 @@ struct AckReply {
   bool close_connection = false;
   // What the pipeline decided, for transports that act on it (a file drop moves the file).
   kq_outcome_kind outcome = KQ_OUTCOME_TRANSIENT;
+  // ABI 1.4 (ack_attach): files to go with the reply, as suffix and bytes; a drop folder writes
+  // each beside the receipt.
+  std::vector<std::pair<std::string, std::string>> attachments;
 };
 
 struct HttpRoute {

@@ -228,6 +228,29 @@ kq_status api_report_sequence(kq_decode_sink* s, kq_str stream, int64_t number) 
   return KQ_OK;
 }
 
+kq_status api_nothing_to_do(kq_decode_sink* s, kq_str reason) {
+  if (!open(s)) return KQ_ERROR;
+  s->result->nothing_to_do = to_string(reason);
+  return KQ_OK;
+}
+
+// A companion file's suffix becomes part of a file name in the drop folder: short, and never a path.
+constexpr std::size_t kMaxAttachmentSuffix = 32;
+
+kq_status api_ack_attach(kq_ack_sink* s, const char* suffix, kq_str bytes) {
+  if (s == nullptr || suffix == nullptr || (bytes.data == nullptr && bytes.size != 0)) return KQ_ERROR;
+  const std::string_view text(suffix);
+  if (text.size() < 2 || text.size() > kMaxAttachmentSuffix || text.front() != '.' ||
+      text.find('/') != std::string_view::npos || text.find('\\') != std::string_view::npos || text == "..") {
+    return KQ_ERROR;
+  }
+  for (const auto& [existing, unused] : s->reply->attachments) {
+    if (existing == text) return KQ_ERROR;
+  }
+  s->reply->attachments.emplace_back(std::string(text), to_string(bytes));
+  return KQ_OK;
+}
+
 void api_ack_write(kq_ack_sink* s, kq_str bytes) {
   if (s != nullptr && bytes.data != nullptr) s->reply->body.append(bytes.data, bytes.size);
 }
@@ -276,6 +299,8 @@ const kq_host_api kHostApi{
     .add_calendar_schedule = &api_add_calendar_schedule,
     .add_https_source = &api_add_https_source,
     .https_get = &api_https_get,
+    .nothing_to_do = &api_nothing_to_do,
+    .ack_attach = &api_ack_attach,
 };
 
 // The C enums mirror core's; a change to either must show here, not in a plugin's replies.

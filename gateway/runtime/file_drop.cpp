@@ -130,7 +130,8 @@ Read read_file(const fs::path& file, std::uint64_t max_bytes) {
 
 // Moves work/<name> to done/ or failed/ with its receipt beside it. A name already there gets the
 // time appended, so an earlier file of the same name is never overwritten.
-void finish_file(const fs::path& root, const std::string& name, DropResult result, const std::string& receipt) {
+void finish_file(const fs::path& root, const std::string& name, DropResult result, const std::string& receipt,
+                 const std::vector<std::pair<std::string, std::string>>& attachments = {}) {
   const fs::path folder = root / (result == DropResult::done ? kDone : kFailed);
   std::error_code ec;
   std::string final_name = name;
@@ -139,6 +140,10 @@ void finish_file(const fs::path& root, const std::string& name, DropResult resul
   // again (a duplicate) and gets its receipt again.
   ec = core::write_file_atomically(folder / (final_name + std::string(kReceiptSuffix)), receipt);
   if (ec) log::warn("file_drop_receipt_failed", {{"file", (folder / final_name).string()}, {"error", ec.message()}});
+  for (const auto& [suffix, bytes] : attachments) {  // ABI 1.4 ack_attach: a rejects file, say
+    write_whole(folder / (final_name + suffix), bytes, ec);
+    if (ec) log::warn("file_drop_receipt_failed", {{"file", (folder / (final_name + suffix)).string()}, {"error", ec.message()}});
+  }
   fs::rename(root / kWork / name, folder / final_name, ec);
   if (ec) log::error("file_drop_move_failed", {{"file", (root / kWork / name).string()}, {"error", ec.message()}});
 }
@@ -163,7 +168,8 @@ std::string host_receipt(const std::string& error) {
 DropResult drop_result_of(const plugin_host::AckReply& reply) {
   switch (reply.outcome) {
     case KQ_OUTCOME_COMMITTED:
-    case KQ_OUTCOME_DUPLICATE: return DropResult::done;
+    case KQ_OUTCOME_DUPLICATE:
+    case KQ_OUTCOME_NOTHING_TO_DO: return DropResult::done;
     case KQ_OUTCOME_TRANSIENT: return DropResult::retry;
     default: return DropResult::failed;
   }
@@ -254,7 +260,7 @@ class DropWorker : public std::enable_shared_from_this<DropWorker> {
       wait(std::chrono::duration_cast<std::chrono::milliseconds>(kRetryPause));
       return;
     }
-    finish_file(root_, name, result, reply.body);
+    finish_file(root_, name, result, reply.body, reply.attachments);
     files_.inc({adapter_->name(), result == DropResult::done ? "done" : "failed"});
     next();
   }

@@ -127,6 +127,8 @@ Gateway::Gateway(config::GatewayConfig config)
   if (!config_.mappings_directory.empty()) {
     mappings_.reload(config_.mappings_directory, mapping::builtin_formats(), errors);
   }
+  school_health_ = derived::school_health_rules_of(config_.mappings_directory, errors);
+  if (school_health_) log::info("school_health_rules_loaded", {{"rules", school_health_->versions()}});
   adapters_ = build_adapters(config_, registry_, errors, mappings_.current().get());
   for (const auto& w : adapters_.warnings) log::warn("adapter_warning", {{"warning", w}});
   policy_ = std::make_shared<const consent::Policy>(config_);
@@ -400,7 +402,8 @@ asio::awaitable<void> Gateway::fire_schedule(std::shared_ptr<const plugin_host::
   auto start = [this, adapter, in](std::function<void(plugin_host::AckReply)> done) {
     ingest(adapter, in, std::move(done));
   };
-  co_await net::await_callback<plugin_host::AckReply>(std::move(start));
+  const plugin_host::AckReply reply = co_await net::await_callback<plugin_host::AckReply>(std::move(start));
+  if (reply.outcome == KQ_OUTCOME_NOTHING_TO_DO) schedule_board_.nothing_to_do(adapter->name(), name);
 }
 
 void Gateway::stop_schedules() {
@@ -473,6 +476,10 @@ bool Gateway::open_store_when_possible(int& exit_code) {
                                                          std::lock_guard lock(state_mutex_);
                                                          return policy_->guardian_age();
                                                        });
+      pipeline_->set_school_health_rules([this] {
+        std::lock_guard lock(state_mutex_);
+        return school_health_;
+      });
       store_open_.store(true, std::memory_order_release);
       return true;
     } catch (const store::StoreError& e) {
@@ -564,6 +571,7 @@ void Gateway::reload() {
   if (!next.mappings_directory.empty()) {
     next_mappings = mapping::load_mapping_dir(next.mappings_directory, mapping::builtin_formats(), errors);
   }
+  auto next_school_health = derived::school_health_rules_of(next.mappings_directory, errors);
   auto registry = plugin_host::PluginRegistry::scan(plugin_directory_of(config_));
   AdapterSet set = build_adapters(next, registry, errors, next_mappings.get());
   for (const auto& w : set.warnings) log::warn("adapter_warning", {{"warning", w}});
@@ -590,6 +598,7 @@ void Gateway::reload() {
     old = std::move(adapters_.instances);
     adapters_ = std::move(set);
     policy_ = std::move(next_policy);  // the next request decides under the new policy
+    school_health_ = std::move(next_school_health);
     start_schedules(adapters_);
   }
   // Keep what needs a restart as it is running now.

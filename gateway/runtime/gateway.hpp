@@ -25,6 +25,7 @@
 #include "gateway/consent/policy.hpp"
 #include "gateway/net/listener.hpp"
 #include "gateway/net/routes.hpp"
+#include "gateway/derived/school_health_rules.hpp"
 #include "gateway/mapping/mapping_set.hpp"
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/pipeline/pipeline.hpp"
@@ -114,6 +115,9 @@ class Gateway : net::IngestHandler, net::StatusSource {
   mutable std::mutex state_mutex_;
   AdapterSet adapters_;
   mapping::MappingRegistry mappings_;
+  // The school-health rule tables beside the mappings (derived values, alerts); nullptr when the
+  // mappings have none. Swapped on reload, under state_mutex_.
+  std::shared_ptr<const derived::SchoolHealthRules> school_health_;
   std::shared_ptr<std::atomic<bool>> schedules_alive_;
   schedule::ScheduleBoard schedule_board_{metrics_};  // next and last runs of calendar schedules
   bool schedules_started_ = false;          // under state_mutex_: a later start_schedules is a reload

@@ -86,7 +86,11 @@ ScheduleBoard::ScheduleBoard(metrics::Registry& registry)
                                   "When a calendar schedule's last run started (Unix seconds).",
                                   {"adapter", "schedule"})),
       runs_(registry.counter("kangqiao_schedule_runs_total", "Runs of a calendar schedule since the gateway started.",
-                             {"adapter", "schedule"})) {}
+                             {"adapter", "schedule"})),
+      idle_runs_(registry.counter("kangqiao_schedule_nothing_to_do_total",
+                                  "Schedule runs whose adapter found nothing to do (a source not modified), so "
+                                  "nothing was stored.",
+                                  {"adapter", "schedule"})) {}
 
 void ScheduleBoard::set_next(const std::string& adapter, const std::string& name, std::int64_t utc) {
   next_.set({adapter, name}, static_cast<double>(utc));
@@ -95,6 +99,10 @@ void ScheduleBoard::set_next(const std::string& adapter, const std::string& name
 void ScheduleBoard::ran(const std::string& adapter, const std::string& name, std::int64_t utc) {
   last_.set({adapter, name}, static_cast<double>(utc));
   runs_.inc({adapter, name});
+}
+
+void ScheduleBoard::nothing_to_do(const std::string& adapter, const std::string& name) {
+  idle_runs_.inc({adapter, name});
 }
 
 void ScheduleBoard::clear() {

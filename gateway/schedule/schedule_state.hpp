@@ -41,14 +41,18 @@ class ScheduleBoard {
   explicit ScheduleBoard(metrics::Registry& registry);
   void set_next(const std::string& adapter, const std::string& name, std::int64_t utc);
   void ran(const std::string& adapter, const std::string& name, std::int64_t utc);
+  // A run (calendar or interval) whose adapter found nothing to do (ABI 1.4 nothing_to_do):
+  // kangqiao_schedule_nothing_to_do_total.
+  void nothing_to_do(const std::string& adapter, const std::string& name);
   // Forgets the next and last runs of every schedule (a reload: adapters may have gone); the run
-  // counter keeps its history, as a counter must.
+  // counters keep their history, as counters must.
   void clear();
 
  private:
   metrics::GaugeFamily& next_;
   metrics::GaugeFamily& last_;
   metrics::CounterFamily& runs_;
+  metrics::CounterFamily& idle_runs_;
 };
 
 }  // namespace kq::schedule

@@ -37,6 +37,8 @@ enum Sql : std::size_t {
   kLatestConsents,
   kCurrentRecords,
   kCurrentRecordsOfPersons,
+  kMergedPersons,
+  kRecordsOfPersonsByKind,
   kSqlCount
 };
 
@@ -108,6 +110,15 @@ const std::array<std::string, kSqlCount>& sql_text() {
           " AND (?2 IS NULL OR r.kind IN (SELECT value FROM json_each(?2)))"
           " AND (?3 IS NULL OR r.written_at_ms >= ?3) AND (?4 IS NULL OR r.written_at_ms < ?4)"
           " ORDER BY r.seq LIMIT ?5",
+      // Which of the persons in the JSON array ?1 were merged into another: only those need the
+      // recursive look-up (merges are rare).
+      "SELECT j.value FROM json_each(?1) j WHERE EXISTS (SELECT 1 FROM person_link l WHERE l.merged_person_id = j.value)",
+      // Through the record_person index, then the kinds asked for: few records per person.
+      std::string(kRecordColumns) +
+          "r WHERE r.person_id IN (SELECT value FROM json_each(?1))"
+          " AND r.kind IN (SELECT value FROM json_each(?2))"
+          " AND NOT EXISTS (SELECT 1 FROM record n WHERE n.id = r.id AND n.version > r.version)"
+          " ORDER BY r.seq",
   };
   return text;
 }
@@ -281,6 +292,72 @@ class SqliteReader final : public Reader {
     q.bind(1, after_id).bind(2, to_limit(limit));
     std::vector<DeadLetterRow> out;
     while (q.next()) out.push_back(read_dead_letter(q));
+    return out;
+  }
+
+  std::map<IdentifierKey, std::string> persons_by_identifiers(const std::vector<IdentifierKey>& identifiers) override {
+    std::map<IdentifierKey, std::string> out;
+    if (identifiers.empty()) return out;
+    // One snapshot; a primary-key probe per identifier is cheaper than any JSON round trip, and
+    // only the owners that were merged away take the recursive look-up.
+    session_->statement(kBeginRead).query().run();
+    try {
+      boost::json::array owners;
+      for (const IdentifierKey& k : identifiers) {
+        Query q = session_->statement(kIdentifierOwner).query();
+        q.bind(1, k.system).bind(2, k.value);
+        if (!q.next()) continue;
+        owners.emplace_back(q.text(0));
+        out.emplace(k, q.text(0));
+      }
+      std::set<std::string> merged;
+      if (!owners.empty()) {
+        Query q = session_->statement(kMergedPersons).query();
+        const std::string text = boost::json::serialize(owners);
+        q.bind(1, text);
+        while (q.next()) merged.insert(q.text(0));
+      }
+      for (auto& [key, person] : out) {
+        if (!merged.contains(person)) continue;
+        Query q = session_->statement(kPersonByIdentifier).query();
+        q.bind(1, key.system).bind(2, key.value);
+        if (q.next()) person = q.text(0);
+      }
+    } catch (...) {
+      session_->statement(kEndRead).query().run();
+      throw;
+    }
+    session_->statement(kEndRead).query().run();
+    return out;
+  }
+
+  std::vector<StoredRecord> subject_records(const std::vector<std::string>& person_ids,
+                                            const std::vector<std::string>& kinds) override {
+    std::vector<StoredRecord> out;
+    if (person_ids.empty()) return out;
+    boost::json::array ids;
+    for (const std::string& id : person_ids) ids.emplace_back(id);
+    const std::string id_text = boost::json::serialize(ids);
+    boost::json::array kind_list;
+    for (const std::string& kind : kinds) kind_list.emplace_back(kind);
+    const std::string kind_text = boost::json::serialize(kind_list);
+    session_->statement(kBeginRead).query().run();
+    try {
+      {
+        Query q = session_->statement(kLatestPersons).query();
+        q.bind(1, id_text);
+        while (q.next()) out.push_back(read_record(q));
+      }
+      if (!kinds.empty()) {
+        Query q = session_->statement(kRecordsOfPersonsByKind).query();
+        q.bind(1, id_text).bind(2, kind_text);
+        while (q.next()) out.push_back(read_record(q));
+      }
+    } catch (...) {
+      session_->statement(kEndRead).query().run();
+      throw;
+    }
+    session_->statement(kEndRead).query().run();
     return out;
   }
 

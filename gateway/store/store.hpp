@@ -119,6 +119,13 @@ struct RecordQuery {
   std::size_t limit = 100;
 };
 
+// An identifier as the identity index keys it (person_identifier: system + value).
+struct IdentifierKey {
+  std::string system;
+  std::string value;
+  auto operator<=>(const IdentifierKey&) const = default;
+};
+
 // Read queries. Obtained per use from Store::reader(); holds one connection until destroyed, so
 // keep it short-lived. Not thread-safe: one thread at a time. Each call sees the latest committed
 // state at the time of the call.
@@ -136,6 +143,14 @@ class Reader {
   // The person an identifier names today: merges are followed to the surviving person.
   virtual std::optional<std::string> person_by_identifier(std::string_view system,
                                                           std::string_view value) = 0;
+  // person_by_identifier for many identifiers in one read (a batch's identity links, before its
+  // transaction resolves them): the identifiers that name a person today, merges followed.
+  virtual std::map<IdentifierKey, std::string> persons_by_identifiers(const std::vector<IdentifierKey>& identifiers) = 0;
+  // What derived values read about these persons (gateway/derived/), from one snapshot: the latest
+  // version of each one's person record, then of each of their records of one of `kinds` (their
+  // vision screenings and enrollments, say) in seq order.
+  virtual std::vector<StoredRecord> subject_records(const std::vector<std::string>& person_ids,
+                                                    const std::vector<std::string>& kinds) = 0;
   // The person the identifier was first attached to, merges not followed.
   virtual std::optional<std::string> identifier_owner(std::string_view system,
                                                       std::string_view value) = 0;

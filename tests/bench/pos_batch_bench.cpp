@@ -5,8 +5,12 @@
 // rows the gateway wrote, in the same run (store_floor.hpp). Target (issue 13): 30,000 records in
 // under a second. No network: the upload's TLS and HTTP are the listeners' and measured elsewhere.
 //
-// Usage: kq_bench_pos_batch [--records N] [--runs N] [--no-lineage]
+// Usage: kq_bench_pos_batch [--records N] [--runs N] [--no-lineage] [--no-derived] [--history]
 // --no-lineage: mappings.lineage off (no source place per field in the provenance records).
+// --no-derived: without the school-health rules (derived values and alerts, docs/derived-values.md).
+// --history: the store already holds the same children's screening of the term before (not
+//   measured), so every record's person is found and its previous screening compared; the floor
+//   then replays both batches' rows.
 #include <chrono>
 #include <cstdio>
 #include <future>
@@ -44,20 +48,24 @@ std::string student_number(std::size_t n) {
 }
 
 // n-th child's record: card number, student number, date, height, weight, acuity, no glasses.
-std::string pos_record(std::size_t n) {
+// `earlier`: the term before, six months earlier and two lines better (an acuity-drop alert
+// for every child whose acuity allows it).
+std::string pos_record(std::size_t n, bool earlier = false) {
   char text[64];
-  std::snprintf(text, sizeof text, "%010zu%s20240910%04zu%04zu%02zu%02zu0", 1000000 + n, student_number(n).c_str(),
-                1300 + n % 300, 300 + n % 200, 40 + n % 11, 40 + (n / 11) % 11);
+  std::snprintf(text, sizeof text, "%010zu%s%s%04zu%04zu%02zu%02zu0", 1000000 + n, student_number(n).c_str(),
+                earlier ? "20240310" : "20240910", 1300 + n % 300, 300 + n % 200, 40 + n % 11 + (earlier ? 2 : 0),
+                40 + (n / 11) % 11 + (earlier ? 2 : 0));
   return text;
 }
 
-std::string pos_batch(std::size_t records) {
+std::string pos_batch(std::size_t records, bool earlier = false) {
   std::string body;
   body.reserve(records * 52);
-  for (std::size_t i = 1; i <= records; ++i) body += pos_record(i) + "\r\n";
+  for (std::size_t i = 1; i <= records; ++i) body += pos_record(i, earlier) + "\r\n";
   const std::uint32_t crc = card_reader::crc32(body);
   char header[96];
-  std::snprintf(header, sizeof header, "POS1|T-BENCH|OP-1|1|%zu|%08lx\r\n", records, static_cast<unsigned long>(crc));
+  std::snprintf(header, sizeof header, "POS1|T-BENCH|OP-1|%d|%zu|%08lx\r\n", earlier ? 1 : 2, records,
+                static_cast<unsigned long>(crc));
   return header + body;
 }
 
@@ -80,9 +88,14 @@ struct BatchRun {
   std::size_t accepted = 0;
 };
 
-BatchRun ingest_once(const std::filesystem::path& db, const std::string& batch,
-                     const std::shared_ptr<const plugin_host::AdapterInstance>& adapter,
-                     const std::shared_ptr<const mapping::MappingSet>& mappings, bool lineage) {
+struct Setup {
+  std::shared_ptr<const plugin_host::AdapterInstance> adapter;
+  std::shared_ptr<const mapping::MappingSet> mappings;
+  std::shared_ptr<const derived::SchoolHealthRules> rules;  // nullptr: --no-derived
+  bool lineage = true;
+};
+
+BatchRun ingest_once(const std::filesystem::path& db, const std::string& batch, const Setup& setup) {
   store::SqliteOptions options;
   options.path = db;
   auto store = store::make_sqlite_store(options);
@@ -90,7 +103,10 @@ BatchRun ingest_once(const std::filesystem::path& db, const std::string& batch,
   metrics::Registry metrics;
   BatchRun run;
   {
-    pipeline::Pipeline pipeline(*store, pool, metrics, [mappings] { return mappings; }, lineage);
+    const auto mappings = setup.mappings;
+    pipeline::Pipeline pipeline(*store, pool, metrics, [mappings] { return mappings; }, setup.lineage);
+    pipeline.set_school_health_rules([rules = setup.rules] { return rules; });
+    const auto& adapter = setup.adapter;
     plugin_host::Inbound in;
     in.adapter = "card-reader";
     in.channel = "/v1/card-reader/batches";
@@ -120,10 +136,14 @@ int run(int argc, char** argv) {
   std::size_t records = 30000;
   std::size_t runs = 5;
   bool lineage = true;
+  bool derived = true;
+  bool history = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if (arg == "--no-lineage") {
-      lineage = false;
+    if (arg == "--no-lineage" || arg == "--no-derived" || arg == "--history") {
+      lineage = lineage && arg != "--no-lineage";
+      derived = derived && arg != "--no-derived";
+      history = history || arg == "--history";
       continue;
     }
     if (i + 1 >= argc) die("missing value after " + std::string(arg));
@@ -132,21 +152,29 @@ int run(int argc, char** argv) {
     } else if (arg == "--runs") {
       runs = static_cast<std::size_t>(std::atol(argv[++i]));
     } else {
-      die("unknown option " + std::string(arg) + " (--records N, --runs N, --no-lineage)");
+      die("unknown option " + std::string(arg) + " (--records N, --runs N, --no-lineage, --no-derived, --history)");
     }
   }
   if (records == 0 || runs == 0) die("--records and --runs must be positive");
   const auto mappings = mapping::load_mapping_dir(std::filesystem::path(KQ_SOURCE_DIR) / "mappings");
   if (!mappings) die("the shipped mappings do not load");
-  const auto adapter = card_reader_adapter();
+  Setup setup{card_reader_adapter(), mappings, nullptr, lineage};
+  if (derived) {
+    std::vector<config::ConfigError> errors;
+    setup.rules = derived::school_health_rules_of(std::filesystem::path(KQ_SOURCE_DIR) / "mappings", errors);
+    if (!setup.rules) die("the shipped school-health rules do not load");
+  }
   const std::string batch = pos_batch(records);
+  const std::string earlier = history ? pos_batch(records, true) : std::string();
   TempDir dir({});
   std::vector<double> gateway_s, floor_s, ratios;
-  std::printf("POS batch of %zu records (%zu bytes, field lineage %s): card_reader + mapping + one commit + receipt, "
-              "vs raw SQLite inserting the same rows\n", records, batch.size(), lineage ? "on" : "off");
+  std::printf("POS batch of %zu records (%zu bytes, field lineage %s, derived values %s%s): card_reader + mapping + "
+              "one commit + receipt, vs raw SQLite inserting the same rows\n", records, batch.size(),
+              lineage ? "on" : "off", derived ? "on" : "off", history ? ", the term before in the store" : "");
   for (std::size_t r = 1; r <= runs; ++r) {
     const std::filesystem::path db = dir.fresh_file("gateway");
-    const BatchRun b = ingest_once(db, batch, adapter, mappings, lineage);
+    if (history) (void)ingest_once(db, earlier, setup);
+    const BatchRun b = ingest_once(db, batch, setup);
     if (b.accepted != records) die("the receipt accepted " + std::to_string(b.accepted) + " records");
     const FloorResult floor = replay_store_rows(db, {FloorRun{dir.fresh_file("floor"), 1000}}).front();
     gateway_s.push_back(b.seconds);

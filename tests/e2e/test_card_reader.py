@@ -167,6 +167,12 @@ class CardReaderBatches(GatewayCase):
         self.assertEqual(receipt["accepted"], 3)
         self.assertEqual([w["record"] for w in receipt["warnings"]], [6])
         self.assertIn("BMI of 45.1", receipt["warnings"][0]["warning"])
+        # The gateway derives vision values (docs/derived-values.md); with no refraction on a POS
+        # record, the myopia flag of an eye below 5.0 stays undecided: summed up per field.
+        undecided = {u["field"]: u for u in receipt["not_derived"]}
+        self.assertEqual(undecided["vision_screening.right_eye.se"]["count"], 3)
+        self.assertEqual(undecided["vision_screening.right_eye.se"]["records"], [1, 4, 6])
+        self.assertIn("myopia undecided", undecided["vision_screening.right_eye.se"]["reason"])
         rejected = {r["record"] for r in receipt["rejected"]}
         self.assertEqual(rejected, {2, 3})
         weight = [r for r in receipt["rejected"] if r["record"] == 2][0]

@@ -251,6 +251,27 @@ class ScheduledFetch(unittest.TestCase):
         self.assertEqual(conditional[0]["If-None-Match"], '"v1"')
         self.assertEqual(conditional[0]["If-Modified-Since"], "Mon, 07 Dec 2026 02:00:00 GMT")
 
+    def test_a_not_modified_run_stores_nothing_and_is_counted(self):
+        # The plugin says "nothing to do" (ABI 1.4) for a 304: no raw message, no dead letter.
+        wait_until(lambda: len([r for r in self.results_of("again") if r.startswith("status")]) >= 3, timeout=15)
+        outcomes = [r for r in self.results_of("again") if r.startswith("outcome=")]
+        self.assertEqual(outcomes[0], "outcome=0")  # the first run committed the body
+        self.assertIn("outcome=6", outcomes[1:])    # KQ_OUTCOME_NOTHING_TO_DO
+        rows = self.gw.sql("SELECT status, count(*) AS n FROM raw_message WHERE source = 'again' GROUP BY status")
+        self.assertEqual(rows, [{"status": "accepted", "n": 1}])
+        dead = self.gw.sql("SELECT count(*) AS n FROM dead_letter d JOIN raw_message m ON m.id = d.message_id "
+                           "WHERE m.source = 'again'")
+        self.assertEqual(dead, [{"n": 0}])
+        logged = [e for e in self.gw.log_events() if e.get("event") == "nothing_to_do" and e.get("adapter") == "again"]
+        self.assertTrue(logged)
+        self.assertIn("not modified", logged[0]["reason"])
+        _, text = self.gw.get("/metrics")
+        counted = [line for line in text.splitlines()
+                   if line.startswith('kangqiao_schedule_nothing_to_do_total{adapter="again",schedule="fetch"}')]
+        self.assertEqual(len(counted), 1, text)
+        self.assertGreaterEqual(int(counted[0].split()[-1]), 1)
+        self.assertRegex(text, r'kangqiao_messages_total\{adapter="again",outcome="nothing_to_do"\} [1-9]')
+
 
 class ReloadDoesNotCatchUp(unittest.TestCase):
 

@@ -58,7 +58,7 @@ class ScheduledFetch final : public kangqiao::Adapter {
       report("status=" + std::to_string(got.http_status) + " not_modified=" + (got.not_modified ? "1" : "0") +
              " attempts=" + std::to_string(got.attempts) + " bytes=" + std::to_string(got.body.size()));
       if (got.not_modified) {
-        out.reject(KQ_ERROR_UNSPECIFIED, "roster", "not modified since the last import");
+        out.nothing_to_do("the roster was not modified since the last import");  // ABI 1.4
         return;
       }
       out.emit("canonical+json", got.body);

@@ -50,6 +50,22 @@ bool has_json(const json::object& object, const std::vector<std::string>& keys) 
 
 }  // namespace
 
+namespace {
+
+// An empty required cell has no place of its own: name the row the record's other fields came
+// from ("row 3, column 学籍号"), so that a clerk can find it.
+std::string with_row(const std::vector<core::FieldLineage>& lineage, const std::string& columns) {
+  for (const core::FieldLineage& l : lineage) {
+    const std::size_t column = l.source_location.find(", column ");
+    if (l.source_location.find("row ") != std::string::npos && column != std::string::npos) {
+      return l.source_location.substr(0, column) + ", column " + columns;
+    }
+  }
+  return columns;
+}
+
+}  // namespace
+
 void Applier::check_required(const ObjectSpec& spec, const Target& object, Pending& pending) {
   for (const RequiredPlan& required : spec.required) {
     const bool present = object.json ? has_json(*object.json, required.keys)
@@ -59,7 +75,7 @@ void Applier::check_required(const ObjectSpec& spec, const Target& object, Pendi
     bool echoed = false;
     for (const std::string& f : pending.failed) echoed = echoed || related(f, target);
     if (echoed) continue;
-    pending.errors.push_back({pending.rule->name, target, required.sources,
+    pending.errors.push_back({pending.rule->name, target, with_row(pending.lineage, required.sources),
                               required.sources.empty() ? "is required" : "is required but has no value here",
                               core::ErrorKind::required});
     pending.failed.push_back(target);

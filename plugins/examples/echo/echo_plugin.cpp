@@ -74,6 +74,7 @@ class EchoAdapter final : public kangqiao::Adapter {
       case KQ_OUTCOME_REJECTED: problem(out, rejected_status(outcome), "Request rejected", outcome); return;
       case KQ_OUTCOME_CONFLICT: problem(out, 409, "Idempotency-Key reused", outcome); return;
       case KQ_OUTCOME_TRANSIENT: problem(out, 503, "Not stored, retry later", outcome); return;
+      case KQ_OUTCOME_NOTHING_TO_DO: break;  // never asked for by this plugin
     }
     problem(out, 500, "Unknown outcome", outcome);
   }

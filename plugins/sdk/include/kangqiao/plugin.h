@@ -47,7 +47,7 @@ extern "C" {
  * host minor it works with (`abi_minor`, what every host compares) and the minor of the header it
  * was compiled with (`sdk_minor`, since 1.2). Compatibility table: docs/plugin-abi.md. */
 #define KQ_PLUGIN_ABI_MAJOR 1
-#define KQ_PLUGIN_ABI_MINOR 3
+#define KQ_PLUGIN_ABI_MINOR 4
 
 #define KQ_PLUGIN_ENTRY_SYMBOL "kq_plugin_entry"
 
@@ -213,7 +213,9 @@ typedef enum kq_outcome_kind {
   KQ_OUTCOME_CONTENT_ERROR = 2,  /* decoded but invalid: kept raw as a dead letter with errors */
   KQ_OUTCOME_REJECTED = 3,       /* refused in on_decode (or on_decode failed): kept raw, rejected */
   KQ_OUTCOME_CONFLICT = 4,       /* same message key as a committed message, different content */
-  KQ_OUTCOME_TRANSIENT = 5       /* nothing committed (store unavailable, shutting down): retry */
+  KQ_OUTCOME_TRANSIENT = 5,      /* nothing committed (store unavailable, shutting down): retry */
+  KQ_OUTCOME_NOTHING_TO_DO = 6   /* 1.4: on_decode called nothing_to_do; nothing was stored. Only
+                                    a plugin that calls nothing_to_do ever sees this kind. */
 } kq_outcome_kind;
 
 /* How the documents of one message are accepted (1.3; set_document_mode). */
@@ -265,6 +267,29 @@ typedef struct kq_sequence_result {
   kq_str replay_of;    /* REPLAYED: the message that carried the number first */
 } kq_sequence_result;
 
+/* kq_outcome_note.kind (1.4) */
+typedef enum kq_note_kind {
+  KQ_NOTE_MISMATCH = 1,   /* the sender sent a value the gateway computes itself (a score, a
+                             grade, a myopia flag), and the two disagree: the record keeps the
+                             computed value, the raw message the sent one */
+  KQ_NOTE_NOT_DERIVED = 2 /* a value the gateway derives could not be derived (a table does not
+                             cover the age, an input is missing); the record is stored without it */
+} kq_note_kind;
+
+/* A data-quality note about a stored record (1.4): nothing that kept it out, but what a receipt
+ * should tell the sender. OWNERSHIP: host-owned, borrowed for on_acknowledge. */
+typedef struct kq_outcome_note {
+  uint32_t struct_size;
+  kq_note_kind kind;
+  size_t document;  /* the emitted document the record came from (INDEPENDENT); 0 otherwise */
+  kq_str location;  /* where in the sender's terms, when the mapping recorded it ("row 3"); else empty */
+  kq_str field;     /* the record kind and the place in it: "fitness_test.items[2].score" */
+  kq_str reason;    /* one sentence */
+  kq_str sent;      /* MISMATCH: the value as sent, and as computed; empty otherwise */
+  kq_str computed;
+  kq_str rule;      /* the rule set that computed it: "cspfs-2014@1.0.0" */
+} kq_outcome_note;
+
 /* The 1.0 error shape, kept for plugins built before 1.2. Never grows. */
 typedef struct kq_field_error {
   kq_str location;
@@ -299,6 +324,11 @@ typedef struct kq_outcome {
                                            sequence_result_size */
   size_t sequence_count;
   size_t sequence_result_size;
+  /* ---- ABI 1.4 ---- */
+  const kq_outcome_note* notes;  /* COMMITTED and DUPLICATE: data-quality notes on the records
+                                    (derived values, docs/derived-values.md); walk with note_size */
+  size_t note_count;
+  size_t note_size;
 } kq_outcome;
 
 /* ---------------------------------------------------------------------------------------------
@@ -481,6 +511,19 @@ typedef struct kq_host_api {
    * query is never shown. */
   kq_status (*https_get)(kq_decode_sink* sink, const char* source_name, kq_https_response* response,
                          kq_error_detail* error);
+
+  /* ---- ABI 1.4: nothing to do, companion files ---- */
+
+  /* During on_decode only: this payload asks for nothing (a schedule run whose https_get came
+   * back not_modified, a poll that found nothing new). The host stores nothing — no raw message,
+   * no dead letter, no audit entry —, logs `reason` and counts the run, and calls on_acknowledge
+   * with KQ_OUTCOME_NOTHING_TO_DO. Documents, errors and keys of the call are dropped; a
+   * rejection (reject, reject_with) still wins over it. */
+  kq_status (*nothing_to_do)(kq_decode_sink* sink, kq_str reason);
+  /* During on_acknowledge only: a file to go with the reply. A drop folder writes it beside the
+   * receipt as "<file><suffix>" (".rejects.csv", say); other transports ignore it. `suffix`
+   * starts with '.', has at most 32 bytes and no '/'; the bytes are copied. */
+  kq_status (*ack_attach)(kq_ack_sink* sink, const char* suffix, kq_str bytes);
 } kq_host_api;
 
 /* ---------------------------------------------------------------------------------------------

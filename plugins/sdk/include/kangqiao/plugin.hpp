@@ -280,6 +280,18 @@ struct DocumentResult {
 };
 
 // A reported sequence number as the host found it (ABI 1.3).
+// A data-quality note about a stored record (ABI 1.4, kq_outcome_note).
+struct Note {
+  bool mismatch = false;    // true: a sent value disagrees with the computed one; false: not derived
+  std::size_t document = 0;  // the emitted document (INDEPENDENT); 0 otherwise
+  std::string location;      // "row 3", or empty
+  std::string field;         // "fitness_test.items[2].score"
+  std::string reason;
+  std::string sent;
+  std::string computed;
+  std::string rule;
+};
+
 struct SequenceResult {
   std::string stream;
   std::int64_t number = 0;
@@ -442,6 +454,13 @@ class DecodeSink {
     detail::check(host_api()->report_sequence(sink_, str(stream), number), "the sequence number");
   }
 
+  // This payload asks for nothing (ABI 1.4): no message is stored; acknowledge() gets
+  // KQ_OUTCOME_NOTHING_TO_DO. For a schedule run whose fetch came back not modified, say.
+  void nothing_to_do(std::string_view reason) const {
+    detail::require_host(4, "saying there is nothing to do");
+    detail::check(host_api()->nothing_to_do(sink_, str(reason)), "nothing to do");
+  }
+
   // State for acknowledge() of the same message (ABI 1.2): read back with Outcome::state<T>().
   template <class T>
   T& keep(std::unique_ptr<T> state) const {
@@ -465,6 +484,12 @@ class AckSink {
   void write(std::string_view bytes) const { host_api()->ack_write(sink_, str(bytes)); }
   void status(int http_status) const { host_api()->ack_set_status(sink_, http_status); }
   void content_type(std::string_view type) const { host_api()->ack_set_content_type(sink_, str(type)); }
+  // A file to go with the reply (ABI 1.4): a drop folder writes it beside the receipt as
+  // "<file><suffix>". False when the host is older or refuses the suffix.
+  bool attach(const char* suffix, std::string_view bytes) const {
+    if (!host_has(4)) return false;
+    return host_api()->ack_attach(sink_, suffix, str(bytes)) == KQ_OK;
+  }
 
  private:
   kq_ack_sink* sink_;
@@ -533,6 +558,18 @@ struct Outcome {
       out.push_back({std::string(view(q->stream)), q->number, q->previous, q->gap_first, q->gap_last,
                      (q->flags & KQ_SEQUENCE_FIRST) != 0, (q->flags & KQ_SEQUENCE_REPLAYED) != 0,
                      (q->flags & KQ_SEQUENCE_LATE) != 0, std::string(view(q->replay_of))});
+    }
+    return out;
+  }
+  // ABI 1.4: data-quality notes on the stored records (derived values that disagree or are missing).
+  std::vector<Note> notes() const {
+    std::vector<Note> out;
+    if (!KQ_HAS_FIELD(raw, kq_outcome, note_size) || raw->notes == nullptr) return out;
+    for (std::size_t i = 0; i < raw->note_count; ++i) {
+      const kq_outcome_note* n = KQ_ELEMENT(kq_outcome_note, raw->notes, raw->note_size, i);
+      out.push_back({n->kind == KQ_NOTE_MISMATCH, n->document, std::string(view(n->location)),
+                     std::string(view(n->field)), std::string(view(n->reason)), std::string(view(n->sent)),
+                     std::string(view(n->computed)), std::string(view(n->rule))});
     }
     return out;
   }
