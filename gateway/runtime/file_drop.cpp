@@ -141,7 +141,7 @@ void finish_file(const fs::path& root, const std::string& name, DropResult resul
   ec = core::write_file_atomically(folder / (final_name + std::string(kReceiptSuffix)), receipt);
   if (ec) log::warn("file_drop_receipt_failed", {{"file", (folder / final_name).string()}, {"error", ec.message()}});
   for (const auto& [suffix, bytes] : attachments) {  // ABI 1.4 ack_attach: a rejects file, say
-    write_whole(folder / (final_name + suffix), bytes, ec);
+    ec = core::write_file_atomically(folder / (final_name + suffix), bytes);
     if (ec) log::warn("file_drop_receipt_failed", {{"file", (folder / (final_name + suffix)).string()}, {"error", ec.message()}});
   }
   fs::rename(root / kWork / name, folder / final_name, ec);
