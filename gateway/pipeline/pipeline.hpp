@@ -15,6 +15,7 @@
 
 #include "gateway/mapping/mapping_set.hpp"
 #include "gateway/metrics/metrics.hpp"
+#include "gateway/pipeline/roster_sync.hpp"
 #include "gateway/plugin_host/adapter.hpp"
 #include "gateway/store/store.hpp"
 
@@ -35,6 +36,15 @@ class Pipeline {
   // Processes one payload; `done` gets the adapter's reply (from a blocking-pool thread).
   void ingest(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
               plugin_host::Inbound inbound, Done done);
+
+  // One chunk of a roster sync (pipeline/roster_sync.hpp): the adapter decodes it like any
+  // payload; its rows are then mapped one by one, compared with the registry's snapshot, and only
+  // the students who changed are written, in one transaction with the run's progress.
+  void ingest_roster_chunk(std::shared_ptr<const plugin_host::AdapterInstance> adapter, plugin_host::Inbound inbound,
+                           std::shared_ptr<const RosterChunk> chunk, Done done);
+  // The final step of a run after its last chunk: departures, and the run marked finished. `done`
+  // gets the store's result (from the writer thread: it must not block).
+  void finish_roster_sync(const store::RosterSyncRun& run, std::function<void(store::WriteResult)> done);
 
   std::size_t in_flight() const { return in_flight_.load(); }
   // Waits until no payload is in flight or the deadline passes; true when drained.
