@@ -81,7 +81,7 @@ std::shared_ptr<const plugin_host::AdapterInstance> registry_adapter(const fs::p
                                       config::SourceLocation{"bench.yaml", 1, 1}, "bench.yaml", errors);
   if (!errors.empty()) die(errors.front().str());
   plugin_host::AdapterSettings settings;
-  settings.mappings = {"student_registry/roster_csv"};
+  settings.mappings = {"roster-csv"};
   return plugin_host::AdapterInstance::create("registry", lib, block, std::move(settings));
 }
 

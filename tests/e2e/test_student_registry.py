@@ -31,7 +31,7 @@ adapters:
   - name: registry
     plugin: student_registry
     roles: [roster.sync]
-    mappings: [student_registry/roster_csv]
+    mappings: [roster-csv]
     config:
       drop_directory: {data}/drops
       drop_principal: cmis
@@ -42,6 +42,7 @@ principals:
   - name: cmis
     organisation: \"""" + ORG + """\"
     roles: [roster.sync]
+    subject: "CN=cmis-roster-drop,O=Demo Student Registry,C=CN"
 """
 
 HEADER = "姓名,性别,出生日期,身份证号,学籍号,学校,年级,班级"
