@@ -288,10 +288,16 @@ class DropWorker : public std::enable_shared_from_this<DropWorker> {
   // A roster file, chunk by chunk (roster_drop.hpp); the sync report is its receipt.
   void sync_roster(const Binding& b, const std::string& name) {
     log::info("file_drop_taken", {{"adapter", b->adapter->name()}, {"drop", b->drop.name}, {"file", name}});
+    // The run goes on across reloads that keep the folder: it asks the worker's binding in force.
+    auto serving = [weak = weak_from_this()] {
+      const auto self = weak.lock();
+      return self != nullptr && std::atomic_load(&self->binding_)->alive->load();
+    };
     auto run = std::make_shared<RosterFileRun>(ioc_, blocking_, b->adapter, b->drop,
                                                RosterSender{b->sender.principal, b->sender.organisation}, b->roster,
-                                               b->alive);
+                                               std::move(serving));
     run->start(root_, name, [self = shared_from_this(), b, name](RosterFileResult result) {
+      if (result.stopped) return self->step();  // stops the loop, unless a rebind came meanwhile
       finish_file(self->root_, name, result.done ? DropResult::done : DropResult::failed, result.receipt);
       self->files_.inc({b->adapter->name(), result.done ? "done" : "failed"});
       self->next();

@@ -59,14 +59,14 @@ std::string failure_receipt(const std::string& reason) {
 RosterFileRun::RosterFileRun(asio::io_context& ioc, asio::thread_pool& blocking,
                              std::shared_ptr<const plugin_host::AdapterInstance> adapter,
                              const plugin_host::FileDrop& drop, RosterSender sender, RosterServices services,
-                             std::shared_ptr<std::atomic<bool>> alive)
+                             std::function<bool()> serving)
     : timer_(ioc),
       blocking_(blocking),
       adapter_(std::move(adapter)),
       drop_(drop),
       sender_(std::move(sender)),
       services_(std::move(services)),
-      alive_(std::move(alive)) {}
+      serving_(std::move(serving)) {}
 
 void RosterFileRun::start(const fs::path& root, const std::string& name, std::function<void(RosterFileResult)> done) {
   file_ = root / "work" / name;
@@ -82,16 +82,26 @@ void RosterFileRun::later(std::chrono::milliseconds pause, std::function<void()>
   });
 }
 
+bool RosterFileRun::stop_if_not_serving() {
+  if (serving_()) return false;
+  log::info("roster_sync_paused", {{"adapter", adapter_->name()}, {"file", name_}, {"roster_sync", run_.id},
+                                   {"chunks_done", run_.chunks_done}});
+  *services_.rows_done -= rows_this_process_;
+  rows_this_process_ = 0;
+  done_(RosterFileResult{false, true, ""});
+  return true;
+}
+
 void RosterFileRun::fail(const std::string& reason) {
   log::warn("roster_sync_failed", {{"adapter", adapter_->name()}, {"file", name_}, {"reason", reason}});
   if (services_.runs != nullptr) services_.runs->inc({adapter_->name(), "failed"});
   *services_.rows_done -= rows_this_process_;
-  done_(RosterFileResult{false, failure_receipt(reason)});
+  done_(RosterFileResult{false, false, failure_receipt(reason)});
 }
 
 // On the blocking pool: the run to resume, or a new one; then the chunks after the committed ones.
 void RosterFileRun::open() {
-  if (!alive_->load()) return;
+  if (stop_if_not_serving()) return;
   std::error_code ec;
   const std::uintmax_t bytes = fs::file_size(file_, ec);
   const std::optional<std::string> sha256 = ec ? std::nullopt : sha256_of_file(file_);
@@ -135,7 +145,7 @@ void RosterFileRun::open() {
 }
 
 void RosterFileRun::send_chunk() {
-  if (!alive_->load()) return;
+  if (stop_if_not_serving()) return;
   CsvChunk chunk;
   if (!chunker_->next(chunk)) {
     if (!chunker_->error().empty()) return fail(chunker_->error());
@@ -176,7 +186,7 @@ void RosterFileRun::chunk_done(const plugin_host::AckReply& reply) {
       break;
     case KQ_OUTCOME_TRANSIENT:  // not stored: the same chunk again, after a pause
       return later(std::chrono::duration_cast<std::chrono::milliseconds>(kRetryPause), [self = shared_from_this()] {
-        if (self->alive_->load()) self->ingest_current();
+        if (!self->stop_if_not_serving()) self->ingest_current();
       });
     default:
       return fail("chunk " + std::to_string(run_.chunks_done + 1) + " was refused: " + reply.body);
@@ -212,7 +222,7 @@ void RosterFileRun::finish_run() {
       if (!result.ok()) {
         log::error("roster_sync_finish_failed", {{"adapter", self->adapter_->name()}, {"error", result.error}});
         return self->later(std::chrono::duration_cast<std::chrono::milliseconds>(kRetryPause),
-                            [self] { if (self->alive_->load()) self->finish_run(); });
+                            [self] { if (!self->stop_if_not_serving()) self->finish_run(); });
       }
       std::string report;
       try {
@@ -241,7 +251,7 @@ void RosterFileRun::finish_run() {
       if (self->services_.runs != nullptr) self->services_.runs->inc({self->adapter_->name(), "finished"});
       *self->services_.rows_done -= self->rows_this_process_;
       *self->services_.rows_estimated = 0;
-      self->done_(RosterFileResult{true, std::move(report)});
+      self->done_(RosterFileResult{true, false, std::move(report)});
     });
   });
 }

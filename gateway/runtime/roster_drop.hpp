@@ -50,6 +50,7 @@ struct RosterSender {
 // read as a roster, or the adapter refused a chunk).
 struct RosterFileResult {
   bool done = false;
+  bool stopped = false;  // the drop stopped serving first: the file stays in work/, nothing to move
   std::string receipt;
 };
 
@@ -57,10 +58,12 @@ class RosterFileRun : public std::enable_shared_from_this<RosterFileRun> {
  public:
   RosterFileRun(boost::asio::io_context& ioc, boost::asio::thread_pool& blocking,
                 std::shared_ptr<const plugin_host::AdapterInstance> adapter, const plugin_host::FileDrop& drop,
-                RosterSender sender, RosterServices services, std::shared_ptr<std::atomic<bool>> alive);
+                RosterSender sender, RosterServices services, std::function<bool()> serving);
 
-  // Runs the file work/<name> of `root`; `done` is called once, on the blocking pool, unless the
-  // gateway stops first (the file then stays in work/ and the run resumes at the next start).
+  // Runs the file work/<name> of `root`; `done` is called once, on the blocking pool. When
+  // `serving` turns false (shutdown, the adapter gone in a reload) the run stops after the chunk
+  // in flight, with `stopped`: the file stays in work/ and the run resumes when it is taken again.
+  // A reload that keeps the folder keeps `serving` true: the run goes on.
   void start(const std::filesystem::path& root, const std::string& name,
              std::function<void(RosterFileResult)> done);
 
@@ -72,6 +75,7 @@ class RosterFileRun : public std::enable_shared_from_this<RosterFileRun> {
   void finish_run();
   void report_progress(bool final);
   void fail(const std::string& reason);
+  bool stop_if_not_serving();
   void later(std::chrono::milliseconds pause, std::function<void()> then);
 
   boost::asio::steady_timer timer_;
@@ -80,7 +84,7 @@ class RosterFileRun : public std::enable_shared_from_this<RosterFileRun> {
   plugin_host::FileDrop drop_;
   RosterSender sender_;
   RosterServices services_;
-  std::shared_ptr<std::atomic<bool>> alive_;
+  std::function<bool()> serving_;
 
   std::filesystem::path file_;
   std::string name_;

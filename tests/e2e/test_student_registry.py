@@ -229,6 +229,31 @@ class StudentRegistrySync(unittest.TestCase):
         self.assertEqual(calm_report["counts"], {"new": 300, "changed": 1950, "transferred": 0, "unchanged": 17550,
                                                  "left": 500, "graduated": 0, "rejected": 0})
 
+    def test_a_reload_while_files_are_taken_keeps_one_worker_per_folder(self):
+        # Before: each reload (SIGHUP) started a second worker on the folder, which took the file
+        # the first one still had in work/ and ingested it again.
+        g = self.start(rows_per_chunk=200)
+        big = roster([row(n) for n in range(1, 8001)])
+        g.drop("big.csv", big)
+        for i in range(3):
+            g.drop(f"small-{i}.csv", roster([row(n) for n in range(20001 + 10 * i, 20011 + 10 * i)]))
+        for _ in range(6):
+            time.sleep(0.3)
+            g.gw.proc.send_signal(signal.SIGHUP)
+        self.assertEqual(g.receipt("big.csv", timeout=300)["counts"]["new"], 8000)
+        for i in range(3):
+            self.assertEqual(g.receipt(f"small-{i}.csv")["counts"]["new"], 10)
+        events = g.gw.log_events()
+        self.assertGreaterEqual(len([e for e in events if e.get("event") == "reload_done"]), 1, g.gw.logs()[-3000:])
+        taken = [e["file"] for e in events if e.get("event") == "file_drop_taken"]
+        self.assertEqual(sorted(taken), ["big.csv", "small-0.csv", "small-1.csv", "small-2.csv"])
+        self.assertEqual([e for e in events if e.get("event") == "roster_sync_resumed"], [])
+        self.assertEqual(g.gw.sql("SELECT count(*) AS n, sum(state = 'finished') AS done FROM roster_sync"),
+                         [{"n": 4, "done": 4}])
+        g.gw.stop()
+        shutdown = [e for e in g.gw.log_events() if e.get("event") == "shutdown_started"]
+        self.assertEqual(shutdown[-1]["drop_workers"], 1)
+
 
 if __name__ == "__main__":
     unittest.main()
