@@ -103,19 +103,29 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
   std::optional<ChunkClassifier> classifier;
   std::function<bool(std::size_t, const RecordsOrErrors&)> keep;
   if (job->roster && !job->decoded.rejection) {
-    if (split_chunk_rows(*job->roster, in, job->decoded)) {
+    reader = store_.reader();
+    classifier.emplace(*job->roster, *reader);
+    if (classifier->split(in, job->decoded)) {
       // The chunk's key: a chunk is written once per run (a resumed run skips committed chunks).
       job->decoded.message_key = "roster:" + job->roster->run.id + ":" + std::to_string(job->roster->number);
-      reader = store_.reader();
-      classifier.emplace(*job->roster, *reader);
       keep = [&classifier](std::size_t n, const RecordsOrErrors& c) { return classifier->keep(n, c); };
     } else {
+      classifier.reset();
       job->decoded.rejection = core::FieldError{
           "", "a roster chunk must be handed on as one csv document (emit the payload)", core::ErrorKind::internal};
     }
   }
-  MessagePlan plan = plan_message(*job->adapter, in, job->decoded, mapping_set.get(), sha256, field_lineage_,
-                                  nullptr, std::move(keep));
+  MessagePlan plan;
+  if (classifier && job->decoded.documents.empty()) {
+    // Every row of the chunk was settled by its bytes: nothing to map, only the progress to store.
+    plan.intended = KQ_OUTCOME_COMMITTED;
+    plan.document_mode = KQ_DOCUMENTS_INDEPENDENT;
+    plan.dedupe = store::DedupeKey{dedupe_scope(in), job->decoded.message_key, true,
+                                   job->adapter->settings().dedupe_window.count()};
+  } else {
+    plan = plan_message(*job->adapter, in, job->decoded, mapping_set.get(), sha256, field_lineage_, nullptr,
+                        std::move(keep));
+  }
   check_consents(plan, store_, guardian_age_());
   job->intended = plan.intended;
   job->errors = plan.errors;

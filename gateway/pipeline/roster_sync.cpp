@@ -104,33 +104,51 @@ std::string departure_status(const std::string& grade) {
   return std::string(is_final_grade(grade) ? kGraduated : kLeft);
 }
 
-bool split_chunk_rows(const RosterChunk& chunk, const plugin_host::Inbound& in, plugin_host::DecodeResult& decoded) {
-  if (decoded.documents.size() != 1 || decoded.documents[0].format != "csv") return false;
-  const plugin_host::DecodedDocument emitted = decoded.documents[0];
-  const std::string_view payload = in.payload;
-  const std::string_view header = payload.substr(0, chunk.header_size);
-  decoded.documents.clear();
-  decoded.documents.reserve(chunk.rows.size());
-  for (const RosterChunk::Row& row : chunk.rows) {
-    plugin_host::DecodedDocument d;
-    d.format = emitted.format;
-    d.charset = emitted.charset;
-    d.body.reserve(header.size() + row.size);
-    d.body.append(header).append(payload.substr(row.offset, row.size));
-    decoded.documents.push_back(std::move(d));
-  }
-  decoded.document_mode = KQ_DOCUMENTS_INDEPENDENT;
-  return true;
-}
-
 ChunkClassifier::ChunkClassifier(const RosterChunk& chunk, store::Reader& reader) : chunk_(chunk), reader_(reader) {
   write_.run = chunk.run;
   write_.chunk = chunk.number;
   write_.rows = static_cast<std::int64_t>(chunk.rows.size());
 }
 
+std::int64_t ChunkClassifier::line_of(std::size_t document) const {
+  return document >= 1 && document <= row_of_document_.size() ? chunk_.rows[row_of_document_[document - 1]].line : 0;
+}
+
+bool ChunkClassifier::split(const plugin_host::Inbound& in, plugin_host::DecodeResult& decoded) {
+  if (decoded.documents.size() != 1 || decoded.documents[0].format != "csv") return false;
+  const plugin_host::DecodedDocument emitted = decoded.documents[0];
+  const std::string_view payload = in.payload;
+  const std::string_view header = payload.substr(0, chunk_.header_size);
+  decoded.documents.clear();
+  decoded.documents.reserve(chunk_.rows.size());
+  std::string hashed;
+  for (std::size_t i = 0; i < chunk_.rows.size(); ++i) {
+    const RosterChunk::Row& row = chunk_.rows[i];
+    std::string_view bytes = payload.substr(row.offset, row.size);
+    while (!bytes.empty() && (bytes.back() == '\n' || bytes.back() == '\r')) bytes.remove_suffix(1);
+    hashed.assign(emitted.charset).append("\n").append(header).append(bytes);
+    row_hashes_.push_back(store::sha256_hex(hashed));
+    if (const auto before = reader_.roster_entry_by_row(chunk_.run.registry, row_hashes_.back());
+        before && before->status != kLeft && before->status != kGraduated &&
+        keys_.emplace(before->student_key, row.line).second) {
+      ++write_.counts.unchanged;
+      write_.seen.push_back(before->student_key);
+      continue;
+    }
+    plugin_host::DecodedDocument d;
+    d.format = emitted.format;
+    d.charset = emitted.charset;
+    d.body.reserve(header.size() + row.size);
+    d.body.append(header).append(payload.substr(row.offset, row.size));
+    decoded.documents.push_back(std::move(d));
+    row_of_document_.push_back(i);
+  }
+  decoded.document_mode = KQ_DOCUMENTS_INDEPENDENT;
+  return true;
+}
+
 bool ChunkClassifier::keep(std::size_t document, const RecordsOrErrors& converted) {
-  const std::int64_t line = document >= 1 && document <= chunk_.rows.size() ? chunk_.rows[document - 1].line : 0;
+  const std::int64_t line = line_of(document);
   StudentFacts now = student_of(converted.records);
   if (now.key.empty() || now.enrollment_id.empty()) {
     duplicates_.push_back({line, "the row names no student (学籍号 or 身份证号)"});
@@ -157,7 +175,8 @@ bool ChunkClassifier::keep(std::size_t document, const RecordsOrErrors& converte
   }
   write_.upserts.push_back(store::RosterEntry{std::move(now.key), std::move(now.content_hash), std::move(now.school),
                                               std::move(now.grade), std::move(now.class_name), std::move(now.status),
-                                              std::move(now.enrollment_id)});
+                                              std::move(now.enrollment_id),
+                                              row_hashes_[row_of_document_[document - 1]]});
   return true;
 }
 
@@ -165,9 +184,7 @@ store::RosterSyncWrite ChunkClassifier::finish(const std::vector<core::FieldErro
   // One line per rejected row, with every reason it has.
   std::map<std::int64_t, std::string> by_line;
   for (const core::FieldError& e : errors) {
-    const std::int64_t line =
-        e.document >= 1 && e.document <= chunk_.rows.size() ? chunk_.rows[e.document - 1].line : 0;
-    std::string& reason = by_line[line];
+    std::string& reason = by_line[line_of(e.document)];
     if (!reason.empty()) reason += "; ";
     reason += reason_of(e);
   }

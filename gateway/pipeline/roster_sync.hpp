@@ -61,16 +61,18 @@ ChangeKind classify(const std::optional<store::RosterEntry>& before, const Stude
 std::string departure_status(const std::string& grade);
 bool is_final_grade(const std::string& grade);
 
-// Replaces the one CSV document the adapter emitted for a chunk by one document per row (the
-// header and that row), accepted one by one. False when the adapter emitted something else.
-bool split_chunk_rows(const RosterChunk& chunk, const plugin_host::Inbound& in, plugin_host::DecodeResult& decoded);
-
-// Compares the rows of one chunk with the snapshot while the chunk is planned (the hook of
-// MappingContext::keep_document) and collects what the chunk's transaction writes.
+// Compares the rows of one chunk with the snapshot and collects what the chunk's transaction
+// writes. A row whose bytes (with the header and charset) are those the student had in the last
+// run is settled at once, unchanged, without mapping it; the others are mapped one by one and
+// compared by content while the chunk is planned (MappingContext::keep_document).
 class ChunkClassifier {
  public:
   ChunkClassifier(const RosterChunk& chunk, store::Reader& reader);
-  // false: the row's student is unchanged, leave its records out.
+  // Replaces the one CSV document the adapter emitted for the chunk by one document per row that
+  // is not settled by its bytes (the header and that row), accepted one by one. False when the
+  // adapter emitted something else.
+  bool split(const plugin_host::Inbound& in, plugin_host::DecodeResult& decoded);
+  // false: the row's student is unchanged (or its row is refused), leave its records out.
   bool keep(std::size_t document, const RecordsOrErrors& converted);
   // The chunk's roster write, with the rejected rows of `errors` (document numbers → lines).
   store::RosterSyncWrite finish(const std::vector<core::FieldError>& errors);
@@ -78,9 +80,13 @@ class ChunkClassifier {
   const std::vector<std::string>& closed_enrollments() const { return closed_; }
 
  private:
+  std::int64_t line_of(std::size_t document) const;
+
   const RosterChunk& chunk_;
   store::Reader& reader_;
   store::RosterSyncWrite write_;
+  std::vector<std::size_t> row_of_document_;  // document number - 1 → index in chunk_.rows
+  std::vector<std::string> row_hashes_;       // by index in chunk_.rows
   std::map<std::string, std::int64_t> keys_;  // student key → line, within this chunk
   std::vector<store::RosterReject> duplicates_;
   std::vector<std::string> closed_;

@@ -48,6 +48,7 @@ struct RosterEntry {
   std::string class_name;
   std::string status;         // 在读, or what the last run wrote: 转出 (left), 毕业 (graduated)
   std::string enrollment_id;  // the Enrollment record that holds the status
+  std::string row_hash;       // SHA-256 of the charset, the header and the row's bytes
 };
 
 struct RosterReject {

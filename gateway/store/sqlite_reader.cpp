@@ -427,6 +427,9 @@ class SqliteReader final : public Reader {
   std::optional<RosterEntry> roster_entry(std::string_view registry, std::string_view student_key) override {
     return session_->roster_queries().entry(registry, student_key);
   }
+  std::optional<RosterEntry> roster_entry_by_row(std::string_view registry, std::string_view row_hash) override {
+    return session_->roster_queries().entry_by_row(registry, row_hash);
+  }
   std::vector<RosterEntry> roster_not_seen(std::string_view registry, std::string_view sync_id,
                                            std::string_view after_key, std::size_t limit) override {
     return session_->roster_queries().not_seen(registry, sync_id, after_key, limit);

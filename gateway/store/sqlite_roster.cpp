@@ -17,10 +17,11 @@ RosterWriter::RosterWriter(Connection& db)
       insert_reject_(db.prepare("INSERT INTO roster_reject (sync_id, line, reason) VALUES (?1, ?2, ?3)")),
       upsert_entry_(db.prepare(
           "INSERT INTO roster_entry (registry, student_key, content_hash, school, grade, class_name, status, "
-          "enrollment_id, last_sync) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+          "enrollment_id, last_sync, row_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
           "ON CONFLICT (registry, student_key) DO UPDATE SET content_hash = excluded.content_hash, "
           "school = excluded.school, grade = excluded.grade, class_name = excluded.class_name, "
-          "status = excluded.status, enrollment_id = excluded.enrollment_id, last_sync = excluded.last_sync")),
+          "status = excluded.status, enrollment_id = excluded.enrollment_id, last_sync = excluded.last_sync, "
+          "row_hash = excluded.row_hash")),
       mark_seen_(db.prepare("UPDATE roster_entry SET last_sync = ?3 WHERE registry = ?1 AND student_key = ?2")),
       set_status_(db.prepare("UPDATE roster_entry SET status = ?3 WHERE registry = ?1 AND student_key = ?2")) {}
 
@@ -60,6 +61,7 @@ void RosterWriter::apply(const RosterSyncWrite& w, std::int64_t now_ms) {
         .bind(7, e.status)
         .bind(8, e.enrollment_id)
         .bind(9, run.id)
+        .bind(10, e.row_hash)
         .run();
   }
   for (const std::string& key : w.seen) mark_seen_.query().bind(1, run.registry).bind(2, key).bind(3, run.id).run();

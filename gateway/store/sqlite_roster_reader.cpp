@@ -12,7 +12,7 @@ constexpr std::string_view kRunColumns =
     "left_school, graduated, rejected FROM roster_sync ";
 
 constexpr std::string_view kEntryColumns =
-    "SELECT student_key, content_hash, school, grade, class_name, status, enrollment_id FROM roster_entry ";
+    "SELECT student_key, content_hash, school, grade, class_name, status, enrollment_id, row_hash FROM roster_entry ";
 
 RosterSyncRun read_run(Query& q) {
   RosterSyncRun r;
@@ -38,7 +38,7 @@ RosterSyncRun read_run(Query& q) {
 }
 
 RosterEntry read_entry(Query& q) {
-  return RosterEntry{q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)};
+  return RosterEntry{q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6), q.text(7)};
 }
 
 std::int64_t limit_of(std::size_t n) { return n > 0x7fffffff ? 0x7fffffff : static_cast<std::int64_t>(n); }
@@ -54,6 +54,7 @@ RosterQueries::RosterQueries(Connection& db)
                          "WHERE (?1 = '' OR adapter = ?1) ORDER BY started_at_ms DESC, id DESC LIMIT ?2")),
       rejects_(db.prepare("SELECT line, reason FROM roster_reject WHERE sync_id = ?1 ORDER BY line LIMIT ?2")),
       entry_(db.prepare(std::string(kEntryColumns) + "WHERE registry = ?1 AND student_key = ?2")),
+      by_row_(db.prepare(std::string(kEntryColumns) + "WHERE registry = ?1 AND row_hash = ?2 LIMIT 1")),
       // Students a run did not see and who are still on a school's books: the departures.
       not_seen_(db.prepare(std::string(kEntryColumns) +
                            "WHERE registry = ?1 AND last_sync <> ?2 AND student_key > ?3 "
@@ -93,6 +94,13 @@ std::vector<RosterReject> RosterQueries::rejects(std::string_view sync_id, std::
 std::optional<RosterEntry> RosterQueries::entry(std::string_view registry, std::string_view student_key) {
   Query q = entry_.query();
   q.bind(1, registry).bind(2, student_key);
+  if (!q.next()) return std::nullopt;
+  return read_entry(q);
+}
+
+std::optional<RosterEntry> RosterQueries::entry_by_row(std::string_view registry, std::string_view row_hash) {
+  Query q = by_row_.query();
+  q.bind(1, registry).bind(2, row_hash);
   if (!q.next()) return std::nullopt;
   return read_entry(q);
 }

@@ -19,11 +19,12 @@ class RosterQueries {
   std::vector<RosterSyncRun> latest(std::string_view adapter, std::size_t limit);
   std::vector<RosterReject> rejects(std::string_view sync_id, std::size_t limit);
   std::optional<RosterEntry> entry(std::string_view registry, std::string_view student_key);
+  std::optional<RosterEntry> entry_by_row(std::string_view registry, std::string_view row_hash);
   std::vector<RosterEntry> not_seen(std::string_view registry, std::string_view sync_id,
                                     std::string_view after_key, std::size_t limit);
 
  private:
-  Statement running_, by_id_, latest_, rejects_, entry_, not_seen_;
+  Statement running_, by_id_, latest_, rejects_, entry_, by_row_, not_seen_;
 };
 
 }  // namespace kq::store::sqlite

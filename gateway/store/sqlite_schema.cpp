@@ -325,10 +325,13 @@ CREATE TABLE roster_entry (
   class_name    TEXT NOT NULL,
   status        TEXT NOT NULL,
   enrollment_id TEXT NOT NULL,
+  row_hash      TEXT NOT NULL,     -- SHA-256 of the charset, header and row as the file had them
   last_sync     TEXT NOT NULL,
   PRIMARY KEY (registry, student_key)
 ) WITHOUT ROWID;
 CREATE INDEX roster_entry_last_sync ON roster_entry(registry, last_sync);
+-- A row whose bytes are those of the last run is the same student, unchanged, without mapping it.
+CREATE INDEX roster_entry_row ON roster_entry(registry, row_hash);
 
 CREATE TABLE roster_reject (
   sync_id TEXT NOT NULL REFERENCES roster_sync(id),

@@ -175,6 +175,8 @@ class Reader {
   // A run's rejected rows, in line order, at most `limit`.
   virtual std::vector<RosterReject> roster_rejects(std::string_view sync_id, std::size_t limit) = 0;
   virtual std::optional<RosterEntry> roster_entry(std::string_view registry, std::string_view student_key) = 0;
+  // The student whose last row had these bytes (RosterEntry::row_hash), if any.
+  virtual std::optional<RosterEntry> roster_entry_by_row(std::string_view registry, std::string_view row_hash) = 0;
   // Students of the registry that run `sync_id` did not see and that are still enrolled (not 转出
   // or 毕业), with keys greater than `after_key`, in key order (paging).
   virtual std::vector<RosterEntry> roster_not_seen(std::string_view registry, std::string_view sync_id,

@@ -33,7 +33,7 @@ std::vector<store::RecordEnvelope> row(const char* person_ref, const char* schoo
 }
 
 store::RosterEntry entry_of(const StudentFacts& f) {
-  return {f.key, f.content_hash, f.school, f.grade, f.class_name, f.status, f.enrollment_id};
+  return {f.key, f.content_hash, f.school, f.grade, f.class_name, f.status, f.enrollment_id, ""};
 }
 
 TEST(RosterSync, TheStudentKeyIsTheStudentNumberElseTheResidentId) {
