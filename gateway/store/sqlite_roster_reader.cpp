@@ -54,7 +54,10 @@ RosterQueries::RosterQueries(Connection& db)
                          "WHERE (?1 = '' OR adapter = ?1) ORDER BY started_at_ms DESC, id DESC LIMIT ?2")),
       rejects_(db.prepare("SELECT line, reason FROM roster_reject WHERE sync_id = ?1 ORDER BY line LIMIT ?2")),
       entry_(db.prepare(std::string(kEntryColumns) + "WHERE registry = ?1 AND student_key = ?2")),
-      by_row_(db.prepare(std::string(kEntryColumns) + "WHERE registry = ?1 AND row_hash = ?2 LIMIT 1")),
+      // Named: without statistics the planner takes the primary key's registry prefix for as
+      // good as this index and scans the registry's every student per row.
+      by_row_(db.prepare(std::string(kEntryColumns) +
+                         "INDEXED BY roster_entry_row WHERE registry = ?1 AND row_hash = ?2 LIMIT 1")),
       // Students a run did not see and who are still on a school's books: the departures.
       not_seen_(db.prepare(std::string(kEntryColumns) +
                            "WHERE registry = ?1 AND last_sync <> ?2 AND student_key > ?3 "
