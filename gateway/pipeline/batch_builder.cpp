@@ -26,7 +26,8 @@ std::string dedupe_scope(const plugin_host::Inbound& in) {
 MessagePlan plan_message(const plugin_host::AdapterInstance& adapter, const plugin_host::Inbound& in,
                          const plugin_host::DecodeResult& decoded, const mapping::MappingSet* mappings,
                          const std::string& payload_sha256, bool field_lineage,
-                         const std::set<std::size_t>* only_documents) {
+                         const std::set<std::size_t>* only_documents,
+                         std::function<bool(std::size_t, const RecordsOrErrors&)> keep_document) {
   MessagePlan plan;
   if (!decoded.message_key.empty()) {
     plan.dedupe = store::DedupeKey{dedupe_scope(in), decoded.message_key, true,
@@ -52,6 +53,7 @@ MessagePlan plan_message(const plugin_host::AdapterInstance& adapter, const plug
   context.variables = adapter.settings().mapping_variables;
   context.sender_org = in.organisation;
   context.field_lineage = field_lineage;
+  context.keep_document = std::move(keep_document);
   const MessageOrigin origin{source_system_of(in), in.received_at_ms, decoded.message_key, payload_sha256};
   if (decoded.document_mode == KQ_DOCUMENTS_INDEPENDENT) {
     plan_independent_documents(decoded, in, context, origin, only_documents, plan);

@@ -117,6 +117,9 @@ void plan_independent_documents(const plugin_host::DecodeResult& decoded, const 
       result.errors = errors.size();
       std::move(errors.begin(), errors.end(), std::back_inserter(plan.errors));
       ++rejected;
+    } else if (context.keep_document && !context.keep_document(number, converted)) {
+      result.accepted = true;  // accepted, and nothing of it needs writing
+      ++accepted;
     } else {
       result.accepted = true;
       result.records = converted.records.size();

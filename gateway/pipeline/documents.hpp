@@ -1,5 +1,6 @@
 #pragma once
 // Turns the documents a plugin decoded into canonical records, or into field errors.
+#include <functional>
 #include <map>
 #include <span>
 #include <string>
@@ -42,6 +43,10 @@ struct MappingContext {
   std::shared_ptr<const mapping::MappingVariables> variables;  // the adapter's mapping_variables
   std::string sender_org;
   bool field_lineage = true;  // record which source place produced each field (provenance)
+  // Batches only: asked for each document that mapped without errors; false leaves its records
+  // out of the message while the document still counts as accepted (a roster sync's unchanged
+  // students, pipeline/roster_sync.hpp). Empty: every document is kept.
+  std::function<bool(std::size_t document, const RecordsOrErrors& converted)> keep_document;
 };
 
 // "canonical+json" documents hold one record object or an array of them, taken as they are after

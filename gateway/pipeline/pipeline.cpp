@@ -1,5 +1,7 @@
 #include "gateway/pipeline/pipeline.hpp"
 
+#include <optional>
+
 #include <boost/asio/post.hpp>
 
 #include "gateway/log/log.hpp"
@@ -45,6 +47,7 @@ struct Pipeline::Job {
   std::vector<plugin_host::DocumentResult> documents;  // a batch: what became of each document
   std::vector<plugin_host::OutcomeNote> notes;         // derived values: for the receipt
   std::vector<std::string> alert_rules;                // alerts in the batch, counted once committed
+  std::shared_ptr<const RosterChunk> roster;           // a chunk of a roster sync
 };
 
 namespace {
@@ -81,7 +84,13 @@ Pipeline::Pipeline(store::Store& store, boost::asio::thread_pool& blocking, metr
 
 void Pipeline::ingest(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
                       plugin_host::Inbound inbound, Done done) {
+  ingest_roster_chunk(std::move(adapter), std::move(inbound), nullptr, std::move(done));
+}
+
+void Pipeline::ingest_roster_chunk(std::shared_ptr<const plugin_host::AdapterInstance> adapter,
+                                   plugin_host::Inbound inbound, std::shared_ptr<const RosterChunk> chunk, Done done) {
   auto job = std::make_shared<Job>();
+  job->roster = std::move(chunk);
   job->adapter = std::move(adapter);
   job->inbound = std::move(inbound);
   job->done = std::move(done);
@@ -105,7 +114,34 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
   }
   const auto mapping_set = mappings_ ? mappings_() : nullptr;
   std::string sha256 = store::sha256_hex(in.payload);  // once: the provenance and the store share it
-  MessagePlan plan = plan_message(*job->adapter, in, job->decoded, mapping_set.get(), sha256, field_lineage_);
+  // A roster chunk: one document per row, each row's student compared with the snapshot.
+  std::unique_ptr<store::Reader> reader;
+  std::optional<ChunkClassifier> classifier;
+  std::function<bool(std::size_t, const RecordsOrErrors&)> keep;
+  if (job->roster && !job->decoded.rejection) {
+    reader = store_.reader();
+    classifier.emplace(*job->roster, *reader);
+    if (classifier->split(in, job->decoded)) {
+      // The chunk's key: a chunk is written once per run (a resumed run skips committed chunks).
+      job->decoded.message_key = "roster:" + job->roster->run.id + ":" + std::to_string(job->roster->number);
+      keep = [&classifier](std::size_t n, const RecordsOrErrors& c) { return classifier->keep(n, c); };
+    } else {
+      classifier.reset();
+      job->decoded.rejection = core::FieldError{
+          "", "a roster chunk must be handed on as one csv document (emit the payload)", core::ErrorKind::internal};
+    }
+  }
+  MessagePlan plan;
+  if (classifier && job->decoded.documents.empty()) {
+    // Every row of the chunk was settled by its bytes: nothing to map, only the progress to store.
+    plan.intended = KQ_OUTCOME_COMMITTED;
+    plan.document_mode = KQ_DOCUMENTS_INDEPENDENT;
+    plan.dedupe = store::DedupeKey{dedupe_scope(in), job->decoded.message_key, true,
+                                   job->adapter->settings().dedupe_window.count()};
+  } else {
+    plan = plan_message(*job->adapter, in, job->decoded, mapping_set.get(), sha256, field_lineage_, nullptr,
+                        std::move(keep));
+  }
   check_consents(plan, store_, guardian_age_());
   const auto rules = rules_ ? rules_() : nullptr;
   try {
@@ -130,6 +166,15 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
   job->document_mode = plan.document_mode;
   job->documents = plan.documents;
   store::WriteBatch batch = arrival_batch(in, std::move(sha256), plan);
+  if (classifier && plan.intended != KQ_OUTCOME_REJECTED) {
+    batch.roster = classifier->finish(job->errors);
+    const std::vector<std::string>& closed = classifier->closed_enrollments();
+    if (!closed.empty() && plan.intended == KQ_OUTCOME_COMMITTED) {
+      close_enrollments(closed, std::vector<std::string>(closed.size(), std::string(kLeftStatus)), *reader,
+                        batch.records);
+    }
+  }
+  reader.reset();  // back to the pool before the wait for the writer
   store_.submit(std::move(batch), [this, job](store::WriteResult result) mutable {
     // The writer thread must not wait for plugin code: acknowledge on the blocking pool. The job
     // is moved, not copied, into that task: the writer keeps this callback until its group is
@@ -230,6 +275,20 @@ void Pipeline::finish(std::shared_ptr<Job> job, Outcome outcome) {
     std::lock_guard lock(idle_mutex_);
     idle_cv_.notify_all();
   }
+}
+
+void Pipeline::finish_roster_sync(const store::RosterSyncRun& run, std::function<void(store::WriteResult)> done) {
+  store::WriteBatch batch;
+  try {
+    store::RosterCounts departures;
+    batch = roster_final_batch(run, *store_.reader(), departures);
+  } catch (const std::exception& e) {
+    store::WriteResult failed;
+    failed.error = std::string("cannot read the roster snapshot: ") + e.what();
+    done(std::move(failed));
+    return;
+  }
+  store_.submit(std::move(batch), std::move(done));
 }
 
 bool Pipeline::wait_idle(std::chrono::milliseconds timeout) {

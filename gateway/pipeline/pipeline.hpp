@@ -16,6 +16,7 @@
 #include "gateway/derived/school_health_rules.hpp"
 #include "gateway/mapping/mapping_set.hpp"
 #include "gateway/metrics/metrics.hpp"
+#include "gateway/pipeline/roster_sync.hpp"
 #include "gateway/plugin_host/adapter.hpp"
 #include "gateway/store/store.hpp"
 
@@ -41,6 +42,15 @@ class Pipeline {
   // The school-health rules in force (they change on reload; nullptr: no derived values). Set
   // before the first ingest.
   void set_school_health_rules(RulesProvider rules) { rules_ = std::move(rules); }
+
+  // One chunk of a roster sync (pipeline/roster_sync.hpp): the adapter decodes it like any
+  // payload; its rows are then mapped one by one, compared with the registry's snapshot, and only
+  // the students who changed are written, in one transaction with the run's progress.
+  void ingest_roster_chunk(std::shared_ptr<const plugin_host::AdapterInstance> adapter, plugin_host::Inbound inbound,
+                           std::shared_ptr<const RosterChunk> chunk, Done done);
+  // The final step of a run after its last chunk: departures, and the run marked finished. `done`
+  // gets the store's result (from the writer thread: it must not block).
+  void finish_roster_sync(const store::RosterSyncRun& run, std::function<void(store::WriteResult)> done);
 
   std::size_t in_flight() const { return in_flight_.load(); }
   // Waits until no payload is in flight or the deadline passes; true when drained.

@@ -169,6 +169,8 @@ struct FileDrop {
   std::string directory;
   std::chrono::milliseconds settle{0};
   std::string principal;  // the config principal files dropped here speak for; empty: anonymous
+  // ABI 1.4 add_roster_drop: files are CSV rosters synced this many rows at a time; 0: whole files.
+  std::size_t rows_per_chunk = 0;
 };
 
 // Thrown by AdapterInstance::create when the plugin's create hook fails.

@@ -137,6 +137,19 @@ kq_status api_add_file_drop(kq_host_instance* h, const char* name, const char* d
   return KQ_OK;
 }
 
+kq_status api_add_roster_drop(kq_host_instance* h, const char* name, const char* directory, int64_t settle_ms,
+                              const char* principal, int64_t rows_per_chunk) {
+  if (rows_per_chunk < 1 || rows_per_chunk > 1000000) {
+    if (HookCall* call = configuring(h, "add_roster_drop")) {
+      call->error = "add_roster_drop: rows_per_chunk must be 1 to 1000000, not " + std::to_string(rows_per_chunk);
+    }
+    return KQ_ERROR;
+  }
+  if (api_add_file_drop(h, name, directory, settle_ms, principal) != KQ_OK) return KQ_ERROR;
+  HostAccess::file_drops(HostAccess::self(h)).back().rows_per_chunk = static_cast<std::size_t>(rows_per_chunk);
+  return KQ_OK;
+}
+
 kq_status api_add_mllp_route(kq_host_instance* h) {
   if (configuring(h, "add_mllp_route") == nullptr) return KQ_ERROR;
   HostAccess::mllp(HostAccess::self(h)) = true;
@@ -301,6 +314,7 @@ const kq_host_api kHostApi{
     .https_get = &api_https_get,
     .nothing_to_do = &api_nothing_to_do,
     .ack_attach = &api_ack_attach,
+    .add_roster_drop = &api_add_roster_drop,
 };
 
 // The C enums mirror core's; a change to either must show here, not in a plugin's replies.

@@ -175,36 +175,54 @@ DropResult drop_result_of(const plugin_host::AckReply& reply) {
   }
 }
 
-namespace {
+// What a drop worker serves a folder with: the adapter instance and its settings. A reload binds
+// the running worker to the new instance (DropWorkers::start), so a folder never has two workers:
+// a second one would take the file the first still has in work/ and ingest it again.
+struct DropBinding {
+  std::shared_ptr<const plugin_host::AdapterInstance> adapter;
+  plugin_host::FileDrop drop;
+  DropSender sender;
+  std::uint64_t max_bytes = 0;
+  IngestFn ingest;
+  RosterServices roster;
+  std::shared_ptr<std::atomic<bool>> alive;
+};
 
 // One drop folder's loop, as callbacks rather than a coroutine: every step does its file work on
 // the blocking pool and hands on to the next (a timer on the I/O context when there is nothing to
-// do), so one step of a folder runs at a time and no I/O thread ever touches the disk.
+// do), so one step of a folder runs at a time and no I/O thread ever touches the disk. Each step
+// reads the binding once and uses that snapshot until the file it took is finished.
 class DropWorker : public std::enable_shared_from_this<DropWorker> {
  public:
-  DropWorker(asio::io_context& ioc, std::shared_ptr<const plugin_host::AdapterInstance> adapter,
-             plugin_host::FileDrop drop, DropSender sender, std::uint64_t max_bytes, asio::thread_pool& blocking,
-             IngestFn ingest, metrics::CounterFamily& files, std::shared_ptr<std::atomic<bool>> alive)
-      : timer_(ioc),
-        adapter_(std::move(adapter)),
-        drop_(std::move(drop)),
-        root_(drop_.directory),
-        sender_(std::move(sender)),
-        max_bytes_(max_bytes),
+  DropWorker(asio::io_context& ioc, asio::thread_pool& blocking, metrics::CounterFamily& files, DropBinding binding)
+      : ioc_(ioc),
+        timer_(ioc),
+        root_(binding.drop.directory),
         blocking_(blocking),
-        ingest_(std::move(ingest)),
         files_(files),
-        alive_(std::move(alive)),
-        poll_(std::clamp<std::chrono::milliseconds>(drop_.settle / 2, 100ms, 1000ms)) {}
+        poll_(std::clamp<std::chrono::milliseconds>(binding.drop.settle / 2, 100ms, 1000ms)),
+        binding_(std::make_shared<const DropBinding>(std::move(binding))) {}
 
   void start() {
     // On the caller's (control) thread, before the gateway says it is ready: a sender that waits
     // for /readyz finds the folders there.
     prepare_folders(root_);
+    running_ = true;
     next();
   }
 
+  // A reload: the next file goes to the new instance; a loop that stopped (its old instance's
+  // flag went down before the rebind) starts again.
+  void rebind(DropBinding binding) {
+    std::atomic_store(&binding_, std::make_shared<const DropBinding>(std::move(binding)));
+    if (!running_.exchange(true)) next();
+  }
+
+  bool running() const { return running_.load(); }
+
  private:
+  using Binding = std::shared_ptr<const DropBinding>;
+
   void next() {
     asio::post(blocking_, [self = shared_from_this()] { self->step(); });
   }
@@ -217,10 +235,16 @@ class DropWorker : public std::enable_shared_from_this<DropWorker> {
   // On the blocking pool: a file in work/ (one left by a stopped gateway, or one whose commit
   // must be retried) goes first; else settled files are claimed from incoming/.
   void step() {
-    if (!alive_->load()) return;
+    const Binding b = std::atomic_load(&binding_);
+    if (!b->alive->load()) {
+      running_ = false;
+      // A rebind between the load and the store above found the loop running: run for it.
+      if (std::atomic_load(&binding_) != b && !running_.exchange(true)) next();
+      return;
+    }
     const std::vector<std::string> work = files_in(root_ / kWork);
     if (work.empty()) {
-      if (claim_settled(root_, seen_, drop_.settle) > 0) {
+      if (claim_settled(root_, seen_, b->drop.settle) > 0) {
         next();
       } else {
         wait(poll_);
@@ -228,66 +252,101 @@ class DropWorker : public std::enable_shared_from_this<DropWorker> {
       return;
     }
     const std::string& name = work.front();
-    Read read = read_file(root_ / kWork / name, max_bytes_);
+    if (b->drop.rows_per_chunk > 0) return sync_roster(b, name);
+    Read read = read_file(root_ / kWork / name, b->max_bytes);
+    const std::string& adapter = b->adapter->name();
     if (!read.bytes) {
-      log::warn("file_drop_refused",
-                {{"adapter", adapter_->name()}, {"drop", drop_.name}, {"file", name}, {"reason", read.error}});
+      log::warn("file_drop_refused", {{"adapter", adapter}, {"drop", b->drop.name}, {"file", name}, {"reason", read.error}});
       finish_file(root_, name, DropResult::failed, host_receipt(read.error));
-      files_.inc({adapter_->name(), "failed"});
+      files_.inc({adapter, "failed"});
       next();
       return;
     }
     plugin_host::Inbound in;
-    in.adapter = adapter_->name();
+    in.adapter = adapter;
     in.transport = core::Transport::file;
-    in.channel = drop_.name;
+    in.channel = b->drop.name;
     in.content_type = "application/octet-stream";
     in.payload = std::move(*read.bytes);
-    in.principal = sender_.principal;
-    in.organisation = sender_.organisation;
+    in.principal = b->sender.principal;
+    in.organisation = b->sender.organisation;
     in.received_at_ms = now_ms();
-    log::info("file_drop_taken", {{"adapter", adapter_->name()}, {"drop", drop_.name}, {"file", name},
+    log::info("file_drop_taken", {{"adapter", adapter}, {"drop", b->drop.name}, {"file", name},
                                   {"bytes", static_cast<std::int64_t>(in.payload.size())}});
-    ingest_(adapter_, std::move(in), [self = shared_from_this(), name](plugin_host::AckReply reply) {
-      asio::post(self->blocking_, [self, name, reply = std::move(reply)] { self->finish(name, reply); });
+    b->ingest(b->adapter, std::move(in), [self = shared_from_this(), b, name](plugin_host::AckReply reply) {
+      asio::post(self->blocking_, [self, b, name, reply = std::move(reply)] { self->finish(*b, name, reply); });
     });
   }
 
-  void finish(const std::string& name, const plugin_host::AckReply& reply) {
+  // A roster file, chunk by chunk (roster_drop.hpp); the sync report is its receipt.
+  void sync_roster(const Binding& b, const std::string& name) {
+    log::info("file_drop_taken", {{"adapter", b->adapter->name()}, {"drop", b->drop.name}, {"file", name}});
+    // The run goes on across reloads that keep the folder: it asks the worker's binding in force.
+    auto serving = [weak = weak_from_this()] {
+      const auto self = weak.lock();
+      return self != nullptr && std::atomic_load(&self->binding_)->alive->load();
+    };
+    auto run = std::make_shared<RosterFileRun>(ioc_, blocking_, b->adapter, b->drop,
+                                               RosterSender{b->sender.principal, b->sender.organisation}, b->roster,
+                                               std::move(serving));
+    run->start(root_, name, [self = shared_from_this(), b, name](RosterFileResult result) {
+      if (result.stopped) return self->step();  // stops the loop, unless a rebind came meanwhile
+      finish_file(self->root_, name, result.done ? DropResult::done : DropResult::failed, result.receipt);
+      self->files_.inc({b->adapter->name(), result.done ? "done" : "failed"});
+      self->next();
+    });
+  }
+
+  void finish(const DropBinding& b, const std::string& name, const plugin_host::AckReply& reply) {
     const DropResult result = drop_result_of(reply);
     if (result == DropResult::retry) {
-      files_.inc({adapter_->name(), "retry"});
+      files_.inc({b.adapter->name(), "retry"});
       wait(std::chrono::duration_cast<std::chrono::milliseconds>(kRetryPause));
       return;
     }
     finish_file(root_, name, result, reply.body, reply.attachments);
-    files_.inc({adapter_->name(), result == DropResult::done ? "done" : "failed"});
+    files_.inc({b.adapter->name(), result == DropResult::done ? "done" : "failed"});
     next();
   }
 
+  asio::io_context& ioc_;
   asio::steady_timer timer_;
-  std::shared_ptr<const plugin_host::AdapterInstance> adapter_;
-  plugin_host::FileDrop drop_;
   fs::path root_;
-  DropSender sender_;
-  std::uint64_t max_bytes_;
   asio::thread_pool& blocking_;
-  IngestFn ingest_;
   metrics::CounterFamily& files_;
-  std::shared_ptr<std::atomic<bool>> alive_;
   std::chrono::milliseconds poll_;
+  Binding binding_;                   // atomic_load / atomic_store only
+  std::atomic<bool> running_{false};  // the loop is going (a step or a wait is pending)
   std::map<std::string, Seen> seen_;  // incoming/ as the last step saw it
 };
 
-}  // namespace
+void DropWorkers::start(asio::io_context& ioc, std::shared_ptr<const plugin_host::AdapterInstance> adapter,
+                        plugin_host::FileDrop drop, DropSender sender, std::uint64_t max_bytes,
+                        asio::thread_pool& blocking, IngestFn ingest, metrics::CounterFamily& files,
+                        std::shared_ptr<std::atomic<bool>> alive, RosterServices roster) {
+  const std::string key = adapter->name() + "\n" + drop.directory;
+  DropBinding binding{std::move(adapter), std::move(drop), std::move(sender), max_bytes, std::move(ingest),
+                      std::move(roster), std::move(alive)};
+  std::lock_guard lock(mutex_);
+  auto& worker = workers_[key];
+  if (worker) {
+    worker->rebind(std::move(binding));
+    return;
+  }
+  worker = std::make_shared<DropWorker>(ioc, blocking, files, std::move(binding));
+  worker->start();
+}
 
-void start_file_drop(asio::io_context& ioc, std::shared_ptr<const plugin_host::AdapterInstance> adapter,
-                     plugin_host::FileDrop drop, DropSender sender, std::uint64_t max_bytes,
-                     asio::thread_pool& blocking, IngestFn ingest, metrics::CounterFamily& files,
-                     std::shared_ptr<std::atomic<bool>> alive) {
-  std::make_shared<DropWorker>(ioc, std::move(adapter), std::move(drop), std::move(sender), max_bytes, blocking,
-                               std::move(ingest), files, std::move(alive))
-      ->start();
+std::size_t DropWorkers::running() const {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  for (const auto& [key, worker] : workers_) n += worker->running() ? 1 : 0;
+  return n;
+}
+
+std::size_t DropWorkers::size() const {
+  std::lock_guard lock(mutex_);
+  return workers_.size();
 }
 
 }  // namespace kq::runtime

@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@
 
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/plugin_host/adapter.hpp"
+#include "gateway/runtime/roster_drop.hpp"
 
 namespace kq::runtime {
 
@@ -46,12 +48,27 @@ enum class DropResult { done, failed, retry };
 // The sub-folder for a file whose acknowledgement was `reply`.
 DropResult drop_result_of(const plugin_host::AckReply& reply);
 
-// Serves one drop folder of one adapter until `alive` turns false: file work on `blocking`, the
-// waits between looks at the folder on `ioc`. `max_bytes`: larger files go to failed/ unread,
-// with a receipt that says why.
-void start_file_drop(boost::asio::io_context& ioc, std::shared_ptr<const plugin_host::AdapterInstance> adapter,
-                     plugin_host::FileDrop drop, DropSender sender, std::uint64_t max_bytes,
-                     boost::asio::thread_pool& blocking, IngestFn ingest, metrics::CounterFamily& files,
-                     std::shared_ptr<std::atomic<bool>> alive);
+class DropWorker;
+
+// The drop workers of a gateway: exactly one per (adapter, folder) for the life of the process.
+class DropWorkers {
+ public:
+  // Serves one drop folder of one adapter until `alive` turns false: file work on `blocking`, the
+  // waits between looks at the folder on `ioc`. `max_bytes`: larger files go to failed/ unread,
+  // with a receipt that says why. A roster drop (drop.rows_per_chunk > 0) streams each file
+  // through `roster` chunk by chunk instead (roster_drop.hpp), without a size limit. When the
+  // folder already has a worker (a reload), that worker is bound to the new instance and settings
+  // from its next file on, and keeps the file it is working on.
+  void start(boost::asio::io_context& ioc, std::shared_ptr<const plugin_host::AdapterInstance> adapter,
+             plugin_host::FileDrop drop, DropSender sender, std::uint64_t max_bytes,
+             boost::asio::thread_pool& blocking, IngestFn ingest, metrics::CounterFamily& files,
+             std::shared_ptr<std::atomic<bool>> alive, RosterServices roster = {});
+  std::size_t running() const;  // workers whose loop is going
+  std::size_t size() const;     // workers ever started (one per adapter and folder)
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<DropWorker>> workers_;
+};
 
 }  // namespace kq::runtime

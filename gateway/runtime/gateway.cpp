@@ -222,6 +222,11 @@ void Gateway::register_metrics() {
   metrics_.gauge("kangqiao_pipeline_in_flight", "Messages received and not yet acknowledged.", [this] {
     return open_store_or_null() != nullptr ? static_cast<double>(pipeline_->in_flight()) : 0.0;
   });
+  metrics_.gauge("kangqiao_roster_sync_rows_done", "Rows of the roster syncs now running that are committed.",
+                 [rows = roster_rows_done_] { return static_cast<double>(rows->load()); });
+  metrics_.gauge("kangqiao_roster_sync_rows_estimated",
+                 "Rows the running roster sync's file holds, estimated from the bytes read so far.",
+                 [rows = roster_rows_estimated_] { return static_cast<double>(rows->load()); });
   metrics_.gauge("kangqiao_adapters_up", "Adapter instances running.", [this] {
     std::lock_guard lock(state_mutex_);
     return static_cast<double>(adapters_.instances.size());
@@ -362,9 +367,46 @@ void Gateway::start_schedules(const AdapterSet& set) {
                                std::function<void(plugin_host::AckReply)> done) {
         this->ingest(std::move(a), std::move(in), std::move(done));
       };
-      start_file_drop(ioc_, adapter, drop, sender, kMaxDropFileBytes, blocking_, std::move(ingest), drop_files, alive);
+      drop_workers_.start(ioc_, adapter, drop, sender, kMaxDropFileBytes, blocking_, std::move(ingest), drop_files,
+                          alive, drop.rows_per_chunk > 0 ? roster_services() : RosterServices{});
     }
   }
+}
+
+RosterServices Gateway::roster_services() {
+  RosterServices r;
+  r.ingest_chunk = [this](std::shared_ptr<const plugin_host::AdapterInstance> adapter, plugin_host::Inbound in,
+                          std::shared_ptr<const pipeline::RosterChunk> chunk,
+                          std::function<void(plugin_host::AckReply)> done) {
+    if (open_store_or_null() == nullptr) {
+      plugin_host::AckReply reply;  // TRANSIENT: the chunk is tried again
+      asio::post(blocking_, [done = std::move(done), reply = std::move(reply)]() mutable { done(std::move(reply)); });
+      return;
+    }
+    pipeline_->ingest_roster_chunk(std::move(adapter), std::move(in), std::move(chunk), std::move(done));
+  };
+  r.finish = [this](const store::RosterSyncRun& run, std::function<void(store::WriteResult)> done) {
+    if (open_store_or_null() == nullptr) {
+      store::WriteResult failed;
+      failed.error = "the store is still opening";
+      return done(std::move(failed));
+    }
+    pipeline_->finish_roster_sync(run, std::move(done));
+  };
+  r.reader = [this] {
+    store::Store* store = open_store_or_null();
+    if (store == nullptr) throw store::StoreError("the store is still opening", true);
+    return store->reader();
+  };
+  r.students = &metrics_.counter("kangqiao_roster_sync_students_total",
+                                 "Students of finished roster syncs, by adapter and change kind (new, changed, "
+                                 "transferred, unchanged, left, graduated, rejected).",
+                                 {"adapter", "change"});
+  r.runs = &metrics_.counter("kangqiao_roster_sync_runs_total",
+                             "Roster files synced, by adapter and result (finished, failed).", {"adapter", "result"});
+  r.rows_done = roster_rows_done_;
+  r.rows_estimated = roster_rows_estimated_;
+  return r;
 }
 
 // A member coroutine with by-value parameters, not a capturing lambda: a lambda's captures would
@@ -650,7 +692,8 @@ void Gateway::shutdown() {
   const auto started = Clock::now();
   const auto deadline = started + config_.shutdown_grace;
   store::Store* store = open_store_or_null();
-  log::info("shutdown_started", {{"in_flight", store != nullptr ? pipeline_->in_flight() : 0}});
+  log::info("shutdown_started", {{"in_flight", store != nullptr ? pipeline_->in_flight() : 0},
+                                 {"drop_workers", drop_workers_.size()}});
   for (auto& s : servers_) s->stop_accepting();
   stop_schedules();
   for (auto& s : servers_) s->close_connections();

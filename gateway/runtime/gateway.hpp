@@ -34,6 +34,8 @@
 #include "gateway/runtime/adapters.hpp"
 #include "gateway/runtime/auth_audit.hpp"
 #include "gateway/schedule/schedule_state.hpp"
+#include "gateway/runtime/file_drop.hpp"
+#include "gateway/runtime/roster_drop.hpp"
 #include "gateway/store/store.hpp"
 
 namespace kq::runtime {
@@ -97,6 +99,11 @@ class Gateway : net::IngestHandler, net::StatusSource {
   void register_metrics();
 
   config::GatewayConfig config_;
+  // The progress of running roster syncs, for the kangqiao_roster_sync_* gauges.
+  std::shared_ptr<std::atomic<std::int64_t>> roster_rows_done_ = std::make_shared<std::atomic<std::int64_t>>(0);
+  std::shared_ptr<std::atomic<std::int64_t>> roster_rows_estimated_ = std::make_shared<std::atomic<std::int64_t>>(0);
+  RosterServices roster_services();
+  DropWorkers drop_workers_;  // one per adapter and folder, across reloads
   std::unique_ptr<store::Store> store_;  // set once by run(); read through open_store_or_null()
   std::atomic<bool> store_open_{false};
   std::atomic<bool> listeners_started_{false};  // the listeners without /healthz are bound

@@ -56,6 +56,7 @@ BatchWriter::BatchWriter(Connection& db, audit::ChainSettings audit)
                      "next_attempt_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")),
       dedupe_(db),
       sequences_(db),
+      roster_(db),
       audit_(db, std::move(audit)),
       links_(db, audit_, dedupe_) {}
 
@@ -191,6 +192,7 @@ void BatchWriter::apply_inside(PreparedBatch& p, std::int64_t now_ms, WriteResul
   if (!b.merges.empty()) links_.apply_merges(b, lineage_message_id(b), now_ms, result);
   insert_records(p, now_ms, result);
   insert_extras(p, now_ms);
+  if (b.roster) roster_.apply(*b.roster, now_ms);
   if (b.reprocess) links_.finish_reprocess(*b.reprocess, now_ms);
   result.status = WriteStatus::committed;
 }

@@ -14,6 +14,7 @@
 #include "gateway/store/sqlite_audit.hpp"
 #include "gateway/store/sqlite_dedupe.hpp"
 #include "gateway/store/sqlite_links.hpp"
+#include "gateway/store/sqlite_roster.hpp"
 #include "gateway/store/sqlite_sequences.hpp"
 
 namespace kq::store::sqlite {
@@ -84,6 +85,7 @@ class BatchWriter {
   Statement insert_dead_letter_, insert_outbox_;
   DedupeKeys dedupe_;
   SequenceNumbers sequences_;
+  RosterWriter roster_;
   AuditWriter audit_;
   LinkWriter links_;  // person merges and reprocessing; audits through audit_
   std::vector<std::string> person_ids_;  // reused by insert_records

@@ -10,6 +10,7 @@
 
 #include "gateway/store/sqlite_audit_reader.hpp"
 #include "gateway/store/sqlite_handle.hpp"
+#include "gateway/store/sqlite_roster_reader.hpp"
 #include "gateway/store/sqlite_schema.hpp"
 
 namespace kq::store::sqlite {
@@ -173,10 +174,16 @@ struct ReaderSession {
   Connection db;
   std::array<Statement, kSqlCount> statements;
   std::unique_ptr<AuditQueries> audit;  // on first use
+  std::unique_ptr<RosterQueries> roster;  // on first use
 
   AuditQueries& audit_queries() {
     if (!audit) audit = std::make_unique<AuditQueries>(db);
     return *audit;
+  }
+
+  RosterQueries& roster_queries() {
+    if (!roster) roster = std::make_unique<RosterQueries>(db);
+    return *roster;
   }
 
   Statement& statement(Sql which) {
@@ -481,6 +488,28 @@ class SqliteReader final : public Reader {
   audit::LogExtent audit_extent() override { return session_->audit_queries().extent(); }
   std::optional<std::int64_t> audit_seq_of_hash(std::string_view hash) override {
     return session_->audit_queries().seq_of_hash(hash);
+  }
+
+  std::optional<RosterSyncRun> roster_sync_running(std::string_view adapter, std::string_view registry,
+                                                   std::string_view file_sha256) override {
+    return session_->roster_queries().running(adapter, registry, file_sha256);
+  }
+  std::optional<RosterSyncRun> roster_sync(std::string_view id) override { return session_->roster_queries().run(id); }
+  std::vector<RosterSyncRun> roster_syncs(std::string_view adapter, std::size_t limit) override {
+    return session_->roster_queries().latest(adapter, limit);
+  }
+  std::vector<RosterReject> roster_rejects(std::string_view sync_id, std::size_t limit) override {
+    return session_->roster_queries().rejects(sync_id, limit);
+  }
+  std::optional<RosterEntry> roster_entry(std::string_view registry, std::string_view student_key) override {
+    return session_->roster_queries().entry(registry, student_key);
+  }
+  std::optional<RosterEntry> roster_entry_by_row(std::string_view registry, std::string_view row_hash) override {
+    return session_->roster_queries().entry_by_row(registry, row_hash);
+  }
+  std::vector<RosterEntry> roster_not_seen(std::string_view registry, std::string_view sync_id,
+                                           std::string_view after_key, std::size_t limit) override {
+    return session_->roster_queries().not_seen(registry, sync_id, after_key, limit);
   }
 
  private:

@@ -289,6 +289,57 @@ CREATE TABLE sequence_number (
 CREATE INDEX sequence_number_stream ON sequence_number(scope, stream, number);
 CREATE INDEX sequence_number_message ON sequence_number(message_id);
 )sql", /*edits_schema_text=*/true},
+    {8, "roster syncs: runs, the students' snapshot, rejected rows", R"sql(
+-- A streamed roster sync (docs/adapters/student_registry.md). One row per run: each chunk's
+-- transaction advances chunks_done and the counts, so a run cut short says which chunks are in.
+CREATE TABLE roster_sync (
+  id             TEXT PRIMARY KEY,
+  adapter        TEXT NOT NULL,
+  registry       TEXT NOT NULL,      -- adapter|organisation of the drop folder's principal
+  file_name      TEXT NOT NULL,
+  file_sha256    TEXT NOT NULL,
+  file_bytes     INTEGER NOT NULL,
+  started_at_ms  INTEGER NOT NULL,
+  finished_at_ms INTEGER,
+  state          TEXT NOT NULL CHECK (state IN ('running', 'finished')),
+  chunks_done    INTEGER NOT NULL DEFAULT 0,
+  rows_done      INTEGER NOT NULL DEFAULT 0,
+  added          INTEGER NOT NULL DEFAULT 0,
+  changed        INTEGER NOT NULL DEFAULT 0,
+  transferred    INTEGER NOT NULL DEFAULT 0,
+  unchanged      INTEGER NOT NULL DEFAULT 0,
+  left_school    INTEGER NOT NULL DEFAULT 0,
+  graduated      INTEGER NOT NULL DEFAULT 0,
+  rejected       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX roster_sync_file ON roster_sync(adapter, registry, file_sha256, state);
+
+-- The registry's students as the last runs saw them: change detection compares with this, so an
+-- unchanged student costs one row update instead of three record versions.
+CREATE TABLE roster_entry (
+  registry      TEXT NOT NULL,
+  student_key   TEXT NOT NULL,
+  content_hash  TEXT NOT NULL,
+  school        TEXT NOT NULL,
+  grade         TEXT NOT NULL,
+  class_name    TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  enrollment_id TEXT NOT NULL,
+  row_hash      TEXT NOT NULL,     -- SHA-256 of the charset, header and row as the file had them
+  last_sync     TEXT NOT NULL,
+  PRIMARY KEY (registry, student_key)
+) WITHOUT ROWID;
+CREATE INDEX roster_entry_last_sync ON roster_entry(registry, last_sync);
+-- A row whose bytes are those of the last run is the same student, unchanged, without mapping it.
+CREATE INDEX roster_entry_row ON roster_entry(registry, row_hash);
+
+CREATE TABLE roster_reject (
+  sync_id TEXT NOT NULL REFERENCES roster_sync(id),
+  line    INTEGER NOT NULL,
+  reason  TEXT NOT NULL
+);
+CREATE INDEX roster_reject_sync ON roster_reject(sync_id, line);
+)sql"},
 };
 
 // Migrations run in array order and a database records only the last one applied: versions must

@@ -20,6 +20,7 @@
 #include "gateway/audit/chain.hpp"
 #include "gateway/audit/chain_settings.hpp"
 #include "gateway/audit/checkpoint.hpp"
+#include "gateway/store/roster_sync.hpp"
 #include "gateway/store/write_batch.hpp"
 
 namespace kq::store {
@@ -179,6 +180,22 @@ class Reader {
   virtual audit::LogExtent audit_extent() = 0;
   // The seq of the entry whose entry_hash is `hash` (reads the whole log: for diagnosis only).
   virtual std::optional<std::int64_t> audit_seq_of_hash(std::string_view hash) = 0;
+
+  // Roster syncs (roster_sync.hpp). The run of this file that was cut short, if any (to resume).
+  virtual std::optional<RosterSyncRun> roster_sync_running(std::string_view adapter, std::string_view registry,
+                                                           std::string_view file_sha256) = 0;
+  virtual std::optional<RosterSyncRun> roster_sync(std::string_view id) = 0;
+  // The latest runs, newest first; empty adapter: of every adapter.
+  virtual std::vector<RosterSyncRun> roster_syncs(std::string_view adapter, std::size_t limit) = 0;
+  // A run's rejected rows, in line order, at most `limit`.
+  virtual std::vector<RosterReject> roster_rejects(std::string_view sync_id, std::size_t limit) = 0;
+  virtual std::optional<RosterEntry> roster_entry(std::string_view registry, std::string_view student_key) = 0;
+  // The student whose last row had these bytes (RosterEntry::row_hash), if any.
+  virtual std::optional<RosterEntry> roster_entry_by_row(std::string_view registry, std::string_view row_hash) = 0;
+  // Students of the registry that run `sync_id` did not see and that are still enrolled (not 转出
+  // or 毕业), with keys greater than `after_key`, in key order (paging).
+  virtual std::vector<RosterEntry> roster_not_seen(std::string_view registry, std::string_view sync_id,
+                                                   std::string_view after_key, std::size_t limit) = 0;
 };
 
 struct Health {

@@ -12,6 +12,7 @@
 
 #include "gateway/core/inbound_message.hpp"
 #include "gateway/core/record.hpp"
+#include "gateway/store/roster_sync.hpp"
 
 namespace kq::store {
 
@@ -145,6 +146,9 @@ struct WriteBatch {
   std::vector<AuditEntry> audit;
   std::optional<Reprocess> reprocess;
   std::vector<SequenceNumber> sequences;  // needs a raw message: the numbers are kept with it
+  // A chunk of a roster sync, or its final step (roster_sync.hpp): applied with the records, so
+  // the run's progress is committed exactly when the chunk's data is.
+  std::optional<RosterSyncWrite> roster;
 };
 
 enum class WriteStatus {

@@ -21,7 +21,11 @@ TEST_F(SchemaTest, MigratesAnEmptyDatabaseToTheLatestSchema) {
   store->shutdown();
 
   RawDb raw(db_path());
-  EXPECT_EQ(raw.text("PRAGMA user_version"), "7");
+  EXPECT_EQ(raw.text("PRAGMA user_version"), "8");
+  // Roster syncs (migration 8).
+  EXPECT_EQ(raw.text("SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
+                     "AND name IN ('roster_sync', 'roster_entry', 'roster_reject')"),
+            "3");
   // The disclosure facts beside each record (migration 6).
   EXPECT_EQ(raw.text("SELECT count(*) FROM pragma_table_info('record') "
                      "WHERE name IN ('facts_version', 'category_bits', 'record_day')"),

@@ -512,7 +512,7 @@ typedef struct kq_host_api {
   kq_status (*https_get)(kq_decode_sink* sink, const char* source_name, kq_https_response* response,
                          kq_error_detail* error);
 
-  /* ---- ABI 1.4: nothing to do, companion files ---- */
+  /* ---- ABI 1.4: nothing to do, companion files, streamed roster syncs ---- */
 
   /* During on_decode only: this payload asks for nothing (a schedule run whose https_get came
    * back not_modified, a poll that found nothing new). The host stores nothing — no raw message,
@@ -524,6 +524,20 @@ typedef struct kq_host_api {
    * receipt as "<file><suffix>" (".rejects.csv", say); other transports ignore it. `suffix`
    * starts with '.', has at most 32 bytes and no '/'; the bytes are copied. */
   kq_status (*ack_attach)(kq_ack_sink* sink, const char* suffix, kq_str bytes);
+
+  /* During create only: a drop folder, as add_file_drop, whose files are CSV rosters synced in
+   * chunks (docs/adapters/student_registry.md). The host reads a file `rows_per_chunk` rows at a
+   * time (a quoted field may hold a line break), repeats the header row at the head of every
+   * chunk, and calls on_decode once per chunk with that text as payload (transport FILE, channel
+   * `name`); the plugin hands it on as one "csv" document (emit_document / emit_source). The host
+   * then maps the rows one by one, compares each student with what the registry listed before,
+   * and writes only new, changed and transferred students, with the run's progress, in the
+   * chunk's transaction. After the last chunk the students not listed any more get the status
+   * left (转出) or graduated (毕业). A run cut short resumes after its last committed chunk. The
+   * receipt beside the file in done/ is the host's sync report; on_acknowledge's bytes are not
+   * used. `rows_per_chunk` must be 1 to 1,000,000. */
+  kq_status (*add_roster_drop)(kq_host_instance* host, const char* name, const char* directory, int64_t settle_ms,
+                               const char* principal, int64_t rows_per_chunk);
 } kq_host_api;
 
 /* ---------------------------------------------------------------------------------------------

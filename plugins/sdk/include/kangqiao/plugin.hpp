@@ -208,6 +208,16 @@ class Host {
       throw PluginError("the host refused the file drop " + directory);
     }
   }
+  // A roster drop (ABI 1.4): CSV files written into <directory>/incoming are synced in chunks of
+  // `rows_per_chunk` rows, each chunk a payload with the header row repeated at its head.
+  void add_roster_drop(const char* name, const std::string& directory, std::int64_t settle_ms,
+                       const std::string& principal, std::int64_t rows_per_chunk) const {
+    detail::require_host(4, "a roster drop");
+    if (host_api()->add_roster_drop(handle_, name, directory.c_str(), settle_ms, principal.c_str(), rows_per_chunk) !=
+        KQ_OK) {
+      throw PluginError("the host refused the roster drop " + directory);
+    }
+  }
   void add_mllp_route() const {
     detail::require_host(1, "MLLP");
     if (host_api()->add_mllp_route(handle_) != KQ_OK) {

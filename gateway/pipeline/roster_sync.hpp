@@ -1,0 +1,110 @@
+#pragma once
+// Change detection for streamed roster syncs (docs/adapters/student_registry.md): each chunk of a
+// roster file is one message whose rows are mapped one by one (one document per row), and each
+// row's student is compared with the registry's snapshot (store::RosterEntry) before anything is
+// written. Only new, changed and transferred students' records go into the chunk's transaction;
+// an unchanged student is only marked as seen. After the last chunk, the students the run did not
+// see have left or graduated: their Enrollment gets the new status in the run's final
+// transaction, which also marks the run finished.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/pipeline/documents.hpp"
+#include "gateway/plugin_host/adapter.hpp"
+#include "gateway/store/store.hpp"
+
+namespace kq::pipeline {
+
+// One chunk of a roster file, as the drop folder read it (runtime/csv_chunker.hpp).
+struct RosterChunk {
+  store::RosterSyncRun run;  // the run it belongs to (id, adapter, registry, file)
+  std::int64_t number = 0;   // from 0
+  std::size_t header_size = 0;  // the payload begins with the header row
+  struct Row {
+    std::size_t offset = 0;
+    std::size_t size = 0;
+    std::int64_t line = 0;  // in the file
+  };
+  std::vector<Row> rows;
+};
+
+// What change detection reads of one row's records.
+struct StudentFacts {
+  std::string key;  // "student-no:…" or "resident-id:…"; empty: the row names no student
+  std::string content_hash;
+  std::string school;
+  std::string grade;
+  std::string class_name;
+  std::string status;
+  std::string enrollment_id;
+};
+
+enum class ChangeKind { added, changed, transferred, unchanged };
+const char* to_string(ChangeKind kind);
+
+// The student of one mapped row: the Person, the school (Organization) and the Enrollment.
+// The hash covers the canonical content of the three records without the ids local to the
+// message, so the same student exported again (even in another charset) hashes the same.
+StudentFacts student_of(const std::vector<store::RecordEnvelope>& records);
+
+// `before`: the registry's snapshot of the student, if it has one.
+ChangeKind classify(const std::optional<store::RosterEntry>& before, const StudentFacts& now);
+
+// The Enrollment status a student who is no longer in the roster gets: 毕业 after the final grade
+// of a primary (六年级, 16), junior secondary (九年级/初三, 23) or senior secondary school (高三,
+// 33), else 转出 (left).
+std::string departure_status(const std::string& grade);
+bool is_final_grade(const std::string& grade);
+
+// Compares the rows of one chunk with the snapshot and collects what the chunk's transaction
+// writes. A row whose bytes (with the header and charset) are those the student had in the last
+// run is settled at once, unchanged, without mapping it; the others are mapped one by one and
+// compared by content while the chunk is planned (MappingContext::keep_document).
+class ChunkClassifier {
+ public:
+  ChunkClassifier(const RosterChunk& chunk, store::Reader& reader);
+  // Replaces the one CSV document the adapter emitted for the chunk by one document per row that
+  // is not settled by its bytes (the header and that row), accepted one by one. False when the
+  // adapter emitted something else.
+  bool split(const plugin_host::Inbound& in, plugin_host::DecodeResult& decoded);
+  // false: the row's student is unchanged (or its row is refused), leave its records out.
+  bool keep(std::size_t document, const RecordsOrErrors& converted);
+  // The chunk's roster write, with the rejected rows of `errors` (document numbers → lines).
+  store::RosterSyncWrite finish(const std::vector<core::FieldError>& errors);
+  // The Enrollments at the schools that transferred students left: closed with 转出.
+  const std::vector<std::string>& closed_enrollments() const { return closed_; }
+
+ private:
+  std::int64_t line_of(std::size_t document) const;
+
+  const RosterChunk& chunk_;
+  store::Reader& reader_;
+  store::RosterSyncWrite write_;
+  std::vector<std::size_t> row_of_document_;  // document number - 1 → index in chunk_.rows
+  std::vector<std::string> row_hashes_;       // by index in chunk_.rows
+  std::map<std::string, std::int64_t> keys_;  // student key → line, within this chunk
+  std::vector<store::RosterReject> duplicates_;
+  std::vector<std::string> closed_;
+};
+
+// New versions of stored Enrollments with `status` (a departure, a transfer's old school), appended
+// to `out`; ids with no stored record are skipped.
+void close_enrollments(const std::vector<std::string>& ids, const std::vector<std::string>& statuses,
+                       store::Reader& reader, std::vector<store::RecordEnvelope>& out);
+inline constexpr std::string_view kLeftStatus = "转出";
+
+// The run's final step: the Enrollment of every student the run did not see, with its new
+// status, the departures and the run marked finished. `departures` gets their counts.
+store::WriteBatch roster_final_batch(const store::RosterSyncRun& run, store::Reader& reader,
+                                     store::RosterCounts& departures);
+
+// The sync report: the run's counts and its rejected rows (at most `max_rejects`), as JSON.
+std::string roster_report_json(const store::RosterSyncRun& run, const std::vector<store::RosterReject>& rejects,
+                               std::int64_t rejects_total);
+
+}  // namespace kq::pipeline

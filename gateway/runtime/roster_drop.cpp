@@ -1,0 +1,259 @@
+#include "gateway/runtime/roster_drop.hpp"
+
+#include <fstream>
+
+#include <boost/asio/post.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <openssl/evp.h>
+
+#include "gateway/log/log.hpp"
+
+namespace kq::runtime {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kRetryPause = 2s;              // after a store that could not commit
+constexpr auto kProgressEvery = 5s;           // a progress line at most this often
+constexpr std::size_t kReportRejects = 1000;  // rejected rows listed in a receipt
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The file's SHA-256, read in blocks: the file is never in memory whole.
+std::optional<std::string> sha256_of_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return std::nullopt;
+  std::string block(1 << 20, '\0');
+  while (in) {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    if (in.gcount() > 0) EVP_DigestUpdate(ctx.get(), block.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) return std::nullopt;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &size);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < size; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0x0f];
+  }
+  return hex;
+}
+
+std::string failure_receipt(const std::string& reason) {
+  return "{\"outcome\":\"rejected\",\"reason\":" + boost::json::serialize(boost::json::value(reason)) + "}";
+}
+
+}  // namespace
+
+RosterFileRun::RosterFileRun(asio::io_context& ioc, asio::thread_pool& blocking,
+                             std::shared_ptr<const plugin_host::AdapterInstance> adapter,
+                             const plugin_host::FileDrop& drop, RosterSender sender, RosterServices services,
+                             std::function<bool()> serving)
+    : timer_(ioc),
+      blocking_(blocking),
+      adapter_(std::move(adapter)),
+      drop_(drop),
+      sender_(std::move(sender)),
+      services_(std::move(services)),
+      serving_(std::move(serving)) {}
+
+void RosterFileRun::start(const fs::path& root, const std::string& name, std::function<void(RosterFileResult)> done) {
+  file_ = root / "work" / name;
+  name_ = name;
+  done_ = std::move(done);
+  asio::post(blocking_, [self = shared_from_this()] { self->open(); });
+}
+
+void RosterFileRun::later(std::chrono::milliseconds pause, std::function<void()> then) {
+  timer_.expires_after(pause);
+  timer_.async_wait([self = shared_from_this(), then = std::move(then)](boost::system::error_code) {
+    asio::post(self->blocking_, then);
+  });
+}
+
+bool RosterFileRun::stop_if_not_serving() {
+  if (serving_()) return false;
+  log::info("roster_sync_paused", {{"adapter", adapter_->name()}, {"file", name_}, {"roster_sync", run_.id},
+                                   {"chunks_done", run_.chunks_done}});
+  *services_.rows_done -= rows_this_process_;
+  rows_this_process_ = 0;
+  done_(RosterFileResult{false, true, ""});
+  return true;
+}
+
+void RosterFileRun::fail(const std::string& reason) {
+  log::warn("roster_sync_failed", {{"adapter", adapter_->name()}, {"file", name_}, {"reason", reason}});
+  if (services_.runs != nullptr) services_.runs->inc({adapter_->name(), "failed"});
+  *services_.rows_done -= rows_this_process_;
+  done_(RosterFileResult{false, false, failure_receipt(reason)});
+}
+
+// On the blocking pool: the run to resume, or a new one; then the chunks after the committed ones.
+void RosterFileRun::open() {
+  if (stop_if_not_serving()) return;
+  std::error_code ec;
+  const std::uintmax_t bytes = fs::file_size(file_, ec);
+  const std::optional<std::string> sha256 = ec ? std::nullopt : sha256_of_file(file_);
+  if (!sha256) return fail("cannot read the file");
+  const std::string registry =
+      sender_.organisation.empty() ? adapter_->name() : adapter_->name() + "|" + sender_.organisation;
+  std::optional<store::RosterSyncRun> resumed;
+  try {
+    resumed = services_.reader()->roster_sync_running(adapter_->name(), registry, *sha256);
+  } catch (const std::exception& e) {
+    log::error("roster_sync_store_unreadable", {{"adapter", adapter_->name()}, {"error", e.what()}});
+    return later(std::chrono::duration_cast<std::chrono::milliseconds>(kRetryPause), [self = shared_from_this()] {
+      self->open();
+    });
+  }
+  if (resumed) {
+    run_ = *resumed;
+  } else {
+    run_ = store::RosterSyncRun{};
+    run_.started_at_ms = now_ms();
+    run_.id = "rs-" + sha256->substr(0, 16) + "-" + std::to_string(run_.started_at_ms);
+    run_.adapter = adapter_->name();
+    run_.registry = registry;
+    run_.file_sha256 = *sha256;
+  }
+  run_.file_name = name_;
+  run_.file_bytes = static_cast<std::int64_t>(bytes);
+  chunker_ = std::make_unique<CsvChunker>(file_, drop_.rows_per_chunk);
+  if (!chunker_->error().empty()) return fail(chunker_->error());
+  // Committed chunks are read past, not mapped: the same bytes give the same chunks.
+  CsvChunk skipped;
+  for (std::int64_t i = 0; i < run_.chunks_done && chunker_->next(skipped); ++i) consumed_ = skipped.end_offset;
+  log::info(resumed ? "roster_sync_resumed" : "roster_sync_started",
+            {{"adapter", adapter_->name()}, {"file", name_}, {"roster_sync", run_.id},
+             {"bytes", static_cast<std::int64_t>(bytes)}, {"chunks_done", run_.chunks_done},
+             {"rows_done", run_.rows_done}});
+  started_ = last_log_ = std::chrono::steady_clock::now();
+  *services_.rows_done += run_.rows_done;
+  rows_this_process_ = run_.rows_done;
+  send_chunk();
+}
+
+void RosterFileRun::send_chunk() {
+  if (stop_if_not_serving()) return;
+  CsvChunk chunk;
+  if (!chunker_->next(chunk)) {
+    if (!chunker_->error().empty()) return fail(chunker_->error());
+    return finish_run();
+  }
+  consumed_ = chunk.end_offset;
+  auto c = std::make_shared<pipeline::RosterChunk>();
+  c->run = run_;
+  c->number = run_.chunks_done;
+  c->header_size = chunk.header_size;
+  c->rows.reserve(chunk.rows.size());
+  for (const CsvRow& r : chunk.rows) c->rows.push_back({r.offset, r.size, r.line});
+  chunk_ = std::move(c);
+  chunk_in_ = plugin_host::Inbound{};
+  chunk_in_.adapter = adapter_->name();
+  chunk_in_.transport = core::Transport::file;
+  chunk_in_.channel = drop_.name;
+  chunk_in_.content_type = "text/csv";
+  chunk_in_.payload = std::move(chunk.payload);
+  chunk_in_.principal = sender_.principal;
+  chunk_in_.organisation = sender_.organisation;
+  chunk_in_.received_at_ms = now_ms();
+  ingest_current();
+}
+
+// The chunk in flight through the pipeline (a copy: a retry sends it again).
+void RosterFileRun::ingest_current() {
+  services_.ingest_chunk(adapter_, chunk_in_, chunk_, [self = shared_from_this()](plugin_host::AckReply reply) {
+    asio::post(self->blocking_, [self, reply = std::move(reply)] { self->chunk_done(reply); });
+  });
+}
+
+void RosterFileRun::chunk_done(const plugin_host::AckReply& reply) {
+  switch (reply.outcome) {
+    case KQ_OUTCOME_COMMITTED:
+    case KQ_OUTCOME_CONTENT_ERROR:  // every row of the chunk rejected: listed in the report
+    case KQ_OUTCOME_DUPLICATE:
+      break;
+    case KQ_OUTCOME_TRANSIENT:  // not stored: the same chunk again, after a pause
+      return later(std::chrono::duration_cast<std::chrono::milliseconds>(kRetryPause), [self = shared_from_this()] {
+        if (!self->stop_if_not_serving()) self->ingest_current();
+      });
+    default:
+      return fail("chunk " + std::to_string(run_.chunks_done + 1) + " was refused: " + reply.body);
+  }
+  const auto rows = static_cast<std::int64_t>(chunk_->rows.size());
+  ++run_.chunks_done;
+  run_.rows_done += rows;
+  rows_this_process_ += rows;
+  *services_.rows_done += rows;
+  report_progress(false);
+  send_chunk();
+}
+
+void RosterFileRun::report_progress(bool final) {
+  const auto now = std::chrono::steady_clock::now();
+  const double read = static_cast<double>(std::max<std::uint64_t>(consumed_, 1));
+  const auto estimate = static_cast<std::int64_t>(static_cast<double>(run_.rows_done) * run_.file_bytes / read);
+  *services_.rows_estimated = estimate;
+  if (!final && now - last_log_ < kProgressEvery) return;
+  last_log_ = now;
+  const double seconds = std::chrono::duration<double>(now - started_).count();
+  const double rate = seconds > 0 ? static_cast<double>(run_.rows_done) / seconds : 0.0;
+  const double eta = rate > 0 ? static_cast<double>(std::max<std::int64_t>(estimate - run_.rows_done, 0)) / rate : 0.0;
+  log::info("roster_sync_progress", {{"adapter", adapter_->name()}, {"file", name_}, {"roster_sync", run_.id},
+                                     {"rows_done", run_.rows_done}, {"rows_total_estimate", estimate},
+                                     {"rows_per_second", static_cast<std::int64_t>(rate)},
+                                     {"eta_seconds", static_cast<std::int64_t>(eta)}});
+}
+
+void RosterFileRun::finish_run() {
+  services_.finish(run_, [self = shared_from_this()](store::WriteResult result) {
+    asio::post(self->blocking_, [self, result = std::move(result)] {
+      if (!result.ok()) {
+        log::error("roster_sync_finish_failed", {{"adapter", self->adapter_->name()}, {"error", result.error}});
+        return self->later(std::chrono::duration_cast<std::chrono::milliseconds>(kRetryPause),
+                            [self] { if (!self->stop_if_not_serving()) self->finish_run(); });
+      }
+      std::string report;
+      try {
+        auto reader = self->services_.reader();
+        const std::optional<store::RosterSyncRun> run = reader->roster_sync(self->run_.id);
+        const store::RosterSyncRun& r = run ? *run : self->run_;
+        report = pipeline::roster_report_json(r, reader->roster_rejects(r.id, kReportRejects), r.counts.rejected);
+        const std::string& a = self->adapter_->name();
+        if (self->services_.students != nullptr) {
+          for (const auto& [kind, n] : {std::pair{"new", r.counts.added}, {"changed", r.counts.changed},
+                                        {"transferred", r.counts.transferred}, {"unchanged", r.counts.unchanged},
+                                        {"left", r.counts.left}, {"graduated", r.counts.graduated},
+                                        {"rejected", r.counts.rejected}}) {
+            if (n > 0) self->services_.students->inc({a, kind}, static_cast<std::uint64_t>(n));
+          }
+        }
+        log::info("roster_sync_finished",
+                  {{"adapter", a}, {"file", self->name_}, {"roster_sync", r.id}, {"rows", r.rows_done},
+                   {"new", r.counts.added}, {"changed", r.counts.changed}, {"transferred", r.counts.transferred},
+                   {"unchanged", r.counts.unchanged}, {"left", r.counts.left}, {"graduated", r.counts.graduated},
+                   {"rejected", r.counts.rejected}});
+      } catch (const std::exception& e) {
+        report = failure_receipt(std::string("finished, but the report could not be read: ") + e.what());
+      }
+      self->report_progress(true);
+      if (self->services_.runs != nullptr) self->services_.runs->inc({self->adapter_->name(), "finished"});
+      *self->services_.rows_done -= self->rows_this_process_;
+      *self->services_.rows_estimated = 0;
+      self->done_(RosterFileResult{true, false, std::move(report)});
+    });
+  });
+}
+
+}  // namespace kq::runtime

@@ -1,0 +1,259 @@
+"""The student_registry adapter with the real binary: nightly rosters dropped as CSV files and
+synced in chunks (plugin ABI 1.4 add_roster_drop, docs/adapters/student_registry.md). A first
+load, a rerun that changes nothing, a second roster with new, changed, transferred, left and
+graduated students, a GB 18030 file with a quoted line break and bad rows reported by their line,
+and a sync killed with -9 halfway that ends, after the restart, in the state of an uninterrupted
+run."""
+import datetime
+import json
+import os
+import signal
+import time
+import unittest
+
+from harness import Gateway, SOURCE_DIR, wait_until
+
+ORG = "11110000MB0000009X"  # the registry's organisation
+
+CONFIG = """
+data_dir: {data}
+log: {{ level: info }}
+listeners:
+  - name: admin
+    port: {admin_port}
+store:
+  path: kangqiao.db
+plugins:
+  directory: {plugins}
+mappings:
+  directory: """ + os.path.join(SOURCE_DIR, "mappings") + """
+adapters:
+  - name: registry
+    plugin: student_registry
+    roles: [roster.sync]
+    mappings: [roster-csv]
+    config:
+      drop_directory: {data}/drops
+      drop_principal: cmis
+      drop_settle: 200ms
+      rows_per_chunk: ROWS
+      charset: CHARSET
+principals:
+  - name: cmis
+    organisation: \"""" + ORG + """\"
+    roles: [roster.sync]
+    subject: "CN=cmis-roster-drop,O=Demo Student Registry,C=CN"
+"""
+
+HEADER = "姓名,性别,出生日期,身份证号,学籍号,学校,年级,班级"
+
+
+def resident_id(n):
+    """A resident ID with its GB 11643 check character for child n (Xicheng, born 2012)."""
+    born = datetime.date(2012, 1, 1) + datetime.timedelta(days=n // 1000)
+    body = f"110105{born:%Y%m%d}{n % 1000:03d}"
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
+
+
+def row(n, school="西城区实验小学", grade="五年级", klass="3班", name=None):
+    rid = resident_id(n)
+    born = f"{rid[6:10]}-{rid[10:12]}-{rid[12:14]}"
+    return f"{name or '学生' + str(n)},{'男' if n % 2 else '女'},{born},{rid},G{rid},{school},{grade},{klass}"
+
+
+def roster(rows):
+    return (HEADER + "\r\n" + "\r\n".join(rows) + "\r\n").encode("utf-8")
+
+
+class RosterGateway:
+    """One gateway with a roster drop; files are dropped the careful way (.part, then renamed)."""
+
+    def __init__(self, rows_per_chunk=7, charset="UTF-8"):
+        self.gw = Gateway()
+        self.gw.write_config(text=CONFIG.replace("ROWS", str(rows_per_chunk)).replace("CHARSET", charset))
+        self.gw.start()
+        self.drops = os.path.join(self.gw.dir, "data", "drops")
+
+    def drop(self, name, body):
+        part = os.path.join(self.drops, "incoming", name + ".part")
+        with open(part, "wb") as f:
+            f.write(body)
+        os.rename(part, os.path.join(self.drops, "incoming", name))
+
+    def receipt(self, name, folder="done", timeout=60):
+        path = os.path.join(self.drops, folder, name + ".receipt")
+        ok = wait_until(lambda: os.path.exists(path) and os.path.exists(os.path.join(self.drops, folder, name)),
+                        timeout)
+        assert ok, f"no {folder}/{name} with its receipt:\n" + self.gw.logs()[-4000:]
+        with open(path) as f:
+            return json.load(f)
+
+    def enrollment_status(self, n):
+        rows = self.gw.sql("SELECT json_extract(body, '$.status') AS status FROM record r WHERE kind = 'enrollment' "
+                           f"AND json_extract(body, '$.student_no') = 'G{resident_id(n)}' "
+                           "ORDER BY seq DESC LIMIT 1")
+        return rows[0]["status"] if rows else None
+
+    def record_versions(self):
+        return {r["kind"]: r["n"] for r in self.gw.sql("SELECT kind, count(*) AS n FROM record GROUP BY kind")}
+
+
+class StudentRegistrySync(unittest.TestCase):
+    def start(self, **kw):
+        g = RosterGateway(**kw)
+        self.addCleanup(g.gw.cleanup)
+        return g
+
+    def test_first_load_then_a_rerun_of_the_same_roster_changes_nothing(self):
+        g = self.start()
+        body = roster([row(n) for n in range(1, 31)])
+        g.drop("roster-1.csv", body)
+        first = g.receipt("roster-1.csv")
+        self.assertEqual(first["state"], "finished")
+        self.assertEqual(first["counts"], {"new": 30, "changed": 0, "transferred": 0, "unchanged": 0, "left": 0,
+                                           "graduated": 0, "rejected": 0})
+        self.assertEqual(first["rows"], 30)
+        self.assertEqual(first["chunks"], 5)  # 7 rows a chunk
+        versions = g.record_versions()
+        self.assertEqual(versions["person"], 30)
+        self.assertEqual(versions["enrollment"], 30)
+        self.assertEqual(g.gw.sql("SELECT count(*) AS n FROM roster_entry")[0]["n"], 30)
+
+        g.drop("roster-2.csv", body)  # the same export the next night
+        again = g.receipt("roster-2.csv")
+        self.assertEqual(again["counts"]["unchanged"], 30)
+        self.assertEqual(sum(again["counts"].values()), 30)
+        self.assertEqual(g.record_versions(), versions, "a rerun wrote records")
+        runs = g.gw.sql("SELECT state, rows_done FROM roster_sync ORDER BY started_at_ms")
+        self.assertEqual(runs, [{"state": "finished", "rows_done": 30}] * 2)
+        # Progress and the report are in the log too.
+        finished = g.gw.wait_for_event("roster_sync_finished")
+        self.assertEqual(finished[-1]["unchanged"], 30)
+
+    def test_a_second_roster_reports_every_change_kind_and_writes_only_the_changes(self):
+        g = self.start()
+        first = [row(n) for n in range(1, 9)] + [row(9, grade="六年级"), row(10)]
+        g.drop("night-1.csv", roster(first))
+        self.assertEqual(g.receipt("night-1.csv")["counts"]["new"], 10)
+        before = g.record_versions()
+
+        second = ([row(n) for n in range(1, 6)] + [row(6, klass="4班"), row(7, school="西城区第二实验小学"), row(8),
+                                                   row(11)])
+        g.drop("night-2.csv", roster(second))
+        counts = g.receipt("night-2.csv")["counts"]
+        self.assertEqual(counts, {"new": 1, "changed": 1, "transferred": 1, "unchanged": 6, "left": 1,
+                                  "graduated": 1, "rejected": 0})
+        self.assertEqual(g.enrollment_status(9), "毕业")
+        self.assertEqual(g.enrollment_status(10), "转出")
+        self.assertEqual(g.enrollment_status(6), "在读")
+        after = g.record_versions()
+        # Enrollments: student 11's; 6's new version (other class); 7's at the new school and its
+        # old one closed (转出); 9 and 10: a new version each with the departure.
+        self.assertEqual(after["enrollment"] - before["enrollment"], 1 + 1 + 2 + 2)
+        self.assertEqual(g.gw.sql("SELECT json_extract(body, '$.status') AS status FROM record WHERE kind = "
+                                  "'enrollment' AND json_extract(body, '$.student_no') = 'G" + resident_id(7) +
+                                  "' AND json_extract(body, '$.status') = '转出'"), [{"status": "转出"}])
+        school = g.gw.sql("SELECT school FROM roster_entry WHERE student_key = 'student-no:G" + resident_id(7) + "'")
+        self.assertEqual(school, [{"school": "西城区第二实验小学"}])
+
+        g.drop("night-3.csv", roster(second))  # the departed stay departed: nothing to do
+        counts = g.receipt("night-3.csv")["counts"]
+        self.assertEqual(counts["unchanged"], 9)
+        self.assertEqual(counts["left"] + counts["graduated"], 0)
+
+    def test_a_gb18030_roster_with_a_quoted_line_break_and_bad_rows_by_line(self):
+        g = self.start(rows_per_chunk=2, charset="GB18030")
+        lines = [
+            HEADER,                                        # line 1
+            row(1),                                        # line 2
+            row(2, klass='"3班\n(合并)"'),                  # lines 3-4: a line break inside quotes
+            "",                                            # line 5: empty, skipped
+            row(3).replace(resident_id(3), resident_id(3)[:-1] + ("1" if resident_id(3)[-1] != "1" else "2")),  # 6
+            row(4, grade="六年极"),                         # line 7: no such grade
+            row(5, name="欧阳娜娜"),                        # line 8
+        ]
+        g.drop("gb.csv", ("\r\n".join(lines) + "\r\n").encode("gb18030"))
+        report = g.receipt("gb.csv")
+        self.assertEqual(report["counts"]["new"], 3)
+        self.assertEqual(report["counts"]["rejected"], 2)
+        self.assertEqual([r["line"] for r in report["rejected_rows"]], [6, 7])
+        self.assertIn("身份证号", report["rejected_rows"][0]["reason"])
+        self.assertIn("check digit", report["rejected_rows"][0]["reason"])
+        self.assertIn("年级", report["rejected_rows"][1]["reason"])
+        names = [r["name"] for r in g.gw.sql("SELECT json_extract(body, '$.name.text') AS name FROM record "
+                                             "WHERE kind = 'person' ORDER BY name")]
+        self.assertIn("欧阳娜娜", names)
+        klass = g.gw.sql("SELECT class_name FROM roster_entry WHERE student_key = 'student-no:G"
+                         + resident_id(2) + "'")
+        self.assertEqual(klass, [{"class_name": "3班\n(合并)"}])
+
+    def test_killed_with_minus_9_halfway_then_restarted_ends_as_an_uninterrupted_run(self):
+        rows = 20000
+        first = roster([row(n) for n in range(1, rows + 1)])
+        # The second night: every tenth student changed class, the last 500 gone, 300 new.
+        second = roster([row(n, klass="9班" if n % 10 == 0 else "3班") for n in range(1, rows - 500 + 1)]
+                        + [row(n) for n in range(rows + 1, rows + 301)])
+
+        def tables(g):
+            entries = g.gw.sql("SELECT student_key, content_hash, school, grade, class_name, status, enrollment_id "
+                               "FROM roster_entry ORDER BY student_key")
+            enrollments = g.gw.sql("SELECT r.id, r.version, json_extract(r.body, '$.status') AS status "
+                                   "FROM record r WHERE r.kind = 'enrollment' AND r.version = "
+                                   "(SELECT max(v.version) FROM record v WHERE v.id = r.id) ORDER BY r.id")
+            return entries, enrollments, g.record_versions()
+
+        calm = self.start(rows_per_chunk=500)
+        calm.drop("a.csv", first)
+        calm.receipt("a.csv", timeout=300)
+        calm.drop("b.csv", second)
+        calm_report = calm.receipt("b.csv", timeout=300)
+        expected = tables(calm)
+
+        g = self.start(rows_per_chunk=500)
+        g.drop("a.csv", first)
+        g.receipt("a.csv", timeout=300)
+        g.drop("b.csv", second)
+        halfway = lambda: (g.gw.sql("SELECT max(chunks_done) AS n FROM roster_sync WHERE state = 'running'")[0]["n"]
+                           or 0) >= 10
+        self.assertTrue(wait_until(halfway, 300), g.gw.logs()[-3000:])
+        g.gw.proc.send_signal(signal.SIGKILL)
+        g.gw.proc.wait()
+        self.assertTrue(os.path.exists(os.path.join(g.drops, "work", "b.csv")))
+        g.gw.start()
+        report = g.receipt("b.csv", timeout=300)
+        self.assertTrue(any(e.get("event") == "roster_sync_resumed" for e in g.gw.log_events()))
+        self.assertEqual(report["counts"], calm_report["counts"])
+        self.assertEqual(report["rows"], calm_report["rows"])
+        self.assertEqual(tables(g), expected)
+        self.assertEqual(calm_report["counts"], {"new": 300, "changed": 1950, "transferred": 0, "unchanged": 17550,
+                                                 "left": 500, "graduated": 0, "rejected": 0})
+
+    def test_a_reload_while_files_are_taken_keeps_one_worker_per_folder(self):
+        # Before: each reload (SIGHUP) started a second worker on the folder, which took the file
+        # the first one still had in work/ and ingested it again.
+        g = self.start(rows_per_chunk=200)
+        big = roster([row(n) for n in range(1, 8001)])
+        g.drop("big.csv", big)
+        for i in range(3):
+            g.drop(f"small-{i}.csv", roster([row(n) for n in range(20001 + 10 * i, 20011 + 10 * i)]))
+        for _ in range(6):
+            time.sleep(0.3)
+            g.gw.proc.send_signal(signal.SIGHUP)
+        self.assertEqual(g.receipt("big.csv", timeout=300)["counts"]["new"], 8000)
+        for i in range(3):
+            self.assertEqual(g.receipt(f"small-{i}.csv")["counts"]["new"], 10)
+        events = g.gw.log_events()
+        self.assertGreaterEqual(len([e for e in events if e.get("event") == "reload_done"]), 1, g.gw.logs()[-3000:])
+        taken = [e["file"] for e in events if e.get("event") == "file_drop_taken"]
+        self.assertEqual(sorted(taken), ["big.csv", "small-0.csv", "small-1.csv", "small-2.csv"])
+        self.assertEqual([e for e in events if e.get("event") == "roster_sync_resumed"], [])
+        self.assertEqual(g.gw.sql("SELECT count(*) AS n, sum(state = 'finished') AS done FROM roster_sync"),
+                         [{"n": 4, "done": 4}])
+        g.gw.stop()
+        shutdown = [e for e in g.gw.log_events() if e.get("event") == "shutdown_started"]
+        self.assertEqual(shutdown[-1]["drop_workers"], 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
