@@ -131,6 +131,21 @@ class StudentRegistrySync(unittest.TestCase):
         finished = g.gw.wait_for_event("roster_sync_finished")
         self.assertEqual(finished[-1]["unchanged"], 30)
 
+    def test_a_promotion_within_the_school_updates_the_one_enrollment(self):
+        """Every September the whole school moves up a grade: that is a new version of each
+        student's Enrollment at the school, not a second Enrollment beside a first still 在读."""
+        g = self.start()
+        g.drop("june.csv", roster([row(n) for n in range(1, 4)]))
+        self.assertEqual(g.receipt("june.csv")["counts"]["new"], 3)
+        g.drop("september.csv", roster([row(1, grade="六年级")] + [row(n) for n in range(2, 4)]))
+        counts = g.receipt("september.csv")["counts"]
+        self.assertEqual((counts["changed"], counts["unchanged"], counts["transferred"]), (1, 2, 0))
+        current = g.gw.sql("SELECT r.id, json_extract(r.body, '$.grade') AS grade, json_extract(r.body, '$.status') "
+                           "AS status FROM record r WHERE r.kind = 'enrollment' AND json_extract(r.body, "
+                           f"'$.student_no') = 'G{resident_id(1)}' AND r.version = "
+                           "(SELECT max(version) FROM record v WHERE v.id = r.id)")
+        self.assertEqual([(e["grade"], e["status"]) for e in current], [("16", "在读")], current)
+
     def test_a_second_roster_reports_every_change_kind_and_writes_only_the_changes(self):
         g = self.start()
         first = [row(n) for n in range(1, 9)] + [row(9, grade="六年级"), row(10)]
