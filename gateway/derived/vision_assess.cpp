@@ -156,6 +156,12 @@ std::vector<QualityWarning> apply_vision(core::VisionScreening& screening, const
   for (auto* eye : {&screening.right_eye, &screening.left_eye}) {
     if (*eye && !(*eye)->se) (*eye)->se = core::spherical_equivalent((*eye)->sphere_ds, (*eye)->cylinder_dc);
   }
+  // The derived fields hold what the rules named in rule_version concluded, or nothing: a value the
+  // sender concluded and the rules could not (an ortho-k wearer, a child under six, a missing
+  // cylinder) is not kept under the rules' name — the raw sheet keeps it — and the receipt says so.
+  auto not_confirmed = [&](const char* name, const std::string& sent) {
+    warnings.push_back({name, name, sent, "(none)", findings.rule});
+  };
   if (findings.screening_myopia) {
     const bool computed = *findings.screening_myopia;
     if (screening.screening_myopia && *screening.screening_myopia != computed) {
@@ -163,12 +169,19 @@ std::vector<QualityWarning> apply_vision(core::VisionScreening& screening, const
                           computed ? "true" : "false", findings.rule});
     }
     screening.screening_myopia = computed;
-    if (!computed && screening.myopia_degree) {
-      warnings.push_back({"myopia_degree", "myopia_degree", *screening.myopia_degree, "(none)", findings.rule});
-      screening.myopia_degree.reset();
-    }
+  } else if (screening.screening_myopia) {
+    not_confirmed("screening_myopia", *screening.screening_myopia ? "true" : "false");
+    screening.screening_myopia.reset();
+  }
+  if (!findings.myopia_degree && screening.myopia_degree) {
+    not_confirmed("myopia_degree", *screening.myopia_degree);
+    screening.myopia_degree.reset();
   }
   text(screening.myopia_degree, findings.myopia_degree, "myopia_degree");
+  if (!findings.vision_impairment && screening.vision_impairment) {
+    not_confirmed("vision_impairment", *screening.vision_impairment);
+    screening.vision_impairment.reset();
+  }
   text(screening.vision_impairment, findings.vision_impairment, "vision_impairment");
   screening.rate_exclusion = findings.rate_exclusion;
   screening.rule_version = findings.rule;

@@ -131,10 +131,17 @@ TEST(ScreeningMyopia, OrthoKWearersAreLeftOutOfRates) {
   const VisionFindings f = assess_vision(*shipped().vision, s, {});
   EXPECT_EQ(f.rate_exclusion, "ortho-k");
   EXPECT_FALSE(f.screening_myopia.has_value());
-  apply_vision(s, f);
+  s.myopia_degree = "low";
+  const auto warnings = apply_vision(s, f);
   EXPECT_EQ(s.rate_exclusion, "ortho-k");
-  EXPECT_EQ(s.screening_myopia, true);  // the sender's flag stays; the gateway computed none
+  // The sender's conclusions are not kept under the gateway's rule, which drew none: the receipt
+  // says what was set aside.
+  EXPECT_FALSE(s.screening_myopia.has_value());
+  EXPECT_FALSE(s.myopia_degree.has_value());
   EXPECT_EQ(s.rule_version, "vision-screening@1.0.0");
+  ASSERT_EQ(warnings.size(), 2U);
+  EXPECT_EQ(warnings[0], (QualityWarning{"screening_myopia", "screening_myopia", "true", "(none)", "vision-screening@1.0.0"}));
+  EXPECT_EQ(warnings[1], (QualityWarning{"myopia_degree", "myopia_degree", "low", "(none)", "vision-screening@1.0.0"}));
 }
 
 TEST(ScreeningMyopia, ChildrenBelowTheAgeOfTheDefinitionsGetNoGrade) {
