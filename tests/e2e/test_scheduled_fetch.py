@@ -62,6 +62,9 @@ class RosterServer:
                         return self.reply(304, headers={"ETag": '"v1"'})
                     return self.reply(200, BODY, {"ETag": '"v1"', "Content-Type": "application/json",
                                                   "Last-Modified": "Mon, 07 Dec 2026 02:00:00 GMT"})
+                if path == "/invalid":  # a body the gateway cannot store: its validators must not be kept
+                    return self.reply(200, b'{"kind":"person","sex":"7"}', {"ETag": '"bad"', "Content-Type":
+                                                                            "application/json"})
                 if path == "/flaky":
                     if n <= 2:
                         return self.reply(503 if n == 1 else 429, b"busy")
@@ -151,6 +154,7 @@ class ScheduledFetch(unittest.TestCase):
             adapter("wrong-host", f"https://127.0.0.2:{cls.other_host.port}/roster", certs),
             # An interval schedule, to see the second run ask conditionally and get 304.
             adapter("again", base + "/roster", certs).replace('      cron: "0 3 * * *"\n', "      interval: 1500ms\n"),
+            adapter("invalid", base + "/invalid", certs).replace('      cron: "0 3 * * *"\n', "      interval: 1500ms\n"),
         ])
         cls.gw = Gateway()
         cls.addClassCleanup(cls.gw.cleanup)
@@ -250,6 +254,17 @@ class ScheduledFetch(unittest.TestCase):
         self.assertTrue(conditional)
         self.assertEqual(conditional[0]["If-None-Match"], '"v1"')
         self.assertEqual(conditional[0]["If-Modified-Since"], "Mon, 07 Dec 2026 02:00:00 GMT")
+
+    def test_the_validators_of_a_body_that_did_not_commit_are_not_sent(self):
+        # The body was a dead letter: asking "has it changed since?" would get a 304 and the
+        # corrected roster would never be fetched.
+        wait_until(lambda: self.server.counts.get("/invalid", 0) >= 2, timeout=15)
+        runs = [h for p, h in self.server.requests if p == "/invalid"]
+        self.assertGreaterEqual(len(runs), 2)
+        self.assertFalse([h for h in runs if "If-None-Match" in h], runs)
+        dead = self.gw.sql("SELECT count(*) AS n FROM dead_letter d JOIN raw_message m ON m.id = d.message_id "
+                           "WHERE m.source = 'invalid'")
+        self.assertGreaterEqual(dead[0]["n"], 1)
 
     def test_a_not_modified_run_stores_nothing_and_is_counted(self):
         # The plugin says "nothing to do" (ABI 1.4) for a 304: no raw message, no dead letter.
