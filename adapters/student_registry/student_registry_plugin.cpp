@@ -1,5 +1,6 @@
 // student_registry: the nightly roster of the student registry (学籍, e.g. Beijing's CMIS),
-// written as a CSV file into a drop folder (docs/adapters/student_registry.md).
+// written as a CSV file into a drop folder, or published at an HTTPS URL that the gateway fetches
+// on a calendar schedule (docs/adapters/student_registry.md).
 //
 // The sync itself is the host's (plugin ABI 1.4 add_roster_drop): it reads the file in chunks of
 // whole rows, maps each row, compares each student with what the registry listed before, writes
@@ -7,9 +8,20 @@
 // adapter decides: the folder, the principal (the registry's organisation) the files speak for,
 // the chunk size, and the charset the registry exports in — Excel on Chinese Windows writes
 // GB 18030, a newer export UTF-8.
+//
+// A roster at a URL goes the same way: the schedule's run downloads it through the host (mutual
+// TLS, retries, a conditional GET) and puts it into the drop folder under a temporary name, then
+// renames it, so the sync that takes it is the very one a dropped file gets — one code path, one
+// report, the same resume after a crash. The run itself stores nothing ("nothing to do"): the
+// roster is stored chunk by chunk by its sync.
 #include <kangqiao/json.hpp>
 #include <kangqiao/plugin.hpp>
 
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace {
@@ -35,21 +47,44 @@ constexpr kq_field_spec kFields[] = {
         .defaults("GB18030")
         .describe("The character set of the roster files (GB18030 or UTF-8; a UTF-8 byte-order mark is "
                   "always recognised)."),
+    Field::string("url").describe("An HTTPS URL the registry publishes its roster at; absent: files are dropped."),
+    Field::string("schedule")
+        .defaults("30 2 * * *")
+        .describe("When to fetch `url` (cron: minute hour day month weekday)."),
+    Field::string("time_zone").describe("IANA time zone of `schedule`; empty: Asia/Shanghai."),
+    Field::path("ca_file").describe("CA bundle the registry's server must chain to; empty: the system's."),
+    Field::path("client_certificate").describe("The gateway's client certificate, when the registry asks for one."),
+    Field::path("client_private_key").describe("Its private key."),
+    Field::duration("read_timeout").defaults("5m").describe("The whole download."),
+    Field::bytes("max_bytes").defaults("1GiB").describe("The largest roster accepted from `url`."),
 };
+
+// incoming/roster-20261208-023000.csv: the fetch time in the schedule's clock (the gateway's),
+// so the files sort in the order they were fetched.
+std::string fetched_file_name() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char name[64];
+  std::strftime(name, sizeof name, "roster-%Y%m%d-%H%M%S.csv", &local);
+  return name;
+}
 
 class StudentRegistry final : public kangqiao::Adapter {
  public:
   StudentRegistry(const kangqiao::Host& host, const kangqiao::Config& config)
-      : charset_(config.string("charset").value_or("GB18030")) {
-    const std::string folder = config.string("drop_directory").value_or("");
+      : charset_(config.string("charset").value_or("GB18030")), folder_(config.string("drop_directory").value_or("")) {
+    const std::string& folder = folder_;
     const std::string principal = config.string("drop_principal").value_or("");
     if (folder.empty()) throw kangqiao::PluginError("drop_directory is required");
     if (principal.empty()) throw kangqiao::PluginError("drop_principal is required: the registry the rosters are from");
     host.add_roster_drop("roster", folder, config.integer("drop_settle").value_or(5000), principal,
                          config.integer("rows_per_chunk").value_or(5000));
+    if (const auto url = config.string("url"); url && !url->empty()) add_url_source(host, config, *url);
   }
 
   void decode(const kangqiao::Inbound& in, kangqiao::DecodeSink& out) override {
+    if (in.transport() == KQ_TRANSPORT_SCHEDULE) return fetch_into_drop(out);
     if (in.organisation().empty()) {
       out.reject(KQ_ERROR_NOT_PERMITTED, "", "the roster drop speaks for no organisation (drop_principal)");
       return;
@@ -65,7 +100,64 @@ class StudentRegistry final : public kangqiao::Adapter {
   }
 
  private:
+  void add_url_source(const kangqiao::Host& host, const kangqiao::Config& config, const std::string& url) {
+    url_ = url;
+    ca_ = config.string("ca_file").value_or("");
+    cert_ = config.string("client_certificate").value_or("");
+    key_ = config.string("client_private_key").value_or("");
+    kq_https_source source{};
+    source.struct_size = sizeof source;
+    source.name = "roster";
+    source.url = url_.c_str();
+    source.ca_file = ca_.c_str();
+    source.client_certificate = cert_.c_str();
+    source.client_private_key = key_.c_str();
+    source.read_timeout_ms = config.integer("read_timeout").value_or(300000);
+    source.max_bytes = config.integer("max_bytes").value_or(std::int64_t{1} << 30);
+    host.add_https_source(source);
+    host.add_calendar_schedule("fetch", config.string("schedule").value_or("30 2 * * *").c_str(),
+                               config.string("time_zone").value_or("").c_str());
+  }
+
+  // A schedule run: download the roster and hand it to the roster drop.
+  void fetch_into_drop(kangqiao::DecodeSink& out) {
+    kangqiao::HttpsFetch got;
+    try {
+      got = out.https_get("roster");
+    } catch (const kangqiao::ParseFailure& e) {
+      out.reject(e.detail());  // the host logged why (without the URL's query); tried again next run
+      return;
+    }
+    if (got.not_modified) {
+      out.nothing_to_do("the roster was not modified since the last download");
+      return;
+    }
+    const std::filesystem::path incoming = std::filesystem::path(folder_) / "incoming";
+    const std::string name = fetched_file_name();
+    // A ".part" name is never taken by the drop; the rename makes the whole file appear at once.
+    const std::filesystem::path part = incoming / (name + ".part");
+    {
+      std::ofstream file(part, std::ios::binary | std::ios::trunc);
+      file.write(got.body.data(), static_cast<std::streamsize>(got.body.size()));
+      if (!file.flush()) {
+        out.reject(KQ_ERROR_INTERNAL, "", "cannot write the downloaded roster to " + part.string());
+        return;
+      }
+    }
+    std::error_code ec;
+    std::filesystem::rename(part, incoming / name, ec);
+    if (ec) {
+      out.reject(KQ_ERROR_INTERNAL, "", "cannot move the downloaded roster into " + incoming.string() + ": " +
+                                            ec.message());
+      return;
+    }
+    out.nothing_to_do("downloaded " + std::to_string(got.body.size()) + " bytes as incoming/" + name +
+                      " for the roster sync");
+  }
+
   std::string charset_;
+  std::string folder_;
+  std::string url_, ca_, cert_, key_;  // the https source's strings live as long as the adapter
 };
 
 constexpr kangqiao::PluginInfo kInfo{.name = "student_registry", .version = "1.0.0",

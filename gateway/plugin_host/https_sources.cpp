@@ -121,7 +121,10 @@ kq_status api_https_get(kq_decode_sink* sink, const char* source_name, kq_https_
 
 void settle_fetches(const AdapterInstance&, const Outcome& outcome, DecodeResult& decoded) {
   if (!decoded.parsed || decoded.parsed->fetched.empty()) return;
-  if (outcome.kind == KQ_OUTCOME_COMMITTED || outcome.kind == KQ_OUTCOME_DUPLICATE) {
+  // NOTHING_TO_DO after a body: the plugin took what it needed from it (a roster handed on to its
+  // drop folder, a feed with nothing new); asking again whether it changed is right.
+  if (outcome.kind == KQ_OUTCOME_COMMITTED || outcome.kind == KQ_OUTCOME_DUPLICATE ||
+      outcome.kind == KQ_OUTCOME_NOTHING_TO_DO) {
     for (const auto& [key, validators] : decoded.parsed->fetched) outbound::remember_validators(key, validators);
   }
   decoded.parsed->fetched.clear();

@@ -2,16 +2,19 @@
 synced in chunks (plugin ABI 1.4 add_roster_drop, docs/adapters/student_registry.md). A first
 load, a rerun that changes nothing, a second roster with new, changed, transferred, left and
 graduated students, a GB 18030 file with a quoted line break and bad rows reported by their line,
-and a sync killed with -9 halfway that ends, after the restart, in the state of an uninterrupted
-run."""
+a sync killed with -9 halfway that ends, after the restart, in the state of an uninterrupted
+run, and a roster published at an HTTPS URL, downloaded on its schedule and synced the same way."""
 import datetime
+import http.server
 import json
 import os
 import signal
+import ssl
+import threading
 import time
 import unittest
 
-from harness import Gateway, SOURCE_DIR, wait_until
+from harness import Gateway, SOURCE_DIR, dev_certs, wait_until
 
 ORG = "11110000MB0000009X"  # the registry's organisation
 
@@ -38,6 +41,7 @@ adapters:
       drop_settle: 200ms
       rows_per_chunk: ROWS
       charset: CHARSET
+EXTRA
 principals:
   - name: cmis
     organisation: \"""" + ORG + """\"
@@ -69,9 +73,12 @@ def roster(rows):
 class RosterGateway:
     """One gateway with a roster drop; files are dropped the careful way (.part, then renamed)."""
 
-    def __init__(self, rows_per_chunk=7, charset="UTF-8"):
+    def __init__(self, rows_per_chunk=7, charset="UTF-8", extra="", before_start=None):
         self.gw = Gateway()
-        self.gw.write_config(text=CONFIG.replace("ROWS", str(rows_per_chunk)).replace("CHARSET", charset))
+        self.gw.write_config(text=CONFIG.replace("ROWS", str(rows_per_chunk)).replace("CHARSET", charset)
+                             .replace("EXTRA\n", extra))
+        if before_start:
+            before_start(self.gw)
         self.gw.start()
         self.drops = os.path.join(self.gw.dir, "data", "drops")
 
@@ -272,3 +279,74 @@ class StudentRegistrySync(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RegistryServer:
+    """The registry's HTTPS server: the roster with an ETag, 304 when the client already has it."""
+
+    def __init__(self, body):
+        self.requests = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                outer.requests.append(dict(self.headers))
+                if self.headers.get("If-None-Match") == '"night-1"':
+                    self.send_response(304)
+                    self.send_header("ETag", '"night-1"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("ETag", '"night-1"')
+                self.send_header("Content-Type", "text/csv; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        certs = dev_certs()
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(certs, "server.crt"), os.path.join(certs, "server.key"))
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.httpd.handle_error = lambda *args: None
+        self.url = f"https://localhost:{self.httpd.server_address[1]}/export/roster.csv?token=SECRET"
+        self.ca = os.path.join(certs, "ca.crt")
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+
+
+class RosterFromUrl(unittest.TestCase):
+    def test_a_published_roster_is_downloaded_on_schedule_and_synced_like_a_dropped_file(self):
+        server = RegistryServer(roster([row(n) for n in range(1, 16)]))
+        self.addCleanup(server.close)
+
+        def missed_last_night(gw):
+            # The last download was three days ago: the nightly run missed meanwhile runs at start.
+            state = os.path.join(gw.dir, "data", "schedules")
+            os.makedirs(state, exist_ok=True)
+            with open(os.path.join(state, "registry.fetch.last-run"), "w") as f:
+                f.write(f"{int(time.time()) - 3 * 86400}\n")
+
+        extra = f'      url: "{server.url}"\n      schedule: "30 2 * * *"\n      ca_file: {server.ca}\n'
+        g = RosterGateway(extra=extra, before_start=missed_last_night)
+        self.addCleanup(g.gw.cleanup)
+        done = os.path.join(g.drops, "done")
+        wait_until(lambda: os.path.isdir(done) and any(n.endswith(".csv.receipt") for n in os.listdir(done)), 60)
+        [receipt_name] = [n for n in os.listdir(done) if n.endswith(".csv.receipt")]
+        self.assertRegex(receipt_name, r"^roster-\d{8}-\d{6}\.csv\.receipt$")
+        report = g.receipt(receipt_name[:-len(".receipt")])
+        self.assertEqual(report["state"], "finished")
+        self.assertEqual(report["counts"]["new"], 15)
+        self.assertEqual(g.record_versions()["person"], 15)
+        # The schedule run itself stored nothing: the roster is stored by its sync, chunk by chunk.
+        self.assertEqual(g.gw.sql("SELECT count(*) AS n FROM raw_message WHERE transport = 'schedule'"), [{"n": 0}])
+        self.assertIsNone(server.requests[0].get("If-None-Match"))
+        self.assertNotIn("SECRET", g.gw.logs())  # the URL's query (a token) is never logged
