@@ -134,6 +134,31 @@ class ClassImportAdapter(GatewayCase):
         self.assertEqual(again["warnings"], receipt["warnings"])
         self.assertEqual(len(self.alerts_of(MING)), 2)
 
+    def test_5_a_fitness_sheet_whose_own_total_disagrees_gets_a_warning(self):
+        with open(os.path.join(SOURCE_DIR, "docs", "adapters", "class_imports", "fitness_national.csv"),
+                  encoding="utf-8") as f:
+            header = f.readline().strip()
+        # A first-grade girl (the grade whose tables are all transcribed): BMI, vital capacity, 50 m,
+        # sit-and-reach and rope skipping; the school's software put 总分 = 10 at the end of the row.
+        row = f"11,1101,一年级1班,{HONG},01,李小红,2,2012-07-01,,120.0,22.0,1200,10.5,10.0,100,,,,,,"
+        status, _, receipt = self.post(f"{header},总分\n{row},10\n")
+        self.assertEqual(status, 200, receipt)
+        self.assertEqual(receipt["outcome"], "imported", receipt)
+        total = [w for w in receipt["warnings"] if w["field"] == "fitness_test.total_score"]
+        self.assertEqual(len(total), 1, receipt)
+        self.assertEqual((total[0]["kind"], total[0]["column"], total[0]["sent"]), ("mismatch", "总分", "10"))
+        self.assertNotEqual(float(total[0]["computed"]), 10.0)
+        self.assertRegex(total[0]["rule"], r"^cspfs-2014@")
+        # The stored test has the gateway's total, not the sheet's.
+        body = json.loads(self.gw.sql("SELECT body FROM record WHERE kind = 'fitness_test' "
+                                      "ORDER BY seq DESC LIMIT 1")[0]["body"])
+        self.assertEqual(body["total_score"], float(total[0]["computed"]))
+        # Without the column the sheet is the national layout: imported, with no such warning (a
+        # trailing space the mapping trims makes it another file, not a duplicate of the first).
+        status, _, plain = self.post(f"{header}\n{row.replace('李小红', '李小红 ')}\n")
+        self.assertEqual((status, plain["outcome"]), (200, "imported"), plain)
+        self.assertFalse([w for w in plain["warnings"] if w["field"] == "fitness_test.total_score"], plain)
+
     def test_2_a_dropped_sheet_with_errors_gets_a_rejects_file_excel_can_read(self):
         bad = (HEADER +
                f"张小明,八年级3班,男,{MING},2026-11-02,4.9,4.9,-0.25,-0.25,否,否,-\n"

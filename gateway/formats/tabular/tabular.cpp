@@ -34,12 +34,14 @@ enum class Target { kRows, kHeader, kPosition };
 
 class TabularPath final : public Path {
  public:
-  TabularPath(std::string text, Target target, std::string header, std::uint32_t column)
-      : text_(std::move(text)), target_(target), header_(std::move(header)), column_(column) {}
+  TabularPath(std::string text, Target target, std::string header, std::uint32_t column, bool optional = false)
+      : text_(std::move(text)), target_(target), header_(std::move(header)), column_(column), optional_(optional) {}
 
   const std::string& text() const override { return text_; }
   Target target() const { return target_; }
   const std::string& header() const { return header_; }
+  // optional[总分]: a file without the column is laid out as expected; its cells are just empty.
+  bool optional() const { return optional_; }
 
   std::vector<Match> select(const Document& document, const Match* scope) const override {
     std::vector<Match> out;
@@ -67,7 +69,23 @@ class TabularPath final : public Path {
   Target target_;
   std::string header_;
   std::uint32_t column_;
+  bool optional_;
 };
+
+// column[班级] and optional[总分]: a header named explicitly.
+std::unique_ptr<Path> compile_named_header(std::string_view text, std::string_view t, std::size_t prefix,
+                                           bool optional, std::string& error) {
+  if (t.back() != ']') {
+    error = "expected ']' at the end of '" + std::string(t) + "'";
+    return nullptr;
+  }
+  std::string header = trim_header(t.substr(prefix, t.size() - prefix - 1));
+  if (header.empty()) {
+    error = "empty header name in '" + std::string(t) + "'";
+    return nullptr;
+  }
+  return std::make_unique<TabularPath>(std::string(text), Target::kHeader, std::move(header), 0, optional);
+}
 
 std::unique_ptr<Path> compile_position(std::string_view text, std::string_view spec, std::string& error) {
   std::uint32_t column = 0;
@@ -136,18 +154,8 @@ std::unique_ptr<Path> compile_tabular_path(std::string_view text, std::string& e
     error = "rows are selected with 'rows' or 'rows[*]', found '" + trimmed + "'";
     return nullptr;
   }
-  if (t.substr(0, 7) == "column[") {
-    if (t.back() != ']') {
-      error = "expected ']' at the end of '" + trimmed + "'";
-      return nullptr;
-    }
-    std::string header = trim_header(t.substr(7, t.size() - 8));
-    if (header.empty()) {
-      error = "empty header name in '" + trimmed + "'";
-      return nullptr;
-    }
-    return std::make_unique<TabularPath>(std::string(text), Target::kHeader, std::move(header), 0);
-  }
+  if (t.starts_with("column[")) return compile_named_header(text, t, 7, false, error);
+  if (t.starts_with("optional[")) return compile_named_header(text, t, 9, true, error);
   if (t.front() == '$') return compile_position(t, t.substr(1), error);
   return std::make_unique<TabularPath>(std::string(text), Target::kHeader, trimmed, 0);
 }
@@ -199,7 +207,7 @@ std::string TabularDocument::cell_location(std::size_t row, std::uint32_t column
 
 std::string TabularDocument::missing_column(const Path& path) const {
   const auto* tabular = dynamic_cast<const TabularPath*>(&path);
-  if (tabular == nullptr || tabular->target() != Target::kHeader) return "";
+  if (tabular == nullptr || tabular->target() != Target::kHeader || tabular->optional()) return "";
   if (column_of(tabular->header())) return "";
   std::string out = "column '" + tabular->header() + "' not found";
   if (!sheet_.empty()) out += " in sheet " + sheet_;

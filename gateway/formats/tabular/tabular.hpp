@@ -10,14 +10,17 @@
 //                   trimming spaces (ASCII, tab and the ideographic space U+3000) and a BOM; when
 //                   two columns share a header, the leftmost wins (reach the others with $N).
 //   column[班级]    the same, written explicitly: for a header that is itself "rows", starts with
-//                   '$' or "column[", or has spaces at its ends worth keeping visible in a mapping.
+//                   '$', "column[" or "optional[", or has spaces at its ends worth keeping visible.
+//   optional[总分]  the column 总分 when the file has it; a file without it is not an error (a
+//                   sheet that may or may not carry the school's own scores): its cells are empty.
 //   $3   $C         a column by position: 1-based number or spreadsheet letters (A = 1, AA = 27),
 //                   for files without a header row or columns without a header.
 //
 // A column path inside a row scope gives that row's cell; without a scope it gives the cell of
 // every data row, in order. Empty cells give no match. A header the file does not have also gives
 // no match, because headers are only known once a file is parsed: `missing_column` turns that into
-// "column '班级' not found; headers are 姓名, 性别, 左眼视力" for the mapping engine to report.
+// "column '班级' not found; headers are 姓名, 性别, 左眼视力" for the mapping engine to report
+// (except for optional[...]).
 //
 // Row numbers are those a spreadsheet shows: the header is usually row 1, a CSV record with
 // line breaks inside quotes is still one row, and blank rows are skipped but keep their number.

@@ -126,6 +126,17 @@ TEST_F(Roster, MissingColumnsAreExplained) {
   EXPECT_EQ(table().missing_column(*compile("rows")), "");
 }
 
+// A sheet that may or may not carry a column (the school's own total score): optional[...] gives
+// that column's cells when it is there and nothing, without an error, when it is not.
+TEST_F(Roster, OptionalColumnsMayBeMissing) {
+  EXPECT_EQ(texts(compile("optional[班级]")->select(*doc, nullptr)), texts(compile("班级")->select(*doc, nullptr)));
+  auto absent = compile("optional[ 总分 ]");
+  EXPECT_TRUE(absent->select(*doc, nullptr).empty());
+  EXPECT_EQ(table().missing_column(*absent), "");
+  EXPECT_EQ(compile_error("optional[总分"), "expected ']' at the end of 'optional[总分'");
+  EXPECT_EQ(compile_error("optional[]"), "empty header name in 'optional[]'");
+}
+
 TEST_F(Roster, ForeignScopesSelectNothing) {
   Match beyond{"", "row 99", 99};
   EXPECT_TRUE(compile("姓名")->select(*doc, &beyond).empty());
