@@ -230,7 +230,14 @@ class PullApi(unittest.TestCase):
         forged = cursor[:-2] + ("AA" if not cursor.endswith("AA") else "BB")
         status, _, problem = self.pull("/api/v1/changes", purpose="PUBHLTH", since=forged)
         self.assertEqual((status, problem["code"]), (400, "invalid_cursor"), problem)
-        self.assertNotIn(str(self.gw.sql("SELECT max(seq) AS s FROM record")[0]["s"]), cursor)
+        # Sealed with a fresh nonce, not an encoding of the position: the same page asked twice
+        # gives two different cursors, and both lead to the same next page.
+        firsts = [self.pull("/api/v1/changes", purpose="PUBHLTH", limit=2)[2] for _ in range(2)]
+        self.assertNotEqual(firsts[0]["next_cursor"], firsts[1]["next_cursor"])
+        seconds = [self.pull("/api/v1/changes", purpose="PUBHLTH", limit=2, since=p["next_cursor"])[2]["records"]
+                   for p in firsts]
+        self.assertEqual([r["id"] for r in seconds[0]], [r["id"] for r in seconds[1]])
+        self.assertEqual([r["id"] for r in seconds[0]], [r["id"] for r in whole[2:4]])
         # A cursor belongs to its query: another purpose, or another client, cannot use it.
         status, _, problem = self.pull("/api/v1/changes", purpose="CNSTAT", since=cursor)
         self.assertEqual((status, problem["code"]), (400, "invalid_cursor"), problem)
