@@ -27,7 +27,7 @@ MessagePlan plan_message(const plugin_host::AdapterInstance& adapter, const plug
                          const plugin_host::DecodeResult& decoded, const mapping::MappingSet* mappings,
                          const std::string& payload_sha256, bool field_lineage,
                          const std::set<std::size_t>* only_documents,
-                         std::function<bool(std::size_t, const RecordsOrErrors&)> keep_document) {
+                         std::function<bool(std::size_t, RecordsOrErrors&)> keep_document) {
   MessagePlan plan;
   if (!decoded.message_key.empty()) {
     plan.dedupe = store::DedupeKey{dedupe_scope(in), decoded.message_key, true,

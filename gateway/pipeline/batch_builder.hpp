@@ -48,7 +48,7 @@ MessagePlan plan_message(const plugin_host::AdapterInstance& adapter, const plug
                          const plugin_host::DecodeResult& decoded, const mapping::MappingSet* mappings,
                          const std::string& payload_sha256, bool field_lineage,
                          const std::set<std::size_t>* only_documents = nullptr,
-                         std::function<bool(std::size_t, const RecordsOrErrors&)> keep_document = {});
+                         std::function<bool(std::size_t, RecordsOrErrors&)> keep_document = {});
 
 // The dedupe scope of a sender: the adapter, and the sender's organisation when it has one, so
 // two organisations never share a key (an Idempotency-Key is theirs, not the gateway's).

@@ -45,8 +45,9 @@ struct MappingContext {
   bool field_lineage = true;  // record which source place produced each field (provenance)
   // Batches only: asked for each document that mapped without errors; false leaves its records
   // out of the message while the document still counts as accepted (a roster sync's unchanged
-  // students, pipeline/roster_sync.hpp). Empty: every document is kept.
-  std::function<bool(std::size_t document, const RecordsOrErrors& converted)> keep_document;
+  // students, pipeline/roster_sync.hpp); a kept document's records may be trimmed by it (a school
+  // an earlier row already carries). Empty: every document is kept.
+  std::function<bool(std::size_t document, RecordsOrErrors& converted)> keep_document;
 };
 
 // "canonical+json" documents hold one record object or an array of them, taken as they are after

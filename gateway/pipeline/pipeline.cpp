@@ -117,14 +117,14 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
   // A roster chunk: one document per row, each row's student compared with the snapshot.
   std::unique_ptr<store::Reader> reader;
   std::optional<ChunkClassifier> classifier;
-  std::function<bool(std::size_t, const RecordsOrErrors&)> keep;
+  std::function<bool(std::size_t, RecordsOrErrors&)> keep;
   if (job->roster && !job->decoded.rejection) {
     reader = store_.reader();
     classifier.emplace(*job->roster, *reader);
     if (classifier->split(in, job->decoded)) {
       // The chunk's key: a chunk is written once per run (a resumed run skips committed chunks).
       job->decoded.message_key = "roster:" + job->roster->run.id + ":" + std::to_string(job->roster->number);
-      keep = [&classifier](std::size_t n, const RecordsOrErrors& c) { return classifier->keep(n, c); };
+      keep = [&classifier](std::size_t n, RecordsOrErrors& c) { return classifier->keep(n, c); };
     } else {
       classifier.reset();
       job->decoded.rejection = core::FieldError{

@@ -147,7 +147,7 @@ bool ChunkClassifier::split(const plugin_host::Inbound& in, plugin_host::DecodeR
   return true;
 }
 
-bool ChunkClassifier::keep(std::size_t document, const RecordsOrErrors& converted) {
+bool ChunkClassifier::keep(std::size_t document, RecordsOrErrors& converted) {
   const std::int64_t line = line_of(document);
   StudentFacts now = student_of(converted.records);
   if (now.key.empty() || now.enrollment_id.empty()) {
@@ -177,6 +177,12 @@ bool ChunkClassifier::keep(std::size_t document, const RecordsOrErrors& converte
                                               std::move(now.grade), std::move(now.class_name), std::move(now.status),
                                               std::move(now.enrollment_id),
                                               row_hashes_[row_of_document_[document - 1]]});
+  // Every row of a school maps to the same school record (its id derives from the name): the first
+  // row of the chunk writes it, the others only refer to it. A quarter of a first load's records
+  // were repeats of 200 schools.
+  std::erase_if(converted.records, [this](const store::RecordEnvelope& r) {
+    return r.kind == "organization" && !schools_.insert(r.id).second;
+  });
   return true;
 }
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,7 +74,9 @@ class ChunkClassifier {
   // adapter emitted something else.
   bool split(const plugin_host::Inbound& in, plugin_host::DecodeResult& decoded);
   // false: the row's student is unchanged (or its row is refused), leave its records out.
-  bool keep(std::size_t document, const RecordsOrErrors& converted);
+  // A row that is kept loses its school record when an earlier row of the chunk already carries
+  // the same one: a school is written once per chunk, not once per student.
+  bool keep(std::size_t document, RecordsOrErrors& converted);
   // The chunk's roster write, with the rejected rows of `errors` (document numbers → lines).
   store::RosterSyncWrite finish(const std::vector<core::FieldError>& errors);
   // The Enrollments at the schools that transferred students left: closed with 转出.
@@ -88,6 +91,7 @@ class ChunkClassifier {
   std::vector<std::size_t> row_of_document_;  // document number - 1 → index in chunk_.rows
   std::vector<std::string> row_hashes_;       // by index in chunk_.rows
   std::map<std::string, std::int64_t> keys_;  // student key → line, within this chunk
+  std::set<std::string> schools_;             // school record ids already kept in this chunk
   std::vector<store::RosterReject> duplicates_;
   std::vector<std::string> closed_;
 };

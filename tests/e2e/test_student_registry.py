@@ -125,6 +125,8 @@ class StudentRegistrySync(unittest.TestCase):
         versions = g.record_versions()
         self.assertEqual(versions["person"], 30)
         self.assertEqual(versions["enrollment"], 30)
+        # One school: written once per chunk, not once per student.
+        self.assertEqual(versions["organization"], first["chunks"])
         self.assertEqual(g.gw.sql("SELECT count(*) AS n FROM roster_entry")[0]["n"], 30)
 
         g.drop("roster-2.csv", body)  # the same export the next night
