@@ -80,7 +80,7 @@ class StudentRegistry final : public kangqiao::Adapter {
     if (principal.empty()) throw kangqiao::PluginError("drop_principal is required: the registry the rosters are from");
     host.add_roster_drop("roster", folder, config.integer("drop_settle").value_or(5000), principal,
                          config.integer("rows_per_chunk").value_or(5000));
-    if (const auto url = config.string("url"); url && !url->empty()) add_url_source(host, config, *url);
+    if (const auto url = config.string("url"); url && !url->empty()) add_url_source(host, config);
   }
 
   void decode(const kangqiao::Inbound& in, kangqiao::DecodeSink& out) override {
@@ -100,21 +100,8 @@ class StudentRegistry final : public kangqiao::Adapter {
   }
 
  private:
-  void add_url_source(const kangqiao::Host& host, const kangqiao::Config& config, const std::string& url) {
-    url_ = url;
-    ca_ = config.string("ca_file").value_or("");
-    cert_ = config.string("client_certificate").value_or("");
-    key_ = config.string("client_private_key").value_or("");
-    kq_https_source source{};
-    source.struct_size = sizeof source;
-    source.name = "roster";
-    source.url = url_.c_str();
-    source.ca_file = ca_.c_str();
-    source.client_certificate = cert_.c_str();
-    source.client_private_key = key_.c_str();
-    source.read_timeout_ms = config.integer("read_timeout").value_or(300000);
-    source.max_bytes = config.integer("max_bytes").value_or(std::int64_t{1} << 30);
-    host.add_https_source(source);
+  void add_url_source(const kangqiao::Host& host, const kangqiao::Config& config) {
+    host.add_https_source("roster", config);
     host.add_calendar_schedule("fetch", config.string("schedule").value_or("30 2 * * *").c_str(),
                                config.string("time_zone").value_or("").c_str());
   }
@@ -157,7 +144,6 @@ class StudentRegistry final : public kangqiao::Adapter {
 
   std::string charset_;
   std::string folder_;
-  std::string url_, ca_, cert_, key_;  // the https source's strings live as long as the adapter
 };
 
 constexpr kangqiao::PluginInfo kInfo{.name = "student_registry", .version = "1.0.0",

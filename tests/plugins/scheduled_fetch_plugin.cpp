@@ -28,23 +28,7 @@ constexpr kq_field_spec kFields[] = {
 class ScheduledFetch final : public kangqiao::Adapter {
  public:
   ScheduledFetch(const kangqiao::Host& host, const kangqiao::Config& config) : host_(host) {
-    url_ = config.string("url").value_or("");
-    ca_ = config.string("ca_file").value_or("");
-    cert_ = config.string("client_certificate").value_or("");
-    key_ = config.string("client_private_key").value_or("");
-    kq_https_source source{};
-    source.struct_size = sizeof source;
-    source.name = "roster";
-    source.url = url_.c_str();
-    source.ca_file = ca_.c_str();
-    source.client_certificate = cert_.c_str();
-    source.client_private_key = key_.c_str();
-    source.connect_timeout_ms = config.integer("connect_timeout").value_or(0);
-    source.read_timeout_ms = config.integer("read_timeout").value_or(0);
-    source.max_bytes = config.integer("max_bytes").value_or(0);
-    source.max_attempts = static_cast<std::uint32_t>(config.integer("max_attempts").value_or(0));
-    source.retry_backoff_ms = config.integer("retry_backoff").value_or(0);
-    host.add_https_source(source);
+    host.add_https_source("roster", config);
     if (auto cron = config.string("cron")) {
       host.add_calendar_schedule("fetch", cron->c_str(), config.string("time_zone").value_or("").c_str());
     } else {
@@ -74,7 +58,6 @@ class ScheduledFetch final : public kangqiao::Adapter {
  private:
   void report(const std::string& what) const { host_.log(KQ_LOG_INFO, "test_fetch_result", what); }
   kangqiao::Host host_;
-  std::string url_, ca_, cert_, key_;
 };
 
 constexpr kangqiao::PluginInfo kInfo{.name = "test_scheduled_fetch",

@@ -247,6 +247,29 @@ class Host {
       throw PluginError(std::string("cannot use https source ") + (source.name != nullptr ? source.name : ""));
     }
   }
+  // The same, from an adapter's config fields of the conventional names: url, ca_file,
+  // client_certificate, client_private_key, connect_timeout, read_timeout, max_bytes,
+  // max_attempts, retry_backoff (absent ones: the host's defaults, or `fallback`'s). The host
+  // copies the strings.
+  void add_https_source(const char* name, const Config& config, kq_https_source fallback = {}) const {
+    const std::string url = config.string("url").value_or("");
+    const std::string ca = config.string("ca_file").value_or("");
+    const std::string cert = config.string("client_certificate").value_or("");
+    const std::string key = config.string("client_private_key").value_or("");
+    kq_https_source source = fallback;
+    source.struct_size = sizeof source;
+    source.name = name;
+    source.url = url.c_str();
+    source.ca_file = ca.c_str();
+    source.client_certificate = cert.c_str();
+    source.client_private_key = key.c_str();
+    source.connect_timeout_ms = config.integer("connect_timeout").value_or(source.connect_timeout_ms);
+    source.read_timeout_ms = config.integer("read_timeout").value_or(source.read_timeout_ms);
+    source.max_bytes = config.integer("max_bytes").value_or(source.max_bytes);
+    source.max_attempts = static_cast<std::uint32_t>(config.integer("max_attempts").value_or(source.max_attempts));
+    source.retry_backoff_ms = config.integer("retry_backoff").value_or(source.retry_backoff_ms);
+    add_https_source(source);
+  }
   kq_host_instance* handle() const { return handle_; }
 
  private:
