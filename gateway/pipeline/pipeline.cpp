@@ -116,10 +116,12 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
   std::string sha256 = store::sha256_hex(in.payload);  // once: the provenance and the store share it
   // A roster chunk: one document per row, each row's student compared with the snapshot.
   std::unique_ptr<store::Reader> reader;
+  std::unique_ptr<store::Reader::Snapshot> snapshot;  // the chunk's look-ups: one read transaction
   std::optional<ChunkClassifier> classifier;
   std::function<bool(std::size_t, RecordsOrErrors&)> keep;
   if (job->roster && !job->decoded.rejection) {
     reader = store_.reader();
+    snapshot = reader->snapshot();
     classifier.emplace(*job->roster, *reader);
     if (classifier->split(in, job->decoded)) {
       // The chunk's key: a chunk is written once per run (a resumed run skips committed chunks).
@@ -174,6 +176,7 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
                         batch.records);
     }
   }
+  snapshot.reset();
   reader.reset();  // back to the pool before the wait for the writer
   store_.submit(std::move(batch), [this, job](store::WriteResult result) mutable {
     // The writer thread must not wait for plugin code: acknowledge on the blocking pool. The job

@@ -203,6 +203,25 @@ class SqliteReader final : public Reader {
   SqliteReader(const SqliteReader&) = delete;
   SqliteReader& operator=(const SqliteReader&) = delete;
 
+  std::unique_ptr<Snapshot> snapshot() override {
+    class SqliteSnapshot final : public Snapshot {
+     public:
+      explicit SqliteSnapshot(ReaderSession& session) : session_(session) {
+        session_.statement(kBeginRead).query().run();
+      }
+      ~SqliteSnapshot() override {
+        try {
+          session_.statement(kEndRead).query().run();
+        } catch (...) {  // ending a read transaction fails only on a broken connection; a
+        }                  // destructor must not throw
+      }
+
+     private:
+      ReaderSession& session_;
+    };
+    return std::make_unique<SqliteSnapshot>(*session_);
+  }
+
   std::optional<StoredRecord> record(std::string_view id) override {
     Query q = session_->statement(kRecordById).query();
     q.bind(1, id);

@@ -133,6 +133,15 @@ struct IdentifierKey {
 class Reader {
  public:
   virtual ~Reader() = default;
+  // Holds one read transaction until it is destroyed, so that many small reads in a row (a roster
+  // chunk's look-ups, two per row) see one snapshot and take the database's read lock once
+  // instead of once each. Inside it use only the reads that are one statement; those that open a
+  // transaction of their own (row_counts, consent_subjects, subject_records) must not run.
+  class Snapshot {
+   public:
+    virtual ~Snapshot() = default;
+  };
+  virtual std::unique_ptr<Snapshot> snapshot() = 0;
   // Latest version of a record.
   virtual std::optional<StoredRecord> record(std::string_view id) = 0;
   // Record writes with seq > after_seq in seq order, at most `limit` of them.

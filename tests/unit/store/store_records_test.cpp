@@ -30,6 +30,25 @@ TEST_F(RecordsTest, AssignsIdsAndStartsAtVersionOne) {
   EXPECT_TRUE(stored->message_id.empty());
 }
 
+// A reader's snapshot (a roster chunk's look-ups): every read inside it sees the database as it
+// was when the snapshot began, even after a commit; once it ends, reads see the latest state.
+TEST_F(RecordsTest, AReadersSnapshotSeesOneStateUntilItEnds) {
+  auto store = open();
+  WriteBatch first;
+  first.records.push_back(make_record("observation", "obs-before"));
+  ASSERT_EQ(submit_and_wait(*store, std::move(first)).status, WriteStatus::committed);
+
+  auto reader = store->reader();
+  auto snapshot = reader->snapshot();
+  ASSERT_TRUE(reader->record("obs-before").has_value());
+  WriteBatch later;
+  later.records.push_back(make_record("observation", "obs-after"));
+  ASSERT_EQ(submit_and_wait(*store, std::move(later)).status, WriteStatus::committed);
+  EXPECT_FALSE(reader->record("obs-after").has_value()) << "a snapshot saw a later commit";
+  snapshot.reset();
+  EXPECT_TRUE(reader->record("obs-after").has_value());
+}
+
 TEST_F(RecordsTest, StoredBodiesWriteNumbersAsPlainDecimals) {
   // What the pull API will give out: 138.5 and 5.0, never Boost.JSON's 1.385E2 and 5E0.
   auto store = open();
