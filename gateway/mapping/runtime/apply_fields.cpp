@@ -21,6 +21,9 @@ namespace {
 const setters::Member& member_of(const Target&, const FieldPlan& field) { return *field.member; }
 
 // A Coding filled in one go from a looked-up code: system, code and display where not empty.
+// What a lookup gave for a Coding: the coded value, or a bare code from any other value.
+Coded coded_of(const Value& v) { return v.kind() == Kind::coding ? std::get<Coded>(v.payload) : Coded{{}, to_text(v), {}}; }
+
 void fill_coding(const Target& out, const Coded& c, const json::storage_ptr& arena,
                  std::vector<const void*>& set_leaves) {
   const std::pair<std::string_view, const std::string*> parts[] = {
@@ -262,7 +265,7 @@ bool Applier::object(const FieldPlan& field, const formats::Match* scope, const 
     if (values.empty()) continue;
     Value& v = values.front();
     const Target sub{member.type, member.open(slot), nullptr};
-    fill_coding(sub, v.kind() == Kind::coding ? std::get<Coded>(v.payload) : Coded{{}, to_text(v), {}}, arena_,
+    fill_coding(sub, coded_of(v), arena_,
                 set_leaves_);
     add_lineage(pending, std::move(v.location));
     ev_.hit(expr.rule);
@@ -314,7 +317,7 @@ bool Applier::json_object(const FieldPlan& field, const formats::Match* scope, c
     Value& v = values.front();
     json::object sub(arena_);
     fill_coding(Target{nullptr, nullptr, &sub},
-                v.kind() == Kind::coding ? std::get<Coded>(v.payload) : Coded{{}, to_text(v), {}}, arena_,
+                coded_of(v), arena_,
                 set_leaves_);
     keep(std::move(sub));
     add_lineage(pending, std::move(v.location));
