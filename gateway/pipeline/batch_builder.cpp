@@ -27,7 +27,7 @@ MessagePlan plan_message(const plugin_host::AdapterInstance& adapter, const plug
                          const plugin_host::DecodeResult& decoded, const mapping::MappingSet* mappings,
                          const std::string& payload_sha256, bool field_lineage,
                          const std::set<std::size_t>* only_documents,
-                         std::function<bool(std::size_t, RecordsOrErrors&)> keep_document) {
+                         DocumentHooks hooks) {
   MessagePlan plan;
   if (!decoded.message_key.empty()) {
     plan.dedupe = store::DedupeKey{dedupe_scope(in), decoded.message_key, true,
@@ -53,7 +53,7 @@ MessagePlan plan_message(const plugin_host::AdapterInstance& adapter, const plug
   context.variables = adapter.settings().mapping_variables;
   context.sender_org = in.organisation;
   context.field_lineage = field_lineage;
-  context.keep_document = std::move(keep_document);
+  context.hooks = std::move(hooks);
   const MessageOrigin origin{source_system_of(in), in.received_at_ms, decoded.message_key, payload_sha256};
   if (decoded.document_mode == KQ_DOCUMENTS_INDEPENDENT) {
     plan_independent_documents(decoded, in, context, origin, only_documents, plan);

@@ -43,12 +43,12 @@ struct MessagePlan {
 // Turns what the adapter decoded into records or errors. `payload_sha256` is the raw payload's
 // hash (the provenance records name it). `mappings` may be nullptr (none configured).
 // `only_documents` (INDEPENDENT only; reprocessing): map just these document numbers and leave
-// the others out of the plan, as if they had not been emitted. `keep_document`: see MappingContext.
+// the others out of the plan, as if they had not been emitted. `hooks`: see DocumentHooks.
 MessagePlan plan_message(const plugin_host::AdapterInstance& adapter, const plugin_host::Inbound& in,
                          const plugin_host::DecodeResult& decoded, const mapping::MappingSet* mappings,
                          const std::string& payload_sha256, bool field_lineage,
                          const std::set<std::size_t>* only_documents = nullptr,
-                         std::function<bool(std::size_t, RecordsOrErrors&)> keep_document = {});
+                         DocumentHooks hooks = {});
 
 // The dedupe scope of a sender: the adapter, and the sender's organisation when it has one, so
 // two organisations never share a key (an Idempotency-Key is theirs, not the gateway's).

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include "gateway/pipeline/merges.hpp"
+#include "gateway/pipeline/parallel_for.hpp"
 
 namespace kq::pipeline {
 
@@ -97,17 +98,26 @@ void plan_independent_documents(const plugin_host::DecodeResult& decoded, const 
     if (plan.dedupe) plan.dedupe->claim = false;
     return;
   }
+  // Mapping each document is the batch's CPU work and depends on nothing but the document: it
+  // runs on every core (parallel_for.hpp). What follows — the keep decisions, which read the
+  // store, and the plan — runs in document order, as if the documents had been mapped one by one.
+  const auto wanted = [&](std::size_t i) {
+    return plugin_errors[i + 1].empty() && (only_documents == nullptr || only_documents->contains(i + 1));
+  };
+  std::vector<RecordsOrErrors> mapped(count);
+  parallel_for(count, [&](std::size_t i) {
+    if (!wanted(i)) return;
+    mapped[i] = records_from_documents({&decoded.documents[i], 1}, in, context);
+    if (context.hooks.inspect && mapped[i].errors.empty()) context.hooks.inspect(i + 1, mapped[i]);
+  });
   std::size_t accepted = 0;
   std::size_t rejected = 0;
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t number = i + 1;
     if (only_documents != nullptr && !only_documents->contains(number)) continue;
     plugin_host::DocumentResult result{number, false, 0, 0};
-    RecordsOrErrors converted;
-    if (plugin_errors[number].empty()) {
-      converted = records_from_documents({&decoded.documents[i], 1}, in, context);
-      add_mappings(plan.mappings, converted.mappings);
-    }
+    RecordsOrErrors converted = std::move(mapped[i]);
+    if (plugin_errors[number].empty()) add_mappings(plan.mappings, converted.mappings);
     std::vector<core::FieldError>& errors = plugin_errors[number];
     for (core::FieldError& e : converted.errors) {
       e.document = number;
@@ -117,7 +127,7 @@ void plan_independent_documents(const plugin_host::DecodeResult& decoded, const 
       result.errors = errors.size();
       std::move(errors.begin(), errors.end(), std::back_inserter(plan.errors));
       ++rejected;
-    } else if (context.keep_document && !context.keep_document(number, converted)) {
+    } else if (context.hooks.keep && !context.hooks.keep(number, converted)) {
       result.accepted = true;  // accepted, and nothing of it needs writing
       ++accepted;
     } else {

@@ -36,6 +36,19 @@ struct MessageOrigin {
 // every stored record can be traced to the mapping version and the source fields it came from.
 void add_provenance(RecordsOrErrors& converted, const MessageOrigin& origin);
 
+// What a caller learns of, and decides about, each document of a batch (KQ_DOCUMENTS_INDEPENDENT)
+// that mapped without errors. Empty: every document is kept as mapped.
+struct DocumentHooks {
+  // Right after the document's mapping, on whichever thread mapped it: several documents are
+  // inspected at once, so it may only touch what belongs to that document (a roster sync hashes
+  // each row's student here, pipeline/roster_sync.hpp).
+  std::function<void(std::size_t document, const RecordsOrErrors& converted)> inspect;
+  // Then in document order, on one thread: false leaves the document's records out of the
+  // message while it still counts as accepted (a roster sync's unchanged students); a kept
+  // document's records may be trimmed (a school an earlier row already carries).
+  std::function<bool(std::size_t document, RecordsOrErrors& converted)> keep;
+};
+
 // What the documents of one message are mapped with.
 struct MappingContext {
   const mapping::MappingSet* mappings = nullptr;       // nullptr: none configured
@@ -43,11 +56,7 @@ struct MappingContext {
   std::shared_ptr<const mapping::MappingVariables> variables;  // the adapter's mapping_variables
   std::string sender_org;
   bool field_lineage = true;  // record which source place produced each field (provenance)
-  // Batches only: asked for each document that mapped without errors; false leaves its records
-  // out of the message while the document still counts as accepted (a roster sync's unchanged
-  // students, pipeline/roster_sync.hpp); a kept document's records may be trimmed by it (a school
-  // an earlier row already carries). Empty: every document is kept.
-  std::function<bool(std::size_t document, RecordsOrErrors& converted)> keep_document;
+  DocumentHooks hooks;  // batches only
 };
 
 // "canonical+json" documents hold one record object or an array of them, taken as they are after

@@ -99,7 +99,27 @@ void Pipeline::ingest_roster_chunk(std::shared_ptr<const plugin_host::AdapterIns
   boost::asio::post(blocking_, [this, job] { decode_and_submit(job); });
 }
 
+std::shared_ptr<const PlannedChunk> Pipeline::planned_before(const RosterChunk& chunk) {
+  std::lock_guard lock(planned_mutex_);
+  auto it = planned_.find(chunk.run.id);
+  return it != planned_.end() && it->second->number == chunk.number - 1 ? it->second : nullptr;
+}
+
+void Pipeline::forget_planned(const RosterChunk& chunk) {
+  std::lock_guard lock(planned_mutex_);
+  if (auto it = planned_.find(chunk.run.id); it != planned_.end() && it->second->number == chunk.number) {
+    planned_.erase(it);
+  }
+}
+
 void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
+  // However this ends, the roster drop may send the next chunk afterwards (RosterChunk::on_planned).
+  struct SignalPlanned {
+    const RosterChunk* chunk;
+    ~SignalPlanned() {
+      if (chunk != nullptr && chunk->on_planned) chunk->on_planned();
+    }
+  } signal_planned{job->roster.get()};
   const auto& in = job->inbound;
   job->decoded = job->adapter->decode(in);
   if (job->decoded.nothing_to_do) {
@@ -118,15 +138,19 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
   std::unique_ptr<store::Reader> reader;
   std::unique_ptr<store::Reader::Snapshot> snapshot;  // the chunk's look-ups: one read transaction
   std::optional<ChunkClassifier> classifier;
-  std::function<bool(std::size_t, RecordsOrErrors&)> keep;
+  DocumentHooks hooks;
   if (job->roster && !job->decoded.rejection) {
+    // The chunk before, if its write is still pending, first: a store read after this sees
+    // either that chunk committed or, failing that, its students here.
+    std::shared_ptr<const PlannedChunk> previous = planned_before(*job->roster);
     reader = store_.reader();
     snapshot = reader->snapshot();
-    classifier.emplace(*job->roster, *reader);
+    classifier.emplace(*job->roster, *reader, std::move(previous));
     if (classifier->split(in, job->decoded)) {
       // The chunk's key: a chunk is written once per run (a resumed run skips committed chunks).
       job->decoded.message_key = "roster:" + job->roster->run.id + ":" + std::to_string(job->roster->number);
-      keep = [&classifier](std::size_t n, RecordsOrErrors& c) { return classifier->keep(n, c); };
+      hooks.inspect = [&classifier](std::size_t n, const RecordsOrErrors& c) { classifier->inspect(n, c); };
+      hooks.keep = [&classifier](std::size_t n, RecordsOrErrors& c) { return classifier->keep(n, c); };
     } else {
       classifier.reset();
       job->decoded.rejection = core::FieldError{
@@ -142,7 +166,7 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
                                    job->adapter->settings().dedupe_window.count()};
   } else {
     plan = plan_message(*job->adapter, in, job->decoded, mapping_set.get(), sha256, field_lineage_, nullptr,
-                        std::move(keep));
+                        std::move(hooks));
   }
   check_consents(plan, store_, guardian_age_());
   const auto rules = rules_ ? rules_() : nullptr;
@@ -175,6 +199,8 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
       close_enrollments(closed, std::vector<std::string>(closed.size(), std::string(kLeftStatus)), *reader,
                         batch.records);
     }
+    std::lock_guard lock(planned_mutex_);
+    planned_[job->roster->run.id] = classifier->planned();
   }
   snapshot.reset();
   reader.reset();  // back to the pool before the wait for the writer
@@ -183,6 +209,7 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
     // is moved, not copied, into that task: the writer keeps this callback until its group is
     // done, and the last reference to a job must not drop there (it would run the plugin's
     // state release, even an adapter's destroy, on the writer thread).
+    if (job->roster) forget_planned(*job->roster);
     boost::asio::post(blocking_, [this, job = std::move(job), result = std::move(result)]() mutable {
       on_written(std::move(job), std::move(result));
     });
@@ -248,6 +275,10 @@ void Pipeline::on_written(std::shared_ptr<Job> job, store::WriteResult result) {
 // Stores a message that the store refused after the fact, then answers with `outcome`.
 void Pipeline::store_refusal(std::shared_ptr<Job> job, Outcome outcome) {
   store::WriteBatch batch = refusal_batch(job->inbound, outcome.kind, outcome.errors, outcome.reason, job->mappings);
+  // A roster chunk's rows are all rejected with the store's reason: the run moves past it.
+  if (job->roster && outcome.kind == KQ_OUTCOME_CONTENT_ERROR) {
+    batch.roster = refused_chunk_write(*job->roster, outcome.reason);
+  }
   // The job moves on, as in decode_and_submit: no last reference may drop on the writer thread.
   store_.submit(std::move(batch), [this, job, outcome = std::move(outcome)](store::WriteResult second) mutable {
     outcome.message_id = second.ok() ? second.message_id : std::string();

@@ -62,6 +62,9 @@ class Pipeline {
   void on_written(std::shared_ptr<Job> job, store::WriteResult result);
   void store_refusal(std::shared_ptr<Job> job, plugin_host::Outcome outcome);
   void finish(std::shared_ptr<Job> job, plugin_host::Outcome outcome);
+  // The chunk before `chunk` of its run while that one's write is pending, else nullptr.
+  std::shared_ptr<const PlannedChunk> planned_before(const RosterChunk& chunk);
+  void forget_planned(const RosterChunk& chunk);
 
   store::Store& store_;
   MappingsProvider mappings_;
@@ -75,6 +78,8 @@ class Pipeline {
   std::atomic<std::size_t> in_flight_{0};
   std::mutex idle_mutex_;
   std::condition_variable idle_cv_;
+  std::mutex planned_mutex_;
+  std::map<std::string, std::shared_ptr<const PlannedChunk>> planned_;  // run id → its chunk being written
 };
 
 }  // namespace kq::pipeline

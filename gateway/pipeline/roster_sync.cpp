@@ -104,7 +104,9 @@ std::string departure_status(const std::string& grade) {
   return std::string(is_final_grade(grade) ? kGraduated : kLeft);
 }
 
-ChunkClassifier::ChunkClassifier(const RosterChunk& chunk, store::Reader& reader) : chunk_(chunk), reader_(reader) {
+ChunkClassifier::ChunkClassifier(const RosterChunk& chunk, store::Reader& reader,
+                                 std::shared_ptr<const PlannedChunk> previous)
+    : chunk_(chunk), reader_(reader), previous_(std::move(previous)) {
   write_.run = chunk.run;
   write_.chunk = chunk.number;
   write_.rows = static_cast<std::int64_t>(chunk.rows.size());
@@ -112,6 +114,17 @@ ChunkClassifier::ChunkClassifier(const RosterChunk& chunk, store::Reader& reader
 
 std::int64_t ChunkClassifier::line_of(std::size_t document) const {
   return document >= 1 && document <= row_of_document_.size() ? chunk_.rows[row_of_document_[document - 1]].line : 0;
+}
+
+std::string ChunkClassifier::listed_before(const std::string& key,
+                                           const std::optional<store::RosterEntry>& stored) const {
+  if (previous_ != nullptr) {
+    if (auto it = previous_->keys.find(key); it != previous_->keys.end()) {
+      return "the student of line " + std::to_string(it->second) + " appears again";
+    }
+  }
+  if (stored && stored->last_sync == chunk_.run.id) return "the student of an earlier row of the file appears again";
+  return {};
 }
 
 bool ChunkClassifier::split(const plugin_host::Inbound& in, plugin_host::DecodeResult& decoded) {
@@ -130,7 +143,7 @@ bool ChunkClassifier::split(const plugin_host::Inbound& in, plugin_host::DecodeR
     row_hashes_.push_back(store::sha256_hex(hashed));
     if (const auto before = reader_.roster_entry_by_row(chunk_.run.registry, row_hashes_.back());
         before && before->status != kLeft && before->status != kGraduated &&
-        keys_.emplace(before->student_key, row.line).second) {
+        listed_before(before->student_key, before).empty() && keys_.emplace(before->student_key, row.line).second) {
       ++write_.counts.unchanged;
       write_.seen.push_back(before->student_key);
       continue;
@@ -144,12 +157,19 @@ bool ChunkClassifier::split(const plugin_host::Inbound& in, plugin_host::DecodeR
     row_of_document_.push_back(i);
   }
   decoded.document_mode = KQ_DOCUMENTS_INDEPENDENT;
+  facts_.resize(decoded.documents.size());
   return true;
+}
+
+void ChunkClassifier::inspect(std::size_t document, const RecordsOrErrors& converted) {
+  if (document >= 1 && document <= facts_.size()) facts_[document - 1] = student_of(converted.records);
 }
 
 bool ChunkClassifier::keep(std::size_t document, RecordsOrErrors& converted) {
   const std::int64_t line = line_of(document);
-  StudentFacts now = student_of(converted.records);
+  StudentFacts now = document >= 1 && document <= facts_.size() && facts_[document - 1]
+                         ? std::move(*facts_[document - 1])
+                         : student_of(converted.records);
   if (now.key.empty() || now.enrollment_id.empty()) {
     duplicates_.push_back({line, "the row names no student (学籍号 or 身份证号)"});
     return false;
@@ -159,6 +179,10 @@ bool ChunkClassifier::keep(std::size_t document, RecordsOrErrors& converted) {
     return false;
   }
   const std::optional<store::RosterEntry> before = reader_.roster_entry(chunk_.run.registry, now.key);
+  if (std::string again = listed_before(now.key, before); !again.empty()) {
+    duplicates_.push_back({line, std::move(again)});
+    return false;
+  }
   const ChangeKind kind = classify(before, now);
   store::RosterCounts& c = write_.counts;
   switch (kind) {
@@ -176,7 +200,7 @@ bool ChunkClassifier::keep(std::size_t document, RecordsOrErrors& converted) {
   write_.upserts.push_back(store::RosterEntry{std::move(now.key), std::move(now.content_hash), std::move(now.school),
                                               std::move(now.grade), std::move(now.class_name), std::move(now.status),
                                               std::move(now.enrollment_id),
-                                              row_hashes_[row_of_document_[document - 1]]});
+                                              row_hashes_[row_of_document_[document - 1]], {}});
   // Every row of a school maps to the same school record (its id derives from the name): the first
   // row of the chunk writes it, the others only refer to it. A quarter of a first load's records
   // were repeats of 200 schools.
@@ -198,6 +222,24 @@ store::RosterSyncWrite ChunkClassifier::finish(const std::vector<core::FieldErro
   for (auto& [line, reason] : by_line) write_.rejects.push_back({line, std::move(reason)});
   write_.counts.rejected = static_cast<std::int64_t>(write_.rejects.size());
   return std::move(write_);
+}
+
+std::shared_ptr<const PlannedChunk> ChunkClassifier::planned() {
+  auto p = std::make_shared<PlannedChunk>();
+  p->run_id = chunk_.run.id;
+  p->number = chunk_.number;
+  p->keys = std::move(keys_);
+  return p;
+}
+
+store::RosterSyncWrite refused_chunk_write(const RosterChunk& chunk, const std::string& reason) {
+  store::RosterSyncWrite w;
+  w.run = chunk.run;
+  w.chunk = chunk.number;
+  w.rows = static_cast<std::int64_t>(chunk.rows.size());
+  for (const RosterChunk::Row& row : chunk.rows) w.rejects.push_back({row.line, "the store refused the chunk: " + reason});
+  w.counts.rejected = w.rows;
+  return w;
 }
 
 void close_enrollments(const std::vector<std::string>& ids, const std::vector<std::string>& statuses,

@@ -23,6 +23,10 @@ namespace kq::pipeline {
 
 // One chunk of a roster file, as the drop folder read it (runtime/csv_chunker.hpp).
 struct RosterChunk {
+  // Called once the chunk's write is queued for the store (or the chunk ended before that): the
+  // next chunk may be planned now, against this one's students (PlannedChunk), while this one
+  // is written.
+  std::function<void()> on_planned;
   store::RosterSyncRun run;  // the run it belongs to (id, adapter, registry, file)
   std::int64_t number = 0;   // from 0
   std::size_t header_size = 0;  // the payload begins with the header row
@@ -45,6 +49,14 @@ struct StudentFacts {
   std::string enrollment_id;
 };
 
+// The students of a chunk that is planned but maybe not yet written: the next chunk is planned
+// meanwhile, and a student it lists again is a duplicate of the line given here.
+struct PlannedChunk {
+  std::string run_id;
+  std::int64_t number = 0;
+  std::map<std::string, std::int64_t> keys;  // student key → line
+};
+
 enum class ChangeKind { added, changed, transferred, unchanged };
 const char* to_string(ChangeKind kind);
 
@@ -65,36 +77,50 @@ bool is_final_grade(const std::string& grade);
 // Compares the rows of one chunk with the snapshot and collects what the chunk's transaction
 // writes. A row whose bytes (with the header and charset) are those the student had in the last
 // run is settled at once, unchanged, without mapping it; the others are mapped one by one and
-// compared by content while the chunk is planned (MappingContext::keep_document).
+// compared by content while the chunk is planned (DocumentHooks).
 class ChunkClassifier {
  public:
-  ChunkClassifier(const RosterChunk& chunk, store::Reader& reader);
+  // `previous`: the chunk before this one while its write may still be pending (else nullptr).
+  ChunkClassifier(const RosterChunk& chunk, store::Reader& reader, std::shared_ptr<const PlannedChunk> previous);
   // Replaces the one CSV document the adapter emitted for the chunk by one document per row that
   // is not settled by its bytes (the header and that row), accepted one by one. False when the
   // adapter emitted something else.
   bool split(const plugin_host::Inbound& in, plugin_host::DecodeResult& decoded);
+  // The student of a mapped row, hashed while the other rows are still being mapped
+  // (DocumentHooks::inspect): safe on several threads at once, one document each.
+  void inspect(std::size_t document, const RecordsOrErrors& converted);
   // false: the row's student is unchanged (or its row is refused), leave its records out.
   // A row that is kept loses its school record when an earlier row of the chunk already carries
   // the same one: a school is written once per chunk, not once per student.
   bool keep(std::size_t document, RecordsOrErrors& converted);
   // The chunk's roster write, with the rejected rows of `errors` (document numbers → lines).
   store::RosterSyncWrite finish(const std::vector<core::FieldError>& errors);
+  // This chunk's students, for planning the next one; call once, after finish().
+  std::shared_ptr<const PlannedChunk> planned();
   // The Enrollments at the schools that transferred students left: closed with 转出.
   const std::vector<std::string>& closed_enrollments() const { return closed_; }
 
  private:
   std::int64_t line_of(std::size_t document) const;
+  // Why the student cannot be taken again (listed by an earlier row of the file), or empty.
+  std::string listed_before(const std::string& key, const std::optional<store::RosterEntry>& stored) const;
 
   const RosterChunk& chunk_;
   store::Reader& reader_;
+  std::shared_ptr<const PlannedChunk> previous_;
   store::RosterSyncWrite write_;
   std::vector<std::size_t> row_of_document_;  // document number - 1 → index in chunk_.rows
   std::vector<std::string> row_hashes_;       // by index in chunk_.rows
+  std::vector<std::optional<StudentFacts>> facts_;  // by document - 1, from inspect()
   std::map<std::string, std::int64_t> keys_;  // student key → line, within this chunk
   std::set<std::string> schools_;             // school record ids already kept in this chunk
   std::vector<store::RosterReject> duplicates_;
   std::vector<std::string> closed_;
 };
+
+// The write of a chunk whose records the store refused after the fact (a dead letter holds the
+// raw chunk): every row rejected with `reason`, so that the run still moves past it.
+store::RosterSyncWrite refused_chunk_write(const RosterChunk& chunk, const std::string& reason);
 
 // New versions of stored Enrollments with `status` (a departure, a transfer's old school), appended
 // to `out`; ids with no stored record are skipped.

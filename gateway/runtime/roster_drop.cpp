@@ -20,6 +20,7 @@ namespace {
 constexpr auto kRetryPause = 2s;              // after a store that could not commit
 constexpr auto kProgressEvery = 5s;           // a progress line at most this often
 constexpr std::size_t kReportRejects = 1000;  // rejected rows listed in a receipt
+constexpr std::size_t kChunksInFlight = 2;    // one written, the next one mapped meanwhile
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -62,6 +63,7 @@ RosterFileRun::RosterFileRun(asio::io_context& ioc, asio::thread_pool& blocking,
                              std::function<bool()> serving)
     : timer_(ioc),
       blocking_(blocking),
+      strand_(boost::asio::make_strand(blocking.get_executor())),
       adapter_(std::move(adapter)),
       drop_(drop),
       sender_(std::move(sender)),
@@ -72,24 +74,28 @@ void RosterFileRun::start(const fs::path& root, const std::string& name, std::fu
   file_ = root / "work" / name;
   name_ = name;
   done_ = std::move(done);
-  asio::post(blocking_, [self = shared_from_this()] { self->open(); });
+  asio::post(strand_, [self = shared_from_this()] { self->open(); });
 }
 
 void RosterFileRun::later(std::chrono::milliseconds pause, std::function<void()> then) {
   timer_.expires_after(pause);
   timer_.async_wait([self = shared_from_this(), then = std::move(then)](boost::system::error_code) {
-    asio::post(self->blocking_, then);
+    asio::post(self->strand_, then);
   });
 }
 
 bool RosterFileRun::stop_if_not_serving() {
   if (serving_()) return false;
+  stop();
+  return true;
+}
+
+void RosterFileRun::stop() {
   log::info("roster_sync_paused", {{"adapter", adapter_->name()}, {"file", name_}, {"roster_sync", run_.id},
                                    {"chunks_done", run_.chunks_done}});
   *services_.rows_done -= rows_this_process_;
   rows_this_process_ = 0;
   done_(RosterFileResult{false, true, ""});
-  return true;
 }
 
 void RosterFileRun::fail(const std::string& reason) {
@@ -102,6 +108,10 @@ void RosterFileRun::fail(const std::string& reason) {
 // On the blocking pool: the run to resume, or a new one; then the chunks after the committed ones.
 void RosterFileRun::open() {
   if (stop_if_not_serving()) return;
+  in_flight_.clear();
+  awaiting_plan_ = read_all_ = false;
+  ending_ = Ending::none;
+  consumed_ = 0;
   std::error_code ec;
   const std::uintmax_t bytes = fs::file_size(file_, ec);
   const std::optional<std::string> sha256 = ec ? std::nullopt : sha256_of_file(file_);
@@ -145,59 +155,108 @@ void RosterFileRun::open() {
 }
 
 void RosterFileRun::send_chunk() {
-  if (stop_if_not_serving()) return;
+  if (ending_ != Ending::none || read_all_ || awaiting_plan_ || in_flight_.size() >= kChunksInFlight) return;
+  if (!serving_()) {
+    ending_ = Ending::stop;
+    return settle_if_drained();
+  }
   CsvChunk chunk;
   if (!chunker_->next(chunk)) {
-    if (!chunker_->error().empty()) return fail(chunker_->error());
-    return finish_run();
+    if (!chunker_->error().empty()) {
+      ending_ = Ending::fail;
+      fail_reason_ = chunker_->error();
+    }
+    read_all_ = true;
+    return settle_if_drained();
   }
-  consumed_ = chunk.end_offset;
   auto c = std::make_shared<pipeline::RosterChunk>();
   c->run = run_;
-  c->number = run_.chunks_done;
+  c->number = run_.chunks_done + static_cast<std::int64_t>(in_flight_.size());
   c->header_size = chunk.header_size;
   c->rows.reserve(chunk.rows.size());
   for (const CsvRow& r : chunk.rows) c->rows.push_back({r.offset, r.size, r.line});
-  chunk_ = std::move(c);
-  chunk_in_ = plugin_host::Inbound{};
-  chunk_in_.adapter = adapter_->name();
-  chunk_in_.transport = core::Transport::file;
-  chunk_in_.channel = drop_.name;
-  chunk_in_.content_type = "text/csv";
-  chunk_in_.payload = std::move(chunk.payload);
-  chunk_in_.principal = sender_.principal;
-  chunk_in_.organisation = sender_.organisation;
-  chunk_in_.received_at_ms = now_ms();
-  ingest_current();
+  const std::uint64_t token = ++last_token_;
+  // Weak: the chunk lives in the pipeline's job, which must not keep the run alive.
+  std::weak_ptr<RosterFileRun> weak = weak_from_this();
+  c->on_planned = [weak, token] {
+    if (auto self = weak.lock()) asio::post(self->strand_, [self, token] { self->planned(token); });
+  };
+  in_flight_.push_back(InFlight{token, static_cast<std::int64_t>(c->rows.size()), chunk.end_offset, std::nullopt});
+  awaiting_plan_ = true;
+  plugin_host::Inbound in;
+  in.adapter = adapter_->name();
+  in.transport = core::Transport::file;
+  in.channel = drop_.name;
+  in.content_type = "text/csv";
+  in.payload = std::move(chunk.payload);
+  in.principal = sender_.principal;
+  in.organisation = sender_.organisation;
+  in.received_at_ms = now_ms();
+  services_.ingest_chunk(adapter_, std::move(in), std::move(c),
+                         [self = shared_from_this(), token](plugin_host::AckReply reply) {
+                           asio::post(self->strand_, [self, token, reply = std::move(reply)]() mutable {
+                             self->chunk_done(token, std::move(reply));
+                           });
+                         });
 }
 
-// The chunk in flight through the pipeline (a copy: a retry sends it again).
-void RosterFileRun::ingest_current() {
-  services_.ingest_chunk(adapter_, chunk_in_, chunk_, [self = shared_from_this()](plugin_host::AckReply reply) {
-    asio::post(self->blocking_, [self, reply = std::move(reply)] { self->chunk_done(reply); });
-  });
-}
-
-void RosterFileRun::chunk_done(const plugin_host::AckReply& reply) {
-  switch (reply.outcome) {
-    case KQ_OUTCOME_COMMITTED:
-    case KQ_OUTCOME_CONTENT_ERROR:  // every row of the chunk rejected: listed in the report
-    case KQ_OUTCOME_DUPLICATE:
-      break;
-    case KQ_OUTCOME_TRANSIENT:  // not stored: the same chunk again, after a pause
-      return later(std::chrono::duration_cast<std::chrono::milliseconds>(kRetryPause), [self = shared_from_this()] {
-        if (!self->stop_if_not_serving()) self->ingest_current();
-      });
-    default:
-      return fail("chunk " + std::to_string(run_.chunks_done + 1) + " was refused: " + reply.body);
-  }
-  const auto rows = static_cast<std::int64_t>(chunk_->rows.size());
-  ++run_.chunks_done;
-  run_.rows_done += rows;
-  rows_this_process_ += rows;
-  *services_.rows_done += rows;
-  report_progress(false);
+// The last chunk sent is planned: the next one can be mapped while it is written.
+void RosterFileRun::planned(std::uint64_t token) {
+  if (token == last_token_) awaiting_plan_ = false;
   send_chunk();
+}
+
+void RosterFileRun::chunk_done(std::uint64_t token, plugin_host::AckReply reply) {
+  for (InFlight& f : in_flight_) {
+    if (f.token == token) f.reply = std::move(reply);
+  }
+  while (!in_flight_.empty() && in_flight_.front().reply) {
+    const InFlight f = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    if (f.token == last_token_) awaiting_plan_ = false;
+    if (ending_ != Ending::none) continue;  // after a chunk that did not commit, none after it did
+    switch (f.reply->outcome) {
+      case KQ_OUTCOME_COMMITTED:
+      case KQ_OUTCOME_CONTENT_ERROR:  // every row of the chunk rejected: listed in the report
+      case KQ_OUTCOME_DUPLICATE:
+        break;
+      case KQ_OUTCOME_TRANSIENT:  // not stored: start again from the store's watermark
+        ending_ = Ending::rewind;
+        continue;
+      default:
+        ending_ = Ending::fail;
+        fail_reason_ = "chunk " + std::to_string(run_.chunks_done + 1) + " was refused: " + f.reply->body;
+        continue;
+    }
+    ++run_.chunks_done;
+    run_.rows_done += f.rows;
+    rows_this_process_ += f.rows;
+    *services_.rows_done += f.rows;
+    consumed_ = f.end_offset;
+    report_progress(false);
+  }
+  if (ending_ != Ending::none || read_all_) return settle_if_drained();
+  send_chunk();
+}
+
+// Once no chunk is in flight: finish the run, or end it the way a failure asked for.
+void RosterFileRun::settle_if_drained() {
+  if (!in_flight_.empty()) return;
+  switch (ending_) {
+    case Ending::none:
+      if (read_all_) finish_run();
+      return;
+    case Ending::rewind:
+      // Like a run resumed after a crash: the committed chunks are read past, the rest sent again.
+      *services_.rows_done -= rows_this_process_;
+      rows_this_process_ = 0;
+      return later(std::chrono::duration_cast<std::chrono::milliseconds>(kRetryPause),
+                   [self = shared_from_this()] { self->open(); });
+    case Ending::fail:
+      return fail(fail_reason_);
+    case Ending::stop:
+      return stop();
+  }
 }
 
 void RosterFileRun::report_progress(bool final) {
@@ -218,7 +277,7 @@ void RosterFileRun::report_progress(bool final) {
 
 void RosterFileRun::finish_run() {
   services_.finish(run_, [self = shared_from_this()](store::WriteResult result) {
-    asio::post(self->blocking_, [self, result = std::move(result)] {
+    asio::post(self->strand_, [self, result = std::move(result)] {
       if (!result.ok()) {
         log::error("roster_sync_finish_failed", {{"adapter", self->adapter_->name()}, {"error", result.error}});
         return self->later(std::chrono::duration_cast<std::chrono::milliseconds>(kRetryPause),

@@ -4,6 +4,13 @@
 // (and skips its committed chunks without mapping them) or starts a new one, sends the file
 // chunk by chunk through the pipeline — each chunk a message, acknowledged after its commit —,
 // then runs the final step (departures) and hands back the report for the receipt.
+//
+// Two chunks are in flight: the next one is mapped and compared while the one before is written
+// (RosterChunk::on_planned), so that the mapping and the store's writer work at the same time.
+// The store writes a chunk only right after the one before it (RosterWriter); when one does not
+// commit, the chunks after it come back failed too, and the run starts again from the store's
+// watermark, as a run resumed after a crash does.
+#include <deque>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -15,6 +22,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "gateway/metrics/metrics.hpp"
@@ -68,18 +76,31 @@ class RosterFileRun : public std::enable_shared_from_this<RosterFileRun> {
              std::function<void(RosterFileResult)> done);
 
  private:
+  // A chunk sent to the pipeline and not yet settled; replies are taken in chunk order.
+  struct InFlight {
+    std::uint64_t token = 0;
+    std::int64_t rows = 0;
+    std::uint64_t end_offset = 0;  // file bytes up to the end of the chunk
+    std::optional<plugin_host::AckReply> reply;
+  };
+  // How the run ends once nothing is in flight (besides finishing).
+  enum class Ending { none, rewind, fail, stop };
+
   void open();
   void send_chunk();
-  void ingest_current();
-  void chunk_done(const plugin_host::AckReply& reply);
+  void planned(std::uint64_t token);
+  void chunk_done(std::uint64_t token, plugin_host::AckReply reply);
+  void settle_if_drained();
   void finish_run();
   void report_progress(bool final);
   void fail(const std::string& reason);
   bool stop_if_not_serving();
+  void stop();
   void later(std::chrono::milliseconds pause, std::function<void()> then);
 
   boost::asio::steady_timer timer_;
   boost::asio::thread_pool& blocking_;
+  boost::asio::strand<boost::asio::thread_pool::executor_type> strand_;  // every step of the run
   std::shared_ptr<const plugin_host::AdapterInstance> adapter_;
   plugin_host::FileDrop drop_;
   RosterSender sender_;
@@ -90,10 +111,14 @@ class RosterFileRun : public std::enable_shared_from_this<RosterFileRun> {
   std::string name_;
   std::function<void(RosterFileResult)> done_;
   std::unique_ptr<CsvChunker> chunker_;
-  store::RosterSyncRun run_;
-  std::shared_ptr<pipeline::RosterChunk> chunk_;  // the chunk in flight (kept for a retry)
-  plugin_host::Inbound chunk_in_;
-  std::uint64_t consumed_ = 0;  // file bytes up to the end of the chunk in flight
+  store::RosterSyncRun run_;  // chunks_done, rows_done: the settled chunks
+  std::deque<InFlight> in_flight_;
+  std::uint64_t last_token_ = 0;  // of the last chunk sent
+  bool awaiting_plan_ = false;    // the last chunk sent is not planned yet: the next one waits
+  bool read_all_ = false;
+  Ending ending_ = Ending::none;
+  std::string fail_reason_;
+  std::uint64_t consumed_ = 0;  // file bytes up to the end of the last settled chunk
   std::int64_t rows_this_process_ = 0;
   std::chrono::steady_clock::time_point started_, last_log_;
 };

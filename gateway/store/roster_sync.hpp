@@ -49,6 +49,7 @@ struct RosterEntry {
   std::string status;         // 在读, or what the last run wrote: 转出 (left), 毕业 (graduated)
   std::string enrollment_id;  // the Enrollment record that holds the status
   std::string row_hash;       // SHA-256 of the charset, the header and the row's bytes
+  std::string last_sync;      // read only: the run that last saw the student (written by the store)
 };
 
 struct RosterReject {

@@ -123,12 +123,13 @@ std::string_view lineage_message_id(const WriteBatch& b) {
   return {};
 }
 
-// How many rows the batch will insert, at most (identity links may insert a person and an
-// identifier each).
+// How many rows the batch will insert, at least two when it writes more than one (identity links
+// may insert a person and an identifier each).
 std::size_t write_count(const WriteBatch& b) {
   return (b.message ? 1 : 0) + (b.dedupe ? 1 : 0) + (b.dead_letter ? 1 : 0) +
          (b.reprocess ? 2 : 0) + 2 * b.merges.size() +
-         2 * b.identities.size() + b.records.size() + b.outbox.size() + b.audit.size() + b.sequences.size();
+         2 * b.identities.size() + b.records.size() + b.outbox.size() + b.audit.size() + b.sequences.size() +
+         (b.roster ? 2 : 0);  // the run's row, and what the chunk adds
 }
 
 }  // namespace

@@ -1,13 +1,16 @@
 #include "gateway/store/sqlite_roster.hpp"
 
+#include <stdexcept>
+#include <string>
+
 namespace kq::store::sqlite {
 
 RosterWriter::RosterWriter(Connection& db)
     : insert_run_(db.prepare(
           "INSERT INTO roster_sync (id, adapter, registry, file_name, file_sha256, file_bytes, started_at_ms, state) "
           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'running') ON CONFLICT (id) DO NOTHING")),
-      // chunks_done only grows: a chunk is written once (the run is resumed after the last one
-      // committed), and the max() keeps a stray repeat from moving it back.
+      chunks_done_(db.prepare("SELECT chunks_done FROM roster_sync WHERE id = ?1")),
+      // The final step (chunk -1) leaves chunks_done as it is.
       advance_run_(db.prepare(
           "UPDATE roster_sync SET chunks_done = max(chunks_done, ?2), rows_done = rows_done + ?3, "
           "added = added + ?4, changed = changed + ?5, transferred = transferred + ?6, "
@@ -36,6 +39,19 @@ void RosterWriter::apply(const RosterSyncWrite& w, std::int64_t now_ms) {
       .bind(6, run.file_bytes)
       .bind(7, run.started_at_ms)
       .run();
+  if (w.chunk >= 0) {
+    // Chunks are planned while the one before is still being written (runtime/roster_drop.cpp),
+    // each against what the one before will have written. A chunk is therefore only valid right
+    // after the one before it: when that one did not commit, this one fails too, and the sync
+    // resumes from the last chunk that did.
+    Query q = chunks_done_.query();
+    q.bind(1, run.id);
+    const std::int64_t done = q.next() ? q.int64(0) : -1;
+    if (done != w.chunk) {
+      throw std::runtime_error("roster sync " + run.id + ": chunk " + std::to_string(w.chunk + 1) +
+                               " is not the next one (" + std::to_string(done) + " committed)");
+    }
+  }
   const RosterCounts& c = w.counts;
   advance_run_.query()
       .bind(1, run.id)

@@ -17,7 +17,7 @@ class RosterWriter {
   void apply(const RosterSyncWrite& w, std::int64_t now_ms);
 
  private:
-  Statement insert_run_, advance_run_, finish_run_, insert_reject_, upsert_entry_, mark_seen_, set_status_;
+  Statement insert_run_, chunks_done_, advance_run_, finish_run_, insert_reject_, upsert_entry_, mark_seen_, set_status_;
 };
 
 }  // namespace kq::store::sqlite

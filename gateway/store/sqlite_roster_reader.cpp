@@ -12,7 +12,7 @@ constexpr std::string_view kRunColumns =
     "left_school, graduated, rejected FROM roster_sync ";
 
 constexpr std::string_view kEntryColumns =
-    "SELECT student_key, content_hash, school, grade, class_name, status, enrollment_id, row_hash FROM roster_entry ";
+    "SELECT student_key, content_hash, school, grade, class_name, status, enrollment_id, row_hash, last_sync FROM roster_entry ";
 
 RosterSyncRun read_run(Query& q) {
   RosterSyncRun r;
@@ -38,7 +38,7 @@ RosterSyncRun read_run(Query& q) {
 }
 
 RosterEntry read_entry(Query& q) {
-  return RosterEntry{q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6), q.text(7)};
+  return RosterEntry{q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6), q.text(7), q.text(8)};
 }
 
 std::int64_t limit_of(std::size_t n) { return n > 0x7fffffff ? 0x7fffffff : static_cast<std::int64_t>(n); }

@@ -212,6 +212,32 @@ class StudentRegistrySync(unittest.TestCase):
                          + resident_id(2) + "'")
         self.assertEqual(klass, [{"class_name": "3班\n(合并)"}])
 
+    def test_a_student_listed_twice_in_one_file_is_rejected_the_second_time_whatever_the_chunk(self):
+        """A chunk is mapped while the one before is still being written: a student listed again
+        in the next chunk, or further on, is caught either way, and the first row stands."""
+        g = self.start(rows_per_chunk=2)
+        night = [row(1), row(2),                 # lines 2-3 (chunk 1)
+                 row(3), row(1, klass="9班"),    # lines 4-5: student 1 again, the next chunk
+                 row(4), row(5),                 # lines 6-7
+                 row(3)]                         # line 8: student 3 again, bytes and all, two chunks on
+        g.drop("twice.csv", roster(night))
+        report = g.receipt("twice.csv")
+        self.assertEqual(report["counts"]["new"], 5)
+        self.assertEqual(report["counts"]["rejected"], 2)
+        self.assertEqual([r["line"] for r in report["rejected_rows"]], [5, 8])
+        for r in report["rejected_rows"]:
+            self.assertIn("appears again", r["reason"])
+        klass = g.gw.sql("SELECT class_name FROM roster_entry WHERE student_key = 'student-no:G"
+                         + resident_id(1) + "'")
+        self.assertEqual(klass, [{"class_name": "3班"}], "the second row of student 1 was taken")
+        # The next night the same file: the first rows are settled by their bytes, the repeats
+        # are still rejected (their bytes match a student this run has already seen).
+        g.drop("twice-2.csv", roster(night))
+        again = g.receipt("twice-2.csv")
+        self.assertEqual(again["counts"]["unchanged"], 5)
+        self.assertEqual(again["counts"]["rejected"], 2)
+        self.assertEqual([r["line"] for r in again["rejected_rows"]], [5, 8])
+
     def test_killed_with_minus_9_halfway_then_restarted_ends_as_an_uninterrupted_run(self):
         rows = 20000
         first = roster([row(n) for n in range(1, rows + 1)])

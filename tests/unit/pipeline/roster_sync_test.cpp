@@ -6,6 +6,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include "tests/unit/store/store_test_support.hpp"
+
 namespace kq::pipeline {
 namespace {
 
@@ -33,7 +35,7 @@ std::vector<store::RecordEnvelope> row(const char* person_ref, const char* schoo
 }
 
 store::RosterEntry entry_of(const StudentFacts& f) {
-  return {f.key, f.content_hash, f.school, f.grade, f.class_name, f.status, f.enrollment_id, ""};
+  return {f.key, f.content_hash, f.school, f.grade, f.class_name, f.status, f.enrollment_id, "", ""};
 }
 
 TEST(RosterSync, TheStudentKeyIsTheStudentNumberElseTheResidentId) {
@@ -61,6 +63,84 @@ TEST(RosterSync, ClassifiesNewChangedTransferredUnchanged) {
   store::RosterEntry left = entry_of(now);
   left.status = "转出";
   EXPECT_EQ(classify(left, now), ChangeKind::changed);  // listed again after leaving
+}
+
+// A chunk of one row (line 9) whose only document maps to `records`, classified against a real
+// store and the chunk before it, which may still be being written.
+class ChunkClassifierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::SqliteOptions options;
+    options.path = dir_.path() / "gateway.db";
+    store_ = store::make_sqlite_store(options);
+    chunk_.run.id = "run-2";
+    chunk_.run.registry = "registry|org-1";
+    chunk_.number = 1;
+    chunk_.header_size = 7;
+    chunk_.rows = {{7, 5, 9}};
+    in_.payload = "header\nrow9\n";
+    decoded_.documents.resize(1);
+    decoded_.documents[0].format = "csv";
+  }
+  void TearDown() override { store_->shutdown(); }
+
+  // What keep() says of the row, and the chunk's write.
+  std::pair<bool, store::RosterSyncWrite> classify(std::shared_ptr<const PlannedChunk> previous) {
+    auto reader = store_->reader();
+    ChunkClassifier c(chunk_, *reader, std::move(previous));
+    EXPECT_TRUE(c.split(in_, decoded_));
+    RecordsOrErrors converted;
+    converted.records = row("ref:student", "实验小学", "3班");
+    c.inspect(1, converted);
+    const bool kept = c.keep(1, converted);
+    return {kept, c.finish({})};
+  }
+
+  store::testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  RosterChunk chunk_;
+  plugin_host::Inbound in_;
+  plugin_host::DecodeResult decoded_;
+};
+
+TEST_F(ChunkClassifierTest, AStudentOfTheChunkBeforeIsADuplicateEvenBeforeThatChunkIsWritten) {
+  auto previous = std::make_shared<PlannedChunk>();
+  previous->run_id = "run-2";
+  previous->number = 0;
+  previous->keys["student-no:G110105201203151233"] = 4;
+  const auto [kept, write] = classify(previous);
+  EXPECT_FALSE(kept);
+  ASSERT_EQ(write.rejects.size(), 1u);
+  EXPECT_EQ(write.rejects[0].line, 9);
+  EXPECT_EQ(write.rejects[0].reason, "the student of line 4 appears again");
+  EXPECT_TRUE(write.upserts.empty());
+}
+
+TEST_F(ChunkClassifierTest, AStudentThisRunAlreadyWroteIsADuplicate) {
+  // An earlier chunk of run-2, committed: the snapshot row says run-2 saw the student.
+  const StudentFacts f = student_of(row("ref:student", "实验小学", "3班"));
+  store::RosterSyncWrite earlier;
+  earlier.run = chunk_.run;
+  earlier.chunk = 0;
+  earlier.upserts.push_back(entry_of(f));
+  store::WriteBatch batch;
+  batch.message = store::testing::make_message("chunk 0");
+  batch.roster = earlier;
+  ASSERT_TRUE(store::testing::submit_and_wait(*store_, std::move(batch)).ok());
+
+  const auto [kept, write] = classify(nullptr);
+  EXPECT_FALSE(kept);
+  ASSERT_EQ(write.rejects.size(), 1u);
+  EXPECT_EQ(write.rejects[0].reason, "the student of an earlier row of the file appears again");
+}
+
+TEST_F(ChunkClassifierTest, AStudentOfAnotherRunIsComparedAsUsual) {
+  auto previous = std::make_shared<PlannedChunk>();
+  previous->keys["student-no:G999"] = 4;
+  const auto [kept, write] = classify(previous);
+  EXPECT_TRUE(kept);
+  EXPECT_EQ(write.counts.added, 1);
+  EXPECT_TRUE(write.rejects.empty());
 }
 
 TEST(RosterSync, GraduationFollowsTheFinalGradeOfEachSchoolStage) {

@@ -7,7 +7,7 @@ namespace kq::store::testing {
 namespace {
 
 RosterEntry entry(const std::string& key, const std::string& grade = "15") {
-  return RosterEntry{key, "h-" + key, "实验小学", grade, "3班", "在读", "e-" + key, "row-" + key};
+  return RosterEntry{key, "h-" + key, "实验小学", grade, "3班", "在读", "e-" + key, "row-" + key, ""};
 }
 
 RosterSyncWrite chunk(const std::string& run_id, std::int64_t number, std::vector<RosterEntry> upserts,
@@ -68,6 +68,28 @@ TEST_F(RosterStoreTest, AFailedBatchTakesItsProgressWithIt) {
   EXPECT_FALSE(submit_and_wait(*store, std::move(bad)).ok());
   EXPECT_FALSE(store->reader()->roster_sync_running("registry", "registry|org-1", "sha-run-1"));
   EXPECT_FALSE(store->reader()->roster_entry("registry|org-1", "a"));
+}
+
+// The roster drop plans a chunk while the one before is written; when that one did not commit,
+// this one must not either, or the run's watermark would pass over the missing chunk.
+TEST_F(RosterStoreTest, AChunkCommitsOnlyRightAfterTheOneBeforeIt) {
+  auto store = open();
+  const WriteResult early = submit_and_wait(*store, with_message(chunk("run-1", 1, {entry("b")}), "c1"));
+  EXPECT_FALSE(early.ok());
+  EXPECT_NE(early.error.find("not the next one"), std::string::npos) << early.error;
+  EXPECT_FALSE(store->reader()->roster_entry("registry|org-1", "b"));
+  EXPECT_FALSE(store->reader()->roster_sync("run-1"));  // nor did the run's first row stay
+
+  ASSERT_TRUE(submit_and_wait(*store, with_message(chunk("run-1", 0, {entry("a")}), "c0")).ok());
+  ASSERT_TRUE(submit_and_wait(*store, with_message(chunk("run-1", 1, {entry("b")}), "c1")).ok());
+  const auto run = store->reader()->roster_sync_running("registry", "registry|org-1", "sha-run-1");
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->chunks_done, 2);
+  // The same chunk again (not deduplicated: another payload) is not the next one either.
+  EXPECT_FALSE(submit_and_wait(*store, with_message(chunk("run-1", 1, {entry("c")}), "c1 again")).ok());
+  EXPECT_FALSE(store->reader()->roster_entry("registry|org-1", "c"));
+  // A snapshot row says which run saw the student last.
+  EXPECT_EQ(store->reader()->roster_entry("registry|org-1", "b")->last_sync, "run-1");
 }
 
 TEST_F(RosterStoreTest, TheNextRunsFinalStepFindsOnlyTheStudentsItDidNotSee) {
