@@ -163,6 +163,7 @@ void RosterFileRun::send_chunk() {
   chunk_in_.adapter = adapter_->name();
   chunk_in_.transport = core::Transport::file;
   chunk_in_.channel = drop_.name;
+  chunk_in_.file_name = name_;
   chunk_in_.content_type = "text/csv";
   chunk_in_.payload = std::move(chunk.payload);
   chunk_in_.principal = sender_.principal;
