@@ -3,11 +3,8 @@
 // store without writing to it.
 #include <algorithm>
 #include <charconv>
-#include <chrono>
-#include <optional>
-#include <utility>
 #include <cstdio>
-#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,8 +12,8 @@
 #include <boost/json/serialize.hpp>
 
 #include "gateway/app/arg_parser.hpp"
+#include "gateway/app/command_support.hpp"
 #include "gateway/app/commands.hpp"
-#include "gateway/config/loader.hpp"
 #include "gateway/core/dates.hpp"
 #include "gateway/log/log.hpp"
 #include "gateway/pipeline/roster_sync.hpp"
@@ -144,30 +141,6 @@ void print_run(const store::RosterSyncRun& r, const std::vector<store::RosterRej
   }
 }
 
-// The store to read: --path, or store.path of the config. Prints why not and sets `exit_code`.
-std::optional<std::pair<std::string, std::chrono::milliseconds>> store_of(const RosterSyncsOptions& o,
-                                                                         int& exit_code) {
-  std::string path = o.path;
-  std::chrono::milliseconds busy_timeout{5000};
-  if (path.empty()) {
-    try {
-      const config::GatewayConfig cfg = config::load_gateway_config(o.config);
-      path = cfg.store.path;
-      busy_timeout = cfg.store.busy_timeout;
-    } catch (const config::ConfigErrors& e) {
-      for (const auto& err : e.errors()) std::fprintf(stderr, "%s\n", err.str().c_str());
-      exit_code = 2;
-      return std::nullopt;
-    }
-  }
-  if (std::error_code ec; !std::filesystem::is_regular_file(path, ec)) {
-    std::fprintf(stderr, "kangqiao roster-syncs: there is no database file at %s\n", path.c_str());
-    exit_code = 1;
-    return std::nullopt;
-  }
-  return std::pair{path, busy_timeout};
-}
-
 }  // namespace
 
 int cmd_roster_syncs(const Args& args) {
@@ -205,17 +178,18 @@ int cmd_roster_syncs(const Args& args) {
   }
 
   int exit_code = 0;
-  const auto target = store_of(o, exit_code);
+  const std::optional<StoreTarget> target = resolve_store_target(o.config, o.path, "roster-syncs", exit_code);
   if (!target) return exit_code;
+  const std::string& db = target->path;
   log::set_level(log::Level::warn);
   try {
-    const std::unique_ptr<store::Reader> reader = store::open_sqlite_reader(target->first, target->second);
+    const std::unique_ptr<store::Reader> reader = store::open_sqlite_reader(db, target->busy_timeout);
     if (show) {
       const std::string& id = words[1];
       const std::optional<store::RosterSyncRun> run = reader->roster_sync(id);
       if (!run) {
         std::fprintf(stderr, "kangqiao roster-syncs: no roster sync with id '%s' in %s\n", id.c_str(),
-                     target->first.c_str());
+                     db.c_str());
         return 1;
       }
       const std::vector<store::RosterReject> rejects = reader->roster_rejects(id, limit);
@@ -237,13 +211,13 @@ int cmd_roster_syncs(const Args& args) {
       std::printf("%s\n", boost::json::serialize(list).c_str());
     } else if (runs.empty()) {
       std::printf("No roster syncs%s in %s.\n", o.adapter.empty() ? "" : (" of adapter " + o.adapter).c_str(),
-                  target->first.c_str());
+                  db.c_str());
     } else {
       print_table(runs);
     }
     return 0;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "kangqiao roster-syncs: cannot read the store %s: %s\n", target->first.c_str(), e.what());
+    std::fprintf(stderr, "kangqiao roster-syncs: cannot read the store %s: %s\n", db.c_str(), e.what());
     return 1;
   }
 }
