@@ -6,10 +6,11 @@ import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import unittest
 
-from harness import BIN
+from harness import BIN, wait_until
 from test_student_registry import ORG, RosterGateway, resident_id, roster, row
 
 NIGHT_1 = [row(n) for n in range(1, 6)]
@@ -161,6 +162,36 @@ class RosterSyncsCommand(unittest.TestCase):
         self.assertEqual(shown, self.first)
         with open(db, "rb") as f:
             self.assertEqual(hashlib.sha256(f.read()).hexdigest(), before, "the command changed the store")
+
+
+class ARunCutShort(unittest.TestCase):
+    def test_a_sync_killed_midway_is_listed_as_running_until_it_resumes(self):
+        g = RosterGateway(rows_per_chunk=20)
+        self.addCleanup(g.gw.cleanup)
+        g.drop("big.csv", roster([row(n) for n in range(1, 6001)]))
+        started = lambda: (g.gw.sql("SELECT max(chunks_done) AS n FROM roster_sync WHERE state = 'running'")[0]["n"]
+                           or 0) >= 3
+        self.assertTrue(wait_until(started, 120), g.gw.logs()[-3000:])
+        g.gw.stop(signal.SIGKILL)
+        stored = g.gw.sql("SELECT id, chunks_done, rows_done FROM roster_sync")[0]
+
+        listed = json.loads(run("roster-syncs", "--config", g.gw.config_path, "--json").stdout)
+        self.assertEqual(len(listed), 1)
+        self.assertEqual((listed[0]["roster_sync"], listed[0]["state"], listed[0]["chunks"], listed[0]["rows"]),
+                         (stored["id"], "running", stored["chunks_done"], stored["rows_done"]))
+        self.assertNotIn("finished_at_ms", listed[0])
+        runs = table(run("roster-syncs", "--config", g.gw.config_path).stdout)
+        self.assertEqual((runs[0]["STATE"], runs[0]["FINISHED"], runs[0]["ROWS"]),
+                         ("running", "-", str(stored["rows_done"])))
+        shown = run("roster-syncs", "show", stored["id"], "--config", g.gw.config_path).stdout
+        self.assertIn("state     running", shown)
+        self.assertNotIn("finished  ", shown)
+
+        g.gw.start()  # the run resumes and finishes: the same id, now finished
+        report = g.receipt("big.csv", timeout=300)
+        self.assertEqual(report["roster_sync"], stored["id"])
+        listed = json.loads(run("roster-syncs", "--config", g.gw.config_path, "--json").stdout)
+        self.assertEqual([(x["state"], x["rows"]) for x in listed], [("finished", 6000)])
 
 
 if __name__ == "__main__":
