@@ -2,13 +2,11 @@
 #include "gateway/app/audit_command.hpp"
 
 #include <cstdio>
-#include <filesystem>
 #include <future>
 
 #include <boost/json/serialize.hpp>
 
 #include "gateway/app/command_support.hpp"
-#include "gateway/config/loader.hpp"
 
 namespace kq::app {
 
@@ -24,34 +22,6 @@ Exit codes: 0 success, 1 the log is not intact or cannot be read, 2 usage or con
 )";
 
 }  // namespace
-
-std::optional<AuditTarget> resolve_audit_target(const std::string& config, const std::string& path,
-                                                const char* command, int& exit_code) {
-  AuditTarget t;
-  if (!path.empty()) {
-    t.path = path;
-  } else {
-    try {
-      const config::GatewayConfig cfg = config::load_gateway_config(config);
-      t.path = cfg.store.path;
-      t.node = cfg.node_name;
-      t.busy_timeout = cfg.store.busy_timeout;
-      t.audit = cfg.audit;
-      t.from_config = true;
-    } catch (const config::ConfigErrors& e) {
-      for (const auto& err : e.errors()) std::fprintf(stderr, "%s\n", err.str().c_str());
-      exit_code = 2;
-      return std::nullopt;
-    }
-  }
-  if (std::error_code ec; !std::filesystem::is_regular_file(t.path, ec)) {
-    // Opening would create an empty store: say what is wrong instead.
-    std::fprintf(stderr, "kangqiao %s: there is no database file at %s\n", command, t.path.c_str());
-    exit_code = 1;
-    return std::nullopt;
-  }
-  return t;
-}
 
 std::unique_ptr<store::Store> open_audit_store(const AuditTarget& t) {
   return store::make_sqlite_store(command_store_options(t.path, t.busy_timeout, t.audit));

@@ -9,24 +9,15 @@
 
 #include <boost/json/object.hpp>
 
+#include "gateway/app/command_support.hpp"
 #include "gateway/app/commands.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/store/store.hpp"
 
 namespace kq::app {
 
-struct AuditTarget {
-  std::string path;         // the database file
-  std::string node = "kangqiao";
-  std::chrono::milliseconds busy_timeout{5000};
-  config::AuditConfig audit;  // the config's, or the defaults with --path
-  bool from_config = false;
-};
-
-// From --config FILE or --path DB (exactly one; --config by default). Prints what is wrong and
-// sets `exit_code` (2: configuration, 1: no database there) when it returns std::nullopt.
-std::optional<AuditTarget> resolve_audit_target(const std::string& config, const std::string& path,
-                                                const char* command, int& exit_code);
+// The audit commands read the store of --config FILE or --path DB (command_support.hpp).
+using AuditTarget = StoreTarget;
 
 // Opens the target's store (throws StoreError and the like; the caller reports).
 std::unique_ptr<store::Store> open_audit_store(const AuditTarget& target);

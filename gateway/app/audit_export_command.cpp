@@ -83,7 +83,7 @@ int cmd_audit_export(const Args& args) {
   }
   log::set_level(log::Level::warn);
   int exit_code = 0;
-  const std::optional<AuditTarget> target = resolve_audit_target(config, path, "audit export", exit_code);
+  const std::optional<AuditTarget> target = resolve_store_target(config, path, "audit export", exit_code);
   if (!target) return exit_code;
 
   std::unique_ptr<store::Store> store;

@@ -111,7 +111,7 @@ int cmd_audit_verify(const Args& args) {
   log::set_level(log::Level::warn);
 
   int exit_code = 0;
-  const std::optional<AuditTarget> target = resolve_audit_target(config, path, "audit verify", exit_code);
+  const std::optional<AuditTarget> target = resolve_store_target(config, path, "audit verify", exit_code);
   if (!target) return exit_code;
   std::string key_note;
   std::vector<audit::VerifyingKey> keys;

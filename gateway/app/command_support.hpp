@@ -1,6 +1,8 @@
 #pragma once
-// What the commands that work on the store offline (`reprocess`, `audit`) share: how they open
-// it beside a running gateway, who they say did it in the audit log, how they read times.
+// What the commands that work on the store offline (`reprocess`, `audit`, `roster-syncs`) share:
+// which database file they read, how they open it beside a running gateway, who they say did it
+// in the audit log, how they read times.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,6 +20,22 @@ store::SqliteOptions command_store_options(const std::string& path, std::chrono:
 inline store::SqliteOptions command_store_options(const config::GatewayConfig& cfg) {
   return command_store_options(cfg.store.path, cfg.store.busy_timeout, cfg.audit);
 }
+
+// The store an offline command reads: the database file given with --path, or store.path of the
+// configuration (with its busy timeout, node name and audit settings).
+struct StoreTarget {
+  std::string path;         // the database file
+  std::string node = "kangqiao";
+  std::chrono::milliseconds busy_timeout{5000};
+  config::AuditConfig audit;  // the config's, or the defaults with --path
+  bool from_config = false;
+};
+
+// From `path` when given, else from the configuration file `config`. Prints what is wrong and
+// sets `exit_code` (2: configuration, 1: no database there) when it returns std::nullopt; a
+// missing file is refused because opening it would create an empty store.
+std::optional<StoreTarget> resolve_store_target(const std::string& config, const std::string& path,
+                                                std::string_view command, int& exit_code);
 
 // "kangqiao COMMAND (USER)": the actor of the audit entries the command writes.
 std::string command_actor(std::string_view command);

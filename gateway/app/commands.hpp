@@ -15,6 +15,7 @@ int cmd_version(const Args& args);
 int cmd_reprocess(const Args& args);  // reprocess_command.cpp
 int cmd_store(const Args& args);      // store_command.cpp
 int cmd_audit(const Args& args);      // audit_command.cpp
+int cmd_roster_syncs(const Args& args);  // roster_syncs_command.cpp
 
 // Shared option parsing: "--name value" or "--name=value".
 struct Options {

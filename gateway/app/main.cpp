@@ -23,6 +23,7 @@ Commands:
   store check   Check the store's database file page by page (start-up does not)
   audit verify  Check the audit log's hash chain and signed checkpoints; name the first bad entry
   audit export  Write the audit log as FHIR AuditEvent NDJSON or RFC 5424 syslog lines
+  roster-syncs  List the roster sync runs (or `show ID`: one run and its rejected rows)
   version   Print the gateway, plugin ABI and library versions
 
 Run `kangqiao <command> --help` for the options of a command.
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   if (command == "reprocess") return kq::app::cmd_reprocess(args);
   if (command == "store") return kq::app::cmd_store(args);
   if (command == "audit") return kq::app::cmd_audit(args);
+  if (command == "roster-syncs") return kq::app::cmd_roster_syncs(args);
   if (command == "version" || command == "--version") return kq::app::cmd_version(args);
   std::fprintf(stderr, "kangqiao: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;

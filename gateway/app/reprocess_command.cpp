@@ -243,7 +243,10 @@ int cmd_reprocess(const Args& args) {
       } else {
         detail = r.first_error;
       }
-      std::printf("%s %s: %s\n", r.message_id.c_str(), std::string(pipeline::to_string(r.kind)).c_str(), detail.c_str());
+      // A message from a drop folder names its file: that is what the operator knows it by.
+      const std::string from = r.file_name.empty() ? "" : " (file " + r.file_name + ")";
+      std::printf("%s%s %s: %s\n", r.message_id.c_str(), from.c_str(), std::string(pipeline::to_string(r.kind)).c_str(),
+                  detail.c_str());
     } else if (std::chrono::steady_clock::now() - last_progress >= std::chrono::seconds(1)) {
       last_progress = std::chrono::steady_clock::now();
       std::fprintf(stderr, "reprocess: %zu/%zu (%zu%%)\n", i + 1, ids.size(), (i + 1) * 100 / ids.size());

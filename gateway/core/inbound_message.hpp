@@ -29,6 +29,10 @@ struct InboundMessage {
   std::string principal;         // the client certificate's principal; empty when anonymous
   std::string organisation;      // that principal's organisation
   std::string idempotency_key;   // HTTP Idempotency-Key header; empty when absent
+  // A drop folder's file (a POS batch, a class sheet, a roster chunk): its name as it was dropped,
+  // without the folder, so an operator can tell which file a stored message or dead letter came
+  // from. Empty for other transports.
+  std::string file_name;
   std::int64_t received_at_ms = 0;  // UTC milliseconds since the epoch
 };
 

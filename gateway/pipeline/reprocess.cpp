@@ -70,6 +70,7 @@ ReprocessResult Reprocessor::run(const std::string& message_id, bool dry_run) {
     return out;
   }
   const store::RawMessage& raw = stored->message;
+  out.file_name = raw.inbound.file_name;
   const auto adapter = adapters_(raw.inbound.adapter);
   if (!adapter) {
     out.first_error = "adapter '" + raw.inbound.adapter + "' that received it is not in this config";

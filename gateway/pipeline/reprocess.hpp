@@ -30,6 +30,7 @@ struct ReprocessResult {
   };
   Kind kind = Kind::not_possible;
   std::string message_id;
+  std::string file_name;      // the drop-folder file the message came from; empty for other transports
   std::size_t records = 0;
   std::size_t merges = 0;
   std::string first_error;    // "field: reason", for the operator's terminal

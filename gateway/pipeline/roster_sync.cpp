@@ -296,8 +296,7 @@ store::WriteBatch roster_final_batch(const store::RosterSyncRun& run, store::Rea
   return batch;
 }
 
-std::string roster_report_json(const store::RosterSyncRun& run, const std::vector<store::RosterReject>& rejects,
-                               std::int64_t rejects_total) {
+json::object roster_run_json(const store::RosterSyncRun& run) {
   json::object o;
   o["roster_sync"] = run.id;
   o["adapter"] = run.adapter;
@@ -317,6 +316,12 @@ std::string roster_report_json(const store::RosterSyncRun& run, const std::vecto
   counts["graduated"] = run.counts.graduated;
   counts["rejected"] = run.counts.rejected;
   o["counts"] = std::move(counts);
+  return o;
+}
+
+std::string roster_report_json(const store::RosterSyncRun& run, const std::vector<store::RosterReject>& rejects,
+                               std::int64_t rejects_total) {
+  json::object o = roster_run_json(run);
   json::array rows;
   for (const store::RosterReject& r : rejects) rows.push_back(json::object{{"line", r.line}, {"reason", r.reason}});
   o["rejected_rows"] = std::move(rows);

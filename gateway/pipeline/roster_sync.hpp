@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "gateway/pipeline/documents.hpp"
 #include "gateway/plugin_host/adapter.hpp"
 #include "gateway/store/store.hpp"
@@ -132,6 +134,10 @@ inline constexpr std::string_view kLeftStatus = "转出";
 // status, the departures and the run marked finished. `departures` gets their counts.
 store::WriteBatch roster_final_batch(const store::RosterSyncRun& run, store::Reader& reader,
                                      store::RosterCounts& departures);
+
+// A run as the report and `kangqiao roster-syncs --json` show it: id, adapter, file, SHA-256,
+// state, times, chunks, rows and the counts per change kind.
+boost::json::object roster_run_json(const store::RosterSyncRun& run);
 
 // The sync report: the run's counts and its rejected rows (at most `max_rejects`), as JSON.
 std::string roster_report_json(const store::RosterSyncRun& run, const std::vector<store::RosterReject>& rejects,

@@ -266,6 +266,7 @@ class DropWorker : public std::enable_shared_from_this<DropWorker> {
     in.adapter = adapter;
     in.transport = core::Transport::file;
     in.channel = b->drop.name;
+    in.file_name = name;  // as dropped: claiming keeps the name (incoming/x → work/x)
     in.content_type = "application/octet-stream";
     in.payload = std::move(*read.bytes);
     in.principal = b->sender.principal;

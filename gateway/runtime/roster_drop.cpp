@@ -187,6 +187,7 @@ void RosterFileRun::send_chunk() {
   in.adapter = adapter_->name();
   in.transport = core::Transport::file;
   in.channel = drop_.name;
+  in.file_name = name_;
   in.content_type = "text/csv";
   in.payload = std::move(chunk.payload);
   in.principal = sender_.principal;

@@ -28,8 +28,8 @@ BatchWriter::BatchWriter(Connection& db, audit::ChainSettings audit)
       insert_message_(
           db.prepare("INSERT INTO raw_message (id, source, channel, content_type, payload, sha256, "
                      "received_at_ms, status, error, peer, org_id, stored_at_ms, transport, listener, "
-                     "method, charset, principal, idempotency_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                     "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)")),
+                     "method, charset, principal, idempotency_key, file_name) VALUES (?1, ?2, ?3, ?4, ?5, "
+                     "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)")),
       find_identifier_(
           db.prepare("SELECT person_id FROM person_identifier WHERE system = ?1 AND value = ?2")),
       insert_person_(db.prepare("INSERT INTO person (id, created_at_ms) VALUES (?1, ?2)")),
@@ -243,6 +243,7 @@ void BatchWriter::insert_message(const RawMessage& m, std::int64_t now_ms) {
       .bind_or_null(16, in.charset)
       .bind_or_null(17, in.principal)
       .bind_or_null(18, in.idempotency_key)
+      .bind_or_null(19, in.file_name)
       .run();
 }
 

@@ -57,8 +57,8 @@ const std::array<std::string, kSqlCount>& sql_text() {
       std::string(kRecordColumns) + "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
       std::string(kRecordColumns) + "WHERE message_id = ?1 ORDER BY seq",
       "SELECT id, source, channel, content_type, payload, sha256, received_at_ms, status, error, "
-      "peer, org_id, stored_at_ms, transport, listener, method, charset, principal, idempotency_key "
-      "FROM raw_message WHERE id = ?1",
+      "peer, org_id, stored_at_ms, transport, listener, method, charset, principal, idempotency_key, "
+      "file_name FROM raw_message WHERE id = ?1",
       "SELECT scope, key, message_id, payload_sha256 FROM dedupe_key WHERE scope = ?1 AND key = ?2",
       // Follows person_link from the identifier's first owner to the surviving person.
       "WITH RECURSIVE chain(id, depth) AS ("
@@ -277,6 +277,7 @@ class SqliteReader final : public Reader {
     in.charset = q.text(15);
     in.principal = q.text(16);
     in.idempotency_key = q.text(17);
+    in.file_name = q.text(18);
     s.stored_at_ms = q.int64(11);
     return s;
   }
@@ -580,3 +581,20 @@ void ReaderPool::close() {
 }
 
 }  // namespace kq::store::sqlite
+
+namespace kq::store {
+
+std::unique_ptr<Reader> open_sqlite_reader(const std::filesystem::path& path, std::chrono::milliseconds busy_timeout) {
+  // A schema newer than this build's may have moved what the queries read: refuse it as the
+  // writer does, instead of answering from tables another version fills differently.
+  const std::int64_t version = sqlite::open_reader_connection(path, busy_timeout).scalar_int64("PRAGMA user_version");
+  if (version > sqlite::latest_schema_version()) {
+    throw StoreError("database " + path.string() + " has schema version " + std::to_string(version) +
+                     ", newer than this build of Kangqiao understands (" +
+                     std::to_string(sqlite::latest_schema_version()) + "); run a newer kangqiao");
+  }
+  // The pool lives as long as the one reader it lends (the reader holds it); nothing is kept idle.
+  return std::make_shared<sqlite::ReaderPool>(path, busy_timeout, 0)->acquire();
+}
+
+}  // namespace kq::store

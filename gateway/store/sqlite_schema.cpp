@@ -340,6 +340,12 @@ CREATE TABLE roster_reject (
 );
 CREATE INDEX roster_reject_sync ON roster_reject(sync_id, line);
 )sql"},
+    {9, "the dropped file's name with its message", R"sql(
+-- A message taken from a drop folder keeps the name of the file it came from (as dropped, no
+-- folder), so a dead letter or a stored batch can be traced to its file. NULL for every other
+-- transport and for messages stored before this version. Adding a nullable column rewrites no row.
+ALTER TABLE raw_message ADD COLUMN file_name TEXT;
+)sql"},
 };
 
 // Migrations run in array order and a database records only the last one applied: versions must

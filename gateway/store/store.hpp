@@ -308,4 +308,10 @@ struct SqliteOptions {
 // Opens (creating and migrating if needed) the database at options.path. Throws StoreError.
 std::unique_ptr<Store> make_sqlite_store(const SqliteOptions& options);
 
+// A Reader on an existing SQLite store, for commands that only look (`kangqiao roster-syncs`): a
+// read-only connection, no writer, no migration, so it writes nothing and neither waits for a
+// running gateway nor holds it up. Throws StoreError when the file cannot be opened or has a newer
+// schema than this build.
+std::unique_ptr<Reader> open_sqlite_reader(const std::filesystem::path& path, std::chrono::milliseconds busy_timeout);
+
 }  // namespace kq::store

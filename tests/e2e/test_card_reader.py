@@ -289,8 +289,9 @@ class CardReaderDropFolder(GatewayCase):
         receipt = self.receipt("done", "good.pos")
         self.assertEqual((receipt["outcome"], receipt["accepted"]), ("accepted", 2))
         self.assertFalse(os.path.exists(os.path.join(self.drops, "incoming", "good.pos")))
-        rows = self.gw.sql(f"SELECT transport, channel, org_id FROM raw_message WHERE id = '{receipt['message_id']}'")
-        self.assertEqual(rows, [{"transport": "file", "channel": "batches", "org_id": ORG}])
+        rows = self.gw.sql(f"SELECT transport, channel, org_id, file_name FROM raw_message "
+                           f"WHERE id = '{receipt['message_id']}'")
+        self.assertEqual(rows, [{"transport": "file", "channel": "batches", "org_id": ORG, "file_name": "good.pos"}])
         self.assertEqual(self.gw.sql(f"SELECT count(*) AS n FROM record WHERE message_id = '{receipt['message_id']}' "
                                      f"AND kind = 'person'"), [{"n": 2}])
         cut = batch([student(703), student(704)], terminal="T-DROP", sequence=2)[:-30]
@@ -298,8 +299,30 @@ class CardReaderDropFolder(GatewayCase):
         receipt = self.receipt("failed", "cut.pos")
         self.assertEqual(receipt["outcome"], "rejected")
         self.assertIn("truncated", receipt["refused"]["reason"])
+        self.assertEqual(self.gw.sql(f"SELECT status, file_name FROM raw_message WHERE id = '{receipt['message_id']}'"),
+                         [{"status": "rejected", "file_name": "cut.pos"}])
         with open(os.path.join(self.drops, "failed", "cut.pos"), "rb") as f:
             self.assertEqual(f.read(), cut)
+
+    def test_a_dead_letter_names_the_file_it_came_from_and_reprocess_keeps_it(self):
+        bad_weight = record(200732, student_number(732), weight="04A4")
+        self.drop("体检-T-NAMED-1.pos", batch([student(731), bad_weight], terminal="T-NAMED"))
+        receipt = self.receipt("done", "体检-T-NAMED-1.pos")
+        self.assertEqual((receipt["accepted"], [r["record"] for r in receipt["rejected"]]), (1, [2]))
+        message_id = receipt["message_id"]
+        self.assertEqual(self.gw.sql(f"SELECT d.resolved_at_ms IS NULL AS open, m.file_name FROM dead_letter d "
+                                     f"JOIN raw_message m ON m.id = d.message_id WHERE m.id = '{message_id}'"),
+                         [{"open": 1, "file_name": "体检-T-NAMED-1.pos"}])
+        # The listing names the file; a real run (still failing: the record is bad) keeps it.
+        for extra in (["--dry-run"], []):
+            r = subprocess.run([BIN, "reprocess", "--config", self.gw.config_path, "--message-id", message_id] + extra,
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn(f"{message_id} (file 体检-T-NAMED-1.pos) still failing: ", r.stdout)
+        self.assertEqual(self.gw.sql(f"SELECT file_name FROM raw_message WHERE id = '{message_id}'"),
+                         [{"file_name": "体检-T-NAMED-1.pos"}])
+        self.assertEqual(self.gw.sql(f"SELECT attempts FROM dead_letter WHERE message_id = '{message_id}'"),
+                         [{"attempts": 1}])
 
     def test_a_file_still_being_written_is_not_taken(self):
         path = os.path.join(self.drops, "incoming", "slow.pos")

@@ -349,6 +349,37 @@ TEST_F(RecordsTest, KeepsEverythingNeededToRunAMessageAgain) {
   EXPECT_EQ(got.received_at_ms, sent.received_at_ms);
 }
 
+TEST_F(RecordsTest, KeepsTheNameOfTheDroppedFileAMessageCameFrom) {
+  auto store = open();
+  WriteBatch dropped;
+  dropped.message = make_message("POS1|T-1|OP|1|1|00000000");
+  dropped.message->inbound.transport = core::Transport::file;
+  dropped.message->inbound.channel = "batches";
+  dropped.message->inbound.file_name = "体检-T-1-0001.pos";  // as dropped: any UTF-8 name
+  dropped.message->status = MessageStatus::dead_letter;
+  dropped.dead_letter = DeadLetter{{}, R"([{"field":"record 1","reason":"bad"}])", "pos@1"};
+  WriteResult file = submit_and_wait(*store, std::move(dropped));
+  ASSERT_EQ(file.status, WriteStatus::committed) << file.error;
+  WriteBatch pushed;
+  pushed.message = make_message("{}");
+  WriteResult http = submit_and_wait(*store, std::move(pushed));
+  ASSERT_EQ(http.status, WriteStatus::committed) << http.error;
+
+  auto reader = store->reader();
+  EXPECT_EQ(reader->message(file.message_id)->message.inbound.file_name, "体检-T-1-0001.pos");
+  EXPECT_EQ(reader->message(http.message_id)->message.inbound.file_name, "");
+  // The dead letter leads to its message, and so to the file.
+  const auto letters = reader->dead_letters(0, 10);
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(reader->message(letters[0].message_id)->message.inbound.file_name, "体检-T-1-0001.pos");
+  reader.reset();
+  store->shutdown();
+  // Stored as NULL when there is no file, so `WHERE file_name IS NOT NULL` finds the dropped ones.
+  RawDb raw(db_path());
+  EXPECT_EQ(raw.text("SELECT count(*) FROM raw_message WHERE file_name IS NULL"), "1");
+  EXPECT_EQ(raw.text("SELECT file_name FROM raw_message WHERE id = '" + file.message_id + "'"), "体检-T-1-0001.pos");
+}
+
 TEST_F(RecordsTest, KeepsTheRawMessageAndItsLineage) {
   auto store = open();
   WriteBatch b;

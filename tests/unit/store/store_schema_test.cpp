@@ -21,7 +21,9 @@ TEST_F(SchemaTest, MigratesAnEmptyDatabaseToTheLatestSchema) {
   store->shutdown();
 
   RawDb raw(db_path());
-  EXPECT_EQ(raw.text("PRAGMA user_version"), "8");
+  EXPECT_EQ(raw.text("PRAGMA user_version"), "9");
+  // The dropped file's name with its message (migration 9).
+  EXPECT_EQ(raw.text("SELECT count(*) FROM pragma_table_info('raw_message') WHERE name = 'file_name'"), "1");
   // Roster syncs (migration 8).
   EXPECT_EQ(raw.text("SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
                      "AND name IN ('roster_sync', 'roster_entry', 'roster_reject')"),
@@ -117,6 +119,61 @@ TEST_F(SchemaTest, UpgradingFromVersion5TheSameConnectionStoresFilesFromDropFold
   EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
   // Still a CHECK: what is neither of the four is refused.
   EXPECT_NE(raw.exec("UPDATE raw_message SET transport = 'carrier-pigeon' WHERE id = 'm-old'"), "");
+}
+
+TEST_F(SchemaTest, UpgradingFromVersion8KeepsOlderMessagesWithoutAFileName) {
+  sqlite::create_at_schema_version(db_path(), 8);
+  {
+    RawDb raw(db_path());
+    ASSERT_EQ(raw.exec("INSERT INTO raw_message (id, source, channel, content_type, payload, sha256, "
+                       "received_at_ms, status, stored_at_ms, transport) VALUES "
+                       "('m-8', 'card-reader', 'batches', 'application/octet-stream', x'504f53', 'h1', 1, "
+                       "'accepted', 1, 'file')"),
+              "");
+  }
+  auto store = open();
+  const auto old = store->reader()->message("m-8");
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->message.inbound.file_name, "");
+  EXPECT_EQ(old->message.inbound.transport, core::Transport::file);
+  WriteBatch b;
+  b.message = make_message("POS1|T-1|OP|1|1|00000000");
+  b.message->inbound.transport = core::Transport::file;
+  b.message->inbound.file_name = "batch-0002.pos";
+  WriteResult r = submit_and_wait(*store, std::move(b));
+  ASSERT_EQ(r.status, WriteStatus::committed) << r.error;
+  EXPECT_EQ(store->reader()->message(r.message_id)->message.inbound.file_name, "batch-0002.pos");
+}
+
+TEST_F(SchemaTest, AReadOnlyReaderWritesNothingAndRefusesANewerSchema) {
+  {
+    auto store = open();
+    WriteBatch b;
+    b.message = make_message("{}");
+    ASSERT_EQ(submit_and_wait(*store, std::move(b)).status, WriteStatus::committed);
+  }  // closed: the WAL is checkpointed and removed, as after the gateway stops
+  {
+    RawDb raw(db_path());
+    ASSERT_EQ(raw.text("PRAGMA user_version"), std::to_string(sqlite::latest_schema_version()));
+  }
+  const auto before = std::filesystem::last_write_time(db_path());
+  {
+    auto reader = open_sqlite_reader(db_path(), std::chrono::milliseconds(1000));
+    EXPECT_EQ(reader->row_counts()["raw_message"], 1);
+    EXPECT_TRUE(reader->roster_syncs("", 10).empty());
+  }
+  EXPECT_EQ(std::filesystem::last_write_time(db_path()), before);
+  {
+    RawDb raw(db_path());
+    ASSERT_EQ(raw.exec("PRAGMA user_version = 99"), "");
+  }
+  try {
+    (void)open_sqlite_reader(db_path(), std::chrono::milliseconds(1000));
+    FAIL() << "read a database with a newer schema";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("schema version 99"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)open_sqlite_reader(db_path().parent_path() / "absent.db", std::chrono::milliseconds(100)), StoreError);
 }
 
 TEST_F(SchemaTest, RefusesADatabaseFromANewerBuild) {
