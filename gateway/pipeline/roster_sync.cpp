@@ -1,5 +1,7 @@
 #include "gateway/pipeline/roster_sync.hpp"
 
+#include <algorithm>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -115,10 +117,11 @@ std::int64_t ChunkClassifier::line_of(std::size_t document) const {
 }
 
 bool ChunkClassifier::split(const plugin_host::Inbound& in, plugin_host::DecodeResult& decoded) {
-  if (decoded.documents.size() != 1 || decoded.documents[0].format != "csv") return false;
+  if (decoded.documents.size() != 1 || decoded.documents[0].format != chunk_.format) return false;
   const plugin_host::DecodedDocument emitted = decoded.documents[0];
   const std::string_view payload = in.payload;
   const std::string_view header = payload.substr(0, chunk_.header_size);
+  const std::string_view footer = payload.substr(payload.size() - std::min(chunk_.footer_size, payload.size()));
   decoded.documents.clear();
   decoded.documents.reserve(chunk_.rows.size());
   std::string hashed;
@@ -138,8 +141,8 @@ bool ChunkClassifier::split(const plugin_host::Inbound& in, plugin_host::DecodeR
     plugin_host::DecodedDocument d;
     d.format = emitted.format;
     d.charset = emitted.charset;
-    d.body.reserve(header.size() + row.size);
-    d.body.append(header).append(payload.substr(row.offset, row.size));
+    d.body.reserve(header.size() + row.size + footer.size());
+    d.body.append(header).append(payload.substr(row.offset, row.size)).append(footer);
     decoded.documents.push_back(std::move(d));
     row_of_document_.push_back(i);
   }

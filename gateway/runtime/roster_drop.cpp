@@ -102,6 +102,12 @@ void RosterFileRun::fail(const std::string& reason) {
 // On the blocking pool: the run to resume, or a new one; then the chunks after the committed ones.
 void RosterFileRun::open() {
   if (stop_if_not_serving()) return;
+  const RosterReadSettings settings{drop_.rows_per_chunk, drop_.roster_kind_by_name, drop_.roster_sheet,
+                                    drop_.roster_record_element};
+  std::string refused;
+  const std::optional<RosterKind> kind = roster_kind_of(name_, settings, refused);
+  if (!kind) return fail(refused);
+  kind_ = *kind;
   std::error_code ec;
   const std::uintmax_t bytes = fs::file_size(file_, ec);
   const std::optional<std::string> sha256 = ec ? std::nullopt : sha256_of_file(file_);
@@ -129,11 +135,12 @@ void RosterFileRun::open() {
   }
   run_.file_name = name_;
   run_.file_bytes = static_cast<std::int64_t>(bytes);
-  chunker_ = std::make_unique<CsvChunker>(file_, drop_.rows_per_chunk);
-  if (!chunker_->error().empty()) return fail(chunker_->error());
+  reader_ = open_roster_reader(kind_, file_, settings);
+  if (!reader_->error().empty()) return fail(reader_->error());
   // Committed chunks are read past, not mapped: the same bytes give the same chunks.
-  CsvChunk skipped;
-  for (std::int64_t i = 0; i < run_.chunks_done && chunker_->next(skipped); ++i) consumed_ = skipped.end_offset;
+  RosterFileChunk skipped;
+  for (std::int64_t i = 0; i < run_.chunks_done && reader_->next(skipped); ++i) consumed_ = skipped.end_offset;
+  if (!reader_->error().empty()) return fail(reader_->error());
   log::info(resumed ? "roster_sync_resumed" : "roster_sync_started",
             {{"adapter", adapter_->name()}, {"file", name_}, {"roster_sync", run_.id},
              {"bytes", static_cast<std::int64_t>(bytes)}, {"chunks_done", run_.chunks_done},
@@ -146,24 +153,28 @@ void RosterFileRun::open() {
 
 void RosterFileRun::send_chunk() {
   if (stop_if_not_serving()) return;
-  CsvChunk chunk;
-  if (!chunker_->next(chunk)) {
-    if (!chunker_->error().empty()) return fail(chunker_->error());
+  RosterFileChunk chunk;
+  if (!reader_->next(chunk)) {
+    if (!reader_->error().empty()) return fail(reader_->error());
     return finish_run();
   }
   consumed_ = chunk.end_offset;
+  const RosterPayload payload = roster_payload(kind_);
   auto c = std::make_shared<pipeline::RosterChunk>();
   c->run = run_;
   c->number = run_.chunks_done;
+  c->format = payload.document_format;
   c->header_size = chunk.header_size;
+  c->footer_size = chunk.footer_size;
   c->rows.reserve(chunk.rows.size());
-  for (const CsvRow& r : chunk.rows) c->rows.push_back({r.offset, r.size, r.line});
+  for (const RosterRow& r : chunk.rows) c->rows.push_back({r.offset, r.size, r.line});
   chunk_ = std::move(c);
   chunk_in_ = plugin_host::Inbound{};
   chunk_in_.adapter = adapter_->name();
   chunk_in_.transport = core::Transport::file;
   chunk_in_.channel = drop_.name;
-  chunk_in_.content_type = "text/csv";
+  chunk_in_.content_type = payload.content_type;
+  chunk_in_.charset = payload.charset;
   chunk_in_.payload = std::move(chunk.payload);
   chunk_in_.principal = sender_.principal;
   chunk_in_.organisation = sender_.organisation;
@@ -203,7 +214,8 @@ void RosterFileRun::chunk_done(const plugin_host::AckReply& reply) {
 void RosterFileRun::report_progress(bool final) {
   const auto now = std::chrono::steady_clock::now();
   const double read = static_cast<double>(std::max<std::uint64_t>(consumed_, 1));
-  const auto estimate = static_cast<std::int64_t>(static_cast<double>(run_.rows_done) * run_.file_bytes / read);
+  const double total = static_cast<double>(reader_ ? reader_->total_bytes() : run_.file_bytes);
+  const auto estimate = static_cast<std::int64_t>(static_cast<double>(run_.rows_done) * total / read);
   *services_.rows_estimated = estimate;
   if (!final && now - last_log_ < kProgressEvery) return;
   last_log_ = now;

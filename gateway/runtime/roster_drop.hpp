@@ -20,7 +20,7 @@
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/pipeline/roster_sync.hpp"
 #include "gateway/plugin_host/adapter.hpp"
-#include "gateway/runtime/csv_chunker.hpp"
+#include "gateway/runtime/roster_reader.hpp"
 #include "gateway/store/store.hpp"
 
 namespace kq::runtime {
@@ -89,11 +89,12 @@ class RosterFileRun : public std::enable_shared_from_this<RosterFileRun> {
   std::filesystem::path file_;
   std::string name_;
   std::function<void(RosterFileResult)> done_;
-  std::unique_ptr<CsvChunker> chunker_;
+  std::unique_ptr<RosterReader> reader_;
+  RosterKind kind_ = RosterKind::csv;
   store::RosterSyncRun run_;
   std::shared_ptr<pipeline::RosterChunk> chunk_;  // the chunk in flight (kept for a retry)
   plugin_host::Inbound chunk_in_;
-  std::uint64_t consumed_ = 0;  // file bytes up to the end of the chunk in flight
+  std::uint64_t consumed_ = 0;  // how far the reader got with the chunk in flight (RosterReader::total_bytes)
   std::int64_t rows_this_process_ = 0;
   std::chrono::steady_clock::time_point started_, last_log_;
 };
