@@ -1,9 +1,6 @@
 // The roster drop's readers for XLSX and XML files (runtime/roster_reader.hpp) on real files:
 // workbooks zipped here with POCO, XML written as registries write it. What a chunk holds (head,
 // records, tail), the line of each record, and the files that must be refused, with their reasons.
-#include <Poco/DateTime.h>
-#include <Poco/Path.h>
-#include <Poco/Zip/Compress.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -16,6 +13,7 @@
 #include "gateway/runtime/roster_reader.hpp"
 #include "gateway/runtime/xlsx_roster_reader.hpp"
 #include "gateway/runtime/xml_roster_reader.hpp"
+#include "tests/support/zip_parts.hpp"
 
 namespace kq::runtime {
 namespace {
@@ -48,7 +46,7 @@ std::string workbook(const std::vector<Sheet>& sheets) {
                      "\" xmlns:r=\"" + kRel + "\"><sheets>";
   std::string rels = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships "
                      "xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">";
-  std::vector<std::pair<std::string, std::string>> parts;
+  kq::testing::ZipParts parts;
   for (std::size_t i = 0; i < sheets.size(); ++i) {
     const std::string n = std::to_string(i + 1);
     book += "<sheet name=\"" + sheets[i].name + "\" sheetId=\"" + n + "\"" +
@@ -61,14 +59,7 @@ std::string workbook(const std::vector<Sheet>& sheets) {
   }
   parts.emplace_back("xl/workbook.xml", book + "</sheets></workbook>");
   parts.emplace_back("xl/_rels/workbook.xml.rels", rels + "</Relationships>");
-  std::ostringstream out;
-  Poco::Zip::Compress zip(out, true);
-  for (const auto& [name, xml] : parts) {
-    std::istringstream in(xml);
-    zip.addFile(in, Poco::DateTime(), Poco::Path(name, Poco::Path::PATH_UNIX));
-  }
-  zip.close();
-  return out.str();
+  return kq::testing::zip_parts(parts);
 }
 
 class RosterReaders : public ::testing::Test {
