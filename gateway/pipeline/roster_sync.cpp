@@ -42,12 +42,17 @@ std::string resident_id_of(const json::object& person) {
   return {};
 }
 
-// Rejected rows: "row 2, column 身份证号" is where the error was in the one-row document; the
-// file's line is what a clerk needs.
+// Rejected rows: "row 2, column 身份证号" (CSV, XLSX) or "/roster/student/身份证号" (XML) is where
+// the error was in the one-record document; the file's line is what a clerk needs, and the place
+// inside the record.
 std::string reason_of(const core::FieldError& e) {
   std::string where = e.path;
   if (where.starts_with("row 2, ")) where.erase(0, 7);
   if (where == "row 2") where.clear();
+  if (where.starts_with("/roster/")) {
+    const std::size_t inside = where.find('/', 8);  // past the record element
+    where = inside == std::string::npos ? std::string() : where.substr(inside + 1);
+  }
   return where.empty() ? e.message : where + ": " + e.message;
 }
 

@@ -119,12 +119,17 @@ class RosterFormats(unittest.TestCase):
         g = self.start()
         students = [fields(n) for n in range(1, 16)]
         students[4] = fields(5, name=" ")  # no name: line 7 (the declaration is line 1, the root line 2)
+        rid = students[9][3]
+        students[9][3] = rid[:-1] + ("1" if rid[-1] != "1" else "2")  # a wrong check digit: line 12
         g.drop("roster-1.xml", xml_roster(students))
         first = g.receipt("roster-1.xml")
-        self.assertEqual(first["counts"], {"new": 14, "changed": 0, "transferred": 0, "unchanged": 0, "left": 0,
-                                           "graduated": 0, "rejected": 1})
-        self.assertEqual(first["rejected_rows"], [{"line": 7, "reason": first["rejected_rows"][0]["reason"]}])
+        self.assertEqual(first["counts"], {"new": 13, "changed": 0, "transferred": 0, "unchanged": 0, "left": 0,
+                                           "graduated": 0, "rejected": 2})
+        self.assertEqual([r["line"] for r in first["rejected_rows"]], [7, 12])
         self.assertIn("姓名", first["rejected_rows"][0]["reason"])
+        # The place inside the record, as the CSV report names the column.
+        self.assertTrue(first["rejected_rows"][1]["reason"].startswith("身份证号: "), first["rejected_rows"][1])
+        self.assertIn("check digit", first["rejected_rows"][1]["reason"])
         self.assertEqual(self.person(g, 2), {"name": "学生2", "born": fields(2)[2]})
         # Each chunk is stored raw as the small XML document the adapter emitted.
         chunk = g.gw.sql("SELECT CAST(payload AS TEXT) AS payload, content_type, charset FROM raw_message "
@@ -138,7 +143,7 @@ class RosterFormats(unittest.TestCase):
         # The same students written as attributes: the same content, so nothing changes.
         g.drop("roster-2.xml", xml_roster(students, attributes=True))
         again = g.receipt("roster-2.xml")
-        self.assertEqual(again["counts"]["unchanged"], 14)
+        self.assertEqual(again["counts"]["unchanged"], 13)
         self.assertEqual(g.record_versions(), versions)
 
     def test_the_xml_example_of_the_documentation_syncs(self):
