@@ -143,7 +143,8 @@ kq_status api_add_roster_drop(kq_host_instance* h, const char* name, const char*
                               const char* principal, int64_t rows_per_chunk) {
   if (rows_per_chunk < 1 || rows_per_chunk > 1000000) {
     if (HookCall* call = configuring(h, "add_roster_drop")) {
-      call->error = "add_roster_drop: rows_per_chunk must be 1 to 1000000, not " + std::to_string(rows_per_chunk);
+      call->error = call->host_refusal =
+          "add_roster_drop: rows_per_chunk must be 1 to 1000000, not " + std::to_string(rows_per_chunk);
     }
     return KQ_ERROR;
   }
@@ -171,8 +172,8 @@ kq_status api_add_roster_drop_with(kq_host_instance* h, const kq_roster_drop* dr
   }
   const std::string element = drop->record_element != nullptr ? drop->record_element : "";
   if (!element.empty() && !plain_element_name(element)) {
-    call->error = "add_roster_drop_with: record_element '" + element +
-                  "' is not an XML element name without a prefix (such as student or 学生)";
+    call->error = call->host_refusal = "add_roster_drop_with: record_element '" + element +
+                                       "' is not an XML element name without a prefix (such as student or 学生)";
     return KQ_ERROR;
   }
   if (api_add_roster_drop(h, drop->name, drop->directory, drop->settle_ms, drop->principal, drop->rows_per_chunk) !=

@@ -8,13 +8,13 @@ kind refused with a receipt."""
 import datetime
 import io
 import os
-import re
+import subprocess
 import unittest
 from xml.sax.saxutils import escape, quoteattr
 
-from harness import SOURCE_DIR
+from harness import BIN, Gateway, SOURCE_DIR
 from test_docs_examples import fenced_blocks, info_attributes
-from test_student_registry import HEADER as HEADER_ROW, RosterGateway, fields, killed_halfway_and_resumed, resident_id, roster, row
+from test_student_registry import CONFIG, HEADER as HEADER_ROW, RosterGateway, fields, killed_halfway_and_resumed, resident_id, roster, row
 
 try:
     import openpyxl
@@ -189,6 +189,15 @@ class RosterFormats(unittest.TestCase):
                          "a roster is read by its file name: .csv or .txt (CSV), .xlsx (an Excel workbook) or .xml; "
                          "'roster.xls' is none of them (save an .xls workbook as .xlsx)")
         self.assertEqual(g.gw.sql("SELECT count(*) AS n FROM roster_sync"), [{"n": 0}])
+
+    def test_a_record_element_that_is_no_element_name_stops_the_check_with_the_reason(self):
+        gw = Gateway()
+        self.addCleanup(gw.cleanup)
+        gw.write_config(text=CONFIG.replace("ROWS", "7").replace("CHARSET", "UTF-8")
+                        .replace("EXTRA\n", "      record_element: \"cmis:student\"\n"))
+        r = subprocess.run([BIN, "check", "--config", gw.config_path], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("record_element 'cmis:student' is not an XML element name without a prefix", r.stderr)
 
     def test_an_xml_sync_killed_with_minus_9_halfway_ends_as_an_uninterrupted_run(self):
         students = 6000
