@@ -1,13 +1,15 @@
 // student_registry: the nightly roster of the student registry (学籍, e.g. Beijing's CMIS),
-// written as a CSV file into a drop folder, or published at an HTTPS URL that the gateway fetches
-// on a calendar schedule (docs/adapters/student_registry.md).
+// written as a CSV, XLSX or XML file into a drop folder, or published at an HTTPS URL that the
+// gateway fetches on a calendar schedule (docs/adapters/student_registry.md).
 //
-// The sync itself is the host's (plugin ABI 1.4 add_roster_drop): it reads the file in chunks of
-// whole rows, maps each row, compares each student with what the registry listed before, writes
-// only the changes with the run's progress, and writes the sync report beside the file. What the
-// adapter decides: the folder, the principal (the registry's organisation) the files speak for,
-// the chunk size, and the charset the registry exports in — Excel on Chinese Windows writes
-// GB 18030, a newer export UTF-8.
+// The sync itself is the host's (plugin ABI 1.5 add_roster_drop_with): it reads the file in
+// chunks of whole records (CSV rows, sheet rows, XML elements), maps each record, compares each
+// student with what the registry listed before, writes only the changes with the run's progress,
+// and writes the sync report beside the file. What the adapter decides: the folder, the principal
+// (the registry's organisation) the files speak for, the chunk size, the sheet of a workbook, the
+// element of one student in XML, and the charset the registry exports CSV in — Excel on Chinese
+// Windows writes GB 18030, a newer export UTF-8. XLSX and XML chunks arrive in UTF-8 whatever
+// that setting says: the host renders them.
 //
 // A roster at a URL goes the same way: the schedule's run downloads it through the host (mutual
 // TLS, retries, a conditional GET) and puts it into the drop folder under a temporary name, then
@@ -45,8 +47,13 @@ constexpr kq_field_spec kFields[] = {
         .describe("Rows per chunk: each chunk is one transaction, acknowledged after its commit."),
     Field::string("charset")
         .defaults("GB18030")
-        .describe("The character set of the roster files (GB18030 or UTF-8; a UTF-8 byte-order mark is "
-                  "always recognised)."),
+        .describe("The character set of CSV roster files (GB18030 or UTF-8; a UTF-8 byte-order mark is "
+                  "always recognised). XLSX and XML files carry their own."),
+    Field::string("sheet").describe("XLSX rosters: the sheet to read, by its tab name (学生名单); empty: the "
+                                    "first visible sheet."),
+    Field::string("record_element")
+        .defaults("student")
+        .describe("XML rosters: the element that holds one student (matched by its local name)."),
     Field::string("url").describe("An HTTPS URL the registry publishes its roster at; absent: files are dropped."),
     Field::string("schedule")
         .defaults("30 2 * * *")
@@ -59,15 +66,24 @@ constexpr kq_field_spec kFields[] = {
     Field::bytes("max_bytes").defaults("1GiB").describe("The largest roster accepted from `url`."),
 };
 
+// The roster's kind by the Content-Type the registry's server sent: the drop reads a file by its
+// extension. Anything not a workbook or XML is taken for CSV, as before 1.5.
+std::string extension_of(std::string_view content_type) {
+  const std::string_view type = content_type.substr(0, content_type.find(';'));
+  if (type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet") return ".xlsx";
+  if (type == "application/xml" || type == "text/xml") return ".xml";
+  return ".csv";
+}
+
 // incoming/roster-20261208-023000.csv: the fetch time in the schedule's clock (the gateway's),
 // so the files sort in the order they were fetched.
-std::string fetched_file_name() {
+std::string fetched_file_name(std::string_view content_type) {
   const std::time_t now = std::time(nullptr);
   std::tm local{};
   localtime_r(&now, &local);
   char name[64];
-  std::strftime(name, sizeof name, "roster-%Y%m%d-%H%M%S.csv", &local);
-  return name;
+  std::strftime(name, sizeof name, "roster-%Y%m%d-%H%M%S", &local);
+  return name + extension_of(content_type);
 }
 
 class StudentRegistry final : public kangqiao::Adapter {
@@ -78,8 +94,14 @@ class StudentRegistry final : public kangqiao::Adapter {
     const std::string principal = config.string("drop_principal").value_or("");
     if (folder.empty()) throw kangqiao::PluginError("drop_directory is required");
     if (principal.empty()) throw kangqiao::PluginError("drop_principal is required: the registry the rosters are from");
-    host.add_roster_drop("roster", folder, config.integer("drop_settle").value_or(5000), principal,
-                         config.integer("rows_per_chunk").value_or(5000));
+    kangqiao::RosterDrop drop;
+    drop.directory = folder;
+    drop.settle_ms = config.integer("drop_settle").value_or(5000);
+    drop.principal = principal;
+    drop.rows_per_chunk = config.integer("rows_per_chunk").value_or(5000);
+    drop.sheet = config.string("sheet").value_or("");
+    drop.record_element = config.string("record_element").value_or("student");
+    host.add_roster_drop(drop);
     if (const auto url = config.string("url"); url && !url->empty()) add_url_source(host, config);
   }
 
@@ -89,8 +111,10 @@ class StudentRegistry final : public kangqiao::Adapter {
       out.reject(KQ_ERROR_NOT_PERMITTED, "", "the roster drop speaks for no organisation (drop_principal)");
       return;
     }
-    // A chunk: the header row and some rows. The host maps them row by row.
-    out.emit("csv", in.payload(), charset_);
+    // A chunk: a head, some records and a tail. The host maps them record by record. XLSX and
+    // XML chunks come as UTF-8 (their charset says so); a CSV chunk is in the registry's charset.
+    const std::string_view format = in.content_type().starts_with("application/xml") ? "xml" : "csv";
+    out.emit(format, in.payload(), in.charset().empty() ? std::string_view(charset_) : in.charset());
   }
 
   void acknowledge(const kangqiao::Inbound&, const kangqiao::Outcome& outcome, kangqiao::AckSink& out) override {
@@ -120,7 +144,7 @@ class StudentRegistry final : public kangqiao::Adapter {
       return;
     }
     const std::filesystem::path incoming = std::filesystem::path(folder_) / "incoming";
-    const std::string name = fetched_file_name();
+    const std::string name = fetched_file_name(got.content_type);
     // A ".part" name is never taken by the drop; the rename makes the whole file appear at once.
     const std::filesystem::path part = incoming / (name + ".part");
     {
@@ -146,10 +170,10 @@ class StudentRegistry final : public kangqiao::Adapter {
   std::string folder_;
 };
 
-constexpr kangqiao::PluginInfo kInfo{.name = "student_registry", .version = "1.0.0",
+constexpr kangqiao::PluginInfo kInfo{.name = "student_registry", .version = "1.1.0",
                                      .description = "Nightly student roster (学籍) from a drop folder, synced in "
                                                     "chunks with change detection.",
-                                     .fields = kFields, .requires_minor = 4};
+                                     .fields = kFields, .requires_minor = 5};
 
 }  // namespace
 

@@ -154,7 +154,8 @@ void Pipeline::decode_and_submit(std::shared_ptr<Job> job) {
     } else {
       classifier.reset();
       job->decoded.rejection = core::FieldError{
-          "", "a roster chunk must be handed on as one csv document (emit the payload)", core::ErrorKind::internal};
+          "", "a roster chunk must be handed on as one " + job->roster->format + " document (emit the payload)",
+          core::ErrorKind::internal};
     }
   }
   MessagePlan plan;

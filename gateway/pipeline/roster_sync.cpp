@@ -1,5 +1,7 @@
 #include "gateway/pipeline/roster_sync.hpp"
 
+#include <algorithm>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -40,12 +42,17 @@ std::string resident_id_of(const json::object& person) {
   return {};
 }
 
-// Rejected rows: "row 2, column 身份证号" is where the error was in the one-row document; the
-// file's line is what a clerk needs.
+// Rejected rows: "row 2, column 身份证号" (CSV, XLSX) or "/roster/student/身份证号" (XML) is where
+// the error was in the one-record document; the file's line is what a clerk needs, and the place
+// inside the record.
 std::string reason_of(const core::FieldError& e) {
   std::string where = e.path;
   if (where.starts_with("row 2, ")) where.erase(0, 7);
   if (where == "row 2") where.clear();
+  if (where.starts_with("/roster/")) {
+    const std::size_t inside = where.find('/', 8);  // past the record element
+    where = inside == std::string::npos ? std::string() : where.substr(inside + 1);
+  }
   return where.empty() ? e.message : where + ": " + e.message;
 }
 
@@ -128,10 +135,11 @@ std::string ChunkClassifier::listed_before(const std::string& key,
 }
 
 bool ChunkClassifier::split(const plugin_host::Inbound& in, plugin_host::DecodeResult& decoded) {
-  if (decoded.documents.size() != 1 || decoded.documents[0].format != "csv") return false;
+  if (decoded.documents.size() != 1 || decoded.documents[0].format != chunk_.format) return false;
   const plugin_host::DecodedDocument emitted = decoded.documents[0];
   const std::string_view payload = in.payload;
   const std::string_view header = payload.substr(0, chunk_.header_size);
+  const std::string_view footer = payload.substr(payload.size() - std::min(chunk_.footer_size, payload.size()));
   decoded.documents.clear();
   decoded.documents.reserve(chunk_.rows.size());
   std::string hashed;
@@ -151,8 +159,8 @@ bool ChunkClassifier::split(const plugin_host::Inbound& in, plugin_host::DecodeR
     plugin_host::DecodedDocument d;
     d.format = emitted.format;
     d.charset = emitted.charset;
-    d.body.reserve(header.size() + row.size);
-    d.body.append(header).append(payload.substr(row.offset, row.size));
+    d.body.reserve(header.size() + row.size + footer.size());
+    d.body.append(header).append(payload.substr(row.offset, row.size)).append(footer);
     decoded.documents.push_back(std::move(d));
     row_of_document_.push_back(i);
   }

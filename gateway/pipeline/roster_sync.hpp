@@ -23,7 +23,8 @@
 
 namespace kq::pipeline {
 
-// One chunk of a roster file, as the drop folder read it (runtime/csv_chunker.hpp).
+// One chunk of a roster file, as the drop folder read it (runtime/roster_reader.hpp): a head, the
+// rows and a tail; each row is mapped as head + row + tail.
 struct RosterChunk {
   // Called once the chunk's write is queued for the store (or the chunk ended before that): the
   // next chunk may be planned now, against this one's students (PlannedChunk), while this one
@@ -31,11 +32,13 @@ struct RosterChunk {
   std::function<void()> on_planned;
   store::RosterSyncRun run;  // the run it belongs to (id, adapter, registry, file)
   std::int64_t number = 0;   // from 0
-  std::size_t header_size = 0;  // the payload begins with the header row
+  std::string format = "csv";   // the one document the adapter must emit: "csv" (CSV, XLSX) or "xml"
+  std::size_t header_size = 0;  // the payload begins with the head (CSV: the header row) ...
+  std::size_t footer_size = 0;  // ... and ends with the tail (XML: the wrapper's end tag; CSV: none)
   struct Row {
     std::size_t offset = 0;
     std::size_t size = 0;
-    std::int64_t line = 0;  // in the file
+    std::int64_t line = 0;  // in the file (XLSX: the sheet row)
   };
   std::vector<Row> rows;
 };
@@ -84,9 +87,9 @@ class ChunkClassifier {
  public:
   // `previous`: the chunk before this one while its write may still be pending (else nullptr).
   ChunkClassifier(const RosterChunk& chunk, store::Reader& reader, std::shared_ptr<const PlannedChunk> previous);
-  // Replaces the one CSV document the adapter emitted for the chunk by one document per row that
-  // is not settled by its bytes (the header and that row), accepted one by one. False when the
-  // adapter emitted something else.
+  // Replaces the one document the adapter emitted for the chunk by one document per row that is
+  // not settled by its bytes (head, row, tail), accepted one by one. False when the adapter
+  // emitted something else than one document of the chunk's format.
   bool split(const plugin_host::Inbound& in, plugin_host::DecodeResult& decoded);
   // The student of a mapped row, hashed while the other rows are still being mapped
   // (DocumentHooks::inspect): safe on several threads at once, one document each.

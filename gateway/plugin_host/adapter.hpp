@@ -171,6 +171,11 @@ struct FileDrop {
   std::string principal;  // the config principal files dropped here speak for; empty: anonymous
   // ABI 1.4 add_roster_drop: files are CSV rosters synced this many rows at a time; 0: whole files.
   std::size_t rows_per_chunk = 0;
+  // ABI 1.5 add_roster_drop_with: a file is read by its name (.csv/.txt, .xlsx, .xml), with the
+  // sheet and the record element these name ("": the first visible sheet, "student").
+  bool roster_kind_by_name = false;
+  std::string roster_sheet{};
+  std::string roster_record_element{};
 };
 
 // Thrown by AdapterInstance::create when the plugin's create hook fails.

@@ -2,6 +2,8 @@
 // and acknowledgement sinks. Each function checks that it is called when the header says it may
 // be, and never throws: nothing may unwind through a C function pointer.
 #include <algorithm>
+#include <cctype>
+#include <cstddef>
 
 #include "gateway/config/schema.hpp"
 #include "gateway/log/log.hpp"
@@ -141,12 +143,47 @@ kq_status api_add_roster_drop(kq_host_instance* h, const char* name, const char*
                               const char* principal, int64_t rows_per_chunk) {
   if (rows_per_chunk < 1 || rows_per_chunk > 1000000) {
     if (HookCall* call = configuring(h, "add_roster_drop")) {
-      call->error = "add_roster_drop: rows_per_chunk must be 1 to 1000000, not " + std::to_string(rows_per_chunk);
+      call->error = call->host_refusal =
+          "add_roster_drop: rows_per_chunk must be 1 to 1000000, not " + std::to_string(rows_per_chunk);
     }
     return KQ_ERROR;
   }
   if (api_add_file_drop(h, name, directory, settle_ms, principal) != KQ_OK) return KQ_ERROR;
   HostAccess::file_drops(HostAccess::self(h)).back().rows_per_chunk = static_cast<std::size_t>(rows_per_chunk);
+  return KQ_OK;
+}
+
+// An element name as a roster's record element: letters (any script), digits, '_', '-' and '.',
+// not starting with a digit, '-' or '.'; no prefix (records are matched by their local name).
+bool plain_element_name(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9') || name[0] == '-' || name[0] == '.') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u >= 0x80 || std::isalnum(u) != 0 || c == '_' || c == '-' || c == '.';
+  });
+}
+
+kq_status api_add_roster_drop_with(kq_host_instance* h, const kq_roster_drop* drop) {
+  HookCall* call = configuring(h, "add_roster_drop_with");
+  if (call == nullptr) return KQ_ERROR;
+  if (drop == nullptr || drop->struct_size < offsetof(kq_roster_drop, record_element) + sizeof(drop->record_element)) {
+    call->error = "add_roster_drop_with needs a kq_roster_drop with its struct_size set";
+    return KQ_ERROR;
+  }
+  const std::string element = drop->record_element != nullptr ? drop->record_element : "";
+  if (!element.empty() && !plain_element_name(element)) {
+    call->error = call->host_refusal = "add_roster_drop_with: record_element '" + element +
+                                       "' is not an XML element name without a prefix (such as student or 学生)";
+    return KQ_ERROR;
+  }
+  if (api_add_roster_drop(h, drop->name, drop->directory, drop->settle_ms, drop->principal, drop->rows_per_chunk) !=
+      KQ_OK) {
+    return KQ_ERROR;
+  }
+  FileDrop& added = HostAccess::file_drops(HostAccess::self(h)).back();
+  added.roster_kind_by_name = true;
+  added.roster_sheet = drop->sheet != nullptr ? drop->sheet : "";
+  added.roster_record_element = element.empty() ? "student" : element;
   return KQ_OK;
 }
 
@@ -315,6 +352,7 @@ const kq_host_api kHostApi{
     .nothing_to_do = &api_nothing_to_do,
     .ack_attach = &api_ack_attach,
     .add_roster_drop = &api_add_roster_drop,
+    .add_roster_drop_with = &api_add_roster_drop_with,
 };
 
 // The C enums mirror core's; a change to either must show here, not in a plugin's replies.

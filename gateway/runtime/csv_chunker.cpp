@@ -32,6 +32,8 @@ CsvChunker::CsvChunker(const std::filesystem::path& file, std::size_t rows_per_c
     error_ = "cannot open the file";
     return;
   }
+  std::error_code ec;
+  file_bytes_ = std::filesystem::file_size(file, ec);
   std::string_view row;
   std::int64_t line = 0;
   if (!next_row(row, line)) {
@@ -83,14 +85,15 @@ bool CsvChunker::next_row(std::string_view& row, std::int64_t& line) {
   }
 }
 
-bool CsvChunker::next(CsvChunk& chunk) {
+bool CsvChunker::next(RosterFileChunk& chunk) {
   chunk.payload.assign(header_);
   chunk.header_size = header_.size();
+  chunk.footer_size = 0;
   chunk.rows.clear();
   std::string_view row;
   std::int64_t line = 0;
   while (chunk.rows.size() < rows_per_chunk_ && next_row(row, line)) {
-    chunk.rows.push_back(CsvRow{chunk.payload.size(), row.size(), line});
+    chunk.rows.push_back(RosterRow{chunk.payload.size(), row.size(), line});
     chunk.payload.append(row);
     if (row.back() != '\n') {
       chunk.payload += '\n';

@@ -16,20 +16,9 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/runtime/roster_reader.hpp"
+
 namespace kq::runtime {
-
-struct CsvRow {
-  std::size_t offset = 0;  // in CsvChunk::payload
-  std::size_t size = 0;    // with its line ending
-  std::int64_t line = 0;   // in the file, from 1
-};
-
-struct CsvChunk {
-  std::string payload;          // the header row, then the rows
-  std::size_t header_size = 0;  // payload[0, header_size) is the header row with its line ending
-  std::vector<CsvRow> rows;
-  std::uint64_t end_offset = 0;  // bytes of the file consumed so far
-};
 
 // Finds row ends in a byte stream fed in pieces. Pure: the unit tests drive it directly.
 class CsvRowScanner {
@@ -45,15 +34,18 @@ class CsvRowScanner {
   std::int64_t line_feeds_ = 0;
 };
 
-class CsvChunker {
+// A chunk's head is the header row with its line ending; it has no tail. end_offset counts the
+// file's bytes.
+class CsvChunker final : public RosterReader {
  public:
   // Opens the file and reads its header row; error() says why when it cannot.
   CsvChunker(const std::filesystem::path& file, std::size_t rows_per_chunk);
-  const std::string& error() const { return error_; }
+  const std::string& error() const override { return error_; }
   const std::string& header() const { return header_; }
 
   // The next chunk (at most rows_per_chunk rows); false at the end of the file or on a read error.
-  bool next(CsvChunk& chunk);
+  bool next(RosterFileChunk& chunk) override;
+  std::uint64_t total_bytes() const override { return file_bytes_; }
 
  private:
   bool fill();  // reads more of the file into buffer_; false at the end
@@ -71,6 +63,7 @@ class CsvChunker {
   std::int64_t row_line_ = 1;  // line of the row that starts at start_
   std::string header_;
   std::string error_;
+  std::uint64_t file_bytes_ = 0;
 };
 
 }  // namespace kq::runtime

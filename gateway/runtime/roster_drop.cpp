@@ -112,6 +112,12 @@ void RosterFileRun::open() {
   awaiting_plan_ = read_all_ = false;
   ending_ = Ending::none;
   consumed_ = 0;
+  const RosterReadSettings settings{drop_.rows_per_chunk, drop_.roster_kind_by_name, drop_.roster_sheet,
+                                    drop_.roster_record_element};
+  std::string refused;
+  const std::optional<RosterKind> kind = roster_kind_of(name_, settings, refused);
+  if (!kind) return fail(refused);
+  kind_ = *kind;
   std::error_code ec;
   const std::uintmax_t bytes = fs::file_size(file_, ec);
   const std::optional<std::string> sha256 = ec ? std::nullopt : sha256_of_file(file_);
@@ -139,11 +145,12 @@ void RosterFileRun::open() {
   }
   run_.file_name = name_;
   run_.file_bytes = static_cast<std::int64_t>(bytes);
-  chunker_ = std::make_unique<CsvChunker>(file_, drop_.rows_per_chunk);
-  if (!chunker_->error().empty()) return fail(chunker_->error());
+  reader_ = open_roster_reader(kind_, file_, settings);
+  if (!reader_->error().empty()) return fail(reader_->error());
   // Committed chunks are read past, not mapped: the same bytes give the same chunks.
-  CsvChunk skipped;
-  for (std::int64_t i = 0; i < run_.chunks_done && chunker_->next(skipped); ++i) consumed_ = skipped.end_offset;
+  RosterFileChunk skipped;
+  for (std::int64_t i = 0; i < run_.chunks_done && reader_->next(skipped); ++i) consumed_ = skipped.end_offset;
+  if (!reader_->error().empty()) return fail(reader_->error());
   log::info(resumed ? "roster_sync_resumed" : "roster_sync_started",
             {{"adapter", adapter_->name()}, {"file", name_}, {"roster_sync", run_.id},
              {"bytes", static_cast<std::int64_t>(bytes)}, {"chunks_done", run_.chunks_done},
@@ -160,21 +167,24 @@ void RosterFileRun::send_chunk() {
     ending_ = Ending::stop;
     return settle_if_drained();
   }
-  CsvChunk chunk;
-  if (!chunker_->next(chunk)) {
-    if (!chunker_->error().empty()) {
+  RosterFileChunk chunk;
+  if (!reader_->next(chunk)) {
+    if (!reader_->error().empty()) {
       ending_ = Ending::fail;
-      fail_reason_ = chunker_->error();
+      fail_reason_ = reader_->error();
     }
     read_all_ = true;
     return settle_if_drained();
   }
+  const RosterPayload payload = roster_payload(kind_);
   auto c = std::make_shared<pipeline::RosterChunk>();
   c->run = run_;
   c->number = run_.chunks_done + static_cast<std::int64_t>(in_flight_.size());
+  c->format = payload.document_format;
   c->header_size = chunk.header_size;
+  c->footer_size = chunk.footer_size;
   c->rows.reserve(chunk.rows.size());
-  for (const CsvRow& r : chunk.rows) c->rows.push_back({r.offset, r.size, r.line});
+  for (const RosterRow& r : chunk.rows) c->rows.push_back({r.offset, r.size, r.line});
   const std::uint64_t token = ++last_token_;
   // Weak: the chunk lives in the pipeline's job, which must not keep the run alive.
   std::weak_ptr<RosterFileRun> weak = weak_from_this();
@@ -188,7 +198,8 @@ void RosterFileRun::send_chunk() {
   in.transport = core::Transport::file;
   in.channel = drop_.name;
   in.file_name = name_;
-  in.content_type = "text/csv";
+  in.content_type = payload.content_type;
+  in.charset = payload.charset;
   in.payload = std::move(chunk.payload);
   in.principal = sender_.principal;
   in.organisation = sender_.organisation;
@@ -263,7 +274,8 @@ void RosterFileRun::settle_if_drained() {
 void RosterFileRun::report_progress(bool final) {
   const auto now = std::chrono::steady_clock::now();
   const double read = static_cast<double>(std::max<std::uint64_t>(consumed_, 1));
-  const auto estimate = static_cast<std::int64_t>(static_cast<double>(run_.rows_done) * run_.file_bytes / read);
+  const double total = static_cast<double>(reader_ ? reader_->total_bytes() : run_.file_bytes);
+  const auto estimate = static_cast<std::int64_t>(static_cast<double>(run_.rows_done) * total / read);
   *services_.rows_estimated = estimate;
   if (!final && now - last_log_ < kProgressEvery) return;
   last_log_ = now;

@@ -10,10 +10,10 @@
 // The store writes a chunk only right after the one before it (RosterWriter); when one does not
 // commit, the chunks after it come back failed too, and the run starts again from the store's
 // watermark, as a run resumed after a crash does.
-#include <deque>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -28,7 +28,7 @@
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/pipeline/roster_sync.hpp"
 #include "gateway/plugin_host/adapter.hpp"
-#include "gateway/runtime/csv_chunker.hpp"
+#include "gateway/runtime/roster_reader.hpp"
 #include "gateway/store/store.hpp"
 
 namespace kq::runtime {
@@ -110,7 +110,8 @@ class RosterFileRun : public std::enable_shared_from_this<RosterFileRun> {
   std::filesystem::path file_;
   std::string name_;
   std::function<void(RosterFileResult)> done_;
-  std::unique_ptr<CsvChunker> chunker_;
+  std::unique_ptr<RosterReader> reader_;
+  RosterKind kind_ = RosterKind::csv;
   store::RosterSyncRun run_;  // chunks_done, rows_done: the settled chunks
   std::deque<InFlight> in_flight_;
   std::uint64_t last_token_ = 0;  // of the last chunk sent
@@ -118,7 +119,7 @@ class RosterFileRun : public std::enable_shared_from_this<RosterFileRun> {
   bool read_all_ = false;
   Ending ending_ = Ending::none;
   std::string fail_reason_;
-  std::uint64_t consumed_ = 0;  // file bytes up to the end of the last settled chunk
+  std::uint64_t consumed_ = 0;  // how far the reader got with the last settled chunk (RosterReader::total_bytes)
   std::int64_t rows_this_process_ = 0;
   std::chrono::steady_clock::time_point started_, last_log_;
 };

@@ -142,8 +142,8 @@ class PluginsCommand(unittest.TestCase):
     def test_lists_plugins_with_fields(self):
         r = kangqiao("plugins", "--dir", PLUGIN_DIR)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("example_echo 1.1.0  (requires ABI 1.0, built with SDK 1.4)", r.stdout)
-        self.assertIn("his 0.3.0  (requires ABI 1.2, built with SDK 1.4)", r.stdout)
+        self.assertIn("example_echo 1.1.0  (requires ABI 1.0, built with SDK 1.5)", r.stdout)
+        self.assertIn("his 0.3.0  (requires ABI 1.2, built with SDK 1.5)", r.stdout)
         self.assertRegex(r.stdout, r"path\s+string\s+default /example/records")
         self.assertRegex(r.stdout, r"max_body_bytes\s+bytes \[1\.\.67108864\]")
 
@@ -151,9 +151,9 @@ class PluginsCommand(unittest.TestCase):
         r = kangqiao("plugins", "--dir", TEST_PLUGIN_DIR)
         self.assertEqual(r.returncode, 1)
         self.assertIn("not loaded: " + os.path.join(TEST_PLUGIN_DIR, "test_wrong_major.so"), r.stdout)
-        self.assertIn("is incompatible with this gateway's ABI 1.4", r.stdout)
+        self.assertIn("is incompatible with this gateway's ABI 1.5", r.stdout)
         self.assertIn("test_mllp 0.0.1  (requires ABI 1.1, built with SDK 1.1)", r.stdout)
-        self.assertIn("plugin needs ABI 1.5 or later, this gateway offers 1.4", r.stdout)
+        self.assertIn("plugin needs ABI 1.6 or later, this gateway offers 1.5", r.stdout)
         self.assertIn("test_configurable 0.0.1", r.stdout)
 
 
@@ -161,7 +161,7 @@ class HelpAndVersion(unittest.TestCase):
     def test_version(self):
         r = kangqiao("version")
         self.assertEqual(r.returncode, 0)
-        self.assertRegex(r.stdout, r"^kangqiao \d+\.\d+\.\d+\nplugin ABI 1\.4\nSQLite 3\.")
+        self.assertRegex(r.stdout, r"^kangqiao \d+\.\d+\.\d+\nplugin ABI 1\.5\nSQLite 3\.")
 
     def test_help_for_every_command(self):
         for cmd in ("run", "check", "plugins", "version"):

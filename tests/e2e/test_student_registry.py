@@ -34,7 +34,7 @@ adapters:
   - name: registry
     plugin: student_registry
     roles: [roster.sync]
-    mappings: [roster-csv]
+    mappings: [roster-csv, roster-xml]
     config:
       drop_directory: {data}/drops
       drop_principal: cmis
@@ -60,10 +60,15 @@ def resident_id(n):
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
 
 
-def row(n, school="西城区实验小学", grade="五年级", klass="3班", name=None):
+def fields(n, school="西城区实验小学", grade="五年级", klass="3班", name=None):
+    """Student n's values, in the order of HEADER."""
     rid = resident_id(n)
     born = f"{rid[6:10]}-{rid[10:12]}-{rid[12:14]}"
-    return f"{name or '学生' + str(n)},{'男' if n % 2 else '女'},{born},{rid},G{rid},{school},{grade},{klass}"
+    return [name or "学生" + str(n), "男" if n % 2 else "女", born, rid, "G" + rid, school, grade, klass]
+
+
+def row(n, **kw):
+    return ",".join(fields(n, **kw))
 
 
 def roster(rows):
@@ -104,6 +109,48 @@ class RosterGateway:
 
     def record_versions(self):
         return {r["kind"]: r["n"] for r in self.gw.sql("SELECT kind, count(*) AS n FROM record GROUP BY kind")}
+
+
+def roster_tables(g):
+    """What a sync leaves in the store: the snapshot, every Enrollment's latest version, the counts
+    of record versions by kind."""
+    entries = g.gw.sql("SELECT student_key, content_hash, school, grade, class_name, status, enrollment_id "
+                       "FROM roster_entry ORDER BY student_key")
+    enrollments = g.gw.sql("SELECT r.id, r.version, json_extract(r.body, '$.status') AS status "
+                           "FROM record r WHERE r.kind = 'enrollment' AND r.version = "
+                           "(SELECT max(v.version) FROM record v WHERE v.id = r.id) ORDER BY r.id")
+    return entries, enrollments, g.record_versions()
+
+
+def killed_halfway_and_resumed(test, first, second, extension, rows_per_chunk=500, kill_after_chunks=10, **kw):
+    """Syncs `first`, then `second`, on one gateway without interruption and on another killed with
+    -9 once `kill_after_chunks` chunks of `second` committed and started again; asserts that the
+    second ends in the state of the first, and returns the uninterrupted run's report."""
+    a, b = "a." + extension, "b." + extension
+    calm = test.start(rows_per_chunk=rows_per_chunk, **kw)
+    calm.drop(a, first)
+    calm.receipt(a, timeout=300)
+    calm.drop(b, second)
+    calm_report = calm.receipt(b, timeout=300)
+    expected = roster_tables(calm)
+
+    g = test.start(rows_per_chunk=rows_per_chunk, **kw)
+    g.drop(a, first)
+    g.receipt(a, timeout=300)
+    g.drop(b, second)
+    halfway = lambda: (g.gw.sql("SELECT max(chunks_done) AS n FROM roster_sync WHERE state = 'running'")[0]["n"]
+                       or 0) >= kill_after_chunks
+    test.assertTrue(wait_until(halfway, 300), g.gw.logs()[-3000:])
+    g.gw.proc.send_signal(signal.SIGKILL)
+    g.gw.proc.wait()
+    test.assertTrue(os.path.exists(os.path.join(g.drops, "work", b)))
+    g.gw.start()
+    report = g.receipt(b, timeout=300)
+    test.assertTrue(any(e.get("event") == "roster_sync_resumed" for e in g.gw.log_events()))
+    test.assertEqual(report["counts"], calm_report["counts"])
+    test.assertEqual(report["rows"], calm_report["rows"])
+    test.assertEqual(roster_tables(g), expected)
+    return calm_report
 
 
 class StudentRegistrySync(unittest.TestCase):
@@ -244,38 +291,7 @@ class StudentRegistrySync(unittest.TestCase):
         # The second night: every tenth student changed class, the last 500 gone, 300 new.
         second = roster([row(n, klass="9班" if n % 10 == 0 else "3班") for n in range(1, rows - 500 + 1)]
                         + [row(n) for n in range(rows + 1, rows + 301)])
-
-        def tables(g):
-            entries = g.gw.sql("SELECT student_key, content_hash, school, grade, class_name, status, enrollment_id "
-                               "FROM roster_entry ORDER BY student_key")
-            enrollments = g.gw.sql("SELECT r.id, r.version, json_extract(r.body, '$.status') AS status "
-                                   "FROM record r WHERE r.kind = 'enrollment' AND r.version = "
-                                   "(SELECT max(v.version) FROM record v WHERE v.id = r.id) ORDER BY r.id")
-            return entries, enrollments, g.record_versions()
-
-        calm = self.start(rows_per_chunk=500)
-        calm.drop("a.csv", first)
-        calm.receipt("a.csv", timeout=300)
-        calm.drop("b.csv", second)
-        calm_report = calm.receipt("b.csv", timeout=300)
-        expected = tables(calm)
-
-        g = self.start(rows_per_chunk=500)
-        g.drop("a.csv", first)
-        g.receipt("a.csv", timeout=300)
-        g.drop("b.csv", second)
-        halfway = lambda: (g.gw.sql("SELECT max(chunks_done) AS n FROM roster_sync WHERE state = 'running'")[0]["n"]
-                           or 0) >= 10
-        self.assertTrue(wait_until(halfway, 300), g.gw.logs()[-3000:])
-        g.gw.proc.send_signal(signal.SIGKILL)
-        g.gw.proc.wait()
-        self.assertTrue(os.path.exists(os.path.join(g.drops, "work", "b.csv")))
-        g.gw.start()
-        report = g.receipt("b.csv", timeout=300)
-        self.assertTrue(any(e.get("event") == "roster_sync_resumed" for e in g.gw.log_events()))
-        self.assertEqual(report["counts"], calm_report["counts"])
-        self.assertEqual(report["rows"], calm_report["rows"])
-        self.assertEqual(tables(g), expected)
+        calm_report = killed_halfway_and_resumed(self, first, second, "csv")
         self.assertEqual(calm_report["counts"], {"new": 300, "changed": 1950, "transferred": 0, "unchanged": 17550,
                                                  "left": 500, "graduated": 0, "rejected": 0})
 
@@ -303,10 +319,6 @@ class StudentRegistrySync(unittest.TestCase):
         g.gw.stop()
         shutdown = [e for e in g.gw.log_events() if e.get("event") == "shutdown_started"]
         self.assertEqual(shutdown[-1]["drop_workers"], 1)
-
-
-if __name__ == "__main__":
-    unittest.main()
 
 
 class RegistryServer:
@@ -378,3 +390,7 @@ class RosterFromUrl(unittest.TestCase):
         self.assertEqual(g.gw.sql("SELECT count(*) AS n FROM raw_message WHERE transport = 'schedule'"), [{"n": 0}])
         self.assertIsNone(server.requests[0].get("If-None-Match"))
         self.assertNotIn("SECRET", g.gw.logs())  # the URL's query (a token) is never logged
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,6 +1,6 @@
 /* A plugin from a later minor version of the ABI, simulated: its info table, its field specs and
- * its hook table are all LARGER than this host's, with fields a 1.5 SDK might have appended. It
- * requires 1.2 (abi_minor) and says it was built with 1.5 (sdk_minor). The host must read the
+ * its hook table are all LARGER than this host's, with fields a 1.6 SDK might have appended. It
+ * requires 1.2 (abi_minor) and says it was built with 1.6 (sdk_minor). The host must read the
  * prefix it knows of each struct, walk the field specs with the plugin's element size, and work.
  * Plain C, against the current header. */
 #include <kangqiao/plugin.h>
@@ -62,7 +62,7 @@ static const future_vtable kVtable = {{sizeof(future_vtable), create, destroy, o
 
 static const future_info kInfo = {{sizeof(future_info), KQ_PLUGIN_ABI_MAJOR, 2, "test_future", "0.0.1",
                                    "a plugin from a later minor", &kFields[0].base,
-                                   sizeof(kFields) / sizeof(kFields[0]), &kVtable.base, 5,
+                                   sizeof(kFields) / sizeof(kFields[0]), &kVtable.base, 6,
                                    sizeof(future_field_spec)},
                                   "https://example.org"};
 

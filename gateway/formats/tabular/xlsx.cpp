@@ -12,22 +12,6 @@ namespace kq::formats {
 
 namespace {
 
-const XlsxSheet* choose_sheet(const XlsxWorkbook& workbook, const std::string& wanted, ParseError& error) {
-  if (wanted.empty()) {
-    for (const XlsxSheet& sheet : workbook.sheets) {
-      if (!sheet.hidden) return &sheet;
-    }
-    return &workbook.sheets.front();
-  }
-  std::string names;
-  for (const XlsxSheet& sheet : workbook.sheets) {
-    if (sheet.name == wanted) return &sheet;
-    names += (names.empty() ? "" : ", ") + sheet.name;
-  }
-  error = {"", "sheet '" + wanted + "' not found; the workbook has sheets " + names, core::ErrorKind::structure};
-  return nullptr;
-}
-
 class XlsxFormat final : public Format {
  public:
   XlsxFormat() { ensure_libxml_initialised(); }
@@ -46,29 +30,12 @@ class XlsxFormat final : public Format {
       error = {"", package.error(), package.error_kind()};
       return nullptr;
     }
-    XlsxWorkbook workbook;
-    if (!read_workbook(package, options.max_depth, workbook, error)) return nullptr;
-    const XlsxSheet* sheet = choose_sheet(workbook, options.sheet, error);
-    if (sheet == nullptr) return nullptr;
-    std::vector<NumberStyle> styles;
-    if (!workbook.styles_part.empty() && package.has(workbook.styles_part) &&
-        !read_styles(package, workbook.styles_part, options.max_depth, styles, error)) {
-      return nullptr;
-    }
-    std::vector<std::string> shared;
-    if (!workbook.shared_strings_part.empty() && package.has(workbook.shared_strings_part) &&
-        !read_shared_strings(package, workbook.shared_strings_part, options.max_depth, shared, error)) {
-      return nullptr;
-    }
-    std::string xml;
-    if (!package.read(sheet->part, xml)) {
-      error = {"sheet " + sheet->name, package.error(), package.error_kind()};
-      return nullptr;
-    }
+    XlsxOpenSheet sheet;
+    if (!open_sheet(package, options, sheet, error)) return nullptr;
     std::vector<std::string> headers;
     std::vector<TabularRow> rows;
-    if (!read_sheet(xml, *sheet, shared, styles, workbook.date1904, options, headers, rows, error)) return nullptr;
-    return std::make_unique<TabularDocument>("xlsx", sheet->name, std::move(headers), std::move(rows), true);
+    if (!read_sheet(sheet, options, headers, rows, error)) return nullptr;
+    return std::make_unique<TabularDocument>("xlsx", sheet.sheet.name, std::move(headers), std::move(rows), true);
   }
 };
 

@@ -8,6 +8,7 @@
 #include "gateway/formats/source.hpp"
 #include "gateway/formats/tabular/tabular.hpp"
 #include "gateway/formats/tabular/xlsx_package.hpp"
+#include "gateway/formats/xml/reader.hpp"
 
 namespace kq::formats {
 
@@ -49,9 +50,56 @@ std::string render_numeric_cell(std::string_view value, NumberStyle style, bool 
 // OOXML escapes characters XML cannot hold as _xHHHH_ (Excel writes a line break as _x000D_).
 std::string decode_ooxml_escapes(std::string_view text);
 
-// Reads one worksheet into rows (blank rows and empty cells left out) and headers.
-bool read_sheet(std::string_view xml, const XlsxSheet& sheet, const std::vector<std::string>& shared_strings,
-                const std::vector<NumberStyle>& styles, bool date1904, const ParseOptions& options,
-                std::vector<std::string>& headers, std::vector<TabularRow>& rows, ParseError& error);
+// A workbook opened as far as one of its sheets: what every reading of that sheet needs.
+struct XlsxOpenSheet {
+  XlsxSheet sheet;
+  std::vector<NumberStyle> styles;
+  std::vector<std::string> shared_strings;
+  bool date1904 = false;
+  std::string xml;  // the worksheet part, inflated
+};
+
+// Reads the workbook's structure, chooses the sheet (options.sheet by its tab name, else the first
+// visible one), reads its styles and shared strings and inflates the worksheet part.
+bool open_sheet(XlsxPackage& package, const ParseOptions& options, XlsxOpenSheet& out, ParseError& error);
+
+// Reads a worksheet's rows one at a time, in the order the part holds them (sheetData/row/c):
+// the whole-sheet parse and the row-by-row reader (xlsx_rows.hpp) share it.
+class XlsxSheetParser {
+ public:
+  explicit XlsxSheetParser(const XlsxOpenSheet& sheet) : sheet_(sheet) {}
+  // The next row that has a cell (blank rows are skipped); false at the end of the part or on an
+  // error, which `error` then holds.
+  bool next(XmlReader& reader, TabularRow& row, ParseError& error);
+
+ private:
+  enum class Collect { kNone, kValue, kInline };
+  bool start_cell(XmlReader& reader, ParseError& error);
+  bool finish_cell(ParseError& error);
+  bool finish_row(TabularRow& out);
+  std::string sheet_location() const;
+  std::string cell_location() const;
+
+  struct CellState {
+    std::uint32_t column = 0;
+    std::string type;  // the t attribute: s, str, inlineStr, b, e, n (default), d
+    std::size_t style = 0;
+    std::string value;        // text of <v>
+    std::string inline_text;  // text of <is>/<t> (rich runs joined)
+  };
+
+  const XlsxOpenSheet& sheet_;
+  TabularRow row_;
+  std::size_t last_row_ = 0;
+  std::uint32_t next_column_ = 0;
+  CellState cell_;
+  Collect collect_ = Collect::kNone;
+  int phonetic_depth_ = -1;  // inside <rPh>: ruby text that is not part of the value
+};
+
+// Reads one worksheet whole into rows (blank rows and empty cells left out, sorted by number) and
+// headers.
+bool read_sheet(const XlsxOpenSheet& sheet, const ParseOptions& options, std::vector<std::string>& headers,
+                std::vector<TabularRow>& rows, ParseError& error);
 
 }  // namespace kq::formats

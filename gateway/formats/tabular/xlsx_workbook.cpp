@@ -212,4 +212,46 @@ bool read_styles(XlsxPackage& package, const std::string& part, std::size_t max_
   return true;
 }
 
+namespace {
+
+const XlsxSheet* choose_sheet(const XlsxWorkbook& workbook, const std::string& wanted, ParseError& error) {
+  if (wanted.empty()) {
+    for (const XlsxSheet& sheet : workbook.sheets) {
+      if (!sheet.hidden) return &sheet;
+    }
+    return &workbook.sheets.front();
+  }
+  std::string names;
+  for (const XlsxSheet& sheet : workbook.sheets) {
+    if (sheet.name == wanted) return &sheet;
+    names += (names.empty() ? "" : ", ") + sheet.name;
+  }
+  error = {"", "sheet '" + wanted + "' not found; the workbook has sheets " + names, core::ErrorKind::structure};
+  return nullptr;
+}
+
+}  // namespace
+
+bool open_sheet(XlsxPackage& package, const ParseOptions& options, XlsxOpenSheet& out, ParseError& error) {
+  XlsxWorkbook workbook;
+  if (!read_workbook(package, options.max_depth, workbook, error)) return false;
+  const XlsxSheet* sheet = choose_sheet(workbook, options.sheet, error);
+  if (sheet == nullptr) return false;
+  out.sheet = *sheet;
+  out.date1904 = workbook.date1904;
+  if (!workbook.styles_part.empty() && package.has(workbook.styles_part) &&
+      !read_styles(package, workbook.styles_part, options.max_depth, out.styles, error)) {
+    return false;
+  }
+  if (!workbook.shared_strings_part.empty() && package.has(workbook.shared_strings_part) &&
+      !read_shared_strings(package, workbook.shared_strings_part, options.max_depth, out.shared_strings, error)) {
+    return false;
+  }
+  if (!package.read(sheet->part, out.xml)) {
+    error = {"sheet " + sheet->name, package.error(), package.error_kind()};
+    return false;
+  }
+  return true;
+}
+
 }  // namespace kq::formats

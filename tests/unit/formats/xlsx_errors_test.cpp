@@ -1,33 +1,22 @@
 // Damaged and hostile XLSX uploads: not a ZIP, broken archives, zip bombs, DOCTYPEs, bad cells.
 // Workbooks are built here with POCO's ZIP writer so each test shows the part it damages.
-#include <Poco/DateTime.h>
-#include <Poco/Path.h>
-#include <Poco/Zip/Compress.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
 #include "gateway/formats/tabular/xlsx.hpp"
+#include "tests/support/zip_parts.hpp"
 
 namespace kq::formats {
 namespace {
 
-using Parts = std::vector<std::pair<std::string, std::string>>;
+using Parts = kq::testing::ZipParts;
 
 const std::string kMain = "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"";
 const std::string kRel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 
-std::string zip(const Parts& parts) {
-  std::ostringstream out;
-  Poco::Zip::Compress compress(out, true);
-  for (const auto& [name, content] : parts) {
-    std::istringstream in(content);
-    compress.addFile(in, Poco::DateTime(), Poco::Path(name, Poco::Path::PATH_UNIX));
-  }
-  compress.close();
-  return out.str();
-}
+std::string zip(const Parts& parts) { return kq::testing::zip_parts(parts); }
 
 // A one-sheet workbook; empty shared strings or styles leave the part out.
 std::string workbook(const std::string& sheet_data, const std::string& shared = "", const std::string& styles = "",

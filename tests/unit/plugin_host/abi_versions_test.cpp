@@ -123,7 +123,7 @@ TEST(AbiVersions, StructsLargerThanTheHostsAreReadWithThePluginsSizes) {
   auto lib = load(test_plugin("test_future"));
   ASSERT_NE(lib, nullptr);
   EXPECT_EQ(lib->abi_minor(), 2u);
-  EXPECT_EQ(lib->sdk_minor(), 5u);
+  EXPECT_EQ(lib->sdk_minor(), 6u);
   ASSERT_EQ(lib->fields().size(), 3u);
   EXPECT_EQ(lib->fields()[0].name, "greeting");
   EXPECT_EQ(lib->fields()[0].default_value, "hello");

@@ -38,12 +38,12 @@ class CsvChunkerTest : public ::testing::Test {
     EXPECT_EQ(chunker.error(), "");
     Read r;
     r.header = chunker.header();
-    CsvChunk chunk;
+    RosterFileChunk chunk;
     while (chunker.next(chunk)) {
       EXPECT_EQ(chunk.payload.substr(0, chunk.header_size), chunker.header());
       r.rows.emplace_back();
       r.lines.emplace_back();
-      for (const CsvRow& row : chunk.rows) {
+      for (const RosterRow& row : chunk.rows) {
         r.rows.back().push_back(chunk.payload.substr(row.offset, row.size));
         r.lines.back().push_back(row.line);
       }

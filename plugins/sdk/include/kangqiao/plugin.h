@@ -47,7 +47,7 @@ extern "C" {
  * host minor it works with (`abi_minor`, what every host compares) and the minor of the header it
  * was compiled with (`sdk_minor`, since 1.2). Compatibility table: docs/plugin-abi.md. */
 #define KQ_PLUGIN_ABI_MAJOR 1
-#define KQ_PLUGIN_ABI_MINOR 4
+#define KQ_PLUGIN_ABI_MINOR 5
 
 #define KQ_PLUGIN_ENTRY_SYMBOL "kq_plugin_entry"
 
@@ -358,6 +358,20 @@ typedef struct kq_https_response {
 } kq_https_response;
 
 /* ---------------------------------------------------------------------------------------------
+ * Since 1.5: a roster drop that reads CSV, XLSX and XML rosters (add_roster_drop_with).
+ * ------------------------------------------------------------------------------------------- */
+typedef struct kq_roster_drop {
+  uint32_t struct_size;
+  const char* name;           /* the channel on_decode sees */
+  const char* directory;      /* absolute; incoming/, work/, done/, failed/ are made in it */
+  int64_t settle_ms;          /* a file unchanged this long is taken */
+  const char* principal;      /* the config principal the files speak for (its organisation: the registry) */
+  int64_t rows_per_chunk;     /* records per chunk, 1 to 1,000,000 */
+  const char* sheet;          /* XLSX: the sheet by its tab name; NULL or "": the first visible sheet */
+  const char* record_element; /* XML: the element of one student, by local name; NULL or "": "student" */
+} kq_roster_drop;
+
+/* ---------------------------------------------------------------------------------------------
  * The host API: what a plugin may ask of the gateway. Each function says when it may be called.
  * ------------------------------------------------------------------------------------------- */
 typedef struct kq_host_api {
@@ -538,6 +552,22 @@ typedef struct kq_host_api {
    * used. `rows_per_chunk` must be 1 to 1,000,000. */
   kq_status (*add_roster_drop)(kq_host_instance* host, const char* name, const char* directory, int64_t settle_ms,
                                const char* principal, int64_t rows_per_chunk);
+
+  /* ---- ABI 1.5: rosters as XLSX and XML ---- */
+
+  /* During create only: a roster drop as add_roster_drop, whose files are read by their name:
+   * .csv and .txt as CSV (as add_roster_drop), .xlsx as one sheet of an Excel workbook, .xml as
+   * XML with one `record_element` per student. Any other name goes to failed/ with a receipt
+   * that lists the kinds read. The chunk's content_type and charset say what on_decode holds:
+   *   "text/csv" (no charset)        a CSV file's rows, in the file's own charset: emit "csv"
+   *                                  with the charset the plugin knows the registry writes;
+   *   "text/csv; charset=UTF-8"      an XLSX sheet's rows rendered as CSV records in UTF-8 (the
+   *                                  header row first): emit "csv" with charset UTF-8;
+   *   "application/xml; charset=UTF-8"  a small XML document <roster> holding the records:
+   *                                  emit "xml" with charset UTF-8.
+   * A chunk emitted in another format is refused. A record's line in the report is the line of
+   * the file (CSV, XML) or the sheet row (XLSX). KQ_ERROR with the reason for a bad argument. */
+  kq_status (*add_roster_drop_with)(kq_host_instance* host, const kq_roster_drop* drop);
 } kq_host_api;
 
 /* ---------------------------------------------------------------------------------------------

@@ -180,6 +180,17 @@ class Path {
   const kq_path* handle_ = nullptr;
 };
 
+// A roster drop of ABI 1.5 (Host::add_roster_drop): what kq_roster_drop holds, as C++ values.
+struct RosterDrop {
+  std::string name = "roster";
+  std::string directory;
+  std::int64_t settle_ms = 5000;
+  std::string principal;
+  std::int64_t rows_per_chunk = 5000;
+  std::string sheet;           // XLSX: the tab name; "": the first visible sheet
+  std::string record_element;  // XML: the element of one student; "": student
+};
+
 // The host as seen by one adapter instance.
 class Host {
  public:
@@ -216,6 +227,17 @@ class Host {
     if (host_api()->add_roster_drop(handle_, name, directory.c_str(), settle_ms, principal.c_str(), rows_per_chunk) !=
         KQ_OK) {
       throw PluginError("the host refused the roster drop " + directory);
+    }
+  }
+  // A roster drop of CSV, XLSX and XML files, each read by its name (ABI 1.5). The chunk's
+  // charset() is UTF-8 for XLSX and XML, empty for CSV (the registry's own charset applies).
+  void add_roster_drop(const RosterDrop& drop) const {
+    detail::require_host(5, "a roster drop of XLSX and XML files");
+    const kq_roster_drop raw{sizeof(kq_roster_drop), drop.name.c_str(), drop.directory.c_str(), drop.settle_ms,
+                             drop.principal.c_str(), drop.rows_per_chunk, drop.sheet.c_str(),
+                             drop.record_element.c_str()};
+    if (host_api()->add_roster_drop_with(handle_, &raw) != KQ_OK) {
+      throw PluginError("the host refused the roster drop " + drop.directory);
     }
   }
   void add_mllp_route() const {
