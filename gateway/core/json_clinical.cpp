@@ -3,6 +3,7 @@
 #include <variant>
 
 #include "gateway/core/json_io.hpp"
+#include "gateway/core/tagged_reader.hpp"
 
 namespace kq::core::json_io {
 
@@ -171,9 +172,12 @@ json::value write(const ObservationValue& v, const json::storage_ptr& sp) {
   return w.take();
 }
 
-void read(const json::value& v, const std::string& path, ObservationValue& out, Errors& errors) {
-  ObjectReader r(v, path, errors);
-  if (!r) return;
+namespace {
+
+// Makes the value of the fields `r` gives: an ObjectReader over a body's JSON object, or a
+// TaggedReader over the fields the mapping engine set one by one. One function for both, so
+// that a value is refused for the same reasons, in the same words, however it arrives.
+void read_value(auto& r, const std::string& path, ObservationValue& out, Errors& errors) {
   std::string type;
   const std::size_t errors_before = errors.size();
   r.field("type", type);
@@ -209,6 +213,18 @@ void read(const json::value& v, const std::string& path, ObservationValue& out, 
                       type.empty() ? ErrorKind::required : ErrorKind::code_unknown});
     r.abandon();
   }
+}
+
+}  // namespace
+
+void read(const json::value& v, const std::string& path, ObservationValue& out, Errors& errors) {
+  ObjectReader r(v, path, errors);
+  if (r) read_value(r, path, out, errors);
+}
+
+void set(const setters::TaggedFields& fields, const std::string& path, ObservationValue& out, Errors& errors) {
+  TaggedReader r(fields, path, errors);
+  read_value(r, path, out, errors);
 }
 
 bool same(const ObservationValue& v, const json::value& j) {

@@ -23,8 +23,20 @@ std::string_view type_name(const json::value& v) {
 }
 
 void type_error(const json::value& v, const std::string& path, std::string_view expected, Errors& errors) {
-  errors.push_back(
-      {path, "expected " + std::string(expected) + ", got " + std::string(type_name(v)), ErrorKind::data_type});
+  type_error_got(type_name(v), path, expected, errors);
+}
+
+void type_error_got(std::string_view got, const std::string& path, std::string_view expected, Errors& errors) {
+  errors.push_back({path, "expected " + std::string(expected) + ", got " + std::string(got), ErrorKind::data_type});
+}
+
+FieldError unknown_key_error(const std::string& path, std::string_view key, const std::vector<std::string_view>& known) {
+  std::string message = "unknown key '" + std::string(key) + "'";
+  const std::string_view best = closest_match(key, known);
+  if (!best.empty()) message += " (did you mean '" + std::string(best) + "'?)";
+  // A key the record does not have: the document's shape is wrong (not a reference to
+  // something unknown, which is what ErrorKind::unknown_key means).
+  return {join_path(path, key), std::move(message), ErrorKind::structure};
 }
 
 json::value write(const std::string& v, const json::storage_ptr& sp) {
@@ -158,12 +170,7 @@ ObjectReader::~ObjectReader() {
     if (std::find(known_more_.begin(), known_more_.end(), key) != known_more_.end()) continue;
     std::vector<std::string_view> candidates(known, known_end);
     candidates.insert(candidates.end(), known_more_.begin(), known_more_.end());
-    std::string message = "unknown key '" + std::string(key) + "'";
-    const std::string_view best = closest_match(key, candidates);
-    if (!best.empty()) message += " (did you mean '" + std::string(best) + "'?)";
-    // A key the record does not have: the document's shape is wrong (not a reference to
-    // something unknown, which is what ErrorKind::unknown_key means).
-    errors_.push_back({join_path(path_, key), std::move(message), ErrorKind::structure});
+    errors_.push_back(unknown_key_error(path_, key, candidates));
   }
 }
 

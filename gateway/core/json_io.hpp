@@ -26,8 +26,13 @@ namespace kq::core::json_io {
 using Errors = std::vector<FieldError>;
 namespace json = boost::json;
 
-std::string_view type_name(const json::value& v);                    // "string", "object", …
+std::string_view type_name(const json::value& v);                    // "a string", "an object", …
 void type_error(const json::value& v, const std::string& path, std::string_view expected, Errors& errors);
+// The same for a value whose JSON type is named `got` ("a number").
+void type_error_got(std::string_view got, const std::string& path, std::string_view expected, Errors& errors);
+// A key of an object that no field of its type asked for; `known`, the keys asked for, give the
+// "did you mean".
+FieldError unknown_key_error(const std::string& path, std::string_view key, const std::vector<std::string_view>& known);
 
 // Leaves. Every write() builds its JSON with the memory resource `sp` (the default: the heap),
 // so that a whole record can be written into one arena without a copy between levels.
@@ -98,6 +103,10 @@ KQ_JSON_IO_DECLARE(Provenance)
 KQ_JSON_IO_DECLARE(AuditAgent)
 KQ_JSON_IO_DECLARE(AuditEvent)
 #undef KQ_JSON_IO_DECLARE
+
+// Observation.value made of fields given one by one (setters::TaggedFields, what the mapping
+// engine fills), by the same function as read() and so with its checks and words.
+void set(const setters::TaggedFields& fields, const std::string& path, ObservationValue& out, Errors& errors);
 
 // The setter table of each nested struct and record (record_setters.hpp). Not for
 // ObservationValue, a tagged union, nor FieldLineage, whose list has a JSON form of its own.

@@ -10,6 +10,8 @@
 // body given as JSON.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,10 +42,44 @@ enum class Shape : std::uint8_t {
   leaf_list,    // a list of texts: set() appends
   object,       // a nested object: open() / drop()
   object_list,  // a list of objects: open() appends an element, drop() removes the last
-  json,         // a member only core's JSON reader fills (Observation.value, lineage): read()
+  tagged,       // a tagged union (Observation.value): set_tagged() makes it of all its fields at once
+  json,         // a member only core's JSON reader fills (a provenance's lineage): read()
 };
 
 struct Type;
+
+// The fields of a tagged union as they are given, one by one, before the union is made of them
+// (Member::set_tagged): which alternative they fill is known only from the tag, and whether
+// that alternative got the fields it requires only at the end. Each value is copied in (texts
+// are short: a unit, a code), so the values given need not outlive it; the keys must.
+class TaggedFields {
+ public:
+  struct Entry {
+    std::string_view key;
+    LeafValue::Kind kind = LeafValue::Kind::text;
+    double number = 0;
+    std::int64_t integer = 0;
+    bool boolean = false;
+    std::string text;
+    std::optional<PartialDate> date;
+    std::optional<DateTime> datetime;
+
+    // The value, pointing into this entry.
+    LeafValue leaf() const;
+  };
+
+  void add(std::string_view key, const LeafValue& value);
+  const Entry* find(std::string_view key) const;
+  std::span<const Entry> entries() const { return {entries_.data(), used_}; }
+  std::size_t size() const { return used_; }
+  bool empty() const { return used_ == 0; }
+  // Forgets the fields; the entries keep their strings' capacity for the next union.
+  void clear() { used_ = 0; }
+
+ private:
+  std::vector<Entry> entries_;
+  std::size_t used_ = 0;
+};
 
 struct Member {
   std::string_view key;
@@ -64,6 +100,12 @@ struct Member {
   bool (*present)(const void* member) = nullptr;
   // object: the sub-object when engaged, else nullptr.
   const void* (*peek)(const void* member) = nullptr;
+  // tagged: the member made of `fields` (the tag and the chosen alternative's fields) with the
+  // checks and the words of core's JSON reader for the same fields in a body ("type" missing or
+  // unknown, "value" required by the alternative, a key the alternative does not have); errors
+  // under `path`.
+  void (*set_tagged)(void* member, const TaggedFields& fields, const std::string& path,
+                     std::vector<FieldError>& errors) = nullptr;
   // json: read from JSON exactly as core's reader does, errors under `path`.
   void (*read)(void* member, const boost::json::value& json, const std::string& path,
                std::vector<FieldError>& errors) = nullptr;

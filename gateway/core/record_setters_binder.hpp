@@ -139,16 +139,22 @@ setters::Member object_member() {
 
 template <class M>
 setters::Member member_for() {
-  if constexpr (std::is_same_v<M, std::optional<ObservationValue>> || std::is_same_v<M, std::vector<FieldLineage>>) {
-    // Forms of their own in JSON (a tagged union; lineage as one object): read as core reads them.
+  if constexpr (std::is_same_v<M, std::optional<ObservationValue>>) {
+    // A tagged union: made of all its fields at once, by the function that reads it from JSON.
+    setters::Member out;
+    out.shape = setters::Shape::tagged;
+    out.set_tagged = [](void* m, const setters::TaggedFields& fields, const std::string& path, Errors& errors) {
+      ObservationValue value{};  // engaged even with errors, as read_optional() leaves it
+      set(fields, path, value, errors);
+      *static_cast<M*>(m) = std::move(value);
+    };
+    return out;
+  } else if constexpr (std::is_same_v<M, std::vector<FieldLineage>>) {
+    // A form of its own in JSON (one object keyed by target path): read as core reads it.
     setters::Member out;
     out.shape = setters::Shape::json;
     out.read = [](void* m, const json::value& v, const std::string& path, Errors& errors) {
-      if constexpr (IsOptional<M>::value) {
-        read_optional(v, path, *static_cast<M*>(m), errors);
-      } else {
-        read(v, path, *static_cast<M*>(m), errors);
-      }
+      read(v, path, *static_cast<M*>(m), errors);
     };
     return out;
   } else if constexpr (HasSetterType<typename Inner<M>::type>) {

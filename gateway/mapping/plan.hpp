@@ -85,8 +85,8 @@ struct FieldPlan {
   const TargetField* target = nullptr;
   std::vector<ValueExpr> values;    // leaf targets; Coding objects filled from a lookup
   std::vector<ObjectSpec> objects;  // object and list-of-object targets
-  // The member of core's typed record this field sets (bind_setters); null inside a member that
-  // core reads from JSON (Observation.value), where `key` is what counts.
+  // The member of core's typed record this field sets (bind_setters); null inside a tagged
+  // union (Observation.value), whose fields core takes by `key`.
   const core::setters::Member* member = nullptr;
 };
 

@@ -197,10 +197,12 @@ int run(int argc, char** argv) {
   if (by_hand) {
     const double h = medians.per_cpu_second[3];
     std::printf("  (d) parse + map by hand-written C++:     %9.0f msgs/s  (%.2f us/msg)\n", h, 1e6 / h);
-    std::printf("  ratio (d)/(a), the same work without an engine: %.2f; (b)/(d): %.2f\n", h / b, m / h);
+    // Issue 14's target, here in time per message (the figure that counts is the same ratio of
+    // instructions, from --count under callgrind: see docs/performance.md).
+    std::printf("  engine against hand-written code, time (d)/(b): %.2f   (target >= 0.70)\n", m / h);
+    std::printf("  ratio (d)/(a), the same work without an engine: %.2f\n", h / b);
   }
-  std::printf("  ratio (b)/(a):                          %9.2f   (target >= 0.30)\n", m / b);
-  std::printf("  (b) >= 300000 msgs/s:                   %9s\n", m >= 300000 ? "met" : "NOT met");
+  std::printf("  ratio (b)/(a):                          %9.2f\n", m / b);
   std::printf("  wall clock, for reference: (a) %.0f msgs/s, (b) %.0f msgs/s\n",
               medians.per_wall_second[0], medians.per_wall_second[1]);
   return 0;

@@ -30,7 +30,8 @@ struct Pending {
   const RecordRule* rule = nullptr;
   std::optional<core::setters::Record> record;  // made by make_record (a group makes none)
   // What core's reader would have said about the values (an integer out of range, a tagged
-  // union it cannot read): reported instead of validating, as for a body core cannot decode.
+  // union without what its type requires): reported instead of validating, as for a body core
+  // cannot decode.
   std::vector<core::FieldError> read_errors;
   // Where its values came from (Applier::lineage_of): the record's own list when the result
   // asks for lineage, else entries [lineage_first, lineage_first + lineage_count) of the
@@ -48,12 +49,12 @@ struct Pending {
 bool related(const std::string& a, const std::string& b);
 
 // Where the fields being built go: an object of core's typed record, reached through its
-// setter table, or, for a member core only reads from JSON (Observation.value, a tagged
-// union), a JSON object that core reads into the member afterwards.
+// setter table, or the fields of a tagged union (Observation.value), which core makes the
+// member of when they are all there.
 struct Target {
   const core::setters::Type* type = nullptr;
   void* object = nullptr;
-  boost::json::object* json = nullptr;
+  core::setters::TaggedFields* tagged = nullptr;
 };
 
 // The Applier's working buffers, kept per thread between documents (ThreadSpares).
@@ -66,6 +67,8 @@ struct ApplierBuffers {
   // a member can hold a value nobody wrote (Observation.status starts as "final"), which a body
   // without the key would not. Only needed while one record is made, so one list serves all.
   std::vector<const void*> set_leaves;
+  // The fields of the tagged union being made (a union holds no other, so one serves all).
+  core::setters::TaggedFields tagged;
   // Where the values of the document's records came from when the result asks for no lineage,
   // record after record (a record is made whole before the next one starts): core's findings
   // are still put in the sender's terms through it. Entries past `lineage_used` keep their
@@ -109,7 +112,7 @@ class Applier {
   bool leaf_list(const FieldPlan& field, const formats::Match* scope, const Target& out, Pending& pending,
                  std::size_t& written);
   bool object(const FieldPlan& field, const formats::Match* scope, const Target& out, Pending& pending);
-  bool json_object(const FieldPlan& field, const formats::Match* scope, const Target& out, Pending& pending);
+  bool tagged_object(const FieldPlan& field, const formats::Match* scope, const Target& out, Pending& pending);
   bool object_list(const FieldPlan& field, const formats::Match* scope, const Target& out, Pending& pending,
                    std::size_t& written);
   bool element(const ObjectSpec& spec, const formats::Match* scope, const Target& list, const FieldPlan& field,

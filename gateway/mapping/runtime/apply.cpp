@@ -47,6 +47,7 @@ bool ApplierBuffers::reset() {
   key_text.clear();
   scratch.clear();
   set_leaves.clear();
+  tagged.clear();
   return true;
 }
 

@@ -12,7 +12,6 @@
 
 namespace kq::mapping::detail {
 
-namespace json = boost::json;
 namespace setters = core::setters;
 
 namespace {
@@ -24,16 +23,11 @@ const setters::Member& member_of(const Target&, const FieldPlan& field) { return
 // What a lookup gave for a Coding: the coded value, or a bare code from any other value.
 Coded coded_of(const Value& v) { return v.kind() == Kind::coding ? std::get<Coded>(v.payload) : Coded{{}, to_text(v), {}}; }
 
-void fill_coding(const Target& out, const Coded& c, const json::storage_ptr& arena,
-                 std::vector<const void*>& set_leaves) {
+void fill_coding(const Target& out, const Coded& c, std::vector<const void*>& set_leaves) {
   const std::pair<std::string_view, const std::string*> parts[] = {
       {"system", &c.system}, {"code", &c.code}, {"display", &c.display}};
   for (const auto& [key, text] : parts) {
     if (text->empty()) continue;
-    if (out.json) {
-      out.json->emplace(key, json::value(json::string_view(*text), arena));
-      continue;
-    }
     const setters::Member* m = out.type->find(key);
     setters::LeafValue v;
     v.text = *text;
@@ -88,7 +82,7 @@ bool Applier::fill(const ObjectSpec& spec, const formats::Match* scope, const Ta
     path_ += field.key;
     const TargetField& target = *field.target;
     const std::size_t leaves = set_leaves_.size();
-    const std::size_t keys = out.json ? out.json->size() : 0;
+    const std::size_t keys = out.tagged ? out.tagged->size() : 0;
     std::size_t entries = 0;
     if (!target.object && !target.list) {
       sourced = leaf(field, scope, out, pending) || sourced;
@@ -99,8 +93,8 @@ bool Applier::fill(const ObjectSpec& spec, const formats::Match* scope, const Ta
     } else {
       sourced = object_list(field, scope, out, pending, entries) || sourced;
     }
-    if (out.json) {
-      written += out.json->size() > keys ? 1 : 0;
+    if (out.tagged) {
+      written += out.tagged->size() > keys ? 1 : 0;
     } else if (!target.object) {
       written += set_leaves_.size() > leaves ? 1 : 0;
     } else {
@@ -122,14 +116,8 @@ bool Applier::put_leaf(const FieldPlan& field, const Target& out, const Value& v
     pending.failed.push_back(path_);
     return false;
   }
-  if (out.json) {
-    if (field.target->list) {
-      json::value& list = (*out.json)[field.key];
-      if (!list.is_array()) list.emplace_array();
-      list.get_array().push_back(json_of(converted.leaf, arena_));
-    } else {
-      out.json->emplace(field.key, json_of(converted.leaf, arena_));
-    }
+  if (out.tagged) {  // a union's fields are leaves, each given once (the compiler's schema)
+    out.tagged->add(field.key, converted.leaf);
     return true;
   }
   const setters::Member& member = member_of(out, field);
@@ -172,8 +160,10 @@ bool Applier::leaf(const FieldPlan& field, const formats::Match* scope, const Ta
     if (expr.constant && expr.constant->is_text() && expr.steps.empty() && !expr.when && takes_text(field)) {
       // Text as the compiler left it, a system name already resolved to its URI
       // (Compiler::constant_for): written as it is.
-      if (out.json) {
-        out.json->emplace(field.key, json::value(json::string_view(expr.constant->text()), arena_));
+      if (out.tagged) {
+        setters::LeafValue text;
+        text.text = expr.constant->text();
+        out.tagged->add(field.key, text);
       } else {
         const setters::Member& member = member_of(out, field);
         setters::LeafValue text;
@@ -227,7 +217,7 @@ bool Applier::leaf_list(const FieldPlan& field, const formats::Match* scope, con
 }
 
 bool Applier::object(const FieldPlan& field, const formats::Match* scope, const Target& out, Pending& pending) {
-  if (out.json || member_of(out, field).shape == setters::Shape::json) return json_object(field, scope, out, pending);
+  if (member_of(out, field).shape == setters::Shape::tagged) return tagged_object(field, scope, out, pending);
   const setters::Member& member = member_of(out, field);
   void* slot = member.in(out.object);
   const std::uint32_t nulls = ev_.nulls();
@@ -265,8 +255,7 @@ bool Applier::object(const FieldPlan& field, const formats::Match* scope, const 
     if (values.empty()) continue;
     Value& v = values.front();
     const Target sub{member.type, member.open(slot), nullptr};
-    fill_coding(sub, coded_of(v), arena_,
-                set_leaves_);
+    fill_coding(sub, coded_of(v), set_leaves_);
     add_lineage(pending, std::move(v.location));
     ev_.hit(expr.rule);
     return expr.from_document;
@@ -275,20 +264,15 @@ bool Applier::object(const FieldPlan& field, const formats::Match* scope, const 
   return false;
 }
 
-// An object core reads only from JSON (a tagged union such as Observation.value): its fields
-// are written as JSON, and core's reader makes the member of it, as it would from a body.
-bool Applier::json_object(const FieldPlan& field, const formats::Match* scope, const Target& out,
-                          Pending& pending) {
+// A tagged union (Observation.value): the alternative whose `when` holds fills its fields, and
+// core makes the member of them at once, with the checks and words of its JSON reader (the
+// type's required value, a type it does not know). The compiler accepts only alternatives
+// with a constant `type` and leaves as fields, and no lookup filling the whole union.
+bool Applier::tagged_object(const FieldPlan& field, const formats::Match* scope, const Target& out,
+                            Pending& pending) {
   const std::uint32_t nulls = ev_.nulls();
   const std::size_t cleared = pending.cleared.size();
-  const auto keep = [&](json::object&& sub) {
-    if (out.json) {
-      out.json->emplace(field.key, std::move(sub));
-    } else {
-      const setters::Member& member = member_of(out, field);
-      member.read(member.in(out.object), json::value(std::move(sub)), path_, pending.read_errors);
-    }
-  };
+  core::setters::TaggedFields& fields = buffers_->tagged;
   for (const ObjectSpec& spec : field.objects) {
     const std::size_t errors = pending.errors.size(), failed = pending.failed.size();
     run_lets(spec.lets, scope, &pending);
@@ -297,32 +281,19 @@ bool Applier::json_object(const FieldPlan& field, const formats::Match* scope, c
       pending.failed.resize(failed);
       continue;
     }
-    json::object sub(arena_);
+    fields.clear();
+    const Target sub{nullptr, nullptr, &fields};
     std::size_t written = 0;
-    const bool sourced = fill(spec, scope, Target{nullptr, nullptr, &sub}, pending, written);
-    if ((!sourced && spec.document_sources) || sub.empty()) {
+    const bool sourced = fill(spec, scope, sub, pending, written);
+    if ((!sourced && spec.document_sources) || fields.empty()) {
       pending.cleared.resize(cleared);
       continue;
     }
-    check_required(spec, Target{nullptr, nullptr, &sub}, pending);
-    keep(std::move(sub));
+    check_required(spec, sub, pending);
+    const setters::Member& member = member_of(out, field);
+    member.set_tagged(member.in(out.object), fields, path_, pending.read_errors);
     ev_.hit(spec.rule);
     return sourced;
-  }
-  for (const ValueExpr& expr : field.values) {  // a Coding filled from a lookup
-    Values& values = scratch_;  // free here: nothing below evaluates again before it is read
-    ev_.evaluate(expr, scope, values);
-    if (report_failures(&pending, path_)) return true;
-    if (values.empty()) continue;
-    Value& v = values.front();
-    json::object sub(arena_);
-    fill_coding(Target{nullptr, nullptr, &sub},
-                coded_of(v), arena_,
-                set_leaves_);
-    keep(std::move(sub));
-    add_lineage(pending, std::move(v.location));
-    ev_.hit(expr.rule);
-    return expr.from_document;
   }
   note_cleared(pending, nulls);
   return false;
@@ -360,23 +331,6 @@ bool Applier::element(const ObjectSpec& spec, const formats::Match* scope, const
   if (spec.when && !ev_.holds(*spec.when, scope)) {
     pending.errors.resize(errors);
     pending.failed.resize(failed);
-  } else if (list.json) {
-    json::object sub(arena_);
-    std::size_t written = 0;
-    sourced = fill(spec, scope, Target{nullptr, nullptr, &sub}, pending, written);
-    json::value& items = (*list.json)[field.key];
-    if (!items.is_array()) items.emplace_array();
-    json::array& array = items.get_array();
-    const bool duplicate = std::any_of(array.begin(), array.end(), [&sub](const json::value& item) {
-      return item.is_object() && item.get_object() == sub;
-    });
-    if ((sourced || !spec.document_sources) && !duplicate) {
-      check_required(spec, Target{nullptr, nullptr, &sub}, pending);
-      array.push_back(std::move(sub));
-      ++count;
-      ev_.hit(spec.rule);
-    }
-    if (array.empty()) list.json->erase(field.key);
   } else {
     const setters::Member& member = member_of(list, field);
     void* items = member.in(list.object);

@@ -7,8 +7,6 @@
 
 namespace kq::mapping::detail {
 
-namespace json = boost::json;
-
 bool related(const std::string& a, const std::string& b) {
   auto under = [](const std::string& inner, const std::string& outer) {
     return inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 &&
@@ -36,22 +34,6 @@ bool Applier::has_typed(const core::setters::Type* type, const void* object,
 
 namespace {
 
-// The same for a JSON object (the inside of a member core reads from JSON).
-bool has_json(const json::object& object, const std::vector<std::string>& keys) {
-  const json::value* v = nullptr;
-  const json::object* at = &object;
-  for (const std::string& key : keys) {
-    v = at ? at->if_contains(key) : nullptr;
-    at = v && v->is_object() ? &v->get_object() : nullptr;
-    if (!v) break;
-  }
-  return v && !(v->is_array() && v->get_array().empty());
-}
-
-}  // namespace
-
-namespace {
-
 // An empty required cell has no place of its own: name the row the record's other fields came
 // from ("row 3, column 学籍号"), so that a clerk can find it.
 std::string with_row(const std::vector<core::FieldLineage>& lineage, const std::string& columns) {
@@ -68,8 +50,9 @@ std::string with_row(const std::vector<core::FieldLineage>& lineage, const std::
 
 void Applier::check_required(const ObjectSpec& spec, const Target& object, Pending& pending) {
   for (const RequiredPlan& required : spec.required) {
-    const bool present = object.json ? has_json(*object.json, required.keys)
-                                     : has_typed(object.type, object.object, required.keys);
+    // A union's fields are leaves: a key of one is present when it was given.
+    const bool present = object.tagged ? required.keys.size() == 1 && object.tagged->find(required.keys.front())
+                                       : has_typed(object.type, object.object, required.keys);
     if (present) continue;
     const std::string target = path_.empty() ? required.path : path_ + "." + required.path;
     bool echoed = false;

@@ -7,7 +7,6 @@
 
 namespace kq::mapping::detail {
 
-namespace json = boost::json;
 namespace setters = core::setters;
 
 namespace {
@@ -109,21 +108,6 @@ bool convert(LeafType type, const Value& v, Converted& out, std::string& error) 
     }
   }
   return false;
-}
-
-// The JSON form of a converted value, for a member core reads from JSON: what core's writer
-// would write for it.
-json::value json_of(const setters::LeafValue& v, const json::storage_ptr& arena) {
-  using K = setters::LeafValue::Kind;
-  switch (v.kind) {
-    case K::text: return json::value(json::string_view(v.text.data(), v.text.size()), arena);
-    case K::number: return json::value(v.number, arena);
-    case K::integer: return json::value(v.integer, arena);
-    case K::boolean: return json::value(v.boolean, arena);
-    case K::date: return json::value(v.date->iso(), arena);
-    case K::datetime: return json::value(v.datetime->iso(), arena);
-  }
-  return json::value(arena);
 }
 
 // What a conversion failure is for the sender: a system name we do not know is a value not in

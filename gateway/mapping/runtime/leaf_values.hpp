@@ -1,12 +1,9 @@
 #pragma once
 // A mapped value converted for the leaf it goes into: the conversions each target type makes
 // (text, a system name to its URI, a number, a whole number, a flag, a date, a date-time), as
-// the value core's setters take, or as the JSON core's reader would read. Internal to
-// kq_mapping; used by apply_fields.cpp.
+// the value core's setters take. Internal to kq_mapping; used by apply_fields.cpp.
 #include <optional>
 #include <string>
-
-#include <boost/json/value.hpp>
 
 #include "gateway/core/error_kind.hpp"
 #include "gateway/core/record_setters.hpp"
@@ -28,10 +25,6 @@ struct Converted {
 
 // What a leaf of `type` makes of a value; false with `error` when the value does not fit.
 bool convert(LeafType type, const Value& v, Converted& out, std::string& error);
-
-// The JSON form of a converted value, for a member core reads from JSON: what core's writer
-// would write for it.
-boost::json::value json_of(const core::setters::LeafValue& v, const boost::json::storage_ptr& arena);
 
 // What a conversion failure is for the sender: a system name we do not know is a value not in
 // our table; everything else is a value of the wrong form for its field.

@@ -19,7 +19,7 @@ void bind_field(FieldPlan& field, const core::setters::Type& type) {
                            " does not have");
   }
   field.member = member;
-  // Inside a member core reads from JSON the fields stay unbound: they are written as JSON.
+  // Inside a tagged union the fields stay unbound: they are given to core by key.
   if (member->shape == core::setters::Shape::object || member->shape == core::setters::Shape::object_list) {
     for (ObjectSpec& spec : field.objects) bind_spec(spec, *member->type);
   }

@@ -290,6 +290,50 @@ records:
   EXPECT_EQ(result.errors[0].str(), "line 1.2: 'abc' is not a number (o.value.value) [data-type]");
 }
 
+// Observation.value is made by core from the fields the alternative set (a tagged union):
+// what its type requires and did not get is refused in core's words, as for a body; what the
+// alternative itself requires, in the mapping's.
+TEST_F(MappingTest, ATaggedUnionIsRefusedInCoresWordsWhenItsTypeLacksAValue) {
+  auto mapping = compile(R"(
+mapping: t
+version: "1"
+source: {format: toy}
+records:
+  o:
+    kind: observation
+    fields:
+      code: {from: O.1, then: [{lookup: {codes: {H: {code: "8302-2", system: loinc}}}}]}
+      value:
+        - when: {O.4: NM}
+          fields: {type: quantity, value: {from: O.2, then: [number]}, unit: {from: O.3}}
+        - when: {O.4: SN}
+          fields: {type: quantity, value: {from: O.2, then: [number]}, unit: {from: O.3}}
+          required: [value]
+        - when: {O.4: ST}
+          fields: {type: string, value: {from: O.2}}
+)");
+  const MapResult no_number = map(*mapping, "O=H^^cm^NM\n");
+  ASSERT_EQ(no_number.errors.size(), 1u) << errors_text(no_number);
+  EXPECT_EQ(no_number.errors[0].target, "value.value");
+  EXPECT_EQ(no_number.errors[0].message, "is required");
+  EXPECT_EQ(no_number.errors[0].kind, core::ErrorKind::required);
+
+  const MapResult required = map(*mapping, "O=H^^cm^SN\n");
+  ASSERT_EQ(required.errors.size(), 1u) << errors_text(required);
+  EXPECT_EQ(required.errors[0].target, "value.value");
+  EXPECT_EQ(required.errors[0].message, "is required but has no value here");
+  EXPECT_EQ(required.errors[0].location, "O.2");
+
+  // Nothing from the document at all: the value is left out, as any such object is.
+  const MapResult no_text = map(*mapping, "O=H^^^ST\n");
+  ASSERT_TRUE(no_text.ok()) << errors_text(no_text);
+  EXPECT_FALSE(body(no_text, 0).contains("value"));
+
+  const MapResult given = map(*mapping, "O=H^172.5^cm^NM\n");
+  ASSERT_TRUE(given.ok()) << errors_text(given);
+  EXPECT_EQ(json::serialize(body(given, 0).at("value")), R"({"type":"quantity","value":1.725E2,"unit":"cm"})");
+}
+
 TEST_F(MappingTest, JoinSplitAndListTargets) {
   auto mapping = compile(R"(
 mapping: t

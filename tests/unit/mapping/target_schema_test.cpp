@@ -122,7 +122,7 @@ void expect_bound(const ObjectType& type, const core::setters::Type& setters, co
       EXPECT_EQ(member.takes, kind_taken_by(field.leaf))
           << path << " is " << leaf_type_name(field.leaf) << " in the mapping, another kind in core";
     } else if (!field.object->variants.empty()) {
-      EXPECT_EQ(member.shape, core::setters::Shape::json) << path;
+      EXPECT_EQ(member.shape, core::setters::Shape::tagged) << path;
     } else {
       EXPECT_EQ(member.shape, field.list ? core::setters::Shape::object_list : core::setters::Shape::object) << path;
       if (member.type != nullptr) expect_bound(*field.object, *member.type, path);
