@@ -346,6 +346,13 @@ CREATE INDEX roster_reject_sync ON roster_reject(sync_id, line);
 -- transport and for messages stored before this version. Adding a nullable column rewrites no row.
 ALTER TABLE raw_message ADD COLUMN file_name TEXT;
 )sql"},
+    {10, "roster syncs: no index on the run that last saw a student", R"sql(
+-- Every student a roster sync sees gets this run's id in last_sync: with an index on it, an
+-- unchanged student cost an index entry moved from the last run's place to this run's as well as
+-- the row update. The one query that reads last_sync (the students a run did not see) asks for
+-- "not this run", which no index serves: it walks the registry's students in key order.
+DROP INDEX roster_entry_last_sync;
+)sql"},
 };
 
 // Migrations run in array order and a database records only the last one applied: versions must

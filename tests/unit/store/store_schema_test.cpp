@@ -21,7 +21,7 @@ TEST_F(SchemaTest, MigratesAnEmptyDatabaseToTheLatestSchema) {
   store->shutdown();
 
   RawDb raw(db_path());
-  EXPECT_EQ(raw.text("PRAGMA user_version"), "9");
+  EXPECT_EQ(raw.text("PRAGMA user_version"), "10");
   // The dropped file's name with its message (migration 9).
   EXPECT_EQ(raw.text("SELECT count(*) FROM pragma_table_info('raw_message') WHERE name = 'file_name'"), "1");
   // Roster syncs (migration 8).
