@@ -153,31 +153,6 @@ Figures read_and_map(runtime::RosterKind kind, const fs::path& file, std::size_t
   return f;
 }
 
-// Runs `work` in a child process and returns the line it answers: the parent stays small, so
-// every child's peak RSS is its own work's (writing the workbook, too, happens in a child).
-template <typename Work>
-std::string in_child(Work work) {
-  int fds[2];
-  if (pipe(fds) != 0) die("pipe");
-  std::fflush(stdout);  // else the child prints what the parent buffered again
-  const pid_t pid = fork();
-  if (pid < 0) die("fork");
-  if (pid == 0) {
-    close(fds[0]);
-    const std::string line = work();
-    _exit(write(fds[1], line.data(), line.size()) == static_cast<ssize_t>(line.size()) ? 0 : 3);
-  }
-  close(fds[1]);
-  std::string text;
-  char buf[128];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die("a child process failed");
-  return text;
-}
-
 Figures measure(runtime::RosterKind kind, const fs::path& file, std::size_t chunk_rows, bool map) {
   const std::string text = in_child([&] {
     const Figures f = read_and_map(kind, file, chunk_rows, map);

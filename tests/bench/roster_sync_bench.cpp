@@ -10,8 +10,6 @@
 //
 // Usage: kq_bench_roster_sync [--rows N[,N…]] [--changed-percent P] [--chunk N]
 #include <sqlite3.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <array>
 #include <chrono>
@@ -97,11 +95,6 @@ struct Figures {
   long load_rss_kib = 0;       // peak after the first load, before the floor's replay
 };
 
-void exec_or_die(sqlite3* db, const char* sql) {
-  char* error = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) die(std::string("floor: ") + (error ? error : sql));
-}
-
 // The rerun's floor: what raw SQLite needs for the store's part of a rerun in which every row is
 // unchanged — per student, the look-up by row hash and the "seen by this run" update, in
 // transactions of a chunk's rows, on the gateway's own database after its rerun. No reading,
@@ -109,11 +102,10 @@ void exec_or_die(sqlite3* db, const char* sql) {
 double rerun_floor_seconds(const fs::path& db_file, std::size_t chunk) {
   sqlite3* db = nullptr;
   if (sqlite3_open(db_file.c_str(), &db) != SQLITE_OK) die("floor: cannot open " + db_file.string());
-  // The store's own settings (its writer's page cache, store::SqliteOptions); the store
-  // checkpoints on a thread of its own, so the floor does not checkpoint while it is timed.
-  exec_or_die(db, ("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0; "
-                   "PRAGMA cache_size = -" +
-                   std::to_string(store::SqliteOptions{}.writer_cache_kib) + ";").c_str());
+  // The store's own pragmas; the store checkpoints on a thread of its own, so the floor does
+  // not checkpoint while it is timed.
+  exec_or_die(db, kStorePragmas);
+  exec_or_die(db, "PRAGMA wal_autocheckpoint = 0;");
   std::vector<std::array<std::string, 3>> rows;  // registry, row hash, student key
   sqlite3_stmt* all = nullptr;
   sqlite3_prepare_v2(db, "SELECT registry, row_hash, student_key FROM roster_entry", -1, &all, nullptr);
@@ -225,30 +217,14 @@ Figures measure(std::size_t rows, double changed_percent, std::size_t chunk) {
   return f;
 }
 
-// Runs measure() in a child process (its own peak RSS) and reads its figures from a pipe.
+// Each size in a child process of its own (its own peak RSS), the figures read back as text.
 Figures measure_in_child(std::size_t rows, double changed_percent, std::size_t chunk) {
-  int fds[2];
-  if (pipe(fds) != 0) die("pipe");
-  const pid_t pid = fork();
-  if (pid < 0) die("fork");
-  if (pid == 0) {
-    close(fds[0]);
+  const std::string text = in_child([&] {
     const Figures f = measure(rows, changed_percent, chunk);
-    const std::string line = std::to_string(f.first_s) + " " + std::to_string(f.rerun_s) + " " +
-                             std::to_string(f.floor_s) + " " + std::to_string(f.floor_records) + " " +
-                             std::to_string(f.max_rss_kib) + " " +
-                             std::to_string(f.load_rss_kib) + " " + std::to_string(f.rerun_floor_s) + "\n";
-    if (write(fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) _exit(3);
-    _exit(0);
-  }
-  close(fds[1]);
-  std::string text;
-  char buf[256];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die("the measuring process failed");
+    return std::to_string(f.first_s) + " " + std::to_string(f.rerun_s) + " " + std::to_string(f.floor_s) + " " +
+           std::to_string(f.floor_records) + " " + std::to_string(f.max_rss_kib) + " " +
+           std::to_string(f.load_rss_kib) + " " + std::to_string(f.rerun_floor_s);
+  });
   Figures f;
   std::istringstream in(text);
   in >> f.first_s >> f.rerun_s >> f.floor_s >> f.floor_records >> f.max_rss_kib >> f.load_rss_kib >> f.rerun_floor_s;
